@@ -1,0 +1,165 @@
+# rentark — GNU make, pkg-config, no autotools.
+#
+#   make                 build rentarkd, rentarkctl, rentark-session into $(BUILD)/
+#   make check           build with ASan+UBSan into build/san and run every test
+#   make bench           benchmarks (optimised build)
+#   make fuzz            libFuzzer targets for FUZZ_SECONDS each (clang)
+#   make install DESTDIR=... PREFIX=...
+#   make clean
+#
+# Variables: CC, BUILD, SAN=1 (sanitizers), WERROR=0 (warnings not fatal), V=1 (verbose).
+
+VERSION    := 0.1.0
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+BUILD      ?= build
+SAN        ?= 0
+WERROR     ?= 1
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+FUZZ_SECONDS ?= 60
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CORE_PKGS   := glib-2.0 gio-2.0 gio-unix-2.0 libconfig
+SESSION_PKGS := x11 xft xrandr xext fontconfig
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter -fno-common -fstack-protector-strong \
+           -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DRK_VERSION='"$(VERSION)"' \
+           -DRK_SYSCONFDIR='"$(SYSCONFDIR)"' -Icommon -Iagent
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
+CORE_LIBS    := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS))
+SESSION_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SESSION_PKGS) 2>/dev/null)
+SESSION_LIBS   := $(shell $(PKG_CONFIG) --libs $(SESSION_PKGS) 2>/dev/null) -lXss
+# libinotifytools 3.22 ships no pkg-config file.
+AGENT_LIBS   := -linotifytools -lcrypt
+
+COMMON_SRC  := $(wildcard common/*.c)
+AGENT_SRC   := $(filter-out agent/main.c,$(wildcard agent/*.c))
+CTL_SRC     := $(wildcard ctl/*.c)
+SESSION_SRC := $(wildcard session/*.c)
+UNIT_SRC    := $(wildcard tests/unit/test-*.c)
+HELPER_SRC  := $(wildcard tests/helpers/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+COMMON_LIB := $(BUILD)/libcommon.a
+AGENT_LIB  := $(BUILD)/libagent.a
+PROGS      := $(BUILD)/rentarkd $(BUILD)/rentarkctl $(BUILD)/rentark-session
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
+
+.PHONY: all check test bench fuzz install uninstall clean tests
+all: $(PROGS)
+
+$(BUILD)/session/%.o: session/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SESSION_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRC))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(AGENT_LIB): $(call obj,$(AGENT_SRC))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/rentarkd: $(BUILD)/agent/main.o $(AGENT_LIB) $(COMMON_LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+
+$(BUILD)/rentarkctl: $(call obj,$(CTL_SRC)) $(COMMON_LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lcrypt
+
+$(BUILD)/rentark-session: $(call obj,$(SESSION_SRC)) $(COMMON_LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(SESSION_LIBS)
+
+$(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(AGENT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(AGENT_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+
+tests: $(PROGS) $(UNIT_BINS) $(HELPER_BINS)
+
+# The test suite runs against a sanitizer build of its own so that the release build in
+# build/ stays as it is.
+check:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=1 tests
+	$(Q)RK_BUILD=build/san tests/run.sh
+
+test: check
+
+bench:
+	$(Q)$(MAKE) --no-print-directory BUILD=build tests
+	$(Q)RK_BUILD=build scripts/bench.sh
+
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Iagent \
+                -DRK_VERSION='"$(VERSION)"' -DRK_SYSCONFDIR='"$(SYSCONFDIR)"'
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,$(wildcard tests/fuzz/fuzz-*.c))
+
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(AGENT_SRC)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
+
+BINDIR     := $(PREFIX)/bin
+SBINDIR    := $(PREFIX)/sbin
+MANDIR     := $(PREFIX)/share/man
+DATADIR    := $(PREFIX)/share/rentark
+UNITDIR    ?= /lib/systemd/system
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/rentark \
+	           $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/rentarkd $(DESTDIR)$(SBINDIR)/rentarkd
+	install -m 0755 $(BUILD)/rentarkctl $(DESTDIR)$(BINDIR)/rentarkctl
+	install -m 0755 $(BUILD)/rentark-session $(DESTDIR)$(BINDIR)/rentark-session
+	test -e $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf || \
+	    install -m 0644 config/rentark.conf $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf
+	cp -R config/notice $(DESTDIR)$(SYSCONFDIR)/rentark/
+	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
+	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	if [ -d config/systemd ] && ls config/systemd/*.service >/dev/null 2>&1; then \
+	    install -d $(DESTDIR)$(UNITDIR) && install -m 0644 config/systemd/*.service $(DESTDIR)$(UNITDIR)/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/rentarkd $(DESTDIR)$(BINDIR)/rentarkctl $(DESTDIR)$(BINDIR)/rentark-session
+	rm -f $(DESTDIR)$(MANDIR)/man1/rentark* $(DESTDIR)$(MANDIR)/man5/rentark* $(DESTDIR)$(MANDIR)/man8/rentark*
+	rm -f $(DESTDIR)$(UNITDIR)/rentarkd*.service
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

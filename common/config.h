@@ -1,0 +1,108 @@
+/* rentark configuration: the whole schema of DESIGN.md, loaded from a libconfig file.
+ *
+ * rk_config_load() reads a file, checks every setting against the schema (unknown keys, types,
+ * ranges, cross-field rules, required files) and returns a fully defaulted RkConfig, or NULL
+ * with a GError whose message holds one "FILE:LINE: message" line per problem (all problems,
+ * not only the first). The returned config is owned by the caller (rk_config_free). No logging. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef enum {
+    RK_WIPE_DISK,  /* home renamed into the trash dir, fresh home from the skeleton */
+    RK_WIPE_TMPFS, /* home is a size-limited tmpfs mounted at session start */
+} RkWipeStrategy;
+
+#define RK_MODULES_MAX 8 /* the municipal privacy-competence programme has 8 modules */
+
+typedef struct {
+    char *id;          /* login-like identifier, unique */
+    char *name;        /* display name shown to the patron */
+    char *pin_hash;    /* crypt(3) hash of the PIN */
+    char *declaration; /* YYYY-MM-DD the confidentiality declaration was signed, or NULL */
+    guint32 declaration_day; /* GDate julian day of declaration, 0 if none */
+    guint modules;     /* bit n set: training module n (1..8) completed */
+    int line;          /* line in the config file, for messages */
+} RkVolunteer;
+
+typedef struct {
+    char *source; /* the file it came from */
+
+    /* guest */
+    char *guest_user;
+    char *guest_home;
+    char *guest_skeleton; /* resolved: the configured dir, or /etc/skel fallback */
+    gboolean guest_create;
+    char *guest_shell;
+
+    /* session (all durations in seconds, 0 = off) */
+    int time_limit;
+    int idle_timeout;
+    int idle_warning;
+    GArray *warnings; /* int seconds before the time limit, sorted descending */
+    char **languages; /* NULL-terminated, first is the default */
+    char *default_language;
+    int idle_report_interval;
+
+    /* wipe */
+    RkWipeStrategy strategy;
+    char *tmpfs_size; /* tmpfs "size=" option value: 512M, 2G, 25% */
+    char *trash_dir;
+    char **sweep;     /* folders swept for files of the guest uid */
+    char **watch;     /* folders watched with inotify during a session */
+    gboolean at_boot;
+    int verify_retry; /* seconds between verify retries */
+
+    /* notice */
+    char *notice_dir;
+
+    /* volunteers */
+    GPtrArray *volunteers; /* RkVolunteer* */
+
+    /* guided */
+    gboolean guided_enabled;
+    guint required_modules; /* bit mask as RkVolunteer.modules */
+    int declaration_validity_days; /* 0 = never expires */
+
+    /* incidents */
+    char *incident_command; /* run with sh -c, may be NULL */
+    int report_deadline_hours;
+
+    /* paths */
+    char *state_dir;
+    char *socket;
+    char *metrics_file; /* Prometheus textfile, NULL = none */
+    char *run_user_dir;
+    char *cups_spool;
+    char **crash_dirs;
+    char *journal_dir;
+
+    /* access */
+    char *admin_group;
+    char *volunteer_group;
+} RkConfig;
+
+#define RK_CONFIG_DEFAULT_PATH "/etc/rentark/rentark.conf"
+
+#define RK_CONFIG_ERROR (rk_config_error_quark())
+GQuark rk_config_error_quark(void);
+typedef enum { RK_CONFIG_ERROR_IO, RK_CONFIG_ERROR_INVALID } RkConfigError;
+
+/* Load and validate path. */
+RkConfig *rk_config_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Load and validate text as if it were the file `name` (for tests and fuzzing).
+ * check_files=false skips the checks that look at the file system (skeleton, notice dir). */
+RkConfig *rk_config_load_string(const char *text, const char *name, bool check_files,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+void rk_config_free(RkConfig *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkConfig, rk_config_free)
+
+/* The volunteer with this id, or NULL. */
+const RkVolunteer *rk_config_find_volunteer(const RkConfig *c, const char *id);
+
+/* Every key the schema knows, as "group.key" (NULL-terminated, static); used by the test that
+ * checks the shipped config documents every key. */
+const char *const *rk_config_keys(void);
