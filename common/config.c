@@ -49,11 +49,12 @@ typedef struct {
 
 #define O(f) offsetof(RkConfig, f)
 #define DAY (24LL * 3600)
+#define RK_DEFAULT_SKELETON "/etc/rentark/skel"
 
 static const Key schema[] = {
     { "guest", "user", T_USER, O(guest_user), "rentark-guest", 0, 0, 0, 0 },
     { "guest", "home", T_PATH, O(guest_home), "/home/rentark-guest", 0, 0, 0, 0 },
-    { "guest", "skeleton", T_PATH, O(guest_skeleton), "/etc/rentark/skel", 0, 0, 0, 0 },
+    { "guest", "skeleton", T_PATH, O(guest_skeleton), RK_DEFAULT_SKELETON, 0, 0, 0, 0 },
     { "guest", "create", T_BOOL, O(guest_create), NULL, 1, 0, 1, 0 },
     { "guest", "shell", T_PATH, O(guest_shell), "/bin/bash", 0, 0, 0, 0 },
 
@@ -110,6 +111,7 @@ static const char *const top_groups[] = { "guest", "session", "wipe", "notice", 
 
 typedef struct {
     const char *name; /* file name for messages */
+    const char *dir;  /* folder of the main file: @include'd names are relative to it */
     GString *errs;
     guint n_errs;
 } Ctx;
@@ -124,6 +126,10 @@ static void G_GNUC_PRINTF(4, 5) err(Ctx *ctx, const char *file, unsigned line, c
         return;
     if (ctx->errs->len)
         g_string_append_c(ctx->errs, '\n');
+    /* Name an @include'd file by the path an admin can open, not by its relative name. */
+    g_autofree char *joined = NULL;
+    if (file && file[0] != '/' && ctx->dir && strcmp(file, ctx->name) != 0)
+        file = joined = g_build_filename(ctx->dir, file, NULL);
     if (line)
         g_string_append_printf(ctx->errs, "%s:%u: ", file ? file : ctx->name, line);
     else
@@ -447,7 +453,8 @@ static void read_key(Ctx *ctx, const Key *k, const config_setting_t *s, void *ba
             }
             int iv = (int)v;
             g_array_append_val(out, iv);
-            mask |= 1u << iv;
+            if (k->type == T_MODULES)
+                mask |= 1u << iv;
         }
         if (k->type == T_MODULES) {
             *(guint *)field = mask;
@@ -601,8 +608,8 @@ static void cross_checks(Ctx *ctx, config_t *cfg, RkConfig *c, bool check_files)
     if (!check_files)
         return;
     if (!is_dir(c->guest_skeleton)) {
-        /* The default skeleton falls back to the system one; an explicit one must exist. */
-        if (!config_lookup(cfg, "guest.skeleton") && is_dir("/etc/skel")) {
+        /* The default skeleton falls back to the system one; any other must exist. */
+        if (strcmp(c->guest_skeleton, RK_DEFAULT_SKELETON) == 0 && is_dir("/etc/skel")) {
             g_free(c->guest_skeleton);
             c->guest_skeleton = g_strdup("/etc/skel");
         } else {
@@ -630,7 +637,7 @@ static int cmp_desc(gconstpointer a, gconstpointer b)
 static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files, GError **error)
 {
     g_autoptr(RkConfig) c = g_new0(RkConfig, 1);
-    Ctx ctx = { .name = name, .errs = g_string_new(NULL) };
+    Ctx ctx = { .name = name, .dir = cfg->include_dir, .errs = g_string_new(NULL) };
 
     c->source = g_strdup(name);
     c->volunteers = g_ptr_array_new_with_free_func(volunteer_free);

@@ -42,8 +42,9 @@ run_one() { # name, command...
             "not ok"*) f=$((f + 1)); failures+=("$name: ${line#not ok }"); echo "  FAIL $name: ${line#not ok }" ;;
             "ok "*"# SKIP"*|"ok "*"# skip"*) s=$((s + 1)); echo "  SKIP $name: ${line#ok }" ;;
             "ok "*) p=$((p + 1)) ;;
+            "Bail out!"*) f=$((f + 1)); failures+=("$name: $line"); echo "  FAIL $name: $line" ;;
         esac
-    done < <(grep -E '^(not )?ok ' "$log")
+    done < <(grep -E '^((not )?ok |Bail out!)' "$log")
     if [ $rc -ne 0 ] && [ $f -eq 0 ]; then
         f=1; failures+=("$name: exited with status $rc without reporting a failure")
         echo "  FAIL $name: exited with status $rc (see $log)"
@@ -55,13 +56,13 @@ run_one() { # name, command...
 for t in "$RK_BUILD"/tests/test-*; do
     [ -x "$t" ] || continue
     n=$(basename "$t")
-    selected "$n" "" "$@" || continue
+    selected "$n" "$@" || continue
     run_one "$n" "$t" --tap
 done
 for t in tests/integration/test-*.sh; do
     [ -f "$t" ] || continue
     n=$(basename "$t" .sh)
-    selected "$n" "" "$@" || continue
+    selected "$n" "$@" || continue
     run_one "$n" bash "$t"
 done
 
