@@ -1,7 +1,7 @@
 # rentark — GNU make, pkg-config, no autotools.
 #
 #   make                 build rentarkd, rentarkctl, rentark-session into $(BUILD)/
-#   make check           build with ASan+UBSan into build/san and run every test
+#   make check [T=NAMES] build with ASan+UBSan into build/san and run every test (or those named)
 #   make bench           benchmarks (optimised build)
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each (clang)
 #   make install DESTDIR=... PREFIX=...
@@ -113,7 +113,7 @@ tests: $(PROGS) $(UNIT_BINS) $(HELPER_BINS)
 # build/ stays as it is.
 check:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SAN=1 tests
-	$(Q)RK_BUILD=build/san tests/run.sh
+	$(Q)RK_BUILD=build/san tests/run.sh $(T)
 
 test: check
 

@@ -14,6 +14,7 @@ export RK_BUILD=${RK_BUILD:-build/san}
 case $RK_BUILD in /*) ;; *) RK_BUILD=$PWD/$RK_BUILD ;; esac
 # Sanitizer findings must fail the test, and leaks are findings.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$RK_SRC/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export G_DEBUG=${G_DEBUG:-fatal-criticals}
 
@@ -32,10 +33,10 @@ selected() {
 run_one() { # name, command...
     local name=$1; shift
     local log="$log_dir/$name.log" start end rc
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     "$@" >"$log" 2>&1 </dev/null
     rc=$?
-    end=$(date +%s.%N)
+    end=$(date +%s%N)
     local p=0 f=0 s=0
     while IFS= read -r line; do
         case $line in
@@ -49,7 +50,8 @@ run_one() { # name, command...
         f=1; failures+=("$name: exited with status $rc without reporting a failure")
         echo "  FAIL $name: exited with status $rc (see $log)"
     fi
-    printf '%-40s %4d passed %3d failed %3d skipped  %6.1fs\n' "$name" $p $f $s "$(echo "$end - $start" | bc)"
+    local ms=$(((end - start) / 1000000))
+    printf '%-40s %4d passed %3d failed %3d skipped  %4d.%01ds\n' "$name" $p $f $s $((ms / 1000)) $((ms % 1000 / 100))
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs every build, test and runtime dependency of rentark from Debian 12 packages.
+# Idempotent and quiet: installs only what is missing. Needs root.
+#
+#   scripts/deps.sh            everything (build + test + runtime)
+#   scripts/deps.sh --runtime  only what the installed programs need
+set -eu
+
+runtime_pkgs=(
+    libglib2.0-0 libconfig9 libinotifytools0 libx11-6 libxft2 libxrandr2 libxext6 libxss1
+    libcrypt1 fonts-dejavu-core passwd util-linux procps
+)
+build_pkgs=(
+    build-essential pkg-config clang libglib2.0-dev libconfig-dev libinotifytools0-dev
+    libx11-dev libxft-dev libxrandr-dev libxext-dev libxss-dev libcrypt-dev libfontconfig-dev
+    libclang-rt-14-dev
+)
+test_pkgs=(
+    xvfb xdotool x11-apps x11-utils imagemagick python3-dbusmock dbus e2fsprogs attr
+    psmisc inotify-tools valgrind cups-client
+)
+
+pkgs=("${runtime_pkgs[@]}")
+[ "${1:-}" = --runtime ] || pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}")
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "scripts/deps.sh: run as root (it installs Debian packages)" >&2
+    exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+    echo "scripts/deps.sh: apt-get not found; rentark targets Debian 12 (install the packages listed in this script by hand)" >&2
+    exit 1
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#pkgs[@]} packages present"
+    exit 0
+fi
+echo "deps: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    echo "deps: apt-get failed:" >&2
+    tail -20 "$log" >&2
+    rm -f "$log"
+    exit 1
+fi
+rm -f "$log"
+echo "deps: done"
