@@ -2,6 +2,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "wipe.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -75,8 +76,19 @@ int main(int argc, char **argv)
         return 0;
     }
     if (wipe_once) {
-        fprintf(stderr, "rentarkd: --wipe-once is not available in this build yet\n");
-        return 1;
+        WipeFlags flags = dry_run ? WIPE_DRY_RUN : 0;
+        WipeResult res;
+        int r = wipe_run(cfg, flags, &res);
+        if (dry_run) {
+            if (r < 0) {
+                fprintf(stderr, "rentarkd: dry run failed: %s\n", g_strerror(-r));
+                return 1;
+            }
+            wipe_print_dry_run(&res, stdout);
+            return 0;
+        }
+        wipe_log(&res, flags);
+        return res.verified ? 0 : 1;
     }
     fprintf(stderr, "rentarkd: the daemon mode is not available in this build yet\n");
     return 1;

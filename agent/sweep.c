@@ -1,0 +1,338 @@
+/* Sweeps of the places outside the home where a guest leaves traces. */
+#include "sweep.h"
+
+#include "home.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *sweep_category_name(SweepCategory c)
+{
+    static const char *const names[SWEEP_N] = { "tmp", "run-user", "print", "crash", "journal" };
+    return c < SWEEP_N ? names[c] : "?";
+}
+
+/* Open a configured folder; a folder that does not exist holds nothing of the guest. */
+static int open_place(const char *path, int *ret_fd)
+{
+    int fd = home_open_trusted_dir(path);
+    if (fd == -ENOENT) {
+        *ret_fd = -1;
+        return 0;
+    }
+    if (fd < 0)
+        return fd;
+    *ret_fd = fd;
+    return 0;
+}
+
+/* A matcher decides from a name (and the entry's metadata) whether an entry of a root-owned
+ * folder belongs to the guest. */
+typedef bool (*Matcher)(const char *name, const struct stat *st, const void *data);
+
+typedef struct {
+    uid_t uid;
+    const char *user;
+    GHashTable *jobs; /* print: job ids ("00042") of the guest */
+} Owner;
+
+/* Remove (or count) the entries of dirfd that match; one level. With count set, only count. */
+static int sweep_matching(int dirfd, Matcher match, const Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
+{
+    _cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    DIR *d = fdopendir(fd);
+    if (!d)
+        return -errno;
+    rk_steal_fd(&fd);
+    int first = 0;
+    g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct stat st;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (match(de->d_name, &st, o))
+            g_ptr_array_add(hits, g_strdup(de->d_name));
+    }
+    closedir(d);
+    for (guint i = 0; i < hits->len; i++) {
+        if (count) {
+            (*count)++;
+            continue;
+        }
+        int r = rm_at(dirfd, hits->pdata[i], flags, stats);
+        RK_KEEP_FIRST(first, r);
+    }
+    return first;
+}
+
+/* Temp folders and extra paths: whatever the guest's uid owns. */
+static int sweep_tmp(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
+{
+    int first = 0;
+    for (char **p = cfg->sweep; *p; p++) {
+        _cleanup_close_ int fd = -1;
+        int r = open_place(*p, &fd);
+        if (r < 0 || fd < 0) {
+            RK_KEEP_FIRST(first, r);
+            continue;
+        }
+        if (count) {
+            int64_t n = rm_count_owned_by(fd, o->uid);
+            if (n < 0)
+                RK_KEEP_FIRST(first, (int)n);
+            else
+                *count += (uint64_t)n;
+        } else {
+            RK_KEEP_FIRST(first, rm_owned_by(fd, o->uid, flags, stats));
+        }
+    }
+    return first;
+}
+
+/* /run/user/UID: the guest's runtime folder (D-Bus, pulseaudio, gvfs, keyring sockets). All
+ * of it is the guest's; mounts below it (gvfs, FUSE) are detached first. */
+static int sweep_run_user(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
+{
+    char name[16];
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+
+    snprintf(name, sizeof name, "%u", (unsigned)o->uid);
+    int r = open_place(cfg->run_user_dir, &fd);
+    if (r < 0 || fd < 0)
+        return r;
+    if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (count) {
+        *count += 1;
+        return 0;
+    }
+    if (!(flags & RM_DRY_RUN)) {
+        g_autofree char *path = g_build_filename(cfg->run_user_dir, name, NULL);
+        r = home_detach_mounts(path);
+        if (r < 0)
+            return r;
+    }
+    return rm_at(fd, name, flags, stats);
+}
+
+/* CUPS keeps a job as a control file cNNNNN (IPP attributes, root-owned) and data files
+ * dNNNNN-NNN. A job is the guest's when its job-originating-user-name is the guest. */
+static bool cups_job_is_users(int dirfd, const char *name, const char *user)
+{
+    static const char attr[] = "job-originating-user-name";
+    unsigned char buf[65536];
+    size_t ulen = strlen(user), alen = sizeof attr - 1;
+
+    _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0)
+        return false;
+    /* IPP attribute: value tag, name length (2 bytes), name, value length (2 bytes), value. */
+    for (ssize_t i = 2; i + (ssize_t)(alen + 2 + ulen) <= n; i++) {
+        if (buf[i - 2] != 0 || buf[i - 1] != alen || memcmp(buf + i, attr, alen) != 0)
+            continue;
+        const unsigned char *v = buf + i + alen;
+        size_t vlen = (size_t)v[0] << 8 | v[1];
+        return vlen == ulen && memcmp(v + 2, user, ulen) == 0;
+    }
+    return false;
+}
+
+static bool is_job_id(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!g_ascii_isdigit(*s))
+            return false;
+    return true;
+}
+
+static bool match_print(const char *name, const struct stat *st, const void *data)
+{
+    const Owner *o = data;
+    if (st->st_uid == o->uid)
+        return true;
+    if (!S_ISREG(st->st_mode))
+        return false;
+    if (name[0] == 'c' && is_job_id(name + 1))
+        return g_hash_table_contains(o->jobs, name + 1);
+    if (name[0] == 'd') {
+        const char *dash = strchr(name, '-');
+        if (!dash)
+            return false;
+        g_autofree char *id = g_strndup(name + 1, (gsize)(dash - name - 1));
+        return is_job_id(id) && g_hash_table_contains(o->jobs, id);
+    }
+    return false;
+}
+
+static int sweep_print(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
+{
+    _cleanup_close_ int fd = -1;
+    int r = open_place(cfg->cups_spool, &fd);
+    if (r < 0 || fd < 0)
+        return r;
+
+    /* A running CUPS is told first, so that it forgets the jobs and does not print them. */
+    if (!count && !(flags & RM_DRY_RUN) && g_file_test("/run/cups/cups.sock", G_FILE_TEST_EXISTS)) {
+        g_autofree char *cancel = g_find_program_in_path("cancel");
+        if (cancel) {
+            const char *argv[] = { "timeout", "15", cancel, "-x", "-u", o->user, NULL };
+            (void)g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, NULL, NULL);
+        }
+    }
+
+    /* Then the spool files of the guest's jobs, whatever CUPS did. */
+    o->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (d) {
+        rk_steal_fd(&dfd);
+        struct dirent *de;
+        while ((de = readdir(d)))
+            if (de->d_name[0] == 'c' && is_job_id(de->d_name + 1) && cups_job_is_users(fd, de->d_name, o->user))
+                g_hash_table_add(o->jobs, g_strdup(de->d_name + 1));
+        closedir(d);
+    }
+    r = sweep_matching(fd, match_print, o, flags, stats, count);
+    g_clear_pointer(&o->jobs, g_hash_table_unref);
+    return r;
+}
+
+/* Parse the uid of a systemd-coredump file "core.COMM.UID.BOOTID.PID.USEC[.zst|.xz|.lz4]";
+ * COMM may itself hold dots, so the fields are taken from the right. */
+static bool coredump_uid(const char *name, uid_t *ret)
+{
+    if (strncmp(name, "core.", 5) != 0)
+        return false;
+    g_auto(GStrv) f = g_strsplit(name + 5, ".", -1);
+    guint n = g_strv_length(f);
+    if (n > 0 && (!strcmp(f[n - 1], "zst") || !strcmp(f[n - 1], "xz") || !strcmp(f[n - 1], "lz4")))
+        n--;
+    if (n < 5)
+        return false;
+    const char *u = f[n - 4];
+    if (!is_job_id(u) || strlen(u) > 10)
+        return false;
+    *ret = (uid_t)strtoul(u, NULL, 10);
+    return true;
+}
+
+static bool match_crash(const char *name, const struct stat *st, const void *data)
+{
+    const Owner *o = data;
+    uid_t u;
+    char suffix[32];
+
+    if (st->st_uid == o->uid)
+        return true;
+    if (coredump_uid(name, &u))
+        return u == o->uid;
+    /* apport: "_usr_bin_prog.UID.crash" (and .upload/.uploaded markers beside it). */
+    for (const char *ext = "crash\0upload\0uploaded\0"; *ext; ext += strlen(ext) + 1) {
+        snprintf(suffix, sizeof suffix, ".%u.%s", (unsigned)o->uid, ext);
+        if (g_str_has_suffix(name, suffix))
+            return true;
+    }
+    return false;
+}
+
+static int sweep_crash(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
+{
+    int first = 0;
+    for (char **p = cfg->crash_dirs; *p; p++) {
+        _cleanup_close_ int fd = -1;
+        int r = open_place(*p, &fd);
+        if (r == 0 && fd >= 0)
+            r = sweep_matching(fd, match_crash, o, flags, stats, count);
+        RK_KEEP_FIRST(first, r);
+    }
+    return first;
+}
+
+/* journald keeps a user's journal as MACHINE-ID/user-UID.journal and rotated
+ * user-UID@....journal(~) files. */
+static bool match_journal(const char *name, const struct stat *st, const void *data)
+{
+    const Owner *o = data;
+    char a[32], b[32];
+    snprintf(a, sizeof a, "user-%u.journal", (unsigned)o->uid);
+    snprintf(b, sizeof b, "user-%u@", (unsigned)o->uid);
+    return S_ISREG(st->st_mode) && (strcmp(name, a) == 0 || g_str_has_prefix(name, b));
+}
+
+static int sweep_journal(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
+{
+    _cleanup_close_ int fd = -1;
+    int r = open_place(cfg->journal_dir, &fd), first = 0;
+    if (r < 0 || fd < 0)
+        return r;
+    _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d)
+        return -errno;
+    rk_steal_fd(&dfd);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        _cleanup_close_ int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0)
+            continue;
+        RK_KEEP_FIRST(first, sweep_matching(sub, match_journal, o, flags, stats, count));
+    }
+    closedir(d);
+    return first;
+}
+
+typedef int (*SweepFn)(const RkConfig *, Owner *, RmFlags, RmStats *, uint64_t *);
+
+static const SweepFn sweeps[SWEEP_N] = { sweep_tmp, sweep_run_user, sweep_print, sweep_crash, sweep_journal };
+
+int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, SweepResult *res)
+{
+    Owner o = { .uid = uid, .user = user };
+    int first = 0;
+
+    if (uid == 0)
+        return -EPERM;
+    for (int c = 0; c < SWEEP_N; c++) {
+        int r = sweeps[c](cfg, &o, flags, &res->stats[c], NULL);
+        res->error[c] = r;
+        RK_KEEP_FIRST(first, r);
+    }
+    return first;
+}
+
+int sweep_verify(const RkConfig *cfg, uid_t uid, const char *user, uint64_t remaining[SWEEP_N])
+{
+    Owner o = { .uid = uid, .user = user };
+    int first = 0;
+
+    if (uid == 0)
+        return -EPERM;
+    for (int c = 0; c < SWEEP_N; c++) {
+        remaining[c] = 0;
+        int r = sweeps[c](cfg, &o, 0, NULL, &remaining[c]);
+        if (r < 0)
+            remaining[c] += 1; /* a place that cannot be checked is not verified */
+        RK_KEEP_FIRST(first, r);
+    }
+    return first;
+}

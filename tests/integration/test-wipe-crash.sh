@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# kill -9 of a wipe at 20 random points: each time, the next `rentarkd --wipe-once` must
+# complete the wipe and verify it (home = skeleton, nothing of the guest left, outside
+# untouched). The guest leaves a fresh batch of data before every round, with a process
+# that keeps writing.
+. "$(dirname "$0")/../lib.sh"
+. "$RK_SRC/tests/wipe-env.sh"
+t_require_root
+wipe_env_setup 512M
+PY=/usr/bin/python3
+ROUNDS=${RK_CRASH_ROUNDS:-20}
+
+wipe_once || { t_fail "first wipe" "$(tail -3 "$T_TMP/wipe.log")"; t_done; exit 1; }
+
+plant() {
+    as_guest $PY - "$HOME_DIR" "$FS" "$1" <<'PY'
+import os, sys, random
+home, fs, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rnd = random.Random(seed)
+for d in range(rnd.randint(5, 40)):
+    p = os.path.join(home, ".cache", "c%d" % d, "sub%d" % rnd.randint(0, 3)); os.makedirs(p, exist_ok=True)
+    for f in range(rnd.randint(50, 800)):
+        with open(os.path.join(p, "%d" % f), "wb") as fh: fh.write(b"x" * rnd.randint(0, 2000))
+os.makedirs(os.path.join(home, "Downloads"), exist_ok=True)
+with open(os.path.join(home, "Downloads", "big.bin"), "wb") as fh: fh.write(os.urandom(rnd.randint(1, 8) << 20))
+with open(os.path.join(fs, "tmp", "guest-%d" % seed), "w") as fh: fh.write("t")
+PY
+    as_guest sh -c "while :; do echo x >> '$HOME_DIR/.writing' 2>/dev/null; done" &
+}
+
+fails=0
+for i in $(seq 1 "$ROUNDS"); do
+    plant "$i"
+    "$RKD" -c "$CONF" --wipe-once >/dev/null 2>&1 &
+    pid=$!
+    # A random point: 0 to ~400 ms into the wipe, so the kill lands in each step over the rounds.
+    sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    wait 2>/dev/null
+    wipe_once; rc=$?
+    wipe_check "round $i: kill -9 mid-wipe, next --wipe-once completes and verifies" $rc
+done
+
+t_done
