@@ -37,8 +37,8 @@ for i in $(seq 1 "$ROUNDS"); do
     sleep "0.$(printf '%03d' $((RANDOM % 400)))"
     kill -9 $pid 2>/dev/null
     wait $pid 2>/dev/null
-    wait 2>/dev/null
     wipe_once; rc=$?
+    wait 2>/dev/null   # the writer is gone now: the wipe killed it
     wipe_check "round $i: kill -9 mid-wipe, next --wipe-once completes and verifies" $rc
 done
 
