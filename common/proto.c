@@ -1,0 +1,277 @@
+/* The control protocol codec: strict parsing of hostile lines, escaping, the client call. */
+#include "proto.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static bool needs_escape(unsigned char c)
+{
+    return c <= 0x20 || c >= 0x7f || c == '%' || c == '=';
+}
+
+char *rk_proto_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    GString *out = g_string_sized_new(strlen(s) + 8);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (needs_escape(*p)) {
+            g_string_append_c(out, '%');
+            g_string_append_c(out, hex[*p >> 4]);
+            g_string_append_c(out, hex[*p & 15]);
+        } else {
+            g_string_append_c(out, (char)*p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *rk_proto_unescape(const char *s, size_t len)
+{
+    GString *out = g_string_sized_new(len);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '%') {
+            g_string_append_c(out, s[i]);
+            continue;
+        }
+        if (i + 2 >= len) {
+            g_string_free(out, TRUE);
+            return NULL;
+        }
+        int a = g_ascii_xdigit_value(s[i + 1]), b = g_ascii_xdigit_value(s[i + 2]);
+        if (a < 0 || b < 0 || (a == 0 && b == 0)) {
+            g_string_free(out, TRUE);
+            return NULL;
+        }
+        g_string_append_c(out, (char)(a << 4 | b));
+        i += 2;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* A line is printable ASCII between its words; anything else is refused before parsing. */
+static bool check_line(const char *line, size_t *len, const char **ret_error)
+{
+    if (*len > 0 && line[*len - 1] == '\n')
+        (*len)--;
+    if (*len > 0 && line[*len - 1] == '\r')
+        (*len)--;
+    if (*len == 0) {
+        *ret_error = "empty request";
+        return false;
+    }
+    if (*len >= RK_PROTO_MAX_LINE) {
+        *ret_error = "line too long";
+        return false;
+    }
+    for (size_t i = 0; i < *len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c < 0x20 || c >= 0x7f) {
+            *ret_error = "control or non-ASCII byte in line (escape it as %XX)";
+            return false;
+        }
+    }
+    return true;
+}
+
+RkRequest *rk_proto_parse_request(const char *line, size_t len, const char **ret_error)
+{
+    const char *dummy;
+    if (!ret_error)
+        ret_error = &dummy;
+    if (!check_line(line, &len, ret_error))
+        return NULL;
+
+    g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && line[i] == ' ')
+            i++;
+        size_t start = i;
+        while (i < len && line[i] != ' ')
+            i++;
+        if (i == start)
+            break;
+        if (words->len >= RK_PROTO_MAX_ARGS + 1) {
+            *ret_error = "too many arguments";
+            return NULL;
+        }
+        char *w = rk_proto_unescape(line + start, i - start);
+        if (!w) {
+            *ret_error = "bad %XX escape";
+            return NULL;
+        }
+        g_ptr_array_add(words, w);
+    }
+    if (words->len == 0) {
+        *ret_error = "empty request";
+        return NULL;
+    }
+    RkRequest *r = g_new0(RkRequest, 1);
+    r->verb = g_ascii_strdown(words->pdata[0], -1);
+    r->n_args = (int)words->len - 1;
+    r->args = g_new0(char *, words->len);
+    for (guint k = 1; k < words->len; k++)
+        r->args[k - 1] = g_steal_pointer(&words->pdata[k]);
+    return r;
+}
+
+void rk_request_free(RkRequest *r)
+{
+    if (!r)
+        return;
+    g_free(r->verb);
+    g_strfreev(r->args);
+    g_free(r);
+}
+
+void rk_reply_init_ok(RkReply *r)
+{
+    r->s = g_string_new("OK");
+}
+
+void rk_reply_add(RkReply *r, const char *key, const char *value)
+{
+    g_autofree char *v = rk_proto_escape(value ? value : "");
+    g_string_append_printf(r->s, " %s=%s", key, v);
+}
+
+void rk_reply_add_int(RkReply *r, const char *key, long long value)
+{
+    g_string_append_printf(r->s, " %s=%lld", key, value);
+}
+
+char *rk_reply_finish(RkReply *r)
+{
+    g_string_append_c(r->s, '\n');
+    char *s = g_string_free(r->s, FALSE);
+    r->s = NULL;
+    return s;
+}
+
+char *rk_reply_error(const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *esc = rk_proto_escape(msg);
+    return g_strdup_printf("ERR %s %s\n", code, esc);
+}
+
+RkParsedReply *rk_proto_parse_reply(const char *line, size_t len)
+{
+    const char *err;
+    if (!check_line(line, &len, &err))
+        return NULL;
+    g_autofree char *copy = g_strndup(line, len);
+    RkParsedReply *r = g_new0(RkParsedReply, 1);
+    if (g_str_has_prefix(copy, "ERR ")) {
+        char *code = copy + 4, *sp = strchr(code, ' ');
+        if (!sp || sp == code) {
+            rk_parsed_reply_free(r);
+            return NULL;
+        }
+        r->code = g_strndup(code, (gsize)(sp - code));
+        r->message = rk_proto_unescape(sp + 1, strlen(sp + 1));
+        if (!r->message) {
+            rk_parsed_reply_free(r);
+            return NULL;
+        }
+        return r;
+    }
+    if (strcmp(copy, "OK") != 0 && !g_str_has_prefix(copy, "OK ")) {
+        rk_parsed_reply_free(r);
+        return NULL;
+    }
+    r->ok = true;
+    r->kv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_auto(GStrv) words = g_strsplit(copy + 2, " ", -1);
+    for (char **w = words; *w; w++) {
+        if (!**w)
+            continue;
+        char *eq = strchr(*w, '=');
+        if (!eq || eq == *w) {
+            rk_parsed_reply_free(r);
+            return NULL;
+        }
+        char *v = rk_proto_unescape(eq + 1, strlen(eq + 1));
+        if (!v) {
+            rk_parsed_reply_free(r);
+            return NULL;
+        }
+        g_hash_table_replace(r->kv, g_strndup(*w, (gsize)(eq - *w)), v);
+    }
+    return r;
+}
+
+void rk_parsed_reply_free(RkParsedReply *r)
+{
+    if (!r)
+        return;
+    g_free(r->code);
+    g_free(r->message);
+    if (r->kv)
+        g_hash_table_unref(r->kv);
+    g_free(r);
+}
+
+const char *rk_reply_get(const RkParsedReply *r, const char *key)
+{
+    return r && r->kv ? g_hash_table_lookup(r->kv, key) : NULL;
+}
+
+char *rk_proto_call(const char *socket_path, const char *request, int timeout_ms, GError **error)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    long long deadline = rk_now_ns() + (long long)timeout_ms * 1000000LL;
+    char buf[RK_PROTO_MAX_LINE];
+    size_t got = 0;
+
+    if (strlen(socket_path) >= sizeof sa.sun_path) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "socket path \"%s\" is too long", socket_path);
+        return NULL;
+    }
+    strcpy(sa.sun_path, socket_path);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot connect to rentarkd at \"%s\": %s",
+                    socket_path, g_strerror(e));
+        return NULL;
+    }
+    struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int r = rk_write_all(fd, request, strlen(request));
+    if (r < 0) {
+        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot send to rentarkd: %s", g_strerror(-r));
+        return NULL;
+    }
+    while (got < sizeof buf) {
+        long long left = (deadline - rk_now_ns()) / 1000000LL;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "rentarkd did not answer in %d ms", timeout_ms);
+            return NULL;
+        }
+        ssize_t n = read(fd, buf + got, sizeof buf - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "rentarkd closed the connection");
+            return NULL;
+        }
+        char *nl = memchr(buf + got, '\n', (size_t)n);
+        got += (size_t)n;
+        if (nl)
+            return g_strndup(buf, (gsize)(nl - buf));
+    }
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, "reply from rentarkd is too long");
+    return NULL;
+}
