@@ -53,9 +53,10 @@ wipe_check() {
     [ "$rc" -eq 0 ] || why="rentarkd --wipe-once exited $rc: $(tail -3 "$T_TMP/wipe.log" | tr '\n' ' ')"
     if [ -z "$why" ]; then
         local want got
-        want=$(cd "$SKEL" && find . -printf '%y %m %P -> %l\n' | LC_ALL=C sort)
-        got=$(cd "$HOME_DIR" && find . -printf '%y %m %P -> %l\n' | LC_ALL=C sort)
+        want=$(cd "$SKEL" && find . -mindepth 1 -printf '%y %m %s %P -> %l\n' | LC_ALL=C sort)
+        got=$(cd "$HOME_DIR" && find . -mindepth 1 -printf '%y %m %s %P -> %l\n' | LC_ALL=C sort)
         [ "$want" = "$got" ] || why="home differs from the skeleton: $(diff <(echo "$want") <(echo "$got") | head -5 | tr '\n' ' ')"
+        [ -n "$why" ] || [ "$(stat -c '%a %U' "$HOME_DIR")" = "700 $GUEST" ] || why="home is not 0700 and the guest's"
     fi
     if [ -z "$why" ]; then
         local owners
@@ -75,3 +76,6 @@ wipe_check() {
     fi
     if [ -z "$why" ]; then t_ok "$d"; else t_fail "$d" "$why"; fi
 }
+
+# live_guest_procs: number of live (not zombie) processes of the guest.
+live_guest_procs() { ps -u "$GUID" -o stat= 2>/dev/null | grep -vc '^Z'; }

@@ -44,7 +44,8 @@ export DBUS_SYSTEM_BUS_ADDRESS=$BUS_ADDR
 
 has_logind() {
     dbus-send --bus="$BUS_ADDR" --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.login1 2>/dev/null | grep -q 'boolean true'
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.login1 2>/dev/null |
+        grep -q 'boolean true'
 }
 
 MOCK_LOG=$T_TMP/logind.log
@@ -59,8 +60,9 @@ fi
 t_ok "mock logind is on the private bus"
 
 mock_add_method() { # NAME IN_SIG CODE
-    dbus-send --bus="$BUS_ADDR" --print-reply --dest=org.freedesktop.login1 /org/freedesktop/login1 \
-        org.freedesktop.DBus.Mock.AddMethod string:org.freedesktop.login1.Manager \
+    dbus-send --bus="$BUS_ADDR" --print-reply --dest=org.freedesktop.login1 \
+        /org/freedesktop/login1 org.freedesktop.DBus.Mock.AddMethod \
+        string:org.freedesktop.login1.Manager \
         "string:$1" "string:$2" string: "string:$3" >/dev/null
 }
 
@@ -69,12 +71,14 @@ run_helper 4242 2000
 if [ "$RC" -eq 0 ] && [ "$OUT" = ok ] && grep -q 'TerminateUser 4242$' "$MOCK_LOG"; then
     t_ok "TerminateUser(4242) reaches logind and succeeds"
 else
-    t_fail "TerminateUser(4242) reaches logind and succeeds" "rc=$RC out=$OUT log=$(tail -3 "$MOCK_LOG")"
+    t_fail "TerminateUser(4242) reaches logind and succeeds" \
+        "rc=$RC out=$OUT log=$(tail -3 "$MOCK_LOG")"
 fi
 
 # 2. uid 0 is refused before any call.
 run_helper 0 2000
-if [ "$RC" -eq 1 ] && [[ $OUT == "error PERMISSION_DENIED"* ]] && ! grep -q 'TerminateUser 0$' "$MOCK_LOG"; then
+if [ "$RC" -eq 1 ] && [[ $OUT == "error PERMISSION_DENIED"* ]] &&
+    ! grep -q 'TerminateUser 0$' "$MOCK_LOG"; then
     t_ok "uid 0 is refused and never sent"
 else
     t_fail "uid 0 is refused and never sent" "rc=$RC out=$OUT"
@@ -109,7 +113,8 @@ fi
 kill "$MOCK_PID"; wait "$MOCK_PID" 2>/dev/null
 for _ in $(seq 100); do has_logind || break; sleep 0.05; done
 run_helper 4245 5000
-if [ "$RC" -eq 1 ] && [[ $OUT == *ServiceUnknown* || $OUT == *NameHasNoOwner* ]] && [ "$ELAPSED" -lt 1500 ]; then
+if [ "$RC" -eq 1 ] && [[ $OUT == *ServiceUnknown* || $OUT == *NameHasNoOwner* ]] &&
+    [ "$ELAPSED" -lt 1500 ]; then
     t_ok "a bus without logind gives FALSE at once (${ELAPSED} ms)"
 else
     t_fail "a bus without logind gives FALSE at once" "rc=$RC out=$OUT elapsed=${ELAPSED}ms"

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/wipe-env.sh"
 t_require_root
-wipe_env_setup 384M
+wipe_env_setup 1500M
 PY=/usr/bin/python3
 
 wipe_once; wipe_check "first wipe creates the home from the skeleton" $?
@@ -88,7 +88,7 @@ as_guest sh -c "while :; do (sleep 1000 &) ; sleep 0.01; done" &
 sleep 0.5
 wipe_once; rc=$?
 wipe_check "processes that keep writing, respawn, or hold files open" $rc
-t_check "no process of the guest survives" test -z "$(pgrep -u "$GUID")"
+t_check "no live process of the guest survives" test "$(live_guest_procs)" -eq 0
 wait 2>/dev/null
 
 # --- volume -----------------------------------------------------------------------------------
