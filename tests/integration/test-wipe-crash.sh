@@ -28,18 +28,33 @@ PY
     as_guest sh -c "while :; do echo x >> '$HOME_DIR/.writing' 2>/dev/null; done" &
 }
 
-fails=0
+hits=0 states=""
 for i in $(seq 1 "$ROUNDS"); do
     plant "$i"
     "$RKD" -c "$CONF" --wipe-once >/dev/null 2>&1 &
     pid=$!
-    # A random point: 0 to ~400 ms into the wipe, so the kill lands in each step over the rounds.
-    sleep "0.$(printf '%03d' $((RANDOM % 400)))"
-    kill -9 $pid 2>/dev/null
+    # A random point: odd rounds in the first 40 ms (stopping processes, renaming the home,
+    # copying the skeleton), even rounds anywhere in the first 400 ms (sweeps, trash).
+    if [ $((i % 2)) -eq 1 ]; then ms=$((RANDOM % 40)); else ms=$((RANDOM % 400)); fi
+    sleep "0.$(printf '%03d' $ms)"
+    if kill -9 $pid 2>/dev/null; then hits=$((hits + 1)); fi
     wait $pid 2>/dev/null
+    # What the kill left behind, for the record: no home, a staging copy, a full trash.
+    st=""
+    [ -d "$HOME_DIR" ] || st="${st}no-home,"
+    [ -e "$FS/home/.$GUEST.rentark-new" ] && st="${st}staging,"
+    [ -n "$(ls -A "$FS/home/.rentark-trash" 2>/dev/null)" ] && st="${st}trash,"
+    t_diag "round $i: kill at ${ms} ms left: ${st:-clean}"
+    states="$states${st:-clean} "
     wipe_once; rc=$?
     wait 2>/dev/null   # the writer is gone now: the wipe killed it
     wipe_check "round $i: kill -9 mid-wipe, next --wipe-once completes and verifies" $rc
 done
 
+# The test means something only if the kills landed inside running wipes and left
+# interrupted states behind.
+t_diag "kills that hit a running wipe: $hits of $ROUNDS; states: $states"
+t_check "at least half of the kills hit a running wipe ($hits of $ROUNDS)" test $((hits * 2)) -ge "$ROUNDS"
+t_check "kills left interrupted states (home gone or trash full) to recover from" \
+    grep -qE 'no-home|trash' <<<"$states"
 t_done
