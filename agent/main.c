@@ -2,14 +2,115 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "control.h"
+#include "seat.h"
+#include "server.h"
 #include "wipe.h"
 
+#include <glib-unix.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define G_LOG_DOMAIN_MAIN "rentarkd"
+typedef struct {
+    GMainLoop *loop;
+    char *config_path;
+    RkConfig *cfg;
+    Seat *seat;
+    Control *control;
+    Server *server;
+} Daemon;
+
+/* The sd_notify protocol, without libsystemd: one datagram to $NOTIFY_SOCKET, if set. */
+static void notify(const char *state)
+{
+    const char *path = g_getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (!path || !*path || strlen(path) >= sizeof sa.sun_path)
+        return;
+    memcpy(sa.sun_path, path, strlen(path));
+    if (sa.sun_path[0] == '@')
+        sa.sun_path[0] = '\0'; /* abstract socket */
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0)
+        (void)sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
+}
+
+static gboolean shutdown_done(gpointer data)
+{
+    Daemon *d = data;
+    g_main_loop_quit(d->loop);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_term(gpointer data)
+{
+    Daemon *d = data;
+    g_message("shutting down");
+    notify("STOPPING=1");
+    seat_shutdown(d->seat, shutdown_done, d);
+    return G_SOURCE_CONTINUE;
+}
+
+/* SIGHUP: a new configuration, or, if it is broken, the old one kept and the error logged. */
+static gboolean on_hup(gpointer data)
+{
+    Daemon *d = data;
+    g_autoptr(GError) error = NULL;
+    notify("RELOADING=1");
+    RkConfig *cfg = rk_config_load(d->config_path, &error);
+    if (!cfg) {
+        g_warning("reload: keeping the running configuration: %s", error->message);
+    } else {
+        seat_set_config(d->seat, cfg);
+        control_set_config(d->control, cfg);
+        rk_config_free(d->cfg);
+        d->cfg = cfg;
+        g_message("reload: configuration \"%s\" loaded", d->config_path);
+    }
+    notify("READY=1");
+    return G_SOURCE_CONTINUE;
+}
+
+static int run_daemon(const char *config_path, RkConfig *cfg)
+{
+    Daemon d = { .config_path = g_strdup(config_path), .cfg = rk_config_ref(cfg) };
+    g_autoptr(GError) error = NULL;
+
+    d.seat = seat_new(cfg, &error);
+    if (!d.seat) {
+        g_critical("%s", error->message);
+        return 1;
+    }
+    d.control = control_new(d.seat, cfg);
+    d.server = server_new(cfg->socket, control_handle, d.control, &error);
+    if (!d.server) {
+        g_critical("%s", error->message);
+        return 1;
+    }
+    d.loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_term, &d);
+    g_unix_signal_add(SIGINT, on_term, &d);
+    g_unix_signal_add(SIGHUP, on_hup, &d);
+    seat_start(d.seat);
+    g_message("rentarkd %s listening on \"%s\"", RK_VERSION, cfg->socket);
+    notify("READY=1");
+    g_main_loop_run(d.loop);
+
+    server_free(d.server);
+    control_free(d.control);
+    seat_free(d.seat);
+    g_main_loop_unref(d.loop);
+    rk_config_free(d.cfg);
+    g_free(d.config_path);
+    return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -90,6 +191,5 @@ int main(int argc, char **argv)
         wipe_log(&res, flags);
         return res.verified ? 0 : 1;
     }
-    fprintf(stderr, "rentarkd: the daemon mode is not available in this build yet\n");
-    return 1;
+    return run_daemon(config_path, cfg);
 }

@@ -636,7 +636,7 @@ static int cmp_desc(gconstpointer a, gconstpointer b)
 
 static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files, GError **error)
 {
-    g_autoptr(RkConfig) c = g_new0(RkConfig, 1);
+    g_autoptr(RkConfig) c = g_atomic_rc_box_new0(RkConfig);
     Ctx ctx = { .name = name, .dir = cfg->include_dir, .errs = g_string_new(NULL) };
 
     c->source = g_strdup(name);
@@ -712,10 +712,9 @@ RkConfig *rk_config_load_string(const char *text, const char *name, bool check_f
     return c;
 }
 
-void rk_config_free(RkConfig *c)
+static void config_clear(gpointer p)
 {
-    if (!c)
-        return;
+    RkConfig *c = p;
     for (size_t i = 0; i < RK_ELEMENTS(schema); i++) {
         void *field = (char *)c + schema[i].offset;
         switch (schema[i].type) {
@@ -737,7 +736,17 @@ void rk_config_free(RkConfig *c)
         g_ptr_array_unref(c->volunteers);
     g_free(c->default_language);
     g_free(c->source);
-    g_free(c);
+}
+
+void rk_config_free(RkConfig *c)
+{
+    if (c)
+        g_atomic_rc_box_release_full(c, config_clear);
+}
+
+RkConfig *rk_config_ref(RkConfig *c)
+{
+    return g_atomic_rc_box_acquire(c);
 }
 
 const RkVolunteer *rk_config_find_volunteer(const RkConfig *c, const char *id)

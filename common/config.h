@@ -97,7 +97,10 @@ RkConfig *rk_config_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RE
 RkConfig *rk_config_load_string(const char *text, const char *name, bool check_files,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* A config is reference-counted (a reload must not free it under a running wipe):
+ * rk_config_free drops one reference, rk_config_ref adds one. Thread-safe. */
 void rk_config_free(RkConfig *c);
+RkConfig *rk_config_ref(RkConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkConfig, rk_config_free)
 
 /* The volunteer with this id, or NULL. */

@@ -1,16 +1,238 @@
-/* rentarkctl: the command line client of the rentarkd control socket. */
+/* rentarkctl: the command line client of rentarkd. It only speaks the socket protocol
+ * (common/proto.h); every decision is the daemon's.
+ *
+ * Exit codes: 0 done; 1 the daemon refused or failed (ERR); 2 usage; 3 the daemon is not
+ * running or did not answer. */
 #include "config.h"
+#include "proto.h"
 #include "util.h"
 
+#include <crypt.h>
+#include <gio/gio.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define TIMEOUT_MS 30000
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: rentarkctl [-s SOCKET | -c CONFIG] [--json] COMMAND\n"
+               "\n"
+               "Commands:\n"
+               "  status                          state of the seat and the session\n"
+               "  end                             end the session now and erase it\n"
+               "  accept | decline                answer the notice (the guest)\n"
+               "  guided VOLUNTEER                start a guided session (asks for the PIN)\n"
+               "  stats [--json]                  statistics\n"
+               "  incidents [resolve ID]          open incidents; mark one resolved\n"
+               "  hook session-setup|session-cleanup USER   for the display manager\n"
+               "  wipe --dry-run                  what a wipe would remove, as counts\n"
+               "  hash-pin                        make a pin_hash for rentark.conf (asks for the PIN)\n");
+}
+
+/* Read a PIN from the terminal without echo. */
+static char *read_secret(const char *prompt)
+{
+    struct termios old, raw;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    char buf[128];
+
+    fputs(prompt, stderr);
+    if (tty) {
+        raw = old;
+        raw.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+    }
+    char *r = fgets(buf, sizeof buf, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (!r)
+        return NULL;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    char *s = g_strdup(buf);
+    explicit_bzero(buf, sizeof buf);
+    return s;
+}
+
+static int hash_pin(void)
+{
+    g_autofree char *a = read_secret("PIN: ");
+    g_autofree char *b = read_secret("PIN again: ");
+    if (!a || !b || strcmp(a, b) != 0 || strlen(a) < 4) {
+        fprintf(stderr, "rentarkctl: the PINs differ or are shorter than 4 characters\n");
+        return 1;
+    }
+    char *salt = crypt_gensalt_ra("$y$", 0, NULL, 0);
+    struct crypt_data cd = { 0 };
+    const char *h = salt ? crypt_r(a, salt, &cd) : NULL;
+    free(salt);
+    explicit_bzero(a, strlen(a));
+    explicit_bzero(b, strlen(b));
+    if (!h || h[0] != '$') {
+        fprintf(stderr, "rentarkctl: crypt(3) failed\n");
+        return 1;
+    }
+    printf("%s\n", h);
+    return 0;
+}
+
+static void print_kv(const RkParsedReply *r, bool json)
+{
+    g_autoptr(GList) keys = g_hash_table_get_keys(r->kv);
+    keys = g_list_sort(keys, (GCompareFunc)strcmp);
+    if (json) {
+        printf("{");
+        for (GList *k = keys; k; k = k->next) {
+            const char *v = g_hash_table_lookup(r->kv, k->data);
+            g_autofree char *ev = g_strescape(v, NULL);
+            char *end;
+            strtoll(v, &end, 10);
+            bool num = *v && !*end;
+            printf("%s\"%s\": %s%s%s", k == keys ? "" : ", ", (char *)k->data, num ? "" : "\"", num ? v : ev, num ? "" : "\"");
+        }
+        printf("}\n");
+        return;
+    }
+    for (GList *k = keys; k; k = k->next)
+        printf("%-16s %s\n", (char *)k->data, (char *)g_hash_table_lookup(r->kv, k->data));
+}
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        printf("rentarkctl %s\n", RK_VERSION);
-        return 0;
+    static const struct option opts[] = {
+        { "socket", required_argument, NULL, 's' }, { "config", required_argument, NULL, 'c' },
+        { "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },      {},
+    };
+    const char *socket_path = NULL, *config_path = NULL;
+    bool json = false;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "+s:c:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': socket_path = optarg; break;
+        case 'c': config_path = optarg; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("rentarkctl %s\n", RK_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
     }
-    fprintf(stderr, "rentarkctl: the control protocol is not available in this build yet\n");
-    return 1;
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[optind];
+    char **args = argv + optind + 1;
+    int nargs = argc - optind - 1;
+    for (int i = 0; i < nargs; i++)
+        if (strcmp(args[i], "--json") == 0)
+            json = true;
+
+    if (strcmp(cmd, "hash-pin") == 0)
+        return hash_pin();
+
+    if (!socket_path) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(RkConfig) cfg = NULL;
+        if (config_path || access(RK_CONFIG_DEFAULT_PATH, R_OK) == 0) {
+            cfg = rk_config_load_string("", "defaults", false, NULL);
+            g_autofree char *text = NULL;
+            if (g_file_get_contents(config_path ? config_path : RK_CONFIG_DEFAULT_PATH, &text, NULL, &error)) {
+                rk_config_free(cfg);
+                cfg = rk_config_load_string(text, config_path ? config_path : RK_CONFIG_DEFAULT_PATH, false, &error);
+            }
+            if (!cfg) {
+                fprintf(stderr, "rentarkctl: %s\n", error->message);
+                return 2;
+            }
+        } else {
+            cfg = rk_config_load_string("", "defaults", false, NULL);
+        }
+        socket_path = g_strdup(cfg->socket);
+    }
+
+    /* Build the request line; every argument escaped. */
+    GString *req = g_string_new(NULL);
+    g_autofree char *pin = NULL;
+    if (strcmp(cmd, "wipe") == 0) {
+        if (nargs != 1 || strcmp(args[0], "--dry-run") != 0) {
+            fprintf(stderr, "rentarkctl: only \"wipe --dry-run\" is offered; a real wipe is the daemon's to run\n");
+            return 2;
+        }
+        g_string_append(req, "wipe-dry-run");
+    } else if (strcmp(cmd, "incidents") == 0 && nargs == 2 && strcmp(args[0], "resolve") == 0) {
+        g_autofree char *id = rk_proto_escape(args[1]);
+        g_string_append_printf(req, "resolve %s", id);
+    } else if (strcmp(cmd, "guided") == 0) {
+        if (nargs != 1) {
+            usage(stderr);
+            return 2;
+        }
+        pin = read_secret("PIN: ");
+        if (!pin)
+            return 2;
+        g_autofree char *id = rk_proto_escape(args[0]);
+        g_autofree char *p = rk_proto_escape(pin);
+        g_string_append_printf(req, "guided %s %s", id, p);
+        explicit_bzero(pin, strlen(pin));
+        explicit_bzero(p, strlen(p));
+    } else {
+        static const char *const simple[] = { "status", "end", "accept", "decline", "stats", "incidents", "hook", "consent", "volunteers" };
+        bool known = false;
+        for (size_t i = 0; i < G_N_ELEMENTS(simple); i++)
+            known |= strcmp(cmd, simple[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "rentarkctl: unknown command \"%s\"\n", cmd);
+            usage(stderr);
+            return 2;
+        }
+        g_string_append(req, cmd);
+        for (int i = 0; i < nargs; i++) {
+            if (strcmp(args[i], "--json") == 0) {
+                if (strcmp(cmd, "stats") == 0)
+                    g_string_append(req, " json");
+                continue;
+            }
+            g_autofree char *a = rk_proto_escape(args[i]);
+            g_string_append_printf(req, " %s", a);
+        }
+    }
+    g_string_append_c(req, '\n');
+    g_autofree char *line = g_string_free(req, FALSE);
+
+    g_autoptr(GError) error = NULL;
+    g_autofree char *reply = rk_proto_call(socket_path, line, TIMEOUT_MS, &error);
+    explicit_bzero(line, strlen(line));
+    if (!reply) {
+        fprintf(stderr, "rentarkctl: %s%s\n", error->message,
+                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+                        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+                    ? " (is rentarkd running?)"
+                    : "");
+        return 3;
+    }
+    g_autoptr(RkParsedReply) r = rk_proto_parse_reply(reply, strlen(reply));
+    if (!r) {
+        fprintf(stderr, "rentarkctl: malformed reply from rentarkd\n");
+        return 3;
+    }
+    if (!r->ok) {
+        fprintf(stderr, "rentarkctl: %s (%s)\n", r->message, r->code);
+        return 1;
+    }
+    const char *j = rk_reply_get(r, "json");
+    if (j)
+        printf("%s\n", j);
+    else if (rk_reply_get(r, "text"))
+        printf("%s", rk_reply_get(r, "text"));
+    else
+        print_kv(r, json);
+    return 0;
 }

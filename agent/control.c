@@ -1,0 +1,350 @@
+/* The control protocol's verbs and who may use them. */
+#define G_LOG_DOMAIN "control"
+#include "control.h"
+
+#include "proto.h"
+#include "util.h"
+#include "wipe.h"
+
+#include <crypt.h>
+#include <gio/gio.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PIN_FAILURES 5 /* per session, then guided mode is closed for it */
+
+struct Control {
+    Seat *seat;
+    RkConfig *cfg;
+    ControlExtraFn extra;
+    gpointer extra_data;
+    int pin_failures;
+    char pin_session[33];
+};
+
+Control *control_new(Seat *seat, const RkConfig *cfg)
+{
+    Control *ctl = g_new0(Control, 1);
+    ctl->seat = seat;
+    ctl->cfg = rk_config_ref((RkConfig *)cfg);
+    return ctl;
+}
+
+void control_free(Control *ctl)
+{
+    if (!ctl)
+        return;
+    rk_config_free(ctl->cfg);
+    g_free(ctl);
+}
+
+void control_set_config(Control *ctl, const RkConfig *cfg)
+{
+    RkConfig *old = ctl->cfg;
+    ctl->cfg = rk_config_ref((RkConfig *)cfg);
+    rk_config_free(old);
+}
+
+void control_set_extra(Control *ctl, ControlExtraFn fn, gpointer data)
+{
+    ctl->extra = fn;
+    ctl->extra_data = data;
+}
+
+static bool in_group(const char *group, uid_t uid)
+{
+    struct passwd pw, *pres = NULL;
+    struct group gr, *gres = NULL;
+    char pbuf[4096], gbuf[16384];
+    gid_t groups[256];
+    int n = G_N_ELEMENTS(groups);
+
+    if (getgrnam_r(group, &gr, gbuf, sizeof gbuf, &gres) != 0 || !gres)
+        return false;
+    if (getpwuid_r(uid, &pw, pbuf, sizeof pbuf, &pres) != 0 || !pres)
+        return false;
+    if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (groups[i] == gr.gr_gid)
+            return true;
+    return false;
+}
+
+Role control_role(const RkConfig *cfg, uid_t guest_uid, uid_t uid)
+{
+    /* Root, and the admin group: everything. */
+    if (uid == 0 || in_group(cfg->admin_group, uid))
+        return ROLE_ADMIN;
+    /* The guest: its own session only (never stats, incidents or another's end). */
+    if (uid == guest_uid)
+        return ROLE_GUEST;
+    /* Volunteers: PIN checks for guided sessions. */
+    if (in_group(cfg->volunteer_group, uid))
+        return ROLE_VOLUNTEER;
+    return ROLE_OTHER;
+}
+
+static char *seat_error_reply(GError *error)
+{
+    const char *code = error->domain == RK_SEAT_ERROR && error->code == RK_SEAT_ERROR_STATE ? "state" : "internal";
+    return rk_reply_error(code, "%s", error->message);
+}
+
+static char *ok_status(Control *ctl)
+{
+    RkReply r;
+    rk_reply_init_ok(&r);
+    seat_status(ctl->seat, &r);
+    return rk_reply_finish(&r);
+}
+
+/* Compare two strings in time that does not depend on where they differ. */
+static bool equal_const_time(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char d = na != nb;
+    for (size_t i = 0; i < na && i < nb; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+static char *do_guided(Control *ctl, const RkRequest *req)
+{
+    const RkConfig *cfg = ctl->cfg;
+    if (req->n_args != 2)
+        return rk_reply_error("invalid", "usage: guided VOLUNTEER PIN");
+    if (!cfg->guided_enabled)
+        return rk_reply_error("denied", "guided sessions are turned off on this PC");
+
+    /* Bounded tries per session: a PIN of a few digits must not be guessable by trying. */
+    const char *session = seat_session_id(ctl->seat);
+    if (strcmp(session, ctl->pin_session) != 0) {
+        g_strlcpy(ctl->pin_session, session, sizeof ctl->pin_session);
+        ctl->pin_failures = 0;
+    }
+    if (ctl->pin_failures >= MAX_PIN_FAILURES)
+        return rk_reply_error("pin", "too many wrong PINs in this session; please ask the staff");
+
+    const RkVolunteer *v = rk_config_find_volunteer(cfg, req->args[0]);
+    struct crypt_data cd;
+    memset(&cd, 0, sizeof cd);
+    /* Hash even for an unknown volunteer, so that timing does not tell who exists. */
+    const char *setting = v ? v->pin_hash : "$y$j9T$AAAAAAAAAAAAAAAAAAAAAA$";
+    const char *h = crypt_r(req->args[1], setting, &cd);
+    bool ok = v && h && h[0] == '$' && equal_const_time(h, v->pin_hash);
+    explicit_bzero(&cd, sizeof cd);
+    explicit_bzero(req->args[1], strlen(req->args[1]));
+    if (!ok) {
+        ctl->pin_failures++;
+        g_message("guided: wrong volunteer or PIN (%d of %d tries)", ctl->pin_failures, MAX_PIN_FAILURES);
+        return rk_reply_error("pin", "wrong name or PIN (%d tries left)", MAX_PIN_FAILURES - ctl->pin_failures);
+    }
+
+    /* The duty of confidentiality must be on file and current. */
+    if (!v->declaration_day)
+        return rk_reply_error("declaration", "%s has no signed confidentiality declaration on file", v->name);
+    if (cfg->declaration_validity_days > 0) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_local();
+        GDate today;
+        g_date_set_dmy(&today, (GDateDay)g_date_time_get_day_of_month(now), (GDateMonth)g_date_time_get_month(now),
+                       (GDateYear)g_date_time_get_year(now));
+        if (g_date_get_julian(&today) > v->declaration_day + (guint32)cfg->declaration_validity_days)
+            return rk_reply_error("declaration", "the confidentiality declaration of %s (signed %s) is older than %d days",
+                                  v->name, v->declaration, cfg->declaration_validity_days);
+    }
+    /* And the privacy training the municipality requires. */
+    guint missing = cfg->required_modules & ~v->modules;
+    if (missing) {
+        GString *m = g_string_new(NULL);
+        for (int i = 1; i <= RK_MODULES_MAX; i++)
+            if (missing & (1u << i))
+                g_string_append_printf(m, "%s%d", m->len ? ", " : "", i);
+        g_autofree char *list = g_string_free(m, FALSE);
+        return rk_reply_error("training", "%s has not completed privacy-training module(s) %s", v->name, list);
+    }
+
+    g_autoptr(GError) error = NULL;
+    if (!seat_set_guided(ctl->seat, v->id, &error))
+        return seat_error_reply(error);
+    g_message("guided session started by a volunteer");
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add(&r, "name", v->name);
+    return rk_reply_finish(&r);
+}
+
+static char *do_volunteers(Control *ctl)
+{
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add_int(&r, "n", ctl->cfg->volunteers->len);
+    for (guint i = 0; i < ctl->cfg->volunteers->len; i++) {
+        const RkVolunteer *v = ctl->cfg->volunteers->pdata[i];
+        char k[32];
+        snprintf(k, sizeof k, "id%u", i);
+        rk_reply_add(&r, k, v->id);
+        snprintf(k, sizeof k, "name%u", i);
+        rk_reply_add(&r, k, v->name);
+    }
+    return rk_reply_finish(&r);
+}
+
+typedef struct {
+    ServerClient *client;
+    RkConfig *cfg;
+} DryRun;
+
+static void dry_run_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
+{
+    DryRun *d = data;
+    WipeResult *res = g_new0(WipeResult, 1);
+    (void)wipe_run(d->cfg, WIPE_DRY_RUN, res);
+    g_task_return_pointer(task, res, g_free);
+}
+
+static void dry_run_done(GObject *src, GAsyncResult *result, gpointer data)
+{
+    DryRun *d = g_task_get_task_data(G_TASK(result));
+    g_autofree WipeResult *res = g_task_propagate_pointer(G_TASK(result), NULL);
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add_int(&r, "processes", res->processes_found);
+    const struct {
+        const char *name;
+        const RmStats *s;
+    } rows[] = { { "home", &res->home_counted }, { "trash", &res->trash } };
+    char k[48];
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        snprintf(k, sizeof k, "%s_files", rows[i].name), rk_reply_add_int(&r, k, (long long)rows[i].s->files);
+        snprintf(k, sizeof k, "%s_dirs", rows[i].name), rk_reply_add_int(&r, k, (long long)rows[i].s->dirs);
+        snprintf(k, sizeof k, "%s_bytes", rows[i].name), rk_reply_add_int(&r, k, (long long)rows[i].s->bytes);
+    }
+    for (int c = 0; c < SWEEP_N; c++) {
+        const RmStats *s = &res->sweep.stats[c];
+        snprintf(k, sizeof k, "%s_files", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->files);
+        snprintf(k, sizeof k, "%s_dirs", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->dirs);
+        snprintf(k, sizeof k, "%s_bytes", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->bytes);
+    }
+    server_client_reply(d->client, rk_reply_finish(&r));
+}
+
+static void dry_run_free(gpointer p)
+{
+    DryRun *d = p;
+    server_client_unref(d->client);
+    rk_config_free(d->cfg);
+    g_free(d);
+}
+
+static EndReason parse_end_reason(const RkRequest *req, Role role)
+{
+    const char *a = req->n_args > 0 ? req->args[0] : NULL;
+    if (a && strcmp(a, "logout") == 0)
+        return END_LOGOUT;
+    if (a && strcmp(a, "idle") == 0)
+        return END_IDLE;
+    return role == ROLE_ADMIN && (!a || strcmp(a, "staff") == 0) ? END_STAFF : END_BUTTON;
+}
+
+char *control_handle(ServerClient *client, const Peer *peer, const char *line, size_t len, gpointer data)
+{
+    Control *ctl = data;
+    const char *perr = NULL;
+    g_autoptr(RkRequest) req = rk_proto_parse_request(line, len, &perr);
+    g_autoptr(GError) error = NULL;
+
+    if (!req)
+        return rk_reply_error("invalid", "%s", perr);
+    Role role = control_role(ctl->cfg, seat_guest_uid(ctl->seat), peer->uid);
+    const char *v = req->verb;
+
+#define ALLOW(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond))                                                                  \
+            return rk_reply_error("denied", "\"%s\" is not allowed for this user", v); \
+    } while (0)
+#define ARGS(lo, hi, usage)                                             \
+    do {                                                                \
+        if (req->n_args < (lo) || req->n_args > (hi))                   \
+            return rk_reply_error("invalid", "usage: %s", (usage));     \
+    } while (0)
+
+    if (strcmp(v, "status") == 0) {
+        /* Anyone: the state of the seat holds nothing personal. */
+        ARGS(0, 0, "status");
+        return ok_status(ctl);
+    }
+    if (strcmp(v, "accept") == 0 || strcmp(v, "decline") == 0 || strcmp(v, "consent") == 0) {
+        /* Only the guest answers the notice: it is the patron's decision. */
+        ALLOW(role == ROLE_GUEST);
+        ARGS(0, 0, v);
+        gboolean ok = strcmp(v, "accept") == 0    ? seat_accept(ctl->seat, &error)
+                      : strcmp(v, "consent") == 0 ? seat_consent(ctl->seat, &error)
+                                                  : seat_end(ctl->seat, END_DECLINE, &error);
+        return ok ? ok_status(ctl) : seat_error_reply(error);
+    }
+    if (strcmp(v, "end") == 0) {
+        /* The guest ends its own session; staff may end a stuck one. */
+        ALLOW(role == ROLE_GUEST || role == ROLE_ADMIN);
+        ARGS(0, 1, "end [button|logout|idle|staff]");
+        return seat_end(ctl->seat, parse_end_reason(req, role), &error) ? ok_status(ctl) : seat_error_reply(error);
+    }
+    if (strcmp(v, "idle") == 0) {
+        ALLOW(role == ROLE_GUEST);
+        ARGS(1, 1, "idle SECONDS");
+        char *end;
+        long s = strtol(req->args[0], &end, 10);
+        if (*end || s < 0 || s > 7 * 86400)
+            return rk_reply_error("invalid", "idle takes a number of seconds");
+        seat_idle_report(ctl->seat, (int)s);
+        return ok_status(ctl);
+    }
+    if (strcmp(v, "volunteers") == 0) {
+        /* Names are shown on the kiosk's picker; not to strangers. */
+        ALLOW(role != ROLE_OTHER);
+        ARGS(0, 0, "volunteers");
+        return do_volunteers(ctl);
+    }
+    if (strcmp(v, "guided") == 0) {
+        ALLOW(role != ROLE_OTHER);
+        return do_guided(ctl, req);
+    }
+    if (strcmp(v, "hook") == 0) {
+        /* The display manager's hooks run as root. */
+        ALLOW(role == ROLE_ADMIN);
+        ARGS(2, 2, "hook session-setup|session-cleanup USER");
+        if (strcmp(req->args[1], ctl->cfg->guest_user) != 0)
+            return ok_status(ctl); /* not the guest: not ours to manage */
+        if (strcmp(req->args[0], "session-setup") == 0)
+            return seat_session_begin(ctl->seat, &error) ? ok_status(ctl) : seat_error_reply(error);
+        if (strcmp(req->args[0], "session-cleanup") == 0)
+            return seat_end(ctl->seat, END_LOGOUT, &error) ? ok_status(ctl) : seat_error_reply(error);
+        return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
+    }
+    if (strcmp(v, "wipe-dry-run") == 0) {
+        ALLOW(role == ROLE_ADMIN);
+        ARGS(0, 0, "wipe-dry-run");
+        /* Counting a large home takes time: off the main loop, answered when done. */
+        DryRun *d = g_new0(DryRun, 1);
+        d->client = server_client_ref(client);
+        d->cfg = rk_config_ref(ctl->cfg);
+        GTask *task = g_task_new(NULL, NULL, dry_run_done, NULL);
+        g_task_set_task_data(task, d, dry_run_free);
+        g_task_run_in_thread(task, dry_run_thread);
+        g_object_unref(task);
+        return NULL;
+    }
+    if (ctl->extra) {
+        if (strcmp(v, "stats") == 0 || strcmp(v, "incidents") == 0 || strcmp(v, "resolve") == 0)
+            ALLOW(role == ROLE_ADMIN);
+        char *r = ctl->extra(req, ctl->extra_data);
+        if (r)
+            return r;
+    }
+    return rk_reply_error("unknown", "unknown request \"%s\"", v);
+#undef ALLOW
+#undef ARGS
+}

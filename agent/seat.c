@@ -1,0 +1,456 @@
+/* The seat state machine. */
+#define G_LOG_DOMAIN "seat"
+#include "seat.h"
+
+#include "home.h"
+#include "log.h"
+#include "util.h"
+#include "wipe.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+G_DEFINE_QUARK(rk-seat-error-quark, rk_seat_error)
+
+#define SHUTDOWN_GRACE_S 20
+
+struct Seat {
+    RkConfig *cfg;
+    SeatRecord rec;
+    uid_t uid;
+    gid_t gid;
+
+    guint time_limit_id; /* fires at the end of the time limit (ACTIVE) */
+    guint idle_id;       /* fires when the idle timeout is reached (ACTIVE) */
+    guint retry_id;      /* retries an unverified wipe (BLOCKED) */
+    gint64 limit_deadline; /* monotonic us, 0 = none */
+    gint64 idle_deadline;  /* monotonic us, 0 = none */
+    gboolean consented;    /* guided: the patron agreed the helper may look */
+    gboolean wiping;       /* a wipe thread runs */
+    gboolean shutting_down;
+
+    SeatChangedFn changed;
+    gpointer changed_data;
+    GSourceFunc shutdown_done;
+    gpointer shutdown_data;
+    guint shutdown_timeout_id;
+};
+
+static const char *const end_names[END_N] = { "logout", "button", "idle", "time_limit", "staff", "shutdown", "decline", "recovery" };
+
+const char *seat_end_reason_name(EndReason r)
+{
+    return r < END_N ? end_names[r] : "?";
+}
+
+static void clear_timers(Seat *seat)
+{
+    g_clear_handle_id(&seat->time_limit_id, g_source_remove);
+    g_clear_handle_id(&seat->idle_id, g_source_remove);
+    seat->limit_deadline = seat->idle_deadline = 0;
+}
+
+/* Commit the record with new_state; only then does the transition count. */
+static gboolean transition(Seat *seat, SeatState new_state, GError **error)
+{
+    SeatState old = seat->rec.state;
+    SeatRecord next = seat->rec;
+    next.state = new_state;
+    int r = journal_commit(seat->cfg->state_dir, &next);
+    if (r < 0) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot write the seat journal in \"%s\": %s",
+                    seat->cfg->state_dir, g_strerror(-r));
+        return FALSE;
+    }
+    seat->rec = next;
+    g_message("state %s -> %s%s%s", journal_state_name(old), journal_state_name(new_state),
+              seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason);
+    if (seat->changed)
+        seat->changed(seat, old, new_state, seat->changed_data);
+    return TRUE;
+}
+
+static int lookup_guest(const char *user, uid_t *uid, gid_t *gid)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    int r = getpwnam_r(user, &pw, buf, sizeof buf, &res);
+    if (r)
+        return -r;
+    if (!res)
+        return -ENOENT;
+    if (pw.pw_uid == 0)
+        return -EPERM;
+    *uid = pw.pw_uid;
+    *gid = pw.pw_gid;
+    return 0;
+}
+
+Seat *seat_new(const RkConfig *cfg, GError **error)
+{
+    g_autoptr(Seat) seat = g_new0(Seat, 1);
+    seat->cfg = rk_config_ref((RkConfig *)cfg);
+    int r = lookup_guest(cfg->guest_user, &seat->uid, &seat->gid);
+    if (r < 0) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_GUEST, "guest account \"%s\": %s", cfg->guest_user,
+                    r == -EPERM ? "is root" : r == -ENOENT ? "does not exist" : g_strerror(-r));
+        return NULL;
+    }
+    if (g_mkdir_with_parents(cfg->state_dir, 0700) < 0) {
+        int e = errno;
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot create \"%s\": %s", cfg->state_dir, g_strerror(e));
+        return NULL;
+    }
+    return g_steal_pointer(&seat);
+}
+
+void seat_free(Seat *seat)
+{
+    if (!seat)
+        return;
+    clear_timers(seat);
+    g_clear_handle_id(&seat->retry_id, g_source_remove);
+    g_clear_handle_id(&seat->shutdown_timeout_id, g_source_remove);
+    rk_config_free(seat->cfg);
+    g_free(seat);
+}
+
+void seat_set_config(Seat *seat, const RkConfig *cfg)
+{
+    RkConfig *old = seat->cfg;
+    seat->cfg = rk_config_ref((RkConfig *)cfg);
+    rk_config_free(old);
+}
+
+void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data)
+{
+    seat->changed = fn;
+    seat->changed_data = data;
+}
+
+SeatState seat_state(const Seat *seat)
+{
+    return seat->rec.state;
+}
+
+uid_t seat_guest_uid(const Seat *seat)
+{
+    return seat->uid;
+}
+
+const char *seat_session_id(const Seat *seat)
+{
+    return seat->rec.session;
+}
+
+static void start_wipe(Seat *seat);
+
+static gboolean on_retry(gpointer data)
+{
+    Seat *seat = data;
+    seat->retry_id = 0;
+    start_wipe(seat);
+    return G_SOURCE_REMOVE;
+}
+
+static void finish_shutdown(Seat *seat)
+{
+    if (!seat->shutdown_done)
+        return;
+    GSourceFunc done = seat->shutdown_done;
+    seat->shutdown_done = NULL;
+    g_clear_handle_id(&seat->shutdown_timeout_id, g_source_remove);
+    done(seat->shutdown_data);
+}
+
+static void wipe_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c)
+{
+    WipeResult *res = g_new0(WipeResult, 1);
+    (void)wipe_run(task_data, 0, res);
+    g_task_return_pointer(task, res, g_free);
+}
+
+static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Seat *seat = data;
+    g_autofree WipeResult *res = g_task_propagate_pointer(G_TASK(result), NULL);
+    g_autoptr(GError) error = NULL;
+
+    seat->wiping = FALSE;
+    wipe_log(res, 0);
+    if (res->verified) {
+        seat->rec.last_wipe = (int64_t)time(NULL);
+        seat->rec.session[0] = '\0';
+        seat->rec.volunteer[0] = '\0';
+        seat->rec.guided = false;
+        seat->rec.started = seat->rec.accepted = 0;
+        seat->rec.end_reason[0] = '\0';
+        if (!transition(seat, SEAT_READY, &error)) {
+            /* The data is gone, but without a journal saying so the seat must not open:
+             * a restart would wipe again, which is safe. */
+            g_warning("%s", error->message);
+            seat->retry_id = g_timeout_add_seconds((guint)seat->cfg->verify_retry, on_retry, seat);
+        } else {
+            rk_log_set_session(NULL);
+        }
+    } else {
+        /* Possibly guest data left for the next patron: the seat stays closed and the wipe
+         * is retried until it verifies. */
+        if (seat->rec.state != SEAT_BLOCKED && !transition(seat, SEAT_BLOCKED, &error))
+            g_warning("%s", error->message);
+        if (!seat->shutting_down)
+            seat->retry_id = g_timeout_add_seconds((guint)seat->cfg->verify_retry, on_retry, seat);
+    }
+    if (seat->shutting_down)
+        finish_shutdown(seat);
+}
+
+static void start_wipe(Seat *seat)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (seat->wiping)
+        return;
+    clear_timers(seat);
+    if (seat->rec.state != SEAT_WIPING && seat->rec.state != SEAT_BLOCKED && !transition(seat, SEAT_WIPING, &error)) {
+        /* The wipe runs anyway: deleting a guest's data is always right. */
+        g_warning("%s", error->message);
+    }
+    seat->wiping = TRUE;
+    GTask *task = g_task_new(NULL, NULL, wipe_done, seat);
+    g_task_set_task_data(task, rk_config_ref(seat->cfg), (GDestroyNotify)rk_config_free);
+    g_task_run_in_thread(task, wipe_thread);
+    g_object_unref(task);
+}
+
+void seat_start(Seat *seat)
+{
+    SeatRecord rec;
+    int r = journal_load(seat->cfg->state_dir, &rec);
+
+    seat->rec = rec;
+    if (r == -EBADMSG)
+        g_warning("seat journal in \"%s\" is corrupt: wiping first", seat->cfg->state_dir);
+    if (rec.session[0])
+        rk_log_set_session(rec.session);
+    if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot) {
+        g_message("start-up: last state %s, wiping before the seat opens", r < 0 ? "unknown" : journal_state_name(rec.state));
+        if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE)
+            g_strlcpy(seat->rec.end_reason, seat_end_reason_name(END_RECOVERY), sizeof seat->rec.end_reason);
+        if (r < 0)
+            seat->rec.state = SEAT_WIPING;
+        start_wipe(seat);
+        return;
+    }
+    g_message("start-up: seat is clean and READY");
+}
+
+static void new_session_id(char out[33])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != sizeof b)
+        for (size_t i = 0; i < sizeof b; i++)
+            b[i] = (unsigned char)g_random_int();
+    for (size_t i = 0; i < sizeof b; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+gboolean seat_session_begin(Seat *seat, GError **error)
+{
+    switch (seat->rec.state) {
+    case SEAT_NOTICE:
+    case SEAT_ACTIVE:
+        return TRUE; /* a duplicate event (hook and logind both report a login) */
+    case SEAT_READY:
+        break;
+    default:
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "the seat is %s: no session can begin",
+                    journal_state_name(seat->rec.state));
+        return FALSE;
+    }
+    SeatRecord save = seat->rec;
+    new_session_id(seat->rec.session);
+    seat->rec.started = (int64_t)time(NULL);
+    seat->rec.accepted = 0;
+    seat->rec.guided = false;
+    seat->rec.volunteer[0] = seat->rec.end_reason[0] = '\0';
+    seat->consented = FALSE;
+    rk_log_set_session(seat->rec.session);
+    if (!transition(seat, SEAT_NOTICE, error)) {
+        seat->rec = save;
+        rk_log_set_session(NULL);
+        return FALSE;
+    }
+    if (seat->cfg->strategy == RK_WIPE_TMPFS) {
+        int r = home_mount_tmpfs(seat->cfg->guest_home, seat->cfg->tmpfs_size, seat->cfg->guest_skeleton, seat->uid, seat->gid);
+        if (r < 0)
+            g_warning("cannot mount the tmpfs home: %s (the home stays on disk; the wipe covers it)", g_strerror(-r));
+    }
+    return TRUE;
+}
+
+static gboolean on_time_limit(gpointer data)
+{
+    Seat *seat = data;
+    seat->time_limit_id = 0;
+    (void)seat_end(seat, END_TIME_LIMIT, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_idle(gpointer data)
+{
+    Seat *seat = data;
+    seat->idle_id = 0;
+    (void)seat_end(seat, END_IDLE, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static void arm_idle(Seat *seat, int idle_seconds)
+{
+    g_clear_handle_id(&seat->idle_id, g_source_remove);
+    if (seat->cfg->idle_timeout <= 0)
+        return;
+    int left = MAX(seat->cfg->idle_timeout - idle_seconds, 0);
+    seat->idle_deadline = g_get_monotonic_time() + (gint64)left * G_USEC_PER_SEC;
+    seat->idle_id = g_timeout_add_seconds((guint)left, on_idle, seat);
+}
+
+gboolean seat_accept(Seat *seat, GError **error)
+{
+    if (seat->rec.state == SEAT_ACTIVE)
+        return TRUE;
+    if (seat->rec.state != SEAT_NOTICE) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "no notice is waiting for an answer (seat is %s)",
+                    journal_state_name(seat->rec.state));
+        return FALSE;
+    }
+    if (seat->rec.guided && !seat->consented) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "a guided session needs the patron's consent first");
+        return FALSE;
+    }
+    seat->rec.accepted = (int64_t)time(NULL);
+    if (!transition(seat, SEAT_ACTIVE, error)) {
+        seat->rec.accepted = 0;
+        return FALSE;
+    }
+    if (seat->cfg->time_limit > 0) {
+        seat->limit_deadline = g_get_monotonic_time() + (gint64)seat->cfg->time_limit * G_USEC_PER_SEC;
+        seat->time_limit_id = g_timeout_add_seconds((guint)seat->cfg->time_limit, on_time_limit, seat);
+    }
+    arm_idle(seat, 0);
+    return TRUE;
+}
+
+gboolean seat_end(Seat *seat, EndReason reason, GError **error)
+{
+    switch (seat->rec.state) {
+    case SEAT_NOTICE:
+    case SEAT_ACTIVE:
+        break;
+    default:
+        return TRUE; /* already ending or clean: a late or repeated end changes nothing */
+    }
+    g_strlcpy(seat->rec.end_reason, seat_end_reason_name(reason), sizeof seat->rec.end_reason);
+    clear_timers(seat);
+    g_autoptr(GError) local = NULL;
+    if (!transition(seat, SEAT_ENDING, &local))
+        g_warning("%s", local->message); /* the wipe below still runs */
+    start_wipe(seat);
+    return TRUE;
+}
+
+void seat_idle_report(Seat *seat, int idle_seconds)
+{
+    if (seat->rec.state != SEAT_ACTIVE || idle_seconds < 0)
+        return;
+    arm_idle(seat, idle_seconds);
+}
+
+gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error)
+{
+    if (seat->rec.state != SEAT_NOTICE) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "a guided session starts at the notice (seat is %s)",
+                    journal_state_name(seat->rec.state));
+        return FALSE;
+    }
+    SeatRecord save = seat->rec;
+    seat->rec.guided = true;
+    g_strlcpy(seat->rec.volunteer, volunteer_id, sizeof seat->rec.volunteer);
+    seat->consented = FALSE;
+    if (!transition(seat, SEAT_NOTICE, error)) {
+        seat->rec = save;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean seat_consent(Seat *seat, GError **error)
+{
+    if (seat->rec.state != SEAT_NOTICE || !seat->rec.guided) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "no guided session is waiting for consent");
+        return FALSE;
+    }
+    seat->consented = TRUE;
+    return TRUE;
+}
+
+static int seconds_until(gint64 deadline)
+{
+    if (!deadline)
+        return -1;
+    gint64 left = deadline - g_get_monotonic_time();
+    return left <= 0 ? 0 : (int)((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+}
+
+void seat_status(const Seat *seat, RkReply *reply)
+{
+    const RkVolunteer *v = seat->rec.volunteer[0] ? rk_config_find_volunteer(seat->cfg, seat->rec.volunteer) : NULL;
+    int time_left = seconds_until(seat->limit_deadline);
+    int warn = 0;
+
+    /* The warning in force: the smallest configured warning time not yet passed. */
+    for (guint i = 0; time_left >= 0 && i < seat->cfg->warnings->len; i++) {
+        int w = g_array_index(seat->cfg->warnings, int, i);
+        if (time_left <= w)
+            warn = w;
+    }
+    rk_reply_add(reply, "state", journal_state_name(seat->rec.state));
+    rk_reply_add(reply, "session", seat->rec.session[0] ? seat->rec.session : "-");
+    rk_reply_add_int(reply, "guided", seat->rec.guided);
+    rk_reply_add(reply, "volunteer", v ? v->name : "-");
+    rk_reply_add_int(reply, "time_left", time_left);
+    rk_reply_add_int(reply, "idle_left", seconds_until(seat->idle_deadline));
+    rk_reply_add_int(reply, "idle_warning", seat->cfg->idle_warning);
+    rk_reply_add_int(reply, "warn", warn);
+    rk_reply_add_int(reply, "last_wipe", seat->rec.last_wipe);
+    rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
+    rk_reply_add(reply, "lang", seat->cfg->default_language);
+}
+
+static gboolean on_shutdown_timeout(gpointer data)
+{
+    Seat *seat = data;
+    seat->shutdown_timeout_id = 0;
+    g_warning("shutdown: the wipe did not finish in %d s; the next start completes it", SHUTDOWN_GRACE_S);
+    finish_shutdown(seat);
+    return G_SOURCE_REMOVE;
+}
+
+void seat_shutdown(Seat *seat, GSourceFunc done, gpointer data)
+{
+    seat->shutting_down = TRUE;
+    seat->shutdown_done = done;
+    seat->shutdown_data = data;
+    g_clear_handle_id(&seat->retry_id, g_source_remove);
+    if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE)
+        (void)seat_end(seat, END_SHUTDOWN, NULL);
+    if (!seat->wiping) {
+        finish_shutdown(seat);
+        return;
+    }
+    seat->shutdown_timeout_id = g_timeout_add_seconds(SHUTDOWN_GRACE_S, on_shutdown_timeout, seat);
+}

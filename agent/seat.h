@@ -1,0 +1,64 @@
+/* The seat: one guest session at a time, READY -> NOTICE -> ACTIVE -> ENDING -> WIPING -> READY.
+ *
+ * Every transition is committed to the journal before it takes effect; if the commit fails,
+ * the transition does not happen (and a session end still wipes, since a wipe never hurts).
+ * The wipe runs in a worker thread so that the main loop keeps answering; while it runs,
+ * and until it is verified, no session can begin. Main thread only (GLib main context). */
+#pragma once
+
+#include "config.h"
+#include "journal.h"
+#include "proto.h"
+
+#include <glib.h>
+
+typedef struct Seat Seat;
+
+/* Why a session ended; also the statistics label. */
+typedef enum {
+    END_LOGOUT, END_BUTTON, END_IDLE, END_TIME_LIMIT, END_STAFF, END_SHUTDOWN, END_DECLINE, END_RECOVERY, END_N
+} EndReason;
+const char *seat_end_reason_name(EndReason r);
+
+/* Called after every state change (for tests, logging of transitions, notifications). */
+typedef void (*SeatChangedFn)(Seat *seat, SeatState old_state, SeatState new_state, gpointer data);
+
+/* Create the seat for cfg (borrowed; see seat_set_config). Reads the journal; does not act yet. */
+Seat *seat_new(const RkConfig *cfg, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void seat_free(Seat *seat);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Seat, seat_free)
+
+/* Start: recover (wipe first when the journal is not a clean READY, or wipe.at_boot). */
+void seat_start(Seat *seat);
+
+/* Use a new configuration (SIGHUP). Takes effect for the next session's limits. */
+void seat_set_config(Seat *seat, const RkConfig *cfg);
+
+void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data);
+
+SeatState seat_state(const Seat *seat);
+uid_t seat_guest_uid(const Seat *seat);
+/* The running session's id, "" when there is none. */
+const char *seat_session_id(const Seat *seat);
+
+/* Events. Each returns FALSE with an error (RK_SEAT_ERROR_STATE) when the seat's state does not
+ * allow it; repeated or late events of the same kind are accepted as no-ops where harmless. */
+gboolean seat_session_begin(Seat *seat, GError **error);
+gboolean seat_accept(Seat *seat, GError **error);
+gboolean seat_end(Seat *seat, EndReason reason, GError **error);
+void seat_idle_report(Seat *seat, int idle_seconds);
+/* A guided session: the volunteer passed the checks (done by the caller). */
+gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error);
+gboolean seat_consent(Seat *seat, GError **error);
+
+/* Fill reply with the status keys of the protocol (see common/proto.h). */
+void seat_status(const Seat *seat, RkReply *reply);
+
+/* SIGTERM: end a running session and wipe if that can finish within the shutdown grace; the
+ * journal otherwise stays non-READY so the next start wipes. done is called once when the
+ * seat is safe to leave. */
+void seat_shutdown(Seat *seat, GSourceFunc done, gpointer data);
+
+#define RK_SEAT_ERROR (rk_seat_error_quark())
+GQuark rk_seat_error_quark(void);
+typedef enum { RK_SEAT_ERROR_STATE, RK_SEAT_ERROR_JOURNAL, RK_SEAT_ERROR_GUEST } RkSeatError;

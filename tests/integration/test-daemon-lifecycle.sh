@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The real rentarkd with a private socket and state dir on a scratch file system: every path
+# of the session state machine, kill -9 in each state, SIGTERM, SIGHUP, who may do what,
+# and garbage on the socket.
+. "$(dirname "$0")/../lib.sh"
+. "$RK_SRC/tests/wipe-env.sh"
+t_require_root
+wipe_env_setup 512M
+SOCK=$FS/state/control.sock
+PY=/usr/bin/python3
+cat >>"$CONF" <<'EOF2'
+session = { time_limit = 3600; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
+EOF2
+
+DPID=
+start_daemon() { # [config]
+    "$RKD" -c "${1:-$CONF}" -f >>"$T_TMP/daemon.log" 2>&1 &
+    DPID=$!
+    for _ in $(seq 1 200); do [ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.05; done
+    return 1
+}
+stop_daemon() { [ -n "$DPID" ] && kill -TERM $DPID 2>/dev/null && wait $DPID 2>/dev/null; DPID=; }
+t_cleanup 'stop_daemon'
+ctl() { "$RKCTL" -s "$SOCK" "$@"; }
+state() { ctl status 2>/dev/null | awk '$1 == "state" { print $2 }'; }
+wait_state() { # STATE [seconds]
+    local i
+    for i in $(seq 1 $((${2:-20} * 20))); do [ "$(state)" = "$1" ] && return 0; sleep 0.05; done
+    return 1
+}
+plant() { as_guest sh -c "mkdir -p '$HOME_DIR/Downloads' && echo patron-data > '$HOME_DIR/Downloads/x.pdf' && echo t > '$FS/tmp/guest-tmp'"; }
+guest_ctl() { as_guest "$RKCTL" -s "$SOCK" "$@"; }
+
+t_check "daemon starts" start_daemon
+t_check "first start without a journal wipes first, then READY" wait_state READY
+wipe_check "the first start leaves a fresh home" 0
+
+# Normal cycle: login hook -> NOTICE, the guest accepts -> ACTIVE, the guest ends -> wiped -> READY.
+ctl hook session-setup "$GUEST" >/dev/null
+t_check "hook session-setup: NOTICE" test "$(state)" = NOTICE
+plant
+t_check "the guest accepts the notice: ACTIVE" guest_ctl accept
+t_check "status shows time left" sh -c "'$RKCTL' -s '$SOCK' status | grep -qE '^time_left +(3600|3599|3598)'"
+t_check "the guest reports idle time" guest_ctl idle 5
+t_check "the guest ends the session" guest_ctl end
+t_check "the wipe runs and the seat is READY again" wait_state READY
+wipe_check "after end: nothing of the patron is left" 0
+
+# Decline.
+ctl hook session-setup "$GUEST" >/dev/null; plant
+t_check "the guest declines" guest_ctl decline
+t_check "decline: wiped and READY" wait_state READY
+wipe_check "after decline: nothing left" 0
+
+# Staff end and logout hook.
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+t_check "staff (root) ends a session" ctl end
+t_check "staff end: READY" wait_state READY
+wipe_check "after staff end: nothing left" 0
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+t_check "display manager hook session-cleanup ends it" ctl hook session-cleanup "$GUEST"
+t_check "logout: READY" wait_state READY
+wipe_check "after logout: nothing left" 0
+t_check "duplicate cleanup after the end is harmless" ctl hook session-cleanup "$GUEST"
+t_check "a hook for another user is ignored" ctl hook session-setup root
+t_check "... and the seat stays READY" test "$(state)" = READY
+
+# Authorization: a stranger may only read the status; the guest may not run admin verbs.
+STRANGER=$(t_unique_name rk-s); t_user "$STRANGER"
+as_stranger() { setpriv --reuid="$(id -u "$STRANGER")" --regid="$(id -g "$STRANGER")" --clear-groups -- "$RKCTL" -s "$SOCK" "$@"; }
+as_stranger status >/dev/null; t_check "stranger: status allowed" test $? -eq 0
+t_expect_fail "stranger: end denied" as_stranger end
+t_expect_fail "stranger: hook denied" as_stranger hook session-setup "$GUEST"
+t_expect_fail "stranger: volunteers denied" as_stranger volunteers
+t_expect_fail "guest: hook denied" guest_ctl hook session-cleanup "$GUEST"
+t_expect_fail "guest: wipe dry run denied" guest_ctl wipe --dry-run
+t_expect_fail "root may not answer the notice for the patron" ctl accept
+t_check "state unchanged by refused requests" test "$(state)" = READY
+
+# Garbage on the socket, half lines, floods: the daemon keeps answering.
+$PY - "$SOCK" <<'PY'
+import socket, sys, os
+p = sys.argv[1]
+socks = []
+for payload in [b"\x00\xff\xfe\n", b"A" * 10000, b"status " + b"x " * 5000 + b"\n", b"%zz\n", b"\n", b"half a line"]:
+    s = socket.socket(socket.AF_UNIX); s.connect(p); s.sendall(payload); socks.append(s)
+for _ in range(200):
+    s = socket.socket(socket.AF_UNIX); s.connect(p); socks.append(s)   # idle connections
+PY
+t_check "daemon answers after garbage, overlong lines and 200 idle connections" ctl status
+t_check "daemon still running" kill -0 $DPID
+
+# Idle and time limit (short timers through SIGHUP).
+sed -i 's/idle_timeout = 900; idle_warning = 60;/idle_timeout = 3; idle_warning = 1;/' "$CONF"
+kill -HUP $DPID; sleep 0.3
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+t_check "idle: READY" wait_state READY
+t_check "idle: end reason logged" grep -q "reason idle" "$T_TMP/daemon.log"
+wipe_check "after idle timeout: nothing left" 0
+sed -i 's/idle_timeout = 3; idle_warning = 1;/idle_timeout = 0;/; s/time_limit = 3600;/time_limit = 2;/; s/warnings = \[ 300, 60 \];/warnings = [ 1 ];/' "$CONF"
+kill -HUP $DPID; sleep 0.3
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+t_check "time limit ends the session" wait_state READY 8
+t_check "time limit: end reason logged" grep -q "reason time_limit" "$T_TMP/daemon.log"
+wipe_check "after time limit: nothing left" 0
+
+# SIGHUP with a broken config keeps the old one and names file and line.
+cp "$CONF" "$T_TMP/good.conf"
+echo 'session = { bogus = 1; };' >>"$CONF"
+kill -HUP $DPID; sleep 0.3
+t_check "bad reload: error names file and line" grep -q "$CONF:[0-9]*: " "$T_TMP/daemon.log"
+t_check "bad reload: daemon keeps running" ctl status
+cp "$T_TMP/good.conf" "$CONF"
+sed -i 's/time_limit = 2;/time_limit = 3600;/' "$CONF"; kill -HUP $DPID; sleep 0.3
+
+# kill -9 in each state, then restart: the guest's data is wiped before READY.
+for st in NOTICE ACTIVE; do
+    ctl hook session-setup "$GUEST" >/dev/null
+    [ $st = ACTIVE ] && guest_ctl accept >/dev/null
+    plant
+    kill -9 $DPID; wait $DPID 2>/dev/null; DPID=
+    start_daemon
+    t_check "kill -9 in $st, restart: wiped before READY" wait_state READY
+    wipe_check "kill -9 in $st: nothing of the patron is left" 0
+done
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+as_guest sh -c "cd '$HOME_DIR' && for i in \$(seq 1 3000); do echo \$i > f\$i; done"
+guest_ctl end >/dev/null
+sleep 0.02; kill -9 $DPID; wait $DPID 2>/dev/null; DPID=
+start_daemon
+t_check "kill -9 while WIPING, restart: READY after a complete wipe" wait_state READY
+wipe_check "kill -9 while WIPING: nothing left" 0
+
+# SIGTERM during a session: the session ends and is wiped before the daemon exits.
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+kill -TERM $DPID; wait $DPID; rc=$?; DPID=
+t_check "SIGTERM: exit 0" test $rc -eq 0
+t_check "SIGTERM: journal READY" grep -q '^state=READY' "$FS/state/seat.state"
+wipe_check "SIGTERM in ACTIVE: wiped before exit" 0
+t_check "socket removed at exit" test ! -e "$SOCK"
+t_expect_fail "rentarkctl exits non-zero when the daemon is down" ctl status
+"$RKCTL" -s "$SOCK" status >/dev/null 2>&1; t_check "... with exit code 3" test $? -eq 3
+t_expect_fail "no guest file name in the daemon's log" grep -q "x.pdf\|guest-tmp" "$T_TMP/daemon.log"
+t_done
