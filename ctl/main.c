@@ -184,7 +184,7 @@ int main(int argc, char **argv)
         explicit_bzero(pin, strlen(pin));
         explicit_bzero(p, strlen(p));
     } else {
-        static const char *const simple[] = { "status", "end", "accept", "decline", "stats", "incidents", "hook", "consent", "volunteers" };
+        static const char *const simple[] = { "status", "end", "accept", "decline", "stats", "incidents", "hook", "consent", "volunteers", "idle" };
         bool known = false;
         for (size_t i = 0; i < G_N_ELEMENTS(simple); i++)
             known |= strcmp(cmd, simple[i]) == 0;
