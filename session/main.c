@@ -1,13 +1,170 @@
-/* rentark-session: the X11 client in the guest's session. */
+/* rentark-session: the X11 client in the guest's session.
+ *
+ * The order of the steps is the design:
+ *   1. read the options and the configuration (read-only; it may be unreadable for the
+ *      guest, then the documented defaults apply: the daemon holds the real limits);
+ *   2. open the display; a lost X connection means the session is over, and we exit;
+ *   3. cover every monitor and grab keyboard and pointer (flow_new -> ui), before anything
+ *      else is asked of anyone;
+ *   4. ask rentarkd for the seat's state and show the screen it calls for;
+ *   5. sleep in the GLib main loop until X, a timer or a signal wakes us.
+ * This client runs as the guest and holds no secret: a helper's PIN passes through it to the
+ * socket and is wiped at once. */
+#include "config.h"
+#include "flow.h"
+#include "log.h"
+#include "notice.h"
+
+#include <X11/Xlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+static Display *x_display;
+static Flow *x_flow;
+
+/* Xlib calls this when the connection to the X server is gone: the guest's session was
+ * closed (after `end`, the daemon kills it). Xlib does not allow the handler to return, so
+ * this is the one exit outside main(). */
+static int on_x_io_error(Display *dpy)
+{
+    g_message("the X connection is closed; the session is over");
+    exit(0);
+}
+
+/* Protocol errors (a window of another client vanished while we raised above it) are
+ * harmless here; the default handler would end the client and uncover the desktop. */
+static int on_x_error(Display *dpy, XErrorEvent *ev)
+{
+    g_debug("X error %d (request %d.%d) ignored", ev->error_code, ev->request_code, ev->minor_code);
+    return 0;
+}
+
+/* The X connection as a GLib source. XPending() also flushes our requests, so everything a
+ * callback drew reaches the server before the loop sleeps. */
+static gboolean x_prepare(GSource *src, gint *timeout)
+{
+    *timeout = -1;
+    return XPending(x_display) > 0;
+}
+
+static gboolean x_check(GSource *src)
+{
+    return XPending(x_display) > 0;
+}
+
+static gboolean x_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    while (XPending(x_display) > 0) {
+        XEvent ev;
+        XNextEvent(x_display, &ev);
+        flow_handle_event(x_flow, &ev);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs x_funcs = { x_prepare, x_check, x_dispatch, NULL, NULL, NULL };
+
+static gboolean on_signal(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+/* The configuration, or its defaults when the file cannot be read by the guest. */
+static RkConfig *load_config(const char *path, gboolean explicit_path)
+{
+    g_autoptr(GError) error = NULL;
+    RkConfig *c = rk_config_load(path, &error);
+    if (c)
+        return c;
+    if (explicit_path || !g_error_matches(error, RK_CONFIG_ERROR, RK_CONFIG_ERROR_IO))
+        g_warning("%s; using the defaults", error->message);
+    return rk_config_load_string("", "(defaults)", false, NULL);
+}
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    g_autofree char *config_path = NULL, *socket_path = NULL, *lang = NULL, *dump = NULL;
+    gboolean version = FALSE, debug = FALSE, list_keys = FALSE;
+    int ready_fd = -1;
+    GOptionEntry entries[] = {
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
+        { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path, "rentarkd's socket (default: paths.socket)", "PATH" },
+        { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the notice (nb, nn, en)", "XX" },
+        { "debug-dump", 0, 0, G_OPTION_ARG_FILENAME, &dump, "Write the text of the screen to FILE after every draw (tests)", "FILE" },
+        { "ready-fd", 0, 0, G_OPTION_ARG_INT, &ready_fd, "Write \"ready\" to FD after the first complete draw", "FD" },
+        { "list-ui-keys", 0, 0, G_OPTION_ARG_NONE, &list_keys, "Print the keys a ui.txt may set", NULL },
+        { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Debug messages", NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    setlocale(LC_ALL, "");
+    g_autoptr(GOptionContext) ctx = g_option_context_new("- the rentark notice and session strip");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        fprintf(stderr, "rentark-session: %s\n", error->message);
+        return 2;
+    }
+    if (version) {
         printf("rentark-session %s\n", RK_VERSION);
         return 0;
     }
-    fprintf(stderr, "rentark-session: not available in this build yet\n");
-    return 1;
+    if (list_keys) {
+        for (const char *const *k = notice_ui_keys(); *k; k++)
+            printf("%s\n", *k);
+        return 0;
+    }
+    rk_log_init("rentark-session", debug);
+    if (ready_fd >= 0 && fcntl(ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
+        g_printerr("rentark-session: --ready-fd %d: %s\n", ready_fd, g_strerror(errno));
+        return 2;
+    }
+
+    g_autoptr(RkConfig) config = load_config(config_path ? config_path : RK_CONFIG_DEFAULT_PATH, config_path != NULL);
+    if (!config) {
+        g_critical("cannot build the default configuration");
+        return 1;
+    }
+
+    XSetIOErrorHandler(on_x_io_error);
+    XSetErrorHandler(on_x_error);
+    x_display = XOpenDisplay(NULL);
+    if (!x_display) {
+        g_critical("cannot open the X display \"%s\"", g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
+        return 1;
+    }
+
+    FlowOptions opt = {
+        .config = config,
+        .socket = socket_path ? socket_path : config->socket,
+        .lang = lang,
+        .dump_path = dump,
+        .ready_fd = ready_fd,
+    };
+    x_flow = flow_new(x_display, &opt, &error);
+    if (!x_flow) {
+        g_critical("cannot show the notice: %s", error->message);
+        XCloseDisplay(x_display);
+        return 1;
+    }
+
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    GSource *xs = g_source_new(&x_funcs, sizeof(GSource));
+    g_source_add_unix_fd(xs, ConnectionNumber(x_display), G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_attach(xs, NULL);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
+    g_main_loop_run(loop);
+
+    g_source_destroy(xs);
+    g_source_unref(xs);
+    flow_free(x_flow);
+    XCloseDisplay(x_display);
+    return 0;
 }

@@ -42,13 +42,17 @@ plant
 t_check "the guest accepts the notice: ACTIVE" guest_ctl accept
 t_check "status shows time left" sh -c "'$RKCTL' -s '$SOCK' status | grep -qE '^time_left +(3600|3599|3598)'"
 t_check "the guest reports idle time" guest_ctl idle 5
-t_check "the guest ends the session" guest_ctl end
+# The guest's own client is a process of the guest: the wipe may kill it before it has read
+# the reply. That is the point of the wipe; the seat's state is what counts.
+guest_ctl end >/dev/null 2>&1
+t_check "the guest ends the session" wait_state READY
 t_check "the wipe runs and the seat is READY again" wait_state READY
 wipe_check "after end: nothing of the patron is left" 0
 
 # Decline.
 ctl hook session-setup "$GUEST" >/dev/null; plant
-t_check "the guest declines" guest_ctl decline
+guest_ctl decline >/dev/null 2>&1
+t_check "the guest declines" grep -q "reason decline" "$T_TMP/daemon.log"
 t_check "decline: wiped and READY" wait_state READY
 wipe_check "after decline: nothing left" 0
 
