@@ -65,6 +65,8 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
 .PHONY: all check test bench fuzz install uninstall clean tests
+# Objects of tests and helpers are kept (no intermediate-file deletion, no needless rebuilds).
+.SECONDARY:
 all: $(PROGS)
 
 $(BUILD)/session/%.o: session/%.c
