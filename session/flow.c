@@ -1,0 +1,676 @@
+/* The session client's screens and the rules between them. */
+#include "flow.h"
+
+#include "agent.h"
+#include "idle.h"
+#include "notice.h"
+#include "ui.h"
+
+#include <gio/gio.h>
+#include <string.h>
+#include <time.h>
+
+#define PIN_MAX_DIGITS 8
+
+typedef enum {
+    SCR_NONE,
+    SCR_NOTICE,
+    SCR_PICK,    /* the helper chooses their name */
+    SCR_PIN,     /* ... and types their PIN */
+    SCR_GUIDED,  /* the guided notice and the patron's consent */
+    SCR_ACTIVE,  /* the session runs: strip only */
+    SCR_ENDING,
+    SCR_OOO,     /* out of order */
+} FlowScreen;
+
+struct Flow {
+    Display *dpy;
+    FlowOptions opt;
+    Ui *ui;
+    Idle *idle;
+    NoticeTexts *texts;
+    char *lang;
+    FlowScreen screen;
+    AgentStatus st;
+    gint64 st_at; /* monotonic µs when st arrived */
+    GPtrArray *volunteers; /* AgentVolunteer*, for the picker */
+    int vol;               /* index of the chosen volunteer */
+    char *helper;          /* display name of the accepted helper */
+    int tries;
+    char *message;         /* an error line for the next cover screen */
+    long shown_warn;
+    gboolean idle_now;
+    guint report_id, clock_id, retry_id, countdown_id;
+};
+
+static void show_screen(Flow *f, FlowScreen s);
+static void apply_status(Flow *f);
+
+static const char *ui_str(Flow *f, const char *key)
+{
+    return notice_ui(f->texts, f->lang, key);
+}
+
+static void set_message(Flow *f, const char *m)
+{
+    g_free(f->message);
+    f->message = g_strdup(m);
+}
+
+static void clear_source(guint *id)
+{
+    if (*id)
+        g_source_remove(*id);
+    *id = 0;
+}
+
+static long time_left_now(Flow *f)
+{
+    if (f->st.time_left < 0)
+        return -1;
+    return MAX(0, f->st.time_left - (long)((g_get_monotonic_time() - f->st_at) / G_USEC_PER_SEC));
+}
+
+/* ---- talking to the daemon ---- */
+
+static gboolean retry_cb(gpointer data);
+
+/* The daemon could not be reached or gave an answer we cannot handle: out of order, and ask
+ * again later. The log line names what failed, never what the patron typed. */
+static void agent_failed(Flow *f, const char *what, const GError *error)
+{
+    g_warning("%s failed: %s; showing the out-of-order screen", what, error ? error->message : "unexpected answer");
+    show_screen(f, SCR_OOO);
+    if (!f->retry_id)
+        f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
+}
+
+static gboolean refresh_status(Flow *f)
+{
+    g_autoptr(GError) error = NULL;
+    if (!agent_get_status(f->opt.socket, &f->st, &error)) {
+        agent_failed(f, "status", error);
+        return FALSE;
+    }
+    f->st_at = g_get_monotonic_time();
+    apply_status(f);
+    return TRUE;
+}
+
+static gboolean retry_cb(gpointer data)
+{
+    Flow *f = data;
+    g_autoptr(GError) error = NULL;
+    if (!agent_get_status(f->opt.socket, &f->st, &error))
+        return G_SOURCE_CONTINUE; /* quietly: one warning was logged when it failed */
+    f->retry_id = 0;
+    g_message("rentarkd answers again");
+    f->st_at = g_get_monotonic_time();
+    apply_status(f);
+    return G_SOURCE_REMOVE;
+}
+
+/* A verb without arguments whose only good answer is OK. */
+static gboolean simple_call(Flow *f, const char *verb, const char *arg)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RkParsedReply) r = agent_call(f->opt.socket, &error, verb, arg, NULL);
+    if (!r || !r->ok) {
+        if (r)
+            g_set_error(&error, G_IO_ERROR, G_IO_ERROR_FAILED, "ERR %s", r->code);
+        agent_failed(f, verb, error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Once per session.idle_report_interval: tell the daemon how long the patron has been idle
+ * and pick up its state (time left, warnings, a staff end). This is the only periodic
+ * wake-up of the client. */
+static gboolean report_cb(gpointer data)
+{
+    Flow *f = data;
+    gint64 ms = idle_query_ms(f->idle);
+    if (ms >= 0) {
+        g_autofree char *secs = g_strdup_printf("%" G_GINT64_FORMAT, ms / 1000);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(RkParsedReply) r = agent_call(f->opt.socket, &error, "idle", secs, NULL);
+        if (!r) {
+            agent_failed(f, "idle report", error);
+            return G_SOURCE_CONTINUE;
+        }
+    }
+    refresh_status(f);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- screens ---- */
+
+/* The line of trust: when the PC was last erased and verified. Shown only when the daemon
+ * says the last wipe was verified; otherwise nothing is claimed. */
+static char *trust_line(Flow *f)
+{
+    if (!f->st.verified || f->st.last_wipe <= 0)
+        return NULL;
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(f->st.last_wipe);
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    if (!t || !now)
+        return NULL;
+    g_autofree char *hm = g_date_time_format(t, "%H:%M");
+    g_autofree char *day = g_date_time_format(t, "%d.%m.%Y");
+    g_autofree char *today = g_date_time_format(now, "%d.%m.%Y");
+    if (strcmp(day, today) == 0)
+        return notice_ui_format(f->texts, f->lang, "trust", "time", hm, NULL);
+    return notice_ui_format(f->texts, f->lang, "trust_day", "date", day, "time", hm, NULL);
+}
+
+/* Split a text file into its first line (the title) and the rest. */
+static void split_title(const char *text, char **title, char **body)
+{
+    const char *nl = text ? strchr(text, '\n') : NULL;
+    *title = nl ? g_strndup(text, (gsize)(nl - text)) : g_strdup(text ? text : "");
+    *body = g_strdup(nl ? nl + 1 : "");
+    g_strstrip(*title);
+}
+
+static UiView *cover_view(Flow *f, const char *name)
+{
+    UiView *v = ui_view_new(UI_COVER, name);
+    ui_view_set_other_monitor(v, ui_str(f, "other_monitor"));
+    ui_view_set_scroll_labels(v, ui_str(f, "scroll_up"), ui_str(f, "scroll_down"));
+    return v;
+}
+
+static void add_language_buttons(Flow *f, UiView *v)
+{
+    const char *const *langs = notice_languages(f->texts);
+    if (!langs[0] || !langs[1])
+        return;
+    for (const char *const *l = langs; *l; l++) {
+        g_autofree char *action = g_strconcat("lang:", *l, NULL);
+        /* Each language is named in its own words, so a patron finds theirs. */
+        ui_view_add_top_button(v, action, notice_ui(f->texts, *l, "language_name"),
+                               strcmp(*l, f->lang) == 0 ? UI_BTN_LANG_ON : UI_BTN_LANG);
+    }
+}
+
+static UiView *notice_view(Flow *f)
+{
+    UiView *v = cover_view(f, "notice");
+    g_autofree char *title = NULL, *body = NULL;
+    split_title(notice_text(f->texts, f->lang), &title, &body);
+    ui_view_set_title(v, title);
+    ui_view_set_body(v, body);
+    add_language_buttons(f, v);
+    g_autofree char *trust = trust_line(f);
+    if (f->message)
+        ui_view_set_note(v, f->message, TRUE);
+    else if (trust)
+        ui_view_set_note(v, trust, FALSE);
+    ui_view_add_button(v, "accept", ui_str(f, "accept"), UI_BTN_PRIMARY);
+    if (f->opt.config->guided_enabled)
+        ui_view_add_button(v, "helper", ui_str(f, "helper"), UI_BTN_NORMAL);
+    ui_view_add_button(v, "logout", ui_str(f, "logout"), UI_BTN_NORMAL);
+    return v;
+}
+
+static UiView *pick_view(Flow *f)
+{
+    UiView *v = cover_view(f, "pick");
+    ui_view_set_title(v, ui_str(f, "pick_title"));
+    ui_view_set_body(v, f->volunteers && f->volunteers->len ? ui_str(f, "pick_body") : ui_str(f, "pick_empty"));
+    for (guint i = 0; f->volunteers && i < f->volunteers->len; i++) {
+        const AgentVolunteer *vol = g_ptr_array_index(f->volunteers, i);
+        g_autofree char *action = g_strdup_printf("vol:%u", i);
+        ui_view_add_list_button(v, action, vol->name);
+    }
+    if (f->message)
+        ui_view_set_note(v, f->message, TRUE);
+    ui_view_add_button(v, "back", ui_str(f, "back"), UI_BTN_NORMAL);
+    ui_view_set_escape(v, "back");
+    return v;
+}
+
+static UiView *pin_view(Flow *f)
+{
+    UiView *v = cover_view(f, "pin");
+    const AgentVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
+    g_autofree char *title = notice_ui_format(f->texts, f->lang, "pin_title", "name", vol->name, NULL);
+    ui_view_set_title(v, title);
+    ui_view_set_body(v, ui_str(f, "pin_body"));
+    ui_view_set_field(v, ui_str(f, "pin_label"), PIN_MAX_DIGITS);
+    if (f->message)
+        ui_view_set_note(v, f->message, TRUE);
+    ui_view_add_button(v, "pin_ok", ui_str(f, "ok"), UI_BTN_PRIMARY);
+    ui_view_add_button(v, "back", ui_str(f, "back"), UI_BTN_NORMAL);
+    ui_view_set_escape(v, "back");
+    return v;
+}
+
+static UiView *guided_view(Flow *f)
+{
+    UiView *v = cover_view(f, "guided");
+    g_autofree char *title = NULL, *body = NULL;
+    split_title(notice_guided_text(f->texts, f->lang), &title, &body);
+    g_autofree char *who = notice_ui_format(f->texts, f->lang, "guided_helper", "name", f->helper, NULL);
+    g_autofree char *ask = notice_ui_format(f->texts, f->lang, "consent_question", "name", f->helper, NULL);
+    ui_view_set_title(v, title);
+    ui_view_set_subtitle(v, who);
+    ui_view_set_body(v, body);
+    ui_view_set_note(v, ask, FALSE);
+    add_language_buttons(f, v);
+    ui_view_add_button(v, "consent_yes", ui_str(f, "consent_yes"), UI_BTN_PRIMARY);
+    ui_view_add_button(v, "consent_no", ui_str(f, "consent_no"), UI_BTN_NORMAL);
+    ui_view_set_escape(v, "consent_no");
+    return v;
+}
+
+static UiView *message_view(Flow *f, const char *name, const char *title_key, const char *body_key)
+{
+    UiView *v = cover_view(f, name);
+    ui_view_set_title(v, ui_str(f, title_key));
+    ui_view_set_body(v, ui_str(f, body_key));
+    return v;
+}
+
+static void show_strip(Flow *f)
+{
+    UiView *v = ui_view_new(UI_STRIP, "active");
+    long left = time_left_now(f);
+    if (left >= 0) {
+        g_autofree char *t = notice_format_duration(f->texts, f->lang, left);
+        g_autofree char *line = notice_ui_format(f->texts, f->lang, "strip_time", "time", t, NULL);
+        ui_view_set_title(v, line);
+    } else {
+        ui_view_set_title(v, ui_str(f, "strip_no_limit"));
+    }
+    if (f->shown_warn > 0) {
+        g_autofree char *t = notice_format_duration(f->texts, f->lang, left >= 0 ? left : f->shown_warn);
+        g_autofree char *w = notice_ui_format(f->texts, f->lang, "warn", "time", t, NULL);
+        ui_view_set_note(v, w, FALSE);
+        ui_view_set_warning(v, TRUE);
+    }
+    ui_view_add_button(v, "end", ui_str(f, "end"), UI_BTN_DANGER);
+    ui_show(f->ui, v);
+}
+
+static gboolean clock_cb(gpointer data);
+
+/* The clock in the strip shows whole minutes, so it needs one wake-up per minute, timed to
+ * the moment the shown minute changes. */
+static void arm_clock(Flow *f)
+{
+    clear_source(&f->clock_id);
+    long left = time_left_now(f);
+    if (left < 0 || f->screen != SCR_ACTIVE)
+        return;
+    long next = left > 60 ? (left % 60 ? left % 60 : 60) : left + 1;
+    f->clock_id = g_timeout_add_seconds((guint)MAX(next, 1), clock_cb, f);
+}
+
+static gboolean clock_cb(gpointer data)
+{
+    Flow *f = data;
+    f->clock_id = 0;
+    long left = time_left_now(f);
+    /* A warning threshold or the end was crossed since the last report: ask the daemon now
+     * rather than at the next report. */
+    gboolean ask = left <= 0;
+    for (guint i = 0; f->opt.config->warnings && i < f->opt.config->warnings->len; i++) {
+        long w = g_array_index(f->opt.config->warnings, int, i);
+        if (left <= w && (f->shown_warn == 0 || w < f->shown_warn))
+            ask = TRUE;
+    }
+    if (ask && !refresh_status(f))
+        return G_SOURCE_REMOVE;
+    if (f->screen == SCR_ACTIVE) {
+        show_strip(f);
+        arm_clock(f);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void show_idle_dialog(Flow *f)
+{
+    gint64 ms = idle_query_ms(f->idle);
+    long left = f->opt.config->idle_timeout - (ms < 0 ? 0 : (long)(ms / 1000));
+    g_autofree char *n = g_strdup_printf("%ld", MAX(left, 0));
+    g_autofree char *body = notice_ui_format(f->texts, f->lang, "idle_body", "n", n, NULL);
+    UiView *v = ui_view_new(UI_DIALOG, "idle");
+    ui_view_set_title(v, ui_str(f, "idle_title"));
+    ui_view_set_body(v, body);
+    ui_view_set_warning(v, TRUE);
+    ui_view_add_button(v, "still_here", ui_str(f, "still_here"), UI_BTN_PRIMARY);
+    ui_show(f->ui, v);
+}
+
+static void show_confirm(Flow *f)
+{
+    UiView *v = ui_view_new(UI_DIALOG, "confirm");
+    ui_view_set_title(v, ui_str(f, "confirm_title"));
+    ui_view_set_body(v, ui_str(f, "confirm_body"));
+    ui_view_add_button(v, "confirm_yes", ui_str(f, "confirm_yes"), UI_BTN_DANGER);
+    ui_view_add_button(v, "confirm_no", ui_str(f, "confirm_no"), UI_BTN_NORMAL);
+    /* Enter on an accidental press must not erase: the safe answer has the focus. */
+    ui_view_set_focus(v, "confirm_no");
+    ui_view_set_escape(v, "confirm_no");
+    ui_view_set_grab(v, TRUE);
+    ui_show(f->ui, v);
+}
+
+static void stop_countdown(Flow *f)
+{
+    clear_source(&f->countdown_id);
+    if (ui_is_shown(f->ui, UI_DIALOG) && f->idle_now)
+        ui_hide(f->ui, UI_DIALOG);
+    f->idle_now = FALSE;
+}
+
+static void show_screen(Flow *f, FlowScreen s)
+{
+    FlowScreen old = f->screen;
+    f->screen = s;
+    if (s != SCR_ACTIVE) {
+        stop_countdown(f);
+        clear_source(&f->clock_id);
+    }
+    /* The idle alarms only make sense in a running session; the daemon handles the rest. */
+    idle_set_enabled(f->idle, s == SCR_ACTIVE);
+    gboolean reporting = s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED || s == SCR_ACTIVE;
+    if (reporting && !f->report_id)
+        f->report_id = g_timeout_add_seconds((guint)f->opt.config->idle_report_interval, report_cb, f);
+    else if (!reporting)
+        clear_source(&f->report_id);
+    if (s != SCR_OOO)
+        clear_source(&f->retry_id);
+    switch (s) {
+    case SCR_NOTICE:
+        /* Fail closed: without a notice text there is nothing the patron may agree to. */
+        if (!notice_text(f->texts, f->lang)) {
+            f->screen = SCR_OOO;
+            ui_show(f->ui, message_view(f, "ooo", "ooo_title", "ooo_body"));
+            break;
+        }
+        ui_show(f->ui, notice_view(f));
+        break;
+    case SCR_PICK: ui_show(f->ui, pick_view(f)); break;
+    case SCR_PIN: ui_show(f->ui, pin_view(f)); break;
+    case SCR_GUIDED: ui_show(f->ui, guided_view(f)); break;
+    case SCR_ENDING: ui_show(f->ui, message_view(f, "ending", "ending_title", "ending_body")); break;
+    case SCR_OOO: ui_show(f->ui, message_view(f, "ooo", "ooo_title", "ooo_body")); break;
+    case SCR_ACTIVE:
+        if (old != SCR_ACTIVE) {
+            ui_hide(f->ui, UI_COVER);
+            g_message("session active%s", f->st.guided ? " (guided)" : "");
+        }
+        show_strip(f);
+        arm_clock(f);
+        break;
+    case SCR_NONE: break;
+    }
+}
+
+static gboolean is_notice_screen(FlowScreen s)
+{
+    return s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED;
+}
+
+/* Follow the daemon's state. Only the daemon decides that a session is active or ending; the
+ * client follows, so a restarted client shows the right screen. */
+static void apply_status(Flow *f)
+{
+    const char *state = f->st.state ? f->st.state : "";
+    if (strcmp(state, "NOTICE") == 0) {
+        if (!is_notice_screen(f->screen))
+            show_screen(f, SCR_NOTICE);
+    } else if (strcmp(state, "ACTIVE") == 0) {
+        if (f->st.warn > 0 && f->st.warn != f->shown_warn)
+            f->shown_warn = f->st.warn;
+        show_screen(f, SCR_ACTIVE);
+    } else if (strcmp(state, "ENDING") == 0 || strcmp(state, "WIPING") == 0) {
+        if (f->screen != SCR_ENDING) {
+            g_message("the session is ending; waiting for it to be closed");
+            show_screen(f, SCR_ENDING);
+        }
+    } else {
+        /* READY (no session: the display manager's hook did not run) or BLOCKED (a wipe
+         * could not be verified): this PC must not be used. */
+        if (f->screen != SCR_OOO)
+            g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", state);
+        show_screen(f, SCR_OOO);
+        if (!f->retry_id)
+            f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
+    }
+}
+
+/* ---- the patron's and the helper's answers ---- */
+
+static void start_session(Flow *f)
+{
+    if (!simple_call(f, "accept", NULL))
+        return;
+    set_message(f, NULL);
+    refresh_status(f);
+}
+
+static void on_pin(Flow *f)
+{
+    const char *pin = ui_field_get(f->ui);
+    if (!*pin)
+        return;
+    const AgentVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RkParsedReply) r = agent_guided(f->opt.socket, vol->id, pin, &error);
+    /* SECURITY: the PIN has gone to the socket; no copy of it stays in this process. */
+    ui_field_clear(f->ui);
+    if (!r) {
+        agent_failed(f, "guided", error);
+        return;
+    }
+    if (r->ok) {
+        const char *name = rk_reply_get(r, "name");
+        g_free(f->helper);
+        f->helper = g_strdup(name && *name ? name : vol->name);
+        f->tries = 0;
+        set_message(f, NULL);
+        show_screen(f, SCR_GUIDED);
+        return;
+    }
+    /* A refusal: the reason in the patron's language and the daemon's own message. A bounded
+     * number of tries, then back to the notice, so a PIN cannot be guessed at leisure. */
+    f->tries++;
+    int left = FLOW_MAX_TRIES - f->tries;
+    const char *code = r->code ? r->code : "";
+    g_autofree char *why = NULL;
+    if (strcmp(code, "pin") == 0) {
+        g_autofree char *n = g_strdup_printf("%d", left);
+        why = notice_ui_format(f->texts, f->lang, "err_pin", "n", n, NULL);
+    } else if (strcmp(code, "declaration") == 0 || strcmp(code, "training") == 0) {
+        const char *key = strcmp(code, "declaration") == 0 ? "err_declaration" : "err_training";
+        why = r->message && *r->message ? g_strdup_printf("%s (%s)", ui_str(f, key), r->message)
+                                        : g_strdup(ui_str(f, key));
+    } else if (strcmp(code, "denied") == 0 || strcmp(code, "invalid") == 0 || strcmp(code, "unknown") == 0) {
+        why = g_strdup_printf("%s (%s)", ui_str(f, "err_other"), r->message ? r->message : code);
+    } else {
+        agent_failed(f, "guided", NULL);
+        return;
+    }
+    g_message("a helper was refused (%s), %d tries left", code, MAX(left, 0));
+    if (left <= 0) {
+        f->tries = 0;
+        set_message(f, ui_str(f, "err_tries"));
+        show_screen(f, SCR_NOTICE);
+        set_message(f, NULL);
+        return;
+    }
+    set_message(f, why);
+    /* A wrong PIN may be typed again; a missing declaration or training will not change, so
+     * another helper may be chosen. */
+    show_screen(f, strcmp(code, "pin") == 0 ? SCR_PIN : SCR_PICK);
+    set_message(f, NULL);
+}
+
+static void on_helper(Flow *f)
+{
+    g_autoptr(GError) error = NULL;
+    GPtrArray *list = agent_get_volunteers(f->opt.socket, &error);
+    if (!list) {
+        agent_failed(f, "volunteers", error);
+        return;
+    }
+    g_clear_pointer(&f->volunteers, g_ptr_array_unref);
+    f->volunteers = list;
+    show_screen(f, SCR_PICK);
+}
+
+static void on_action(const char *action, gpointer data)
+{
+    Flow *f = data;
+    if (g_str_has_prefix(action, "lang:")) {
+        g_free(f->lang);
+        f->lang = g_strdup(notice_pick_language(f->texts, action + 5));
+        show_screen(f, f->screen);
+    } else if (strcmp(action, "accept") == 0) {
+        /* A helper who was let in must be agreed to before the session starts. */
+        if (f->st.guided || f->helper)
+            show_screen(f, SCR_GUIDED);
+        else
+            start_session(f);
+    } else if (strcmp(action, "logout") == 0) {
+        if (simple_call(f, "decline", NULL))
+            refresh_status(f);
+    } else if (strcmp(action, "helper") == 0) {
+        f->tries = 0;
+        on_helper(f);
+    } else if (g_str_has_prefix(action, "vol:")) {
+        guint64 i = g_ascii_strtoull(action + 4, NULL, 10);
+        if (f->volunteers && i < f->volunteers->len) {
+            f->vol = (int)i;
+            show_screen(f, SCR_PIN);
+        }
+    } else if (strcmp(action, "pin_ok") == 0) {
+        on_pin(f);
+    } else if (strcmp(action, "back") == 0) {
+        show_screen(f, f->screen == SCR_PIN ? SCR_PICK : SCR_NOTICE);
+    } else if (strcmp(action, "consent_yes") == 0) {
+        /* The patron agreed on screen that the helper may look with them. */
+        if (simple_call(f, "consent", NULL))
+            start_session(f);
+    } else if (strcmp(action, "consent_no") == 0) {
+        show_screen(f, SCR_NOTICE);
+    } else if (strcmp(action, "end") == 0) {
+        show_confirm(f);
+    } else if (strcmp(action, "confirm_no") == 0) {
+        ui_hide(f->ui, UI_DIALOG);
+    } else if (strcmp(action, "confirm_yes") == 0) {
+        ui_hide(f->ui, UI_DIALOG);
+        if (simple_call(f, "end", "button"))
+            refresh_status(f);
+    } else if (strcmp(action, "still_here") == 0) {
+        /* The click itself was input: the idle alarm hides the dialog. */
+    }
+}
+
+/* ---- idle ---- */
+
+static gboolean countdown_cb(gpointer data)
+{
+    Flow *f = data;
+    gint64 ms = idle_query_ms(f->idle);
+    long left = f->opt.config->idle_timeout - (ms < 0 ? 0 : (long)(ms / 1000));
+    if (left > 0) {
+        show_idle_dialog(f);
+        return G_SOURCE_CONTINUE;
+    }
+    /* Time is up: report at once, the daemon ends the session. */
+    f->countdown_id = 0;
+    report_cb(f);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_idle(gboolean idle, gpointer data)
+{
+    Flow *f = data;
+    if (f->screen != SCR_ACTIVE)
+        return;
+    if (idle) {
+        f->idle_now = TRUE;
+        if (ui_is_shown(f->ui, UI_DIALOG))
+            ui_hide(f->ui, UI_DIALOG); /* an unanswered confirmation gives way to the countdown */
+        show_idle_dialog(f);
+        /* The countdown ticks once a second while it is shown, and only then. */
+        clear_source(&f->countdown_id);
+        f->countdown_id = g_timeout_add_seconds(1, countdown_cb, f);
+    } else {
+        stop_countdown(f);
+    }
+}
+
+/* ---- life cycle ---- */
+
+Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
+{
+    Flow *f = g_new0(Flow, 1);
+    f->dpy = dpy;
+    f->opt = *opt;
+    f->st.time_left = -1;
+    g_autoptr(GError) terr = NULL;
+    f->texts = notice_texts_load(opt->config->notice_dir, (const char *const *)opt->config->languages, &terr);
+    if (terr)
+        g_warning("%s", terr->message);
+    f->ui = ui_new(dpy, on_action, f, opt->dump_path, opt->ready_fd, error);
+    if (!f->ui) {
+        f->opt.ready_fd = -1;
+        flow_free(f);
+        return NULL;
+    }
+    const RkConfig *c = opt->config;
+    gint64 threshold = c->idle_timeout > 0 ? (gint64)(c->idle_timeout - c->idle_warning) * 1000 : 0;
+    f->idle = idle_new(dpy, threshold, on_idle, f);
+    if (!f->idle)
+        g_warning("the X server has no IDLETIME counter: no idle countdown, no idle reports");
+
+    /* The first screen: the cover goes up before the daemon is asked anything, so the desktop
+     * is never usable, not even while the daemon is slow to answer. */
+    f->lang = g_strdup(notice_pick_language(f->texts, opt->lang ? opt->lang : c->default_language));
+    ui_show(f->ui, cover_view(f, "starting"));
+    g_autoptr(GError) serr = NULL;
+    if (!agent_get_status(opt->socket, &f->st, &serr)) {
+        agent_failed(f, "status", serr);
+        return f;
+    }
+    f->st_at = g_get_monotonic_time();
+    /* The language: the command line's, else the one the daemon remembers for the seat. */
+    if (!opt->lang && f->st.lang) {
+        g_free(f->lang);
+        f->lang = g_strdup(notice_pick_language(f->texts, f->st.lang));
+    }
+    apply_status(f);
+    return f;
+}
+
+void flow_free(Flow *f)
+{
+    if (!f)
+        return;
+    clear_source(&f->report_id);
+    clear_source(&f->clock_id);
+    clear_source(&f->retry_id);
+    clear_source(&f->countdown_id);
+    idle_free(f->idle);
+    ui_free(f->ui);
+    notice_texts_free(f->texts);
+    agent_status_clear(&f->st);
+    if (f->volunteers)
+        g_ptr_array_unref(f->volunteers);
+    g_free(f->helper);
+    g_free(f->message);
+    g_free(f->lang);
+    g_free(f);
+}
+
+void flow_handle_event(Flow *f, XEvent *ev)
+{
+    if (!idle_handle_event(f->idle, ev))
+        ui_handle_event(f->ui, ev);
+}

@@ -1,0 +1,35 @@
+/* The patron's path through rentark-session: notice, helper (guided) screens, the running
+ * session's strip and dialogs, the ending and out-of-order screens; it decides what the ui
+ * shows from the daemon's state and the patron's answers.
+ *
+ * Fail closed: any failure to reach the daemon, or an answer this client cannot handle,
+ * leads to the out-of-order screen, which covers every monitor and holds the grab; the daemon
+ * is then asked again every FLOW_RETRY_SECONDS, quietly, and the screen follows its state.
+ * Main thread only. */
+#pragma once
+
+#include <X11/Xlib.h>
+#include <glib.h>
+
+#include "config.h"
+
+#define FLOW_RETRY_SECONDS 5
+#define FLOW_MAX_TRIES 3
+
+typedef struct {
+    const RkConfig *config; /* borrowed; must outlive the flow */
+    const char *socket;     /* the daemon's socket */
+    const char *lang;       /* language asked for on the command line, or NULL */
+    const char *dump_path;  /* --debug-dump, or NULL */
+    int ready_fd;           /* --ready-fd, or -1 */
+} FlowOptions;
+
+typedef struct Flow Flow;
+
+/* Open the ui and the idle detector on dpy and show the first screen (asking the daemon for
+ * its state). NULL with error only when nothing at all can be drawn (no font). */
+Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error);
+void flow_free(Flow *f);
+
+/* Every X event goes through here. */
+void flow_handle_event(Flow *f, XEvent *ev);

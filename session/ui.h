@@ -1,0 +1,82 @@
+/* The windows of rentark-session and everything drawn in them.
+ *
+ * Three surfaces, each an override-redirect window: the cover (spans the whole root window:
+ * content on the primary monitor, a short note on the others), the strip (time left and the
+ * end button during a session) and the dialog (confirmation, idle countdown). The caller
+ * describes a screen as a UiView and ui_show() lays it out (scaled to the primary monitor,
+ * word-wrapped, scrollable) and draws it; buttons report their action string through the
+ * callback given to ui_new(). The ui owns the input grab: while the cover, or a dialog that
+ * asks for it, is shown, keyboard and pointer are grabbed, retried until the grab succeeds.
+ * Main thread only; nothing here logs patron input. */
+#pragma once
+
+#include <X11/Xlib.h>
+#include <glib.h>
+
+typedef enum { UI_COVER, UI_STRIP, UI_DIALOG, UI_N_PLACES } UiPlace;
+
+typedef enum {
+    UI_BTN_NORMAL,
+    UI_BTN_PRIMARY, /* the expected answer: green, first focus */
+    UI_BTN_DANGER,  /* ends the session: red */
+    UI_BTN_LANG,    /* a language button; _ON is the current language */
+    UI_BTN_LANG_ON,
+    UI_BTN_LIST,    /* an entry of a list (a volunteer's name) */
+} UiButtonStyle;
+
+typedef struct UiView UiView;
+
+/* A new empty view; name is the screen's name in the debug dump ("notice", "pin", ...). */
+UiView *ui_view_new(UiPlace place, const char *name);
+void ui_view_free(UiView *v);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(UiView, ui_view_free)
+/* Setters copy their strings. */
+void ui_view_set_title(UiView *v, const char *title);
+void ui_view_set_subtitle(UiView *v, const char *subtitle);
+/* Paragraphs separated by blank lines; a line starting with "• " or "- " is a bullet. */
+void ui_view_set_body(UiView *v, const char *body);
+void ui_view_set_note(UiView *v, const char *note, gboolean is_error);
+/* A masked input field (the PIN): the ui keeps the digits typed, see ui_field_*(). */
+void ui_view_set_field(UiView *v, const char *label, int max_digits);
+void ui_view_set_other_monitor(UiView *v, const char *text);
+/* Strip: amber warning look. */
+void ui_view_set_warning(UiView *v, gboolean warning);
+/* Dialog: grab keyboard and pointer while it is shown. */
+void ui_view_set_grab(UiView *v, gboolean grab);
+/* The action Esc triggers (NULL: none). */
+void ui_view_set_escape(UiView *v, const char *action);
+/* Labels of the scroll buttons shown when the body does not fit. */
+void ui_view_set_scroll_labels(UiView *v, const char *up, const char *down);
+/* Buttons: top row (languages), list (in the body), bottom row (actions). */
+void ui_view_add_top_button(UiView *v, const char *action, const char *label, UiButtonStyle style);
+void ui_view_add_list_button(UiView *v, const char *action, const char *label);
+void ui_view_add_button(UiView *v, const char *action, const char *label, UiButtonStyle style);
+/* The button focused first (default: the first primary button, else the first). */
+void ui_view_set_focus(UiView *v, const char *action);
+
+typedef struct Ui Ui;
+typedef void (*UiActionFn)(const char *action, gpointer user_data);
+
+/* Open the ui on dpy: fonts (DejaVu Sans), colours, monitors. dump_path (may be NULL) gets
+ * the text of the visible screens after every draw, for tests; ready_fd (or -1) gets
+ * "ready\n" after the first complete draw has reached the server. NULL with error when the
+ * font or colours cannot be had. */
+Ui *ui_new(Display *dpy, UiActionFn on_action, gpointer user_data, const char *dump_path, int ready_fd,
+           GError **error);
+void ui_free(Ui *ui);
+
+/* Show view at its place (the ui takes ownership), replacing what was there. */
+void ui_show(Ui *ui, UiView *view);
+void ui_hide(Ui *ui, UiPlace place);
+gboolean ui_is_shown(const Ui *ui, UiPlace place);
+
+/* Process one X event (everything the client receives goes through here). */
+void ui_handle_event(Ui *ui, XEvent *ev);
+
+/* The digits typed into the field of the cover view, NUL-terminated; valid until the next
+ * event. ui_field_clear() wipes them (explicit_bzero). */
+const char *ui_field_get(const Ui *ui);
+void ui_field_clear(Ui *ui);
+
+/* TRUE while keyboard and pointer are grabbed. */
+gboolean ui_grabbed(const Ui *ui);

@@ -1,0 +1,94 @@
+/* The view model: what a screen shows, described by flow.c and drawn by draw.c. */
+#include "ui-private.h"
+
+
+static void button_free(gpointer p)
+{
+    Button *b = p;
+    g_free(b->action);
+    g_free(b->label);
+    g_free(b);
+}
+
+UiView *ui_view_new(UiPlace place, const char *name)
+{
+    UiView *v = g_new0(UiView, 1);
+    v->place = place;
+    v->name = g_strdup(name);
+    v->top = g_ptr_array_new_with_free_func(button_free);
+    v->list = g_ptr_array_new_with_free_func(button_free);
+    v->buttons = g_ptr_array_new_with_free_func(button_free);
+    return v;
+}
+
+void ui_view_free(UiView *v)
+{
+    if (!v)
+        return;
+    char **strs[] = { &v->name, &v->title, &v->subtitle, &v->body, &v->note, &v->field_label,
+                      &v->other_monitor, &v->escape, &v->focus, &v->scroll_up, &v->scroll_down };
+    for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
+        g_free(*strs[i]);
+    g_ptr_array_unref(v->top);
+    g_ptr_array_unref(v->list);
+    g_ptr_array_unref(v->buttons);
+    g_free(v);
+}
+
+void ui_set_str(char **dst, const char *s)
+{
+    g_free(*dst);
+    *dst = g_strdup(s);
+}
+
+void ui_view_set_title(UiView *v, const char *s) { ui_set_str(&v->title, s); }
+void ui_view_set_subtitle(UiView *v, const char *s) { ui_set_str(&v->subtitle, s); }
+void ui_view_set_body(UiView *v, const char *s) { ui_set_str(&v->body, s); }
+void ui_view_set_other_monitor(UiView *v, const char *s) { ui_set_str(&v->other_monitor, s); }
+void ui_view_set_escape(UiView *v, const char *s) { ui_set_str(&v->escape, s); }
+void ui_view_set_focus(UiView *v, const char *s) { ui_set_str(&v->focus, s); }
+void ui_view_set_warning(UiView *v, gboolean w) { v->warning = w; }
+void ui_view_set_grab(UiView *v, gboolean g) { v->grab = g; }
+
+void ui_view_set_note(UiView *v, const char *note, gboolean is_error)
+{
+    ui_set_str(&v->note, note);
+    v->note_error = is_error;
+}
+
+void ui_view_set_field(UiView *v, const char *label, int max_digits)
+{
+    ui_set_str(&v->field_label, label);
+    v->field_max = CLAMP(max_digits, 1, UI_FIELD_MAX);
+}
+
+void ui_view_set_scroll_labels(UiView *v, const char *up, const char *down)
+{
+    ui_set_str(&v->scroll_up, up);
+    ui_set_str(&v->scroll_down, down);
+}
+
+static void add_button(GPtrArray *a, const char *action, const char *label, UiButtonStyle style)
+{
+    Button *b = g_new0(Button, 1);
+    b->action = g_strdup(action);
+    b->label = g_strdup(label);
+    b->style = style;
+    g_ptr_array_add(a, b);
+}
+
+void ui_view_add_top_button(UiView *v, const char *action, const char *label, UiButtonStyle style)
+{
+    add_button(v->top, action, label, style);
+}
+
+void ui_view_add_list_button(UiView *v, const char *action, const char *label)
+{
+    add_button(v->list, action, label, UI_BTN_LIST);
+}
+
+void ui_view_add_button(UiView *v, const char *action, const char *label, UiButtonStyle style)
+{
+    add_button(v->buttons, action, label, style);
+}
+

@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""A stand-in for rentarkd in the rentark-session tests: speaks the control protocol of
+common/proto.h on the unix socket paths.socket of the given config, with a small session state
+machine (NOTICE -> ACTIVE -> ENDING), three volunteers and idle/time-limit handling.
+
+    fake-agent.py -c CONFIG [-f] [--log FILE] [--state STATE] [--last-wipe UNIX] [--unverified]
+
+The timings come from the config's session group (time_limit, idle_timeout, warnings), read
+with a regular expression: enough for the small configs the tests write. Every request is
+appended to --log as one line (a PIN is written as ****), and every state change as
+"state NEW reason"; the tests read that file.
+
+Volunteers (every PIN is 1234):
+    kari  Kari Nordmann   declaration and training in order
+    ola   Ola Hansen      no confidentiality declaration on file   -> ERR declaration
+    per   Per Berg        training modules missing                 -> ERR training
+"""
+import argparse
+import os
+import re
+import selectors
+import signal
+import socket
+import sys
+import time
+
+MAX_LINE = 4096
+VOLUNTEERS = [
+    ("kari", "Kari Nordmann", None),
+    ("ola", "Ola Hansen", ("declaration", "no confidentiality declaration on file")),
+    ("per", "Per Berg", ("training", "required training modules 5, 8 not completed")),
+]
+PIN = "1234"
+
+
+def escape(s):
+    out = []
+    for b in s.encode():
+        if b <= 0x20 or b >= 0x7F or b in (ord("%"), ord("=")):
+            out.append("%%%02X" % b)
+        else:
+            out.append(chr(b))
+    return "".join(out)
+
+
+def unescape(s):
+    return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), s)
+
+
+def conf_int(text, key, default):
+    m = re.search(r"^\s*" + key + r"\s*=\s*(\d+)\s*;", text, re.M)
+    return int(m.group(1)) if m else default
+
+
+def conf_str(text, key, default):
+    m = re.search(r"^\s*" + key + r'\s*=\s*"([^"]*)"\s*;', text, re.M)
+    return m.group(1) if m else default
+
+
+class Agent:
+    def __init__(self, args):
+        text = open(args.config).read()
+        self.socket_path = conf_str(text, "socket", "/run/rentark/control.sock")
+        self.time_limit = conf_int(text, "time_limit", 7200)
+        self.idle_timeout = conf_int(text, "idle_timeout", 900)
+        m = re.search(r"^\s*warnings\s*=\s*\[([^\]]*)\]", text, re.M)
+        self.warnings = sorted(int(x) for x in re.findall(r"\d+", m.group(1))) if m else [300, 60]
+        self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.state = args.state
+        self.last_wipe = args.last_wipe if args.last_wipe is not None else int(time.time()) - 600
+        self.verified = 0 if args.unverified else 1
+        self.guided = False
+        self.consent = False
+        self.volunteer = ""
+        self.started = None
+        self.idle = 0
+
+    def note(self, line):
+        if self.log:
+            self.log.write(line + "\n")
+
+    def set_state(self, state, reason):
+        self.state = state
+        self.note("state %s %s" % (state, reason))
+
+    def time_left(self):
+        if self.time_limit == 0:
+            return -1
+        if self.started is None:
+            return self.time_limit
+        return max(0, int(self.time_limit - (time.monotonic() - self.started)))
+
+    def tick(self):
+        if self.state == "ACTIVE" and self.time_limit and self.time_left() <= 0:
+            self.set_state("ENDING", "time")
+
+    def handle(self, line):
+        words = line.split(" ")
+        verb, args = words[0].lower(), [unescape(w) for w in words[1:]]
+        self.note("guided %s ****" % " ".join(args[:1]) if verb == "guided" else line)
+        self.tick()
+        if verb == "status":
+            left = self.time_left()
+            warn = 0
+            if self.state == "ACTIVE" and left >= 0:
+                warn = min([w for w in self.warnings if left <= w], default=0)
+            kv = [("state", self.state), ("session", "s1"), ("guided", "1" if self.guided else "0"),
+                  ("volunteer", self.volunteer), ("time_left", str(left)),
+                  ("idle_left", str(max(0, self.idle_timeout - self.idle))), ("warn", str(warn)),
+                  ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("lang", "nb")]
+            return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
+        if verb == "volunteers":
+            kv = ["n=%d" % len(VOLUNTEERS)]
+            for i, (vid, name, _) in enumerate(VOLUNTEERS):
+                kv.append("id%d=%s name%d=%s" % (i, escape(vid), i, escape(name)))
+            return "OK " + " ".join(kv)
+        if verb == "guided":
+            if len(args) != 2:
+                return "ERR invalid usage:%20guided%20ID%20PIN"
+            if self.state != "NOTICE":
+                return "ERR state not%20in%20NOTICE"
+            vol = [v for v in VOLUNTEERS if v[0] == args[0]]
+            if not vol:
+                return "ERR unknown no%20such%20volunteer"
+            if args[1] != PIN:
+                return "ERR pin wrong%20PIN"
+            if vol[0][2]:
+                return "ERR %s %s" % (vol[0][2][0], escape(vol[0][2][1]))
+            self.guided, self.consent, self.volunteer = True, False, vol[0][1]
+            return "OK name=" + escape(vol[0][1])
+        if verb == "consent":
+            if not self.guided or self.state != "NOTICE":
+                return "ERR state no%20guided%20session"
+            self.consent = True
+            return "OK"
+        if verb == "accept":
+            if self.state != "NOTICE":
+                return "ERR state not%20in%20NOTICE"
+            if self.guided and not self.consent:
+                return "ERR state the%20patron%20has%20not%20consented"
+            self.started = time.monotonic()
+            self.set_state("ACTIVE", "accept")
+            return "OK"
+        if verb == "decline":
+            if self.state != "NOTICE":
+                return "ERR state not%20in%20NOTICE"
+            self.set_state("ENDING", "decline")
+            return "OK"
+        if verb == "end":
+            if self.state not in ("NOTICE", "ACTIVE"):
+                return "ERR state no%20session"
+            self.set_state("ENDING", args[0] if args else "button")
+            return "OK"
+        if verb == "idle":
+            if len(args) != 1 or not args[0].isdigit():
+                return "ERR invalid usage:%20idle%20SECONDS"
+            self.idle = int(args[0])
+            if self.idle_timeout and self.idle >= self.idle_timeout and self.state in ("NOTICE", "ACTIVE"):
+                self.set_state("ENDING", "idle")
+            return "OK"
+        if verb == "fake-state":  # tests only: a staff end, a blocked seat
+            self.set_state(args[0], "test")
+            return "OK"
+        return "ERR unknown unknown%20verb"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("-c", "--config", required=True)
+    p.add_argument("-f", "--foreground", action="store_true")
+    p.add_argument("--log")
+    p.add_argument("--state", default="NOTICE")
+    p.add_argument("--last-wipe", type=int)
+    p.add_argument("--unverified", action="store_true")
+    a = Agent(p.parse_args())
+    try:
+        os.unlink(a.socket_path)
+    except FileNotFoundError:
+        pass
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(a.socket_path)
+    os.chmod(a.socket_path, 0o666)
+    srv.listen(16)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    a.note("listening")
+    try:
+        while True:
+            conn, _ = srv.accept()
+            conn.settimeout(2)
+            buf = b""
+            try:
+                while b"\n" not in buf and len(buf) < MAX_LINE:
+                    chunk = conn.recv(MAX_LINE)
+                    if not chunk:
+                        break
+                    buf += chunk
+                line = buf.split(b"\n")[0].decode("ascii", "replace").strip()
+                reply = a.handle(line) if line else "ERR invalid empty%20request"
+                conn.sendall((reply + "\n").encode())
+            except (OSError, socket.timeout):
+                pass
+            finally:
+                conn.close()
+    finally:
+        try:
+            os.unlink(a.socket_path)
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":
+    main()

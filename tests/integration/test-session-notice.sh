@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# rentark-session under Xvfb: the notice covers the screen and holds the keyboard and pointer,
+# keys typed meanwhile reach no other client, the language buttons change the text, the
+# keyboard works (Tab, Enter), and "I understand — start" makes the agent's session ACTIVE
+# and brings up the strip.
+. "$(dirname "$0")/../lib.sh"
+. "$RK_SRC/tests/helpers/session-lib.sh"
+s_require
+s_xvfb || { t_fail "Xvfb starts"; t_done; exit 1; }
+s_xprobe || { t_fail "the X probe client builds"; t_done; exit 1; }
+s_config
+s_agent_start || { t_fail "agent starts" "$(cat "$T_TMP/agent.out")"; t_done; exit 1; }
+
+# Another client is already on the screen, with the keyboard focus, when the session starts.
+"$T_TMP/xprobe" probe "$T_TMP/probe.count" >"$T_TMP/probe.out" &
+t_cleanup "kill $!"
+for _ in $(seq 30); do grep -q mapped "$T_TMP/probe.out" && break; sleep 0.1; done
+
+s_session_start
+t_check "the notice appears" s_wait_screen notice 10
+t_check "keyboard and pointer are grabbed" s_wait_dump '^grab yes$' 5
+t_check "the notice is in bokmål by default" grep -q '^title Velkommen til bibliotekets offentlige PC$' "$S_DUMP"
+t_check "the line of trust says when the PC was cleaned" grep -qE '^note ✓ Denne PC-en ble slettet kl\. [0-9]{2}:[0-9]{2}\.' "$S_DUMP"
+s_shot notice-nb
+
+# The screenshot is not blank and the accept button is drawn where the dump says it is: its
+# centre is the button's green (#0B6B24).
+png=$S_SHOTS/notice-nb.png
+n=$(s_colors "$png")
+t_check "the screenshot is not blank ($n colours)" test "$n" -gt 10
+read -r bx by <<<"$(s_button accept)"
+px=$(convert "$png" -crop "1x1+$((bx - 60))+$((by - 12))" -format '%[hex:p{0,0}]' info: 2>/dev/null)
+t_check "the accept button is drawn (pixel $px near its centre is green)" test "${px:0:6}" = 0B6B24
+t_check "the accept button has the focus first" test "$(s_focused)" = accept
+
+# Keys typed while the notice is up go to the notice, not to the client that had the focus.
+before=$(cat "$T_TMP/probe.count")
+xdotool type --delay 20 "secret"
+xdotool click 1
+sleep 0.5
+after=$(cat "$T_TMP/probe.count")
+t_check "keys and clicks on the notice reach no other client (probe counted $before, then $after)" test "$before" = "$after"
+t_check "typing on the notice does not answer it" test "$(s_state)" = NOTICE
+
+# Enter presses the focused button (accept); then the grab is gone and the probe gets keys
+# again (which shows that the probe would have seen them before).
+xdotool key Return
+t_check "Enter on the focused accept button: the agent's session is ACTIVE" s_wait_state ACTIVE 5
+t_check "the grab is released" s_wait_dump '^grab no$' 3
+xdotool mousemove 300 300 click 1
+xdotool type --delay 20 "abc"
+sleep 0.5
+t_check "after the notice, input reaches the other client again (probe: $(cat "$T_TMP/probe.count"))" test "$(cat "$T_TMP/probe.count")" -gt "$after"
+s_session_stop "first run"
+
+# Second run, language switch and keyboard focus.
+s_agent_stop
+: >"$T_TMP/agent.log"
+s_agent_start
+s_session_start
+s_wait_screen notice 10
+s_click lang:en
+t_check "English: the text changes" s_wait_dump '^title Welcome to the library.s public PC$' 5
+t_check "English: the buttons change" s_wait_dump '^button accept .* I understand — start$' 2
+s_shot notice-en
+s_click lang:nn
+t_check "Nynorsk: the text changes" s_wait_dump '^title Velkomen til den offentlege PC-en på biblioteket$' 5
+s_shot notice-nn
+t_expect_fail "the screenshots of two languages differ" cmp -s "$S_SHOTS/notice-en.png" "$S_SHOTS/notice-nn.png"
+t_check "the language button keeps the focus after a switch" test "$(s_focused)" = lang:nn
+
+xdotool key Tab
+sleep 0.3
+f1=$(s_focused)
+xdotool key Tab
+sleep 0.3
+f2=$(s_focused)
+xdotool key shift+Tab
+sleep 0.3
+f3=$(s_focused)
+t_check "Tab and Shift-Tab move the focus ring ($f1 -> $f2 -> $f3)" test "$f1" != "$f2" -a "$f3" = "$f1"
+xdotool key Escape
+sleep 0.3
+t_check "Esc on the notice does not answer it" test "$(s_state)" = NOTICE
+s_click lang:en
+s_wait_dump '^title Welcome' 3
+t_check "the long English text scrolls (it does not fit at 1280x800)" grep -qE '^scroll 0 [1-9]' "$S_DUMP"
+xdotool key Next
+t_check "Page Down scrolls the text" s_wait_dump '^scroll [1-9][0-9]* ' 3
+s_click ui:scroll_up
+t_check "the labelled scroll button scrolls back up" s_wait_dump '^scroll 0 ' 3
+s_click lang:nn
+s_wait_dump '^title Velkomen' 3
+
+s_click accept
+t_check "a click on accept: the agent's session is ACTIVE" s_wait_state ACTIVE 5
+t_check "the strip with the time left appears" s_wait_screen active 5
+t_check "the strip is in the chosen language (nynorsk)" grep -q '^title Tid att: ' "$S_DUMP"
+t_check "the cover is gone and the grab released" s_wait_dump '^grab no$' 3
+t_check "the notice is no longer shown" s_no_screen notice
+s_shot strip-nn
+if s_is_fake; then
+    t_check "the agent saw accept once" test "$(grep -c '^accept$' "$T_TMP/agent.log")" -eq 1
+fi
+s_session_stop "second run"
+t_done
