@@ -424,7 +424,9 @@ void seat_status(const Seat *seat, RkReply *reply)
     rk_reply_add(reply, "volunteer", v ? v->name : "-");
     rk_reply_add_int(reply, "time_left", time_left);
     rk_reply_add_int(reply, "idle_left", seconds_until(seat->idle_deadline));
+    rk_reply_add_int(reply, "idle_timeout", seat->cfg->idle_timeout);
     rk_reply_add_int(reply, "idle_warning", seat->cfg->idle_warning);
+    rk_reply_add_int(reply, "idle_report_interval", seat->cfg->idle_report_interval);
     rk_reply_add_int(reply, "warn", warn);
     rk_reply_add_int(reply, "last_wipe", seat->rec.last_wipe);
     rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
