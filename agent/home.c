@@ -203,12 +203,10 @@ static int build_staging(int parentfd, const char *staging, int skelfd, uid_t ui
     _cleanup_close_ int fd = openat(parentfd, staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int r = skel_copy(skelfd, fd, uid, gid);
-    if (r < 0)
-        return r;
-    if (syncfs(fd) < 0)
-        return -errno;
-    return 0;
+    /* No sync here: the turnaround stays flat in the size of the old home. A crash before
+     * the copy reaches the disk leaves the journal short of READY, so the next start wipes
+     * and copies again; durability is established once, after the whole wipe (wipe.c). */
+    return skel_copy(skelfd, fd, uid, gid);
 }
 
 int home_renew(const char *home, const char *trash_dir, const char *skeleton, uid_t uid, gid_t gid,

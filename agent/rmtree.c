@@ -774,7 +774,16 @@ static void rm_walk(RmWalker *w, bool read_root)
             return;
         struct dirent64 *de = NULL;
         int r = rm_next(w, &de);
+        if (r == -ENOENT)
+            r = 0; /* removed meanwhile, so empty: rm_pop finds it gone */
         if (r == 0 && rm_top(w)->pass == 1 && rm_top(w)->saw_dirs) {
+            /* Pass 2 resumes at cookies, and a cookie whose entry is gone may make the file
+             * system list the directory again from its start (tmpfs does so when no entry
+             * after it is left): subdirectories handed out already would be handed out twice.
+             * So the entries of pass 1 must be gone before pass 2 reads: then a cookie always
+             * names an entry no one else removes. */
+            rm_flush(w);
+            rm_unpin(w, rm_top(w), w->n > 1);
             rm_top(w)->pass = 2;
             rm_top(w)->pos = 0;
             w->buf_frame = -1;

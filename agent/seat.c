@@ -237,7 +237,7 @@ void seat_start(Seat *seat)
         g_warning("seat journal in \"%s\" is corrupt: wiping first", seat->cfg->state_dir);
     if (rec.session[0])
         rk_log_set_session(rec.session);
-    if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot) {
+    if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot || wipe_trash_pending(seat->cfg)) {
         g_message("start-up: last state %s, wiping before the seat opens", r < 0 ? "unknown" : journal_state_name(rec.state));
         if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE)
             g_strlcpy(seat->rec.end_reason, seat_end_reason_name(END_RECOVERY), sizeof seat->rec.end_reason);

@@ -51,6 +51,11 @@ static int64_t count_trash(const char *trash_dir)
     return n;
 }
 
+bool wipe_trash_pending(const RkConfig *cfg)
+{
+    return count_trash(cfg->trash_dir) != 0;
+}
+
 int wipe_empty_trash(const RkConfig *cfg, RmStats *stats)
 {
     _cleanup_close_ int fd = home_open_trash(cfg->trash_dir, cfg->guest_home);
@@ -129,6 +134,14 @@ int wipe_run(const RkConfig *cfg, WipeFlags flags, WipeResult *res)
         res->trash_ns = rk_now_ns() - t0;
         if (r < 0)
             FAIL("empty trash", r);
+    }
+
+    /* Deletions and the fresh home must be on disk before the seat may be called clean:
+     * after a power cut an un-synced unlink can bring the old files back. */
+    {
+        _cleanup_close_ int hfd = open(cfg->guest_home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (hfd < 0 || syncfs(hfd) < 0)
+            FAIL("sync", -errno);
     }
 
     /* 5. Verify, from scratch, each category on its own. */

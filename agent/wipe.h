@@ -45,6 +45,10 @@ typedef struct {
  * else -errno (the result says which step and category). */
 int wipe_run(const RkConfig *cfg, WipeFlags flags, WipeResult *res);
 
+/* Whether the trash dir holds anything (or cannot be read): a clean journal with a full
+ * trash means deletions were lost to a power cut; the seat then wipes before opening. */
+bool wipe_trash_pending(const RkConfig *cfg);
+
 /* Delete everything in the trash dir (for a background deletion). Returns 0 or -errno. */
 int wipe_empty_trash(const RkConfig *cfg, RmStats *stats);
 
