@@ -16,7 +16,7 @@ build_pkgs=(
     libclang-rt-14-dev
 )
 test_pkgs=(
-    xvfb xdotool x11-apps x11-utils imagemagick python3-dbusmock dbus e2fsprogs attr
+    bc python3 xvfb xdotool x11-apps x11-utils imagemagick python3-dbusmock dbus e2fsprogs attr
     psmisc inotify-tools valgrind cups-client
 )
 

@@ -758,6 +758,93 @@ static void test_parallel(void)
     scratch_teardown(&s);
 }
 
+/* n files named PREFIX0.. in dirfd; empty files are enough, names are what is listed. */
+static void mkfiles(int dirfd, const char *prefix, unsigned n)
+{
+    char name[32];
+    for (unsigned i = 0; i < n; i++) {
+        g_snprintf(name, sizeof(name), "%s%u", prefix, i);
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        g_assert_cmpint(fd, >=, 0);
+    }
+}
+
+/* A home as the wipe moves it into the trash: skeleton files made first, two skeleton dirs,
+ * and a cache made last. tmpfs lists the newest entry first, so a directory reads: the cache,
+ * the two dirs, the two files. Returns the number of files; *ret_dirs gets the dirs. */
+static unsigned build_home(int trash, const char *name, unsigned *ret_dirs)
+{
+    char sub[32];
+    _cleanup_close_ int home = mkdir_open(trash, name);
+    mkfiles(home, ".profile", 2);
+    for (int i = 0; i < 2; i++) {
+        g_snprintf(sub, sizeof(sub), "skel%d", i);
+        _cleanup_close_ int d = mkdir_open(home, sub);
+        mkfiles(d, "f", 1000);
+    }
+    _cleanup_close_ int cache = mkdir_open(home, ".cache");
+    _cleanup_close_ int big = mkdir_open(cache, "big");
+    for (int i = 0; i < 50; i++) {
+        g_snprintf(sub, sizeof(sub), "%03d", i);
+        _cleanup_close_ int d = mkdir_open(big, sub);
+        mkfiles(d, "c", 400);
+    }
+    *ret_dirs = 1 + 2 + 2 + 50;
+    return 2 + 2 * 1000 + 50 * 400;
+}
+
+/* Regression: RM_PARALLEL returned -ENOENT and kept the home. Pass 2 of a directory resumed at
+ * a getdents64 cookie whose entry (a skeleton file in a batch of pass 1) another thread had
+ * unlinked meanwhile; tmpfs then lists the directory again from its newest entry, and the
+ * cache, handed out already, was walked twice at once: one walker read a directory the other
+ * had removed. Before the fix this failed in most rounds. */
+static void test_parallel_resume(void)
+{
+    Scratch s;
+    if (!scratch_setup(&s, "256m"))
+        return;
+    for (int round = 0; round < 30; round++) {
+        RmStats st = { 0 };
+        unsigned dirs;
+        unsigned files = build_home(s.tree, "home", &dirs);
+        g_assert_cmpint(rm_contents(s.tree, RM_PARALLEL, &st), ==, 0);
+        g_assert_cmpuint(st.files, ==, files);
+        g_assert_cmpuint(st.dirs, ==, dirs);
+        g_assert_cmpuint(st.errors, ==, 0);
+        g_assert_cmpuint(count_entries(s.tree), ==, 0);
+    }
+    scratch_teardown(&s);
+}
+
+/* A wipe killed with SIGKILL at a random point leaves a partly deleted tree (and a directory
+ * made 0700 by a fix): the next run must empty it and return 0, whatever is left. */
+static void test_interrupted(void)
+{
+    Scratch s;
+    unsigned dirs;
+    if (!scratch_setup(&s, "512m"))
+        return;
+    for (int round = 0; round < 12; round++) {
+        RmStats st = { 0 };
+        build_home(s.tree, "home", &dirs);
+        build_home(s.tree, "staging", &dirs);
+        _cleanup_close_ int locked = mkdir_open(s.tree, "locked");
+        mkfiles(locked, "l", 200);
+        g_assert_cmpint(fchmod(locked, 0000), ==, 0);
+        pid_t pid = fork();
+        g_assert_cmpint(pid, >=, 0);
+        if (pid == 0)
+            _exit(rm_contents(s.tree, RM_PARALLEL, NULL) < 0);
+        g_usleep(g_random_int_range(0, 40000));
+        kill(pid, SIGKILL);
+        g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
+        g_assert_cmpint(rm_contents(s.tree, RM_PARALLEL, &st), ==, 0);
+        g_assert_cmpuint(st.errors, ==, 0);
+        g_assert_cmpuint(count_entries(s.tree), ==, 0);
+    }
+    scratch_teardown(&s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -775,5 +862,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rmtree/owned-by", test_owned_by);
     g_test_add_func("/rmtree/count-owned-by", test_count_owned_by);
     g_test_add_func("/rmtree/parallel", test_parallel);
+    g_test_add_func("/rmtree/parallel-resume", test_parallel_resume);
+    g_test_add_func("/rmtree/interrupted", test_interrupted);
     return g_test_run();
 }
