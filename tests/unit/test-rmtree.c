@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
