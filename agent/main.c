@@ -5,6 +5,7 @@
 #include "control.h"
 #include "seat.h"
 #include "server.h"
+#include "stats.h"
 #include "wipe.h"
 
 #include <glib-unix.h>
@@ -24,7 +25,24 @@ typedef struct {
     Seat *seat;
     Control *control;
     Server *server;
+    Stats *stats;
 } Daemon;
+
+/* The verbs of other modules: statistics. */
+static char *extra_verbs(const RkRequest *req, gpointer data)
+{
+    Daemon *d = data;
+    if (strcmp(req->verb, "stats") != 0)
+        return NULL;
+    bool json = req->n_args == 1 && strcmp(req->args[0], "json") == 0;
+    if (req->n_args > 1 || (req->n_args == 1 && !json))
+        return rk_reply_error("invalid", "usage: stats [json]");
+    g_autofree char *body = json ? stats_to_json(d->stats) : stats_to_text(d->stats);
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add(&r, json ? "json" : "text", body);
+    return rk_reply_finish(&r);
+}
 
 /* The sd_notify protocol, without libsystemd: one datagram to $NOTIFY_SOCKET, if set. */
 static void notify(const char *state)
@@ -88,7 +106,15 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
         g_critical("%s", error->message);
         return 1;
     }
+    d.stats = stats_load(cfg->state_dir, &error);
+    if (error) {
+        /* Statistics are never worth refusing to run: zeroes, and a warning. */
+        g_warning("statistics: %s", error->message);
+        g_clear_error(&error);
+    }
+    seat_set_stats(d.seat, d.stats);
     d.control = control_new(d.seat, cfg);
+    control_set_extra(d.control, extra_verbs, &d);
     d.server = server_new(cfg->socket, control_handle, d.control, &error);
     if (!d.server) {
         g_critical("%s", error->message);
@@ -106,6 +132,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
     server_free(d.server);
     control_free(d.control);
     seat_free(d.seat);
+    stats_free(d.stats);
     g_main_loop_unref(d.loop);
     rk_config_free(d.cfg);
     g_free(d.config_path);

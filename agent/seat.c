@@ -33,12 +33,15 @@ struct Seat {
     gboolean wiping;       /* a wipe thread runs */
     gboolean shutting_down;
 
+    Stats *stats;
     SeatChangedFn changed;
     gpointer changed_data;
     GSourceFunc shutdown_done;
     gpointer shutdown_data;
     guint shutdown_timeout_id;
 };
+
+G_STATIC_ASSERT((int)END_N == (int)STATS_N_END && (int)END_RECOVERY == (int)STATS_END_CRASH_RECOVERY);
 
 static const char *const end_names[END_N] = { "logout", "button", "idle", "time_limit", "staff", "shutdown", "decline", "recovery" };
 
@@ -132,6 +135,23 @@ void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data)
     seat->changed_data = data;
 }
 
+void seat_set_stats(Seat *seat, Stats *stats)
+{
+    seat->stats = stats;
+}
+
+static void save_stats(Seat *seat)
+{
+    g_autoptr(GError) error = NULL;
+    if (!seat->stats)
+        return;
+    if (!stats_save(seat->stats, &error))
+        g_warning("statistics: %s", error->message);
+    g_clear_error(&error);
+    if (seat->cfg->metrics_file && !stats_write_prometheus(seat->stats, seat->cfg->metrics_file, &error))
+        g_warning("metrics file: %s", error->message);
+}
+
 SeatState seat_state(const Seat *seat)
 {
     return seat->rec.state;
@@ -182,6 +202,16 @@ static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
 
     seat->wiping = FALSE;
     wipe_log(res, 0);
+    if (seat->stats) {
+        uint64_t entries[STATS_N_CAT] = { 0 };
+        entries[STATS_CAT_HOME] = res->trash.files + res->trash.dirs;
+        static const StatsCategory cat[SWEEP_N] = { STATS_CAT_TMP, STATS_CAT_RUN_USER, STATS_CAT_PRINT, STATS_CAT_CRASH,
+                                                    STATS_CAT_JOURNAL };
+        for (int c = 0; c < SWEEP_N; c++)
+            entries[cat[c]] = res->sweep.stats[c].files + res->sweep.stats[c].dirs;
+        stats_record_wipe(seat->stats, (uint64_t)(res->total_ns / 1000000), res->verified, entries, (int64_t)time(NULL));
+        save_stats(seat);
+    }
     if (res->verified) {
         seat->rec.last_wipe = (int64_t)time(NULL);
         seat->rec.session[0] = '\0';
@@ -239,8 +269,11 @@ void seat_start(Seat *seat)
         rk_log_set_session(rec.session);
     if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot || wipe_trash_pending(seat->cfg)) {
         g_message("start-up: last state %s, wiping before the seat opens", r < 0 ? "unknown" : journal_state_name(rec.state));
-        if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE)
+        if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE) {
             g_strlcpy(seat->rec.end_reason, seat_end_reason_name(END_RECOVERY), sizeof seat->rec.end_reason);
+            if (seat->stats)
+                stats_record_session(seat->stats, seat->rec.guided, STATS_END_CRASH_RECOVERY, 0);
+        }
         if (r < 0)
             seat->rec.state = SEAT_WIPING;
         start_wipe(seat);
@@ -356,6 +389,10 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
     }
     g_strlcpy(seat->rec.end_reason, seat_end_reason_name(reason), sizeof seat->rec.end_reason);
     clear_timers(seat);
+    if (seat->stats) {
+        int64_t dur = seat->rec.started ? (int64_t)time(NULL) - seat->rec.started : 0;
+        stats_record_session(seat->stats, seat->rec.guided, (StatsEndReason)reason, (uint64_t)MAX(dur, 0) * 1000);
+    }
     g_autoptr(GError) local = NULL;
     if (!transition(seat, SEAT_ENDING, &local))
         g_warning("%s", local->message); /* the wipe below still runs */

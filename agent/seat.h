@@ -9,6 +9,7 @@
 #include "config.h"
 #include "journal.h"
 #include "proto.h"
+#include "stats.h"
 
 #include <glib.h>
 
@@ -35,6 +36,10 @@ void seat_start(Seat *seat);
 void seat_set_config(Seat *seat, const RkConfig *cfg);
 
 void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data);
+
+/* Record sessions and wipes in stats (borrowed; saved, and written as a Prometheus textfile
+ * when paths.metrics_file is set, after every wipe). */
+void seat_set_stats(Seat *seat, Stats *stats);
 
 SeatState seat_state(const Seat *seat);
 uid_t seat_guest_uid(const Seat *seat);

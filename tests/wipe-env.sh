@@ -35,7 +35,7 @@ wipe = { trash_dir = "$FS/home/.rentark-trash"; sweep = [ "$FS/tmp", "$FS/vartmp
 notice = { text_dir = "$FS/notice"; };
 paths = { state_dir = "$FS/state"; socket = "$FS/state/control.sock"; run_user_dir = "$FS/run/user";
           cups_spool = "$FS/spool/cups"; crash_dirs = [ "$FS/crash", "$FS/coredump" ];
-          journal_dir = "$FS/journal"; };
+          journal_dir = "$FS/journal"; metrics_file = "$FS/state/rentark.prom"; };
 CONF
     OUT_DIGEST=$(t_tree_digest "$OUT")
 }

@@ -135,6 +135,14 @@ start_daemon
 t_check "kill -9 while WIPING, restart: READY after a complete wipe" wait_state READY
 wipe_check "kill -9 while WIPING: nothing left" 0
 
+# Statistics: persisted, shown to admins only, exported for node_exporter.
+t_check "stats --json counts the sessions" sh -c "'$RKCTL' -s '$SOCK' stats --json | grep -q 'sessions'"
+t_check "stats (text) for staff" sh -c "'$RKCTL' -s '$SOCK' stats | grep -qi 'session'"
+t_expect_fail "guest: stats denied" guest_ctl stats
+t_check "Prometheus textfile written" grep -q '^rentark_sessions_total' "$FS/state/rentark.prom"
+t_check "the textfile counts idle and time-limit ends" grep -qE 'reason="(idle|time_limit)"} [1-9]' "$FS/state/rentark.prom"
+t_check "statistics persisted in the state dir" test -s "$FS/state/stats.json"
+
 # SIGTERM during a session: the session ends and is wiped before the daemon exits.
 ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
 kill -TERM $DPID; wait $DPID; rc=$?; DPID=
