@@ -135,6 +135,15 @@ start_daemon
 t_check "kill -9 while WIPING, restart: READY after a complete wipe" wait_state READY
 wipe_check "kill -9 while WIPING: nothing left" 0
 
+# rentarkctl wipe --dry-run: counts and bytes per category from the daemon, no names, nothing removed.
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+"$RKCTL" -s "$SOCK" wipe --dry-run >"$T_TMP/dry.out" 2>&1
+t_check "wipe --dry-run prints counts per category" grep -qE '^home_files +[1-9]' "$T_TMP/dry.out"
+t_check "wipe --dry-run prints bytes" grep -qE '^home_bytes +[1-9]' "$T_TMP/dry.out"
+t_expect_fail "wipe --dry-run prints no names" grep -q "x.pdf" "$T_TMP/dry.out"
+t_check "wipe --dry-run removes nothing" test -e "$HOME_DIR/Downloads/x.pdf"
+ctl end >/dev/null; wait_state READY
+
 # Statistics: persisted, shown to admins only, exported for node_exporter.
 t_check "stats --json counts the sessions" sh -c "'$RKCTL' -s '$SOCK' stats --json | grep -q 'sessions'"
 t_check "stats (text) for staff" sh -c "'$RKCTL' -s '$SOCK' stats | grep -qi 'session'"
