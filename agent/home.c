@@ -7,12 +7,30 @@
 
 #include <fcntl.h>
 #include <glib.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
+
+int home_lookup_guest(const char *user, uid_t *ret_uid, gid_t *ret_gid)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    int r = getpwnam_r(user, &pw, buf, sizeof buf, &res);
+    if (r != 0)
+        return -r;
+    if (!res)
+        return -ENOENT;
+    /* The one rule above all: the wipe never runs for root. */
+    if (pw.pw_uid == 0)
+        return -EPERM;
+    *ret_uid = pw.pw_uid;
+    *ret_gid = pw.pw_gid;
+    return 0;
+}
 
 int home_open_trusted_dir(const char *path)
 {

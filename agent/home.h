@@ -14,6 +14,10 @@
  * (-EPERM for an untrusted component, -ELOOP for a symlink). */
 int home_open_trusted_dir(const char *path);
 
+/* The guest account's uid and gid from the user database. -ENOENT if there is none;
+ * -EPERM if it is root: nothing in rentark ever wipes for uid 0. */
+int home_lookup_guest(const char *user, uid_t *ret_uid, gid_t *ret_gid);
+
 /* Detach every mount at or below `path` (deepest first, MNT_DETACH|UMOUNT_NOFOLLOW), as read
  * from /proc/self/mountinfo. Returns the number detached or the first -errno. */
 int home_detach_mounts(const char *path);

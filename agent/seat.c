@@ -77,27 +77,11 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
     return TRUE;
 }
 
-static int lookup_guest(const char *user, uid_t *uid, gid_t *gid)
-{
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-    int r = getpwnam_r(user, &pw, buf, sizeof buf, &res);
-    if (r)
-        return -r;
-    if (!res)
-        return -ENOENT;
-    if (pw.pw_uid == 0)
-        return -EPERM;
-    *uid = pw.pw_uid;
-    *gid = pw.pw_gid;
-    return 0;
-}
-
 Seat *seat_new(const RkConfig *cfg, GError **error)
 {
     g_autoptr(Seat) seat = g_new0(Seat, 1);
     seat->cfg = rk_config_ref((RkConfig *)cfg);
-    int r = lookup_guest(cfg->guest_user, &seat->uid, &seat->gid);
+    int r = home_lookup_guest(cfg->guest_user, &seat->uid, &seat->gid);
     if (r < 0) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_GUEST, "guest account \"%s\": %s", cfg->guest_user,
                     r == -EPERM ? "is root" : r == -ENOENT ? "does not exist" : g_strerror(-r));

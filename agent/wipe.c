@@ -15,23 +15,6 @@
 #define KILL_TIMEOUT_MS 10000
 #define LOGIND_TIMEOUT_MS 3000
 
-static int lookup_guest(const char *user, uid_t *ret_uid, gid_t *ret_gid)
-{
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-    int r = getpwnam_r(user, &pw, buf, sizeof buf, &res);
-    if (r != 0)
-        return -r;
-    if (!res)
-        return -ENOENT;
-    /* The one rule above all: the wipe never runs for root. */
-    if (pw.pw_uid == 0)
-        return -EPERM;
-    *ret_uid = pw.pw_uid;
-    *ret_gid = pw.pw_gid;
-    return 0;
-}
-
 /* Number of entries in the trash dir (0 = empty), or -errno. */
 static int64_t count_trash(const char *trash_dir)
 {
@@ -92,7 +75,7 @@ int wipe_run(const RkConfig *cfg, WipeFlags flags, WipeResult *res)
     int r;
 
     memset(res, 0, sizeof *res);
-    r = lookup_guest(cfg->guest_user, &uid, &gid);
+    r = home_lookup_guest(cfg->guest_user, &uid, &gid);
     if (r < 0) {
         FAIL("guest account", r);
         return r;
