@@ -101,6 +101,8 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
     Daemon d = { .config_path = g_strdup(config_path), .cfg = rk_config_ref(cfg) };
     g_autoptr(GError) error = NULL;
 
+    /* WIRING: guest account (create if configured, refuse unsafe accounts) goes here. */
+
     d.seat = seat_new(cfg, &error);
     if (!d.seat) {
         g_critical("%s", error->message);
@@ -124,6 +126,8 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
     g_unix_signal_add(SIGTERM, on_term, &d);
     g_unix_signal_add(SIGINT, on_term, &d);
     g_unix_signal_add(SIGHUP, on_hup, &d);
+    /* WIRING: logind (SessionNew/SessionRemoved/PrepareForShutdown) goes here. */
+
     seat_start(d.seat);
     g_message("rentarkd %s listening on \"%s\"", RK_VERSION, cfg->socket);
     notify("READY=1");
