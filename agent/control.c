@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "control"
 #include "control.h"
 
+#include "incident.h"
 #include "proto.h"
 #include "util.h"
 #include "wipe.h"
@@ -337,8 +338,50 @@ char *control_handle(ServerClient *client, const Peer *peer, const char *line, s
         g_object_unref(task);
         return NULL;
     }
+    if (strcmp(v, "incidents") == 0) {
+        /* Incidents say what failed, by count: admins only all the same. */
+        ALLOW(role == ROLE_ADMIN);
+        ARGS(0, 0, "incidents");
+        g_autoptr(GPtrArray) open = incident_list_open(ctl->cfg->state_dir);
+        RkReply r;
+        GString *text = g_string_new(NULL);
+        rk_reply_init_ok(&r);
+        rk_reply_add_int(&r, "n", open->len);
+        for (guint i = 0; i < open->len; i++) {
+            const Incident *inc = open->pdata[i];
+            char k[32];
+            snprintf(k, sizeof k, "id%u", i), rk_reply_add(&r, k, inc->id);
+            snprintf(k, sizeof k, "opened%u", i), rk_reply_add_int(&r, k, inc->opened);
+            snprintf(k, sizeof k, "deadline%u", i), rk_reply_add_int(&r, k, inc->deadline);
+            snprintf(k, sizeof k, "session%u", i), rk_reply_add(&r, k, inc->session);
+            snprintf(k, sizeof k, "what%u", i), rk_reply_add(&r, k, inc->what);
+            g_autoptr(GDateTime) o = g_date_time_new_from_unix_local(inc->opened);
+            g_autoptr(GDateTime) d = g_date_time_new_from_unix_local(inc->deadline);
+            g_autofree char *os = o ? g_date_time_format(o, "%Y-%m-%d %H:%M") : g_strdup("?");
+            g_autofree char *ds = d ? g_date_time_format(d, "%Y-%m-%d %H:%M") : g_strdup("?");
+            g_string_append_printf(text, "%s  opened %s  report by %s  session %s\n    %s\n", inc->id, os, ds,
+                                   inc->session[0] ? inc->session : "-", inc->what);
+        }
+        if (!open->len)
+            g_string_append(text, "no open incidents\n");
+        g_autofree char *t = g_string_free(text, FALSE);
+        rk_reply_add(&r, "text", t);
+        return rk_reply_finish(&r);
+    }
+    if (strcmp(v, "resolve") == 0) {
+        ALLOW(role == ROLE_ADMIN);
+        ARGS(1, 1, "resolve ID");
+        int r = seat_resolve_incident(ctl->seat, req->args[0]);
+        if (r == -EINVAL)
+            return rk_reply_error("invalid", "\"%s\" is not an incident id", req->args[0]);
+        if (r == -ENOENT)
+            return rk_reply_error("invalid", "no open incident %s", req->args[0]);
+        if (r < 0)
+            return rk_reply_error("internal", "cannot resolve: %s", g_strerror(-r));
+        return ok_status(ctl);
+    }
     if (ctl->extra) {
-        if (strcmp(v, "stats") == 0 || strcmp(v, "incidents") == 0 || strcmp(v, "resolve") == 0)
+        if (strcmp(v, "stats") == 0)
             ALLOW(role == ROLE_ADMIN);
         char *r = ctl->extra(req, ctl->extra_data);
         if (r)

@@ -3,8 +3,10 @@
 #include "seat.h"
 
 #include "home.h"
+#include "incident.h"
 #include "log.h"
 #include "util.h"
+#include "watch.h"
 #include "wipe.h"
 
 #include <errno.h>
@@ -31,15 +33,27 @@ struct Seat {
     gint64 idle_deadline;  /* monotonic us, 0 = none */
     gboolean consented;    /* guided: the patron agreed the helper may look */
     gboolean wiping;       /* a wipe thread runs */
+    gboolean clean;        /* the last wipe was verified */
+    gboolean incident_this_session; /* an incident was opened for the current session's wipe */
+    Watch *watch;          /* watched folders of the running session */
+    uint64_t watch_entries; /* removed from watched folders at the last session end */
     gboolean shutting_down;
 
     Stats *stats;
     SeatChangedFn changed;
     gpointer changed_data;
+    GArray *observers; /* SeatObserver, see seat_add_observer */
+    guint next_observer_id;
     GSourceFunc shutdown_done;
     gpointer shutdown_data;
     guint shutdown_timeout_id;
 };
+
+typedef struct {
+    guint id;
+    SeatChangedFn fn;
+    gpointer data;
+} SeatObserver;
 
 G_STATIC_ASSERT((int)END_N == (int)STATS_N_END && (int)END_RECOVERY == (int)STATS_END_CRASH_RECOVERY);
 
@@ -74,6 +88,11 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
               seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason);
     if (seat->changed)
         seat->changed(seat, old, new_state, seat->changed_data);
+    /* By index and by copy: an observer may remove itself (or another) while called. */
+    for (guint i = 0; seat->observers && i < seat->observers->len; i++) {
+        SeatObserver o = g_array_index(seat->observers, SeatObserver, i);
+        o.fn(seat, old, new_state, o.data);
+    }
     return TRUE;
 }
 
@@ -102,6 +121,8 @@ void seat_free(Seat *seat)
     clear_timers(seat);
     g_clear_handle_id(&seat->retry_id, g_source_remove);
     g_clear_handle_id(&seat->shutdown_timeout_id, g_source_remove);
+    watch_free(seat->watch);
+    g_clear_pointer(&seat->observers, g_array_unref);
     rk_config_free(seat->cfg);
     g_free(seat);
 }
@@ -117,6 +138,26 @@ void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data)
 {
     seat->changed = fn;
     seat->changed_data = data;
+}
+
+guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data)
+{
+    SeatObserver o = { .id = ++seat->next_observer_id, .fn = fn, .data = data };
+
+    if (!seat->observers)
+        seat->observers = g_array_new(FALSE, FALSE, sizeof(SeatObserver));
+    g_array_append_val(seat->observers, o);
+    return o.id;
+}
+
+void seat_remove_observer(Seat *seat, guint id)
+{
+    for (guint i = 0; seat->observers && i < seat->observers->len; i++) {
+        if (g_array_index(seat->observers, SeatObserver, i).id == id) {
+            g_array_remove_index(seat->observers, i);
+            return;
+        }
+    }
 }
 
 void seat_set_stats(Seat *seat, Stats *stats)
@@ -152,6 +193,42 @@ const char *seat_session_id(const Seat *seat)
 }
 
 static void start_wipe(Seat *seat);
+
+static guint open_incidents(const Seat *seat)
+{
+    g_autoptr(GPtrArray) open = incident_list_open(seat->cfg->state_dir);
+    return open->len;
+}
+
+/* A wipe that could not be verified: a possible breach. One incident per session. */
+static void open_incident(Seat *seat, const WipeResult *res)
+{
+    GString *what = g_string_new(NULL);
+    Incident inc;
+    g_autoptr(GError) error = NULL;
+
+    if (seat->incident_this_session)
+        return;
+    g_string_append_printf(what, "wipe not verified: step \"%s\" failed (%s); left: processes %d, home %" G_GUINT64_FORMAT
+                           ", trash %" G_GUINT64_FORMAT, res->failed_step ? res->failed_step : "verify",
+                           g_strerror(res->error < 0 ? -res->error : EIO), res->processes_left, res->home_differences,
+                           res->trash_left);
+    for (int c = 0; c < SWEEP_N; c++)
+        g_string_append_printf(what, ", %s %" G_GUINT64_FORMAT, sweep_category_name(c), res->sweep_left[c]);
+    g_autofree char *text = g_string_free(what, FALSE);
+    int r = incident_open(seat->cfg->state_dir, seat->rec.session, text, seat->cfg->report_deadline_hours, &inc);
+    if (r < 0) {
+        g_critical("cannot write an incident record in \"%s\": %s", seat->cfg->state_dir, g_strerror(-r));
+        return;
+    }
+    seat->incident_this_session = TRUE;
+    if (seat->stats)
+        stats_record_incident(seat->stats, STATS_INCIDENT_OPENED);
+    g_critical("INCIDENT %s: %s; the seat is out of order until resolved; report deadline in %d hours", inc.id, text,
+               seat->cfg->report_deadline_hours);
+    if (!incident_run_command(seat->cfg->incident_command, &inc, &error))
+        g_warning("incidents.command: %s", error->message);
+}
 
 static gboolean on_retry(gpointer data)
 {
@@ -189,6 +266,8 @@ static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
     if (seat->stats) {
         uint64_t entries[STATS_N_CAT] = { 0 };
         entries[STATS_CAT_HOME] = res->trash.files + res->trash.dirs;
+        entries[STATS_CAT_WATCH] = seat->watch_entries;
+        seat->watch_entries = 0;
         static const StatsCategory cat[SWEEP_N] = { STATS_CAT_TMP, STATS_CAT_RUN_USER, STATS_CAT_PRINT, STATS_CAT_CRASH,
                                                     STATS_CAT_JOURNAL };
         for (int c = 0; c < SWEEP_N; c++)
@@ -196,7 +275,17 @@ static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
         stats_record_wipe(seat->stats, (uint64_t)(res->total_ns / 1000000), res->verified, entries, (int64_t)time(NULL));
         save_stats(seat);
     }
-    if (res->verified) {
+    seat->clean = res->verified;
+    if (!res->verified)
+        open_incident(seat, res);
+    if (res->verified && open_incidents(seat) > 0) {
+        /* The data is gone now, but a breach may have happened: an admin looks first. */
+        seat->rec.last_wipe = (int64_t)time(NULL);
+        if (seat->rec.state != SEAT_BLOCKED && !transition(seat, SEAT_BLOCKED, &error))
+            g_warning("%s", error->message);
+        g_warning("wipe verified; the seat stays closed until the open incident is resolved");
+    } else if (res->verified) {
+        seat->incident_this_session = FALSE;
         seat->rec.last_wipe = (int64_t)time(NULL);
         seat->rec.session[0] = '\0';
         seat->rec.volunteer[0] = '\0';
@@ -251,7 +340,16 @@ void seat_start(Seat *seat)
         g_warning("seat journal in \"%s\" is corrupt: wiping first", seat->cfg->state_dir);
     if (rec.session[0])
         rk_log_set_session(rec.session);
-    if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot || wipe_trash_pending(seat->cfg)) {
+    if (rec.started > 0 && seat->cfg->watch[0] && rec.state != SEAT_READY) {
+        /* The record of what the session created in the watched folders died with the
+         * daemon: remove everything born since the session began. */
+        WatchStats ws;
+        int wr = watch_scan_since(seat->cfg->watch, rec.started, 0, &ws);
+        g_message("start-up: watched folders scanned since the session start: %" G_GUINT64_FORMAT " removed%s%s",
+                  ws.removed.files + ws.removed.dirs, wr < 0 ? ", error: " : "", wr < 0 ? g_strerror(-wr) : "");
+        seat->watch_entries = ws.removed.files + ws.removed.dirs;
+    }
+    if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot || wipe_trash_pending(seat->cfg) || open_incidents(seat) > 0) {
         g_message("start-up: last state %s, wiping before the seat opens", r < 0 ? "unknown" : journal_state_name(rec.state));
         if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE) {
             g_strlcpy(seat->rec.end_reason, seat_end_reason_name(END_RECOVERY), sizeof seat->rec.end_reason);
@@ -301,6 +399,14 @@ gboolean seat_session_begin(Seat *seat, GError **error)
         seat->rec = save;
         rk_log_set_session(NULL);
         return FALSE;
+    }
+    seat->incident_this_session = FALSE;
+    if (seat->cfg->watch[0]) {
+        g_autoptr(GError) werr = NULL;
+        watch_free(seat->watch);
+        seat->watch = watch_new(seat->cfg->watch, &werr);
+        if (seat->watch && !watch_start(seat->watch, &werr))
+            g_warning("watched folders: %s (files created there are found by a scan by time at the end)", werr->message);
     }
     if (seat->cfg->strategy == RK_WIPE_TMPFS) {
         int r = home_mount_tmpfs(seat->cfg->guest_home, seat->cfg->tmpfs_size, seat->cfg->guest_skeleton, seat->uid, seat->gid);
@@ -380,6 +486,15 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
     g_autoptr(GError) local = NULL;
     if (!transition(seat, SEAT_ENDING, &local))
         g_warning("%s", local->message); /* the wipe below still runs */
+    if (seat->watch) {
+        WatchStats ws;
+        int wr = watch_finish(seat->watch, 0, &ws);
+        seat->watch_entries = ws.removed.files + ws.removed.dirs;
+        g_message("watched folders: %" G_GUINT64_FORMAT " created entries removed (%" G_GUINT64_FORMAT " recorded, %s)%s%s",
+                  seat->watch_entries, ws.recorded, ws.fallback ? "with a scan by time" : "from events",
+                  wr < 0 ? "; error: " : "", wr < 0 ? g_strerror(-wr) : "");
+        g_clear_pointer(&seat->watch, watch_free);
+    }
     start_wipe(seat);
     return TRUE;
 }
@@ -417,6 +532,29 @@ gboolean seat_consent(Seat *seat, GError **error)
     }
     seat->consented = TRUE;
     return TRUE;
+}
+
+int seat_resolve_incident(Seat *seat, const char *id)
+{
+    g_autoptr(GError) error = NULL;
+    int r = incident_resolve(seat->cfg->state_dir, id);
+    if (r < 0)
+        return r;
+    if (seat->stats)
+        stats_record_incident(seat->stats, STATS_INCIDENT_RESOLVED);
+    g_message("incident %s resolved by an admin", id);
+    if (seat->rec.state == SEAT_BLOCKED && seat->clean && !seat->wiping && open_incidents(seat) == 0) {
+        seat->rec.session[0] = seat->rec.volunteer[0] = seat->rec.end_reason[0] = '\0';
+        seat->rec.guided = false;
+        seat->rec.started = seat->rec.accepted = 0;
+        if (!transition(seat, SEAT_READY, &error))
+            g_warning("%s", error->message);
+        else
+            rk_log_set_session(NULL);
+    }
+    if (seat->stats)
+        save_stats(seat);
+    return 0;
 }
 
 static int seconds_until(gint64 deadline)

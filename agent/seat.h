@@ -37,6 +37,12 @@ void seat_set_config(Seat *seat, const RkConfig *cfg);
 
 void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data);
 
+/* More state-change callbacks for modules that follow the seat (logind), called after the one
+ * of seat_set_changed_cb, in the order added. Returns an id (> 0) for seat_remove_observer;
+ * remove it before seat_free or before data goes away. */
+guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data);
+void seat_remove_observer(Seat *seat, guint id);
+
 /* Record sessions and wipes in stats (borrowed; saved, and written as a Prometheus textfile
  * when paths.metrics_file is set, after every wipe). */
 void seat_set_stats(Seat *seat, Stats *stats);
@@ -55,6 +61,10 @@ void seat_idle_report(Seat *seat, int idle_seconds);
 /* A guided session: the volunteer passed the checks (done by the caller). */
 gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error);
 gboolean seat_consent(Seat *seat, GError **error);
+
+/* An admin resolved incident id: the seat opens again once no incident is open and the
+ * last wipe was verified. -ENOENT / -EINVAL as incident_resolve. */
+int seat_resolve_incident(Seat *seat, const char *id);
 
 /* Fill reply with the status keys of the protocol (see common/proto.h). */
 void seat_status(const Seat *seat, RkReply *reply);

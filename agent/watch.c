@@ -787,6 +787,22 @@ int watch_finish(Watch *w, RmFlags flags, WatchStats *stats)
     return ret;
 }
 
+int watch_scan_since(char *const *paths, int64_t since_unix, RmFlags flags, WatchStats *stats)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Watch) w = watch_new(paths, &error);
+    if (!w)
+        return -EINVAL;
+    /* A Watch that was "started" at the session start but recorded nothing: watch_finish then
+     * opens each folder and scans it by time (roots are still closed, as for folders missing
+     * at the start). */
+    w->start.tv_sec = (time_t)since_unix;
+    w->start.tv_nsec = 0;
+    w->started = TRUE;
+    w->fallback = WATCH_FALLBACK_LOST;
+    return watch_finish(w, flags, stats);
+}
+
 void watch_free(Watch *w)
 {
     if (!w)

@@ -78,6 +78,11 @@ gboolean watch_start(Watch *w, GError **error) G_GNUC_WARN_UNUSED_RESULT;
  * any watch_start (no session start time) it removes nothing and returns 0. Call once. */
 int watch_finish(Watch *w, RmFlags flags, WatchStats *stats);
 
+/* Crash recovery: the daemon died during a session, so the record of what was created is
+ * lost. Remove below the folders every entry born at or after since_unix (the journaled
+ * session start), as the time scan of watch_finish does. Returns 0 or the first -errno. */
+int watch_scan_since(char *const *paths, int64_t since_unix, RmFlags flags, WatchStats *stats);
+
 /* Stop watching if still started (without removing anything) and free. NULL is fine. */
 void watch_free(Watch *w);
 

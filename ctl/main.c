@@ -227,11 +227,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "rentarkctl: %s (%s)\n", r->message, r->code);
         return 1;
     }
-    const char *j = rk_reply_get(r, "json");
+    /* --json: the daemon's JSON if it sent one, else the keys as JSON; otherwise the
+     * daemon's text for humans if it sent one, else the keys as a table. */
+    const char *j = rk_reply_get(r, "json"), *text = rk_reply_get(r, "text");
     if (j)
         printf("%s\n", j);
-    else if (rk_reply_get(r, "text"))
-        printf("%s", rk_reply_get(r, "text"));
+    else if (text && !json)
+        printf("%s", text);
     else
         print_kv(r, json);
     return 0;

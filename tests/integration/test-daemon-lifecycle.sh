@@ -6,30 +6,11 @@
 . "$RK_SRC/tests/wipe-env.sh"
 t_require_root
 wipe_env_setup 512M
-SOCK=$FS/state/control.sock
+. "$RK_SRC/tests/daemon-env.sh"
 PY=/usr/bin/python3
 cat >>"$CONF" <<'EOF2'
 session = { time_limit = 3600; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
 EOF2
-
-DPID=
-start_daemon() { # [config]
-    "$RKD" -c "${1:-$CONF}" -f >>"$T_TMP/daemon.log" 2>&1 &
-    DPID=$!
-    for _ in $(seq 1 200); do [ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.05; done
-    return 1
-}
-stop_daemon() { [ -n "$DPID" ] && kill -TERM $DPID 2>/dev/null && wait $DPID 2>/dev/null; DPID=; }
-t_cleanup 'stop_daemon'
-ctl() { "$RKCTL" -s "$SOCK" "$@"; }
-state() { ctl status 2>/dev/null | awk '$1 == "state" { print $2 }'; }
-wait_state() { # STATE [seconds]
-    local i
-    for i in $(seq 1 $((${2:-20} * 20))); do [ "$(state)" = "$1" ] && return 0; sleep 0.05; done
-    return 1
-}
-plant() { as_guest sh -c "mkdir -p '$HOME_DIR/Downloads' && echo patron-data > '$HOME_DIR/Downloads/x.pdf' && echo t > '$FS/tmp/guest-tmp'"; }
-guest_ctl() { as_guest "$RKCTL" -s "$SOCK" "$@"; }
 
 t_check "daemon starts" start_daemon
 t_check "first start without a journal wipes first, then READY" wait_state READY
