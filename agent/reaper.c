@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "logind.h"
 #include "util.h"
 
 /* First and longest pause between kill rounds. Processes usually die within a millisecond of
@@ -460,38 +461,22 @@ static void reaper_timeout_error(GError **error, GCancellable *cancel, int timeo
     }
 }
 
-/* Runs with ctx as the thread-default context. A private connection is used, not the shared
- * one of g_bus_get(): that one would exit the daemon if the bus went away (exit-on-close), and
- * it cannot be bounded in time while connecting. Here the connect, the authentication and the
- * call all end when the timer fires. */
+/* Runs with ctx as the thread-default context. The connection is a private one from
+ * logind_bus_open(), bounded in time like the call after it: both end by the deadline. */
 static gboolean reaper_logind_call(GMainContext *ctx, uid_t uid, int timeout_ms, GError **error)
 {
     g_autoptr(GCancellable) cancel = g_cancellable_new();
     g_autoptr(GSource) timer = g_timeout_source_new((guint)timeout_ms);
     g_autoptr(GDBusConnection) conn = NULL;
     g_autoptr(GVariant) reply = NULL;
-    g_autofree char *address = NULL;
     GAsyncResult *res = NULL;
     long long deadline = rk_now_ns() + (long long)timeout_ms * 1000000LL;
-
-    /* Honours DBUS_SYSTEM_BUS_ADDRESS, which is how tests point this at a private bus. */
-    address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-    if (!address)
-        return FALSE;
 
     g_source_set_callback(timer, reaper_on_timeout, cancel, NULL);
     g_source_attach(timer, ctx);
 
-    g_dbus_connection_new_for_address(address,
-                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                          G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                      NULL, cancel, reaper_on_result, &res);
-    while (!res)
-        g_main_context_iteration(ctx, TRUE);
-    conn = g_dbus_connection_new_for_address_finish(res, error);
-    g_clear_object(&res);
+    conn = logind_bus_open(timeout_ms, error);
     if (!conn) {
-        reaper_timeout_error(error, cancel, timeout_ms);
         g_source_destroy(timer);
         return FALSE;
     }

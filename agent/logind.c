@@ -1,0 +1,502 @@
+/* logind: the seat follows org.freedesktop.login1 when the machine has it.
+ *
+ * Everything here is optional: the display manager hooks report logins and logouts too, the
+ * seat accepts duplicate events, and a start-up after a crash or power cut wipes anyway. So
+ * nothing in this module may stop or slow the daemon: the start-up talks to the bus for at
+ * most LOGIND_TIMEOUT_MS, every later call is asynchronous, and a bus or a logind that goes
+ * away is logged once and then simply no longer followed.
+ *
+ * Trust: anyone on the system bus may emit signals, even addressed to rentarkd alone, where no
+ * match rule filters them. A signal is therefore believed only when it comes from the unique
+ * name that owns org.freedesktop.login1 (tracked with NameOwnerChanged), and the uid of a
+ * session is asked of logind itself, never taken from a signal. Even a forged signal could
+ * only end the guest's own session or report a login that the seat already has. */
+#define G_LOG_DOMAIN "logind"
+#include "logind.h"
+
+#include "util.h"
+
+#include <gio/gunixfdlist.h>
+#include <string.h>
+
+#define LOGIND_BUS_NAME "org.freedesktop.login1"
+#define LOGIND_PATH "/org/freedesktop/login1"
+#define LOGIND_MANAGER "org.freedesktop.login1.Manager"
+#define LOGIND_SESSION "org.freedesktop.login1.Session"
+
+/* The start-up's whole budget on the bus, and the timeout of every later call. */
+#define LOGIND_TIMEOUT_MS 2000
+
+/* Guest sessions remembered at once. A kiosk has one or two; the bound only matters when
+ * SessionRemoved signals are lost, and then the entries of earlier seat sessions go first. */
+#define LOGIND_MAX_SESSIONS 64
+
+struct Logind {
+    Seat *seat;
+    GDBusConnection *conn; /* NULL when there is no bus, no logind at start, or the bus went away */
+    GCancellable *cancel;  /* cancelled by logind_free: pending callbacks must not touch us */
+    char *owner;           /* the unique name of logind, NULL while logind is not on the bus */
+    guint sub_owner, sub_new, sub_removed, sub_shutdown;
+    gulong closed_id;
+    guint observer_id;
+    GHashTable *sessions; /* logind session id -> the seat session id it belongs to */
+    GHashTable *pending;  /* logind session ids whose User is being asked for */
+    int inhibit_fd;       /* the delay lock, -1 when not held */
+    gboolean inhibit_pending;
+    gboolean shutting_down; /* PrepareForShutdown(true) seen and not called off */
+};
+
+/* What an asynchronous call needs to find its Logind again, or to learn that it is gone. */
+typedef struct {
+    Logind *self;
+    GCancellable *cancel;
+    char *id;
+} LogindCall;
+
+static LogindCall *logind_call_new(Logind *self, const char *id)
+{
+    LogindCall *c = g_new0(LogindCall, 1);
+    c->self = self;
+    c->cancel = g_object_ref(self->cancel);
+    c->id = g_strdup(id);
+    return c;
+}
+
+static void logind_call_free(LogindCall *c)
+{
+    g_object_unref(c->cancel);
+    g_free(c->id);
+    g_free(c);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(LogindCall, logind_call_free)
+
+/* logind_free cancels before it frees, and both run in the main thread, so a callback that
+ * finds its cancellable cancelled knows that self is gone. The check does not rely on GDBus
+ * reporting the cancellation: a reply may already be queued when logind_free runs. */
+static Logind *logind_call_self(const LogindCall *c)
+{
+    return g_cancellable_is_cancelled(c->cancel) ? NULL : c->self;
+}
+
+static void logind_on_ready(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+    GAsyncResult **ret = user_data;
+
+    *ret = g_object_ref(res);
+}
+
+static gboolean logind_on_timeout(gpointer user_data)
+{
+    g_cancellable_cancel(G_CANCELLABLE(user_data));
+    return G_SOURCE_REMOVE;
+}
+
+GDBusConnection *logind_bus_open(int timeout_ms, GError **error)
+{
+    g_autoptr(GDBusConnection) conn = NULL;
+    g_autoptr(GMainContext) ctx = NULL;
+    g_autoptr(GCancellable) cancel = NULL;
+    g_autoptr(GSource) timer = NULL;
+    g_autofree char *address = NULL;
+    GAsyncResult *res = NULL;
+    gboolean ok;
+
+    g_return_val_if_fail(timeout_ms > 0, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    /* Honours DBUS_SYSTEM_BUS_ADDRESS, which is how tests point this at a private bus. */
+    address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+    if (!address)
+        return NULL;
+
+    /* A private connection, not the shared one of g_bus_get(): that one would exit the
+     * process if the bus went away, and its connect cannot be bounded in time. It is
+     * constructed before the private context below is pushed, because a connection emits
+     * "closed" in the thread-default context of its construction: that must be the
+     * caller's, not one that nobody iterates after this function. */
+    conn = g_object_new(G_TYPE_DBUS_CONNECTION, "address", address, "flags",
+                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                        NULL);
+
+    /* The connect and the authentication run in a GIO thread; this thread waits on a
+     * context of its own, so none of the caller's sources is dispatched meanwhile, and the
+     * timer cancels the wait when the bus does not answer. */
+    ctx = g_main_context_new();
+    cancel = g_cancellable_new();
+    timer = g_timeout_source_new((guint)timeout_ms);
+    g_source_set_callback(timer, logind_on_timeout, cancel, NULL);
+    g_source_attach(timer, ctx);
+    g_main_context_push_thread_default(ctx);
+    g_async_initable_init_async(G_ASYNC_INITABLE(conn), G_PRIORITY_DEFAULT, cancel, logind_on_ready, &res);
+    while (!res)
+        g_main_context_iteration(ctx, TRUE);
+    ok = g_async_initable_init_finish(G_ASYNC_INITABLE(conn), res, error);
+    g_object_unref(res);
+    g_main_context_pop_thread_default(ctx);
+    g_source_destroy(timer);
+
+    if (!ok) {
+        /* A cancellation by our own timer is a timeout, the error the caller can act on. */
+        if (error && g_cancellable_is_cancelled(cancel) && g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            g_clear_error(error);
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no answer from the system bus within %d ms",
+                        timeout_ms);
+        }
+        return NULL;
+    }
+    g_dbus_connection_set_exit_on_close(conn, FALSE);
+    return g_steal_pointer(&conn);
+}
+
+/* Give the shutdown delay lock back: logind goes on with the shutdown once every delay lock
+ * is released (or InhibitDelayMaxSec has passed, which bounds what we can hold back). */
+static void logind_release(Logind *self, const char *why)
+{
+    if (self->inhibit_fd < 0)
+        return;
+    rk_closep(&self->inhibit_fd);
+    g_message("shutdown delay lock released: %s", why);
+}
+
+/* During a shutdown, the lock is held only while a session or its wipe is running. BLOCKED
+ * counts as done: the wipe failed and is retried after the next start, which holding the
+ * shutdown back would not change. */
+static void logind_release_if_done(Logind *self)
+{
+    SeatState st = seat_state(self->seat);
+
+    if (self->shutting_down && (st == SEAT_READY || st == SEAT_BLOCKED))
+        logind_release(self, st == SEAT_READY ? "the seat is wiped and READY" : "the seat is BLOCKED");
+}
+
+static void logind_on_inhibit(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(LogindCall) c = data;
+    g_autoptr(GUnixFDList) fds = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply =
+        g_dbus_connection_call_with_unix_fd_list_finish(G_DBUS_CONNECTION(source), &fds, res, &error);
+    Logind *self = logind_call_self(c);
+    gint32 index;
+
+    if (!self)
+        return;
+    self->inhibit_pending = FALSE;
+    if (!reply) {
+        g_message("no shutdown delay lock: %s (a shutdown may cut a wipe short; the next start completes it)",
+                  error->message);
+        return;
+    }
+    g_variant_get(reply, "(h)", &index);
+    /* g_unix_fd_list_get returns a duplicate with FD_CLOEXEC set; the list closes its own. */
+    int fd = fds ? g_unix_fd_list_get(fds, index, &error) : -1;
+    if (fd < 0) {
+        g_message("no shutdown delay lock: %s", error ? error->message : "logind sent no file descriptor");
+        return;
+    }
+    if (!self->conn || self->inhibit_fd >= 0) {
+        /* The bus went away meanwhile, or a lock is held already: one is enough. */
+        close(fd);
+        return;
+    }
+    self->inhibit_fd = fd;
+    g_debug("shutdown delay lock taken");
+    logind_release_if_done(self);
+}
+
+/* Take the delay lock that holds a shutdown back until the guest's data is erased. Taken at
+ * start and again when a shutdown was called off, as logind expects of delay locks. */
+static void logind_inhibit(Logind *self)
+{
+    if (!self->conn || !self->owner || self->inhibit_fd >= 0 || self->inhibit_pending)
+        return;
+    self->inhibit_pending = TRUE;
+    g_dbus_connection_call_with_unix_fd_list(
+        self->conn, LOGIND_BUS_NAME, LOGIND_PATH, LOGIND_MANAGER, "Inhibit",
+        g_variant_new("(ssss)", "shutdown", "rentark", "erasing the guest's data", "delay"), G_VARIANT_TYPE("(h)"),
+        G_DBUS_CALL_FLAGS_NO_AUTO_START, LOGIND_TIMEOUT_MS, NULL, self->cancel, logind_on_inhibit,
+        logind_call_new(self, NULL));
+}
+
+/* Forget the sessions of earlier seat sessions, which can only be left over from lost
+ * signals, so that the table stays bounded. */
+static void logind_prune_sessions(Logind *self)
+{
+    GHashTableIter it;
+    gpointer value;
+    const char *current = seat_session_id(self->seat);
+
+    g_hash_table_iter_init(&it, self->sessions);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (strcmp(value, current) != 0)
+            g_hash_table_iter_remove(&it);
+}
+
+/* logind reports a session of the guest: the seat's session begins (a duplicate of the
+ * display manager hook is a no-op of the seat). */
+static void logind_guest_session(Logind *self, const char *id)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!seat_session_begin(self->seat, &error)) {
+        /* The seat is being wiped or is out of order: the guest logged in anyway (the display
+         * manager should not have let it). The wipe's uid kill ends such a session. */
+        g_warning("guest session %s from logind: %s", id, error->message);
+        return;
+    }
+    if (g_hash_table_size(self->sessions) >= LOGIND_MAX_SESSIONS)
+        logind_prune_sessions(self);
+    if (g_hash_table_size(self->sessions) < LOGIND_MAX_SESSIONS)
+        g_hash_table_replace(self->sessions, g_strdup(id), g_strdup(seat_session_id(self->seat)));
+    g_message("guest session %s reported by logind", id);
+}
+
+static void logind_on_session_user(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(LogindCall) c = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+    g_autoptr(GVariant) user = NULL;
+    Logind *self = logind_call_self(c);
+    guint32 uid;
+
+    if (!self)
+        return;
+    /* Removed while we asked: a session that is already over must not begin the seat's. */
+    if (!g_hash_table_remove(self->pending, c->id))
+        return;
+    if (!reply) {
+        /* Most likely the session ended at once; a guest login is reported by the hooks too. */
+        g_debug("session %s: cannot read its user: %s", c->id, error->message);
+        return;
+    }
+    g_variant_get(reply, "(v)", &user);
+    if (!g_variant_is_of_type(user, G_VARIANT_TYPE("(uo)"))) {
+        g_message("session %s: logind sent a User of type %s, not (uo)", c->id, g_variant_get_type_string(user));
+        return;
+    }
+    g_variant_get(user, "(u&o)", &uid, NULL);
+    if (uid == seat_guest_uid(self->seat))
+        logind_guest_session(self, c->id);
+}
+
+static void logind_session_new(Logind *self, const char *id, const char *path)
+{
+    /* The uid comes from logind's own session object, not from anything in the signal. */
+    if (g_hash_table_size(self->pending) >= LOGIND_MAX_SESSIONS || g_hash_table_contains(self->pending, id))
+        return;
+    g_hash_table_add(self->pending, g_strdup(id));
+    g_dbus_connection_call(self->conn, LOGIND_BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
+                           g_variant_new("(ss)", LOGIND_SESSION, "User"), G_VARIANT_TYPE("(v)"),
+                           G_DBUS_CALL_FLAGS_NO_AUTO_START, LOGIND_TIMEOUT_MS, self->cancel, logind_on_session_user,
+                           logind_call_new(self, id));
+}
+
+static void logind_session_removed(Logind *self, const char *id)
+{
+    g_autoptr(GError) error = NULL;
+    const char *belongs_to;
+    gboolean current;
+
+    g_hash_table_remove(self->pending, id);
+    belongs_to = g_hash_table_lookup(self->sessions, id);
+    if (!belongs_to)
+        return; /* not a guest session, or one from before this daemon started */
+    /* Only a session of the running seat session ends it: a late signal for the previous
+     * patron's session must not end the next patron's. Any guest session that ends does:
+     * a kiosk has one patron, and a second session left running must not carry anything
+     * over to the next one (the wipe ends it). */
+    current = strcmp(belongs_to, seat_session_id(self->seat)) == 0;
+    g_hash_table_remove(self->sessions, id);
+    if (!current)
+        return;
+    g_message("guest session %s removed by logind: logout", id);
+    if (!seat_end(self->seat, END_LOGOUT, &error))
+        g_warning("logout from logind: %s", error->message);
+}
+
+static void logind_prepare_for_shutdown(Logind *self, gboolean start)
+{
+    g_autoptr(GError) error = NULL;
+    SeatState st;
+
+    if (!start) {
+        /* The shutdown was called off: hold a lock again for the next one. */
+        self->shutting_down = FALSE;
+        g_message("shutdown called off");
+        logind_inhibit(self);
+        return;
+    }
+    self->shutting_down = TRUE;
+    st = seat_state(self->seat);
+    g_message("the system is shutting down%s", st == SEAT_NOTICE || st == SEAT_ACTIVE
+                                                    ? ": the session ends and is wiped first"
+                                                    : "");
+    if (!seat_end(self->seat, END_SHUTDOWN, &error))
+        g_warning("shutdown from logind: %s", error->message);
+    logind_release_if_done(self);
+}
+
+static void logind_on_manager_signal(GDBusConnection *conn, const char *sender, const char *path,
+                                     const char *iface, const char *signal, GVariant *params, gpointer data)
+{
+    Logind *self = data;
+
+    /* Believed only from logind itself (see the top of this file). */
+    if (!self->owner || g_strcmp0(sender, self->owner) != 0) {
+        g_debug("ignoring %s from %s, which is not logind", signal, sender ? sender : "?");
+        return;
+    }
+    if (strcmp(signal, "SessionNew") == 0 && g_variant_is_of_type(params, G_VARIANT_TYPE("(so)"))) {
+        const char *id, *obj;
+        g_variant_get(params, "(&s&o)", &id, &obj);
+        logind_session_new(self, id, obj);
+    } else if (strcmp(signal, "SessionRemoved") == 0 && g_variant_is_of_type(params, G_VARIANT_TYPE("(so)"))) {
+        const char *id;
+        g_variant_get(params, "(&s&o)", &id, NULL);
+        logind_session_removed(self, id);
+    } else if (strcmp(signal, "PrepareForShutdown") == 0 && g_variant_is_of_type(params, G_VARIANT_TYPE("(b)"))) {
+        gboolean start;
+        g_variant_get(params, "(b)", &start);
+        logind_prepare_for_shutdown(self, start);
+    } else {
+        g_debug("ignoring %s with arguments of type %s", signal, g_variant_get_type_string(params));
+    }
+}
+
+static void logind_on_owner_changed(GDBusConnection *conn, const char *sender, const char *path,
+                                    const char *iface, const char *signal, GVariant *params, gpointer data)
+{
+    Logind *self = data;
+    const char *name, *old_owner, *new_owner;
+
+    /* Only the bus itself says who owns a name. */
+    if (g_strcmp0(sender, "org.freedesktop.DBus") != 0 || !g_variant_is_of_type(params, G_VARIANT_TYPE("(sss)")))
+        return;
+    g_variant_get(params, "(&s&s&s)", &name, &old_owner, &new_owner);
+    if (strcmp(name, LOGIND_BUS_NAME) != 0)
+        return;
+    g_clear_pointer(&self->owner, g_free);
+    if (!*new_owner) {
+        /* Its locks went with it. */
+        rk_closep(&self->inhibit_fd);
+        g_message("logind left the system bus: its events are no longer followed until it returns");
+        return;
+    }
+    self->owner = g_strdup(new_owner);
+    g_message("logind is on the system bus again");
+    logind_inhibit(self);
+}
+
+static void logind_on_seat_changed(Seat *seat, SeatState old_state, SeatState new_state, gpointer data)
+{
+    logind_release_if_done(data);
+}
+
+/* Stop following the bus. close_it is FALSE when the bus closed the connection itself. */
+static void logind_disconnect(Logind *self, gboolean close_it)
+{
+    guint *subs[] = { &self->sub_owner, &self->sub_new, &self->sub_removed, &self->sub_shutdown };
+
+    rk_closep(&self->inhibit_fd);
+    g_clear_pointer(&self->owner, g_free);
+    if (!self->conn)
+        return;
+    for (size_t i = 0; i < RK_ELEMENTS(subs); i++)
+        if (*subs[i]) {
+            g_dbus_connection_signal_unsubscribe(self->conn, *subs[i]);
+            *subs[i] = 0;
+        }
+    g_clear_signal_handler(&self->closed_id, self->conn);
+    /* Asynchronous, with no callback: freeing must never wait for a bus. */
+    if (close_it)
+        g_dbus_connection_close(self->conn, NULL, NULL, NULL);
+    g_clear_object(&self->conn);
+}
+
+static void logind_on_closed(GDBusConnection *conn, gboolean remote_peer_vanished, GError *error, gpointer data)
+{
+    Logind *self = data;
+
+    /* Logged once: the connection and its signal are gone after this. The daemon goes on;
+     * the display manager hooks still report logins and logouts. */
+    g_message("the system bus connection is gone (%s): logind events are no longer followed",
+              error ? error->message : "closed");
+    logind_disconnect(self, FALSE);
+}
+
+static guint logind_subscribe(Logind *self, const char *signal)
+{
+    return g_dbus_connection_signal_subscribe(self->conn, LOGIND_BUS_NAME, LOGIND_MANAGER, signal, LOGIND_PATH, NULL,
+                                              G_DBUS_SIGNAL_FLAGS_NONE, logind_on_manager_signal, self, NULL);
+}
+
+Logind *logind_new(Seat *seat, GError **error)
+{
+    Logind *self = g_new0(Logind, 1);
+    long long deadline = rk_now_ns() + (long long)LOGIND_TIMEOUT_MS * 1000000LL;
+    g_autoptr(GDBusConnection) conn = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GError) local = NULL;
+
+    self->seat = seat;
+    self->inhibit_fd = -1;
+    self->cancel = g_cancellable_new();
+    self->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    self->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    conn = logind_bus_open(LOGIND_TIMEOUT_MS, &local);
+    if (!conn) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                    "no system bus, logind is not followed (the display manager hooks are): %s", local->message);
+        return self;
+    }
+    self->conn = g_object_ref(conn);
+
+    /* Subscribed before the owner is asked for, so that no change can fall in between. */
+    self->sub_owner = g_dbus_connection_signal_subscribe(conn, "org.freedesktop.DBus", "org.freedesktop.DBus",
+                                                         "NameOwnerChanged", "/org/freedesktop/DBus", LOGIND_BUS_NAME,
+                                                         G_DBUS_SIGNAL_FLAGS_NONE, logind_on_owner_changed, self, NULL);
+    int left_ms = (int)((deadline - rk_now_ns()) / 1000000LL);
+    if (left_ms > 0)
+        reply = g_dbus_connection_call_sync(conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "GetNameOwner",
+                                            g_variant_new("(s)", LOGIND_BUS_NAME), G_VARIANT_TYPE("(s)"),
+                                            G_DBUS_CALL_FLAGS_NONE, left_ms, NULL, &local);
+    else
+        g_set_error(&local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no time left after the connect");
+    if (!reply) {
+        /* No logind on this machine (or no answer in time): an object that does nothing. */
+        logind_disconnect(self, TRUE);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                    "logind is not on the system bus, it is not followed (the display manager hooks are): %s",
+                    local->message);
+        return self;
+    }
+    g_variant_get(reply, "(s)", &self->owner);
+
+    self->sub_new = logind_subscribe(self, "SessionNew");
+    self->sub_removed = logind_subscribe(self, "SessionRemoved");
+    self->sub_shutdown = logind_subscribe(self, "PrepareForShutdown");
+    self->closed_id = g_signal_connect(conn, "closed", G_CALLBACK(logind_on_closed), self);
+    self->observer_id = seat_add_observer(seat, logind_on_seat_changed, self);
+    logind_inhibit(self);
+    g_message("following logind on the system bus");
+    return self;
+}
+
+void logind_free(Logind *self)
+{
+    if (!self)
+        return;
+    /* First: pending callbacks then know that self is gone (see logind_call_self). */
+    g_cancellable_cancel(self->cancel);
+    if (self->observer_id)
+        seat_remove_observer(self->seat, self->observer_id);
+    logind_disconnect(self, TRUE);
+    g_hash_table_unref(self->sessions);
+    g_hash_table_unref(self->pending);
+    g_object_unref(self->cancel);
+    g_free(self);
+}
