@@ -158,6 +158,13 @@ static RmFrame *rm_top(RmWalker *w)
     return &w->f[w->n - 1];
 }
 
+/* An entry of p stays because of error r. */
+static void rm_keep(RmWalker *w, RmFrame *p, int r)
+{
+    rm_fail(w, r);
+    p->left++;
+}
+
 static int rm_statx_fd(int fd, unsigned mask, struct statx *sx)
 {
     if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask | STATX_INO | STATX_MNT_ID, sx) < 0)
@@ -425,11 +432,8 @@ static void rm_enter(RmWalker *w, const char *name, bool again)
             fd = r;
         }
     }
-    if (fd < 0) {
-        rm_fail(w, fd);
-        w->f[pi].left++;
-        return;
-    }
+    if (fd < 0)
+        return rm_keep(w, &w->f[pi], fd);
     RmIdent id = rm_ident(&sx);
     bool owned = c->mode == RM_ALL || sx.stx_uid == c->uid;
     if (!rm_same_mount(&id, &c->top)) {
@@ -455,8 +459,7 @@ static void rm_enter(RmWalker *w, const char *name, bool again)
     int r = rm_push(w, fd, &id, name, remove, remove && !c->dry);
     if (r < 0) {
         close(fd);
-        rm_fail(w, r);
-        w->f[pi].left++;
+        rm_keep(w, &w->f[pi], r);
     }
 }
 
@@ -471,10 +474,8 @@ static void rm_entry(RmWalker *w, const char *name, unsigned char type, bool aga
      * the file system did not give. */
     if (type == DT_UNKNOWN || (type != DT_DIR && (c->mode != RM_ALL || (c->dry && type == DT_REG)))) {
         if (fstatat(p->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            if (errno != ENOENT) {
-                rm_fail(w, -errno);
-                p->left++;
-            }
+            if (errno != ENOENT)
+                rm_keep(w, p, -errno);
             return;
         }
         type = IFTODT(st.st_mode);
@@ -487,13 +488,9 @@ static void rm_entry(RmWalker *w, const char *name, unsigned char type, bool aga
     if (p->pass == 2 && type != DT_DIR)
         return;
     if (type == DT_DIR) {
-        if (again) { /* it keeps changing type under us */
-            rm_fail(w, -EAGAIN);
-            p->left++;
-            return;
-        }
-        rm_enter(w, name, again);
-        return;
+        if (again) /* it keeps changing type under us */
+            return rm_keep(w, p, -EAGAIN);
+        return rm_enter(w, name, again);
     }
     if (c->mode != RM_ALL && st.st_uid != c->uid) {
         /* Entries of other owners are never removed or changed. */
@@ -523,8 +520,7 @@ static void rm_entry(RmWalker *w, const char *name, unsigned char type, bool aga
         p->left++;
         RK_KEEP_FIRST(w->r, r);
     } else if (r != -ENOENT) {
-        rm_fail(w, r);
-        p->left++;
+        rm_keep(w, p, r);
     }
 }
 
@@ -555,18 +551,27 @@ static void rm_flush(RmWalker *w)
     pthread_mutex_unlock(&pool->lock);
 }
 
-/* Called with pool->lock held. */
-static RmJob *rm_pool_take(RmPool *pool)
+/* Run queued batches at level until node has none out (node NULL: until shutdown). This is
+ * both a worker thread's loop and how an owner waits for its batches. */
+static void rm_help(const RmCtx *c, RmNode *node, unsigned level)
 {
-    RmJob *j = pool->head;
+    RmPool *pool = c->pool;
 
-    if (j) {
-        pool->head = j->next;
-        if (!pool->head)
+    pthread_mutex_lock(&pool->lock);
+    while (node ? node->outstanding > 0 : !pool->shutdown || pool->head) {
+        RmJob *j = pool->head;
+        if (!j) {
+            pthread_cond_wait(&pool->cond, &pool->lock);
+            continue;
+        }
+        if (!(pool->head = j->next))
             pool->tail = NULL;
         __atomic_store_n(&pool->queued, pool->queued - 1, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&pool->lock);
+        rm_job_run(c, j, level);
+        pthread_mutex_lock(&pool->lock);
     }
-    return j;
+    pthread_mutex_unlock(&pool->lock);
 }
 
 /* Give the entry de of the top frame to another thread, if one is about to be idle. */
@@ -608,38 +613,19 @@ static bool rm_handoff(RmWalker *w, const struct dirent64 *de)
     return true;
 }
 
-/* Wait until the batches of node are done, running queued batches meanwhile. */
-static void rm_node_wait(RmWalker *w, RmNode *node)
-{
-    RmPool *pool = w->ctx->pool;
-
-    pthread_mutex_lock(&pool->lock);
-    while (node->outstanding > 0) {
-        RmJob *j = rm_pool_take(pool);
-        if (j) {
-            pthread_mutex_unlock(&pool->lock);
-            rm_job_run(w->ctx, j, w->level + 1);
-            pthread_mutex_lock(&pool->lock);
-        } else {
-            pthread_cond_wait(&pool->cond, &pool->lock);
-        }
-    }
-    pthread_mutex_unlock(&pool->lock);
-}
-
 /* Collect the batches of frame f, if it had any, and unpin it. */
-static void rm_unpin(RmWalker *w, RmFrame *f, bool counted)
+static void rm_unpin(RmWalker *w, RmFrame *f)
 {
     RmNode *node = f->node;
 
     if (!node)
         return;
-    rm_node_wait(w, node);
+    rm_help(w->ctx, node, w->level + 1);
     f->left += node->left;
     free(node);
     f->node = NULL;
     w->npinned--;
-    if (counted)
+    if (f != &w->f[0])
         w->nopen++;
 }
 
@@ -652,7 +638,7 @@ static void rm_pop(RmWalker *w)
     RmFrame *d = &w->f[i];
     bool removed = false;
 
-    rm_unpin(w, d, true);
+    rm_unpin(w, d);
     if (w->f[i - 1].fd < 0) {
         int r = rm_reopen(w, i - 1);
         if (r < 0) {
@@ -783,7 +769,7 @@ static void rm_walk(RmWalker *w, bool read_root)
              * So the entries of pass 1 must be gone before pass 2 reads: then a cookie always
              * names an entry no one else removes. */
             rm_flush(w);
-            rm_unpin(w, rm_top(w), w->n > 1);
+            rm_unpin(w, rm_top(w));
             rm_top(w)->pass = 2;
             rm_top(w)->pos = 0;
             w->buf_frame = -1;
@@ -791,11 +777,8 @@ static void rm_walk(RmWalker *w, bool read_root)
         }
         if (r <= 0) {
             rm_flush(w);
-            if (r < 0) {
-                /* A directory that cannot be read cannot be emptied; go on with the rest. */
-                rm_fail(w, r);
-                rm_top(w)->left++;
-            }
+            if (r < 0) /* a directory that cannot be read cannot be emptied; go on */
+                rm_keep(w, rm_top(w), r);
             if (w->n == 1)
                 return;
             rm_pop(w);
@@ -850,23 +833,7 @@ static void rm_job_run(const RmCtx *c, RmJob *j, unsigned level)
 
 static void *rm_worker(void *arg)
 {
-    const RmCtx *c = arg;
-    RmPool *pool = c->pool;
-
-    pthread_mutex_lock(&pool->lock);
-    for (;;) {
-        RmJob *j = rm_pool_take(pool);
-        if (!j) {
-            if (pool->shutdown)
-                break;
-            pthread_cond_wait(&pool->cond, &pool->lock);
-            continue;
-        }
-        pthread_mutex_unlock(&pool->lock);
-        rm_job_run(c, j, 0);
-        pthread_mutex_lock(&pool->lock);
-    }
-    pthread_mutex_unlock(&pool->lock);
+    rm_help(arg, NULL, 0);
     return NULL;
 }
 
@@ -917,7 +884,7 @@ static int rm_run(int dirfd, const char *name, RmMode mode, uid_t uid, RmFlags f
         rm_walk(&w, !name);
         rm_flush(&w);
         if (c.pool)
-            rm_unpin(&w, &w.f[0], false);
+            rm_unpin(&w, &w.f[0]);
     }
 
     if (c.pool) {

@@ -38,24 +38,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
-now() { echo "$EPOCHREALTIME"; }
+# Wall time in nanoseconds, in bash arithmetic (no bc). EPOCHREALTIME always has six decimals;
+# its separator follows the locale, so drop whichever it is.
+now_ns() { local t=${EPOCHREALTIME/[.,]/}; echo $(( 10#$t * 1000 )); }
 
-run_rm() { # dir: prints seconds
-    local t0 t1
-    t0=$(now)
+run_rm() { # dir: prints nanoseconds
+    local t0
+    t0=$(now_ns)
     rm -rf --one-file-system "$1"
-    t1=$(now)
-    echo "$t1 - $t0" | bc
+    echo $(( $(now_ns) - t0 ))
 }
 
-run_rk() { # dir: prints "seconds maxrss_kib" (timed from outside, as rm -rf is)
+run_rk() { # dir: prints "nanoseconds maxrss_kib files dirs" (timed from outside, as rm -rf is)
     local t0 t1 out
-    t0=$(now)
+    t0=$(now_ns)
     out=$("$RMBENCH" rm "$1")
-    t1=$(now)
+    t1=$(now_ns)
     read -r files dirs errors inner rss <<<"$out"
     [ "$errors" -eq 0 ] || { echo "bench-rmtree: rentark reported $errors errors" >&2; exit 1; }
-    echo "$(echo "$t1 - $t0" | bc) $rss $files $dirs"
+    echo "$((t1 - t0)) $rss $files $dirs"
 }
 
 printf '%-9s %-8s %12s %14s %7s %14s\n' files first "rm -rf (s)" "rentark (s)" ratio "peak RSS (MiB)"
@@ -83,9 +84,11 @@ for n in $SIZES; do
     sync
     left=$(find "$mnt" -mindepth 1 -maxdepth 1 ! -name lost+found | wc -l)
     [ "$left" -eq 0 ] || { echo "bench-rmtree: $left entries left" >&2; exit 1; }
-    printf '%-9s %-8s %12.3f %14.3f %7.2f %14.1f   (%s; rentark removed %s files, %s dirs)\n' \
-        "$n" "${first%% *}" "$t_rm" "$t_rk" "$(echo "scale=4; $t_rk / $t_rm" | bc)" \
-        "$(echo "scale=1; $rss / 1024" | bc)" "$ga" "$files" "$dirs"
+    printf '%-9s %-8s %12s %14s %7s %14s   (%s; rentark removed %s files, %s dirs)\n' \
+        "$n" "${first%% *}" "$(awk -v n="$t_rm" 'BEGIN { printf "%.3f", n / 1e9 }')" \
+        "$(awk -v n="$t_rk" 'BEGIN { printf "%.3f", n / 1e9 }')" \
+        "$(awk -v a="$t_rk" -v b="$t_rm" 'BEGIN { printf "%.2f", a / b }')" \
+        "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" "$ga" "$files" "$dirs"
     teardown
     i=$((i + 1))
 done
