@@ -3,6 +3,8 @@
 #include "log.h"
 #include "util.h"
 #include "control.h"
+#include "logind.h"
+#include "guest.h"
 #include "seat.h"
 #include "server.h"
 #include "stats.h"
@@ -101,7 +103,15 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
     Daemon d = { .config_path = g_strdup(config_path), .cfg = rk_config_ref(cfg) };
     g_autoptr(GError) error = NULL;
 
-    /* WIRING: guest account (create if configured, refuse unsafe accounts) goes here. */
+    /* The guest account before anything acts for it: created if missing and guest.create is
+     * set, and the daemon refuses to run for an account that is root, privileged, shared or
+     * has an unsafe home (guest.c states each rule). */
+    if (!guest_ensure(cfg, &error)) {
+        g_critical("%s", error->message);
+        rk_config_free(d.cfg);
+        g_free(d.config_path);
+        return 1;
+    }
 
     d.seat = seat_new(cfg, &error);
     if (!d.seat) {
@@ -126,7 +136,12 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
     g_unix_signal_add(SIGTERM, on_term, &d);
     g_unix_signal_add(SIGINT, on_term, &d);
     g_unix_signal_add(SIGHUP, on_hup, &d);
-    /* WIRING: logind (SessionNew/SessionRemoved/PrepareForShutdown) goes here. */
+    /* logind is optional: without it the display manager hooks report sessions. */
+    Logind *logind = logind_new(d.seat, &error);
+    if (error) {
+        g_info("%s", error->message);
+        g_clear_error(&error);
+    }
 
     seat_start(d.seat);
     g_message("rentarkd %s listening on \"%s\"", RK_VERSION, cfg->socket);
@@ -135,6 +150,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
 
     server_free(d.server);
     control_free(d.control);
+    logind_free(logind);
     seat_free(d.seat);
     stats_free(d.stats);
     g_main_loop_unref(d.loop);

@@ -33,9 +33,16 @@ for i in $(seq 1 "$ROUNDS"); do
     plant "$i"
     "$RKD" -c "$CONF" --wipe-once >/dev/null 2>&1 &
     pid=$!
-    # A random point: odd rounds in the first 40 ms (stopping processes, renaming the home,
-    # copying the skeleton), even rounds anywhere in the first 400 ms (sweeps, trash).
-    if [ $((i % 2)) -eq 1 ]; then ms=$((RANDOM % 40)); else ms=$((RANDOM % 400)); fi
+    # A random point: odd rounds in the first 40 ms after the start (start-up, stopping the
+    # processes, renaming the home); even rounds once the wipe has visibly begun (the guest's
+    # writer is dead: the reaper ran), then 0 to 150 ms on (home, sweeps, trash). Waiting for
+    # that sign keeps the kills inside the wipe even on a loaded machine.
+    if [ $((i % 2)) -eq 1 ]; then
+        ms=$((RANDOM % 40))
+    else
+        for _ in $(seq 1 500); do [ "$(live_guest_procs)" -eq 0 ] && break; sleep 0.01; done
+        ms=$((RANDOM % 150))
+    fi
     sleep "0.$(printf '%03d' $ms)"
     if kill -9 $pid 2>/dev/null; then hits=$((hits + 1)); fi
     wait $pid 2>/dev/null

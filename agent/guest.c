@@ -1,0 +1,551 @@
+/* The guest account: creation with useradd, and the rules that make an account safe to hand
+ * to an anonymous patron and to wipe for. See guest.h. */
+#define G_LOG_DOMAIN "guest"
+#include "guest.h"
+#include "home.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK(rk-guest-error-quark, guest_error)
+
+/* Absolute paths, never a PATH search: rentarkd is root and its environment is not trusted. */
+#define GUEST_USERADD "/usr/sbin/useradd"
+#define GUEST_USERMOD "/usr/sbin/usermod"
+#define GUEST_USERDEL "/usr/sbin/userdel"
+#define GUEST_SUBUID "/etc/subuid"
+#define GUEST_SUBGID "/etc/subgid"
+
+/* Debian policy: uids below 1000 belong to the system (daemons, static accounts), and 65534
+ * is "nobody", shared by NFS and by daemons that drop to it. */
+#define GUEST_UID_MIN 1000
+#define GUEST_UID_NOBODY 65534
+
+/* Longest tool message quoted in an error: enough for useradd's one-line complaints. */
+#define GUEST_TOOL_MSG_MAX 200
+
+/* Groups that give their members power over the machine or over other people's data. A guest
+ * in any of them would hand that power to every patron. */
+static const struct {
+    const char *name;
+    const char *why;
+} guest_forbidden_groups[] = {
+    { "root", "root's group" },
+    { "sudo", "may become root" },
+    { "wheel", "may become root" },
+    { "admin", "may become root" },
+    { "adm", "reads the system logs" },
+    { "staff", "may write to /usr/local" },
+    { "disk", "reads and writes raw disks" },
+    { "shadow", "reads password hashes" },
+    { "docker", "root through the container daemon" },
+    { "lxd", "root through the container daemon" },
+    { "libvirt", "root through the virtual machine daemon" },
+    { "systemd-journal", "reads every user's journal" },
+    { "lpadmin", "manages printers and every user's print jobs" },
+};
+
+/* Top-level system folders: the wipe replaces the home, so a home in one of these would let
+ * the wipe rename system files into the trash (and the guest own a system path meanwhile). */
+static const char *const guest_system_dirs[] = {
+    "/root", "/etc", "/usr", "/var", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev", "/run",
+};
+
+/* One account from the user database, copied out of getpwnam_r's buffer. */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+    char *dir;
+} GuestAccount;
+
+static void guest_account_clear(GuestAccount *a)
+{
+    g_clear_pointer(&a->dir, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GuestAccount, guest_account_clear)
+
+/* path equals dir or lies below it; both already canonical (no trailing or double slash). */
+static gboolean guest_path_within(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/')
+        return TRUE;
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Look the account up by name. 0, -ENOENT when there is none, or -errno. */
+static int guest_lookup(const char *user, GuestAccount *ret)
+{
+    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+    size_t size = hint > 0 ? (size_t)hint : 4096;
+
+    for (;;) {
+        g_autofree char *buf = g_malloc(size);
+        struct passwd pw, *res = NULL;
+        int r = getpwnam_r(user, &pw, buf, size, &res);
+        if (r == ERANGE && size < 1024 * 1024) {
+            size *= 2;
+            continue;
+        }
+        if (r != 0)
+            return -r;
+        if (!res)
+            return -ENOENT;
+        ret->uid = pw.pw_uid;
+        ret->gid = pw.pw_gid;
+        ret->dir = g_strdup(pw.pw_dir ? pw.pw_dir : "");
+        return 0;
+    }
+}
+
+/* Run a user-database tool (absolute argv[0], no shell) with a fixed environment; fail with
+ * `code` and the tool's first line of complaint if it does not exit 0. */
+static gboolean guest_run(const char *const *argv, GuestError code, GError **error)
+{
+    /* LC_ALL=C: the tool's message ends up in our error and log, which are in English. */
+    const char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+    g_autofree char *err = NULL;
+    g_autoptr(GError) local = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                      &status, &local)) {
+        g_set_error(error, GUEST_ERROR, code, "cannot run %s: %s", argv[0], local->message);
+        return FALSE;
+    }
+    if (!g_spawn_check_wait_status(status, &local)) {
+        char *msg = err ? g_strstrip(err) : NULL;
+        if (msg) {
+            msg[strcspn(msg, "\n")] = '\0';
+            if (strlen(msg) > GUEST_TOOL_MSG_MAX)
+                msg[GUEST_TOOL_MSG_MAX] = '\0';
+        }
+        g_set_error(error, GUEST_ERROR, code, "%s failed (%s)%s%s", argv[0], local->message,
+                    msg && *msg ? ": " : "", msg && *msg ? msg : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+typedef struct {
+    unsigned long start, count;
+} GuestRange;
+
+/* Append to ranges the subordinate id ranges that `file` (/etc/subuid format: owner:start:count)
+ * gives to the account, named by name or by uid as a number. A missing file gives none. */
+static int guest_subids(const char *file, const char *name, uid_t uid, GArray *ranges)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) local = NULL;
+    char uidstr[32];
+
+    if (!g_file_get_contents(file, &text, NULL, &local))
+        return g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? 0 : -EIO;
+    snprintf(uidstr, sizeof uidstr, "%u", (unsigned)uid);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        g_auto(GStrv) f = g_strsplit(*l, ":", 4);
+        if (g_strv_length(f) != 3 || (strcmp(f[0], name) != 0 && strcmp(f[0], uidstr) != 0))
+            continue;
+        GuestRange r;
+        char *e1 = NULL, *e2 = NULL;
+        r.start = strtoul(f[1], &e1, 10);
+        r.count = strtoul(f[2], &e2, 10);
+        if (*f[1] && *f[2] && !*e1 && !*e2 && r.count > 0)
+            g_array_append_val(ranges, r);
+    }
+    return 0;
+}
+
+/* Remove every subordinate uid and gid range of the account. Used only on an account rentark
+ * has just created: a range would let the guest run processes under uids that are not the
+ * guest's (newuidmap), which the reaper, looking for the guest uid, would never kill. */
+static gboolean guest_drop_subids(const char *user, uid_t uid, GError **error)
+{
+    static const struct {
+        const char *file, *opt;
+    } kinds[] = { { GUEST_SUBUID, "--del-subuids" }, { GUEST_SUBGID, "--del-subgids" } };
+
+    for (size_t k = 0; k < RK_ELEMENTS(kinds); k++) {
+        g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(GuestRange));
+        if (guest_subids(kinds[k].file, user, uid, ranges) < 0) {
+            g_set_error(error, GUEST_ERROR, GUEST_ERROR_LOOKUP, "cannot read \"%s\"", kinds[k].file);
+            return FALSE;
+        }
+        for (guint i = 0; i < ranges->len; i++) {
+            GuestRange *r = &g_array_index(ranges, GuestRange, i);
+            g_autofree char *span = g_strdup_printf("%lu-%lu", r->start, r->start + r->count - 1);
+            const char *argv[] = { GUEST_USERMOD, kinds[k].opt, span, "--", user, NULL };
+            if (!guest_run(argv, GUEST_ERROR_CREATE, error))
+                return FALSE;
+        }
+        g_array_set_size(ranges, 0);
+        if (guest_subids(kinds[k].file, user, uid, ranges) < 0 || ranges->len > 0) {
+            g_set_error(error, GUEST_ERROR, GUEST_ERROR_CREATE,
+                        "guest account \"%s\" still has a subordinate id range in \"%s\"", user, kinds[k].file);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Create the account as guest.h describes. *ret_created is FALSE when useradd failed because
+ * the account appeared meanwhile (another rentarkd, an admin): it is then checked like any
+ * existing account, and nothing is changed on it. */
+static gboolean guest_create(const RkConfig *cfg, gboolean *ret_created, GError **error)
+{
+    g_auto(GuestAccount) acct = { 0 };
+    g_autoptr(GError) local = NULL;
+
+    *ret_created = FALSE;
+    /* -M: no home from useradd; the wipe makes it from the skeleton and owns it.
+     * -U: a group of its own, so that group permissions share nothing with anyone.
+     * -K SUB_*_COUNT=0: no subordinate id range even though /etc/subuid exists (see
+     *     guest_drop_subids for why; any range that appears anyway is removed below).
+     * "--": the name can never be read as an option (the config loader also forbids a
+     *     leading '-'). */
+    const char *add[] = { GUEST_USERADD, "-M", "-U", "-s", cfg->guest_shell, "-d", cfg->guest_home,
+                          "-c", "rentark guest", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0",
+                          "--", cfg->guest_user, NULL };
+    if (!guest_run(add, GUEST_ERROR_CREATE, &local)) {
+        if (guest_lookup(cfg->guest_user, &acct) == 0)
+            return TRUE;
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    *ret_created = TRUE;
+
+    /* A locked password: nobody can log in with one, only the display manager's autologin or
+     * guest mechanism (and su from root) start a guest session. useradd already writes "!",
+     * usermod -L makes it explicit and independent of useradd's defaults. */
+    const char *lock[] = { GUEST_USERMOD, "-L", "--", cfg->guest_user, NULL };
+    if (!guest_run(lock, GUEST_ERROR_CREATE, error))
+        return FALSE;
+
+    int r = guest_lookup(cfg->guest_user, &acct);
+    if (r < 0) {
+        g_set_error(error, GUEST_ERROR, GUEST_ERROR_CREATE, "the new account cannot be found: %s", g_strerror(-r));
+        return FALSE;
+    }
+    return guest_drop_subids(cfg->guest_user, acct.uid, error);
+}
+
+/* The gids the account belongs to, primary and supplementary (getgrouplist), or NULL. */
+static GArray *guest_groups(const char *user, gid_t primary)
+{
+    int n = 32;
+    GArray *gids = g_array_new(FALSE, FALSE, sizeof(gid_t));
+    for (;;) {
+        int want = n;
+        g_array_set_size(gids, (guint)want);
+        if (getgrouplist(user, primary, (gid_t *)(void *)gids->data, &n) >= 0) {
+            g_array_set_size(gids, (guint)n);
+            return gids;
+        }
+        if (n <= want)
+            n = want * 2; /* older glibc does not always report the size it needs */
+        if (n > 65536) {
+            /* Not plausible for a guest. Fail closed: a list we could not read in full might
+             * hide the one group that matters. */
+            g_array_unref(gids);
+            return NULL;
+        }
+    }
+}
+
+static gboolean guest_gid_of(const char *group, gid_t *ret_gid)
+{
+    struct group gr, *res = NULL;
+    char buf[16384];
+    if (getgrnam_r(group, &gr, buf, sizeof buf, &res) != 0 || !res)
+        return FALSE;
+    *ret_gid = gr.gr_gid;
+    return TRUE;
+}
+
+static gboolean guest_has_gid(GArray *gids, gid_t gid)
+{
+    for (guint i = 0; i < gids->len; i++)
+        if (g_array_index(gids, gid_t, i) == gid)
+            return TRUE;
+    return FALSE;
+}
+
+/* Rules on groups: no gid 0, none of guest_forbidden_groups, not rentark's own admin or
+ * volunteer group (whose members the control socket trusts with more than a guest). */
+static void guest_check_groups(const RkConfig *cfg, const GuestAccount *acct, GPtrArray *reasons)
+{
+    g_autoptr(GArray) gids = guest_groups(cfg->guest_user, acct->gid);
+    gid_t gid;
+
+    if (!gids) {
+        g_ptr_array_add(reasons, g_strdup("has a group list that cannot be read in full"));
+        return;
+    }
+
+    if (acct->gid == 0 || guest_has_gid(gids, 0))
+        g_ptr_array_add(reasons, g_strdup("is in group 0 (root's group)"));
+    for (size_t i = 0; i < RK_ELEMENTS(guest_forbidden_groups); i++) {
+        if (guest_gid_of(guest_forbidden_groups[i].name, &gid) && gid != 0 && guest_has_gid(gids, gid))
+            g_ptr_array_add(reasons, g_strdup_printf("is in group \"%s\" (%s)", guest_forbidden_groups[i].name,
+                                                     guest_forbidden_groups[i].why));
+    }
+    if (guest_gid_of(cfg->admin_group, &gid) && guest_has_gid(gids, gid))
+        g_ptr_array_add(reasons, g_strdup_printf("is in group \"%s\" (access.admin_group: may end sessions, "
+                                                 "read statistics and resolve incidents)", cfg->admin_group));
+    if (guest_gid_of(cfg->volunteer_group, &gid) && guest_has_gid(gids, gid))
+        g_ptr_array_add(reasons, g_strdup_printf("is in group \"%s\" (access.volunteer_group: may start "
+                                                 "guided sessions)", cfg->volunteer_group));
+}
+
+/* Rules against other accounts: none may share the guest's uid (the reaper would kill its
+ * processes and the sweep delete its files), and none may have its home at or below the
+ * guest's home (the wipe would replace it). Other accounts are counted, never named. */
+static void guest_check_others(const RkConfig *cfg, const GuestAccount *acct, const char *home,
+                               GPtrArray *reasons)
+{
+    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+    size_t size = hint > 0 ? (size_t)hint : 4096;
+    g_autofree char *buf = g_malloc(size);
+    unsigned same_uid = 0, same_home = 0, guest_entries = 0;
+    struct passwd pw, *res;
+
+    setpwent();
+    for (;;) {
+        res = NULL;
+        int r = getpwent_r(&pw, buf, size, &res);
+        if (r == ERANGE && size < 1024 * 1024) {
+            /* glibc leaves the cursor on an entry that did not fit: retry it, bigger. */
+            size *= 2;
+            g_free(buf);
+            buf = g_malloc(size);
+            continue;
+        }
+        if (r != 0 || !res)
+            break;
+        if (strcmp(pw.pw_name, cfg->guest_user) == 0) {
+            guest_entries++;
+            continue;
+        }
+        if (pw.pw_uid == acct->uid)
+            same_uid++;
+        if (pw.pw_dir && pw.pw_dir[0] == '/') {
+            g_autofree char *dir = g_canonicalize_filename(pw.pw_dir, "/");
+            if (guest_path_within(dir, home))
+                same_home++;
+        }
+    }
+    endpwent();
+
+    /* uid 0 is refused as root already; "shares it with root" would say nothing more. */
+    if (same_uid && acct->uid != 0)
+        g_ptr_array_add(reasons, g_strdup_printf("shares uid %u with %u other account%s (the reaper would kill "
+                                                 "their processes too)", (unsigned)acct->uid, same_uid,
+                                                 same_uid == 1 ? "" : "s"));
+    if (guest_entries > 1)
+        g_ptr_array_add(reasons, g_strdup_printf("has %u entries in the user database", guest_entries));
+    if (same_home)
+        g_ptr_array_add(reasons, g_strdup_printf("guest.home \"%s\" is or contains the home of %u other account%s "
+                                                 "(the wipe would replace it)", home, same_home,
+                                                 same_home == 1 ? "" : "s"));
+}
+
+/* Rules on the home: not a system path, and a parent folder that only root controls, so that
+ * neither the guest nor anyone else can swap the home for something else between wipes. */
+static void guest_check_home(const char *home, GPtrArray *reasons)
+{
+    /* The loader already refuses "/" and top-level homes; this holds for any caller. */
+    if (strcmp(home, "/") == 0 || strchr(home + 1, '/') == NULL) {
+        g_ptr_array_add(reasons, g_strdup_printf("guest.home \"%s\" must be below a folder such as /home", home));
+        return;
+    }
+    for (size_t i = 0; i < RK_ELEMENTS(guest_system_dirs); i++)
+        if (guest_path_within(home, guest_system_dirs[i])) {
+            g_ptr_array_add(reasons, g_strdup_printf("guest.home \"%s\" is inside the system folder \"%s\"", home,
+                                                     guest_system_dirs[i]));
+            return;
+        }
+    /* /lib, /lib32, /lib64, /libx32 and whatever else a distribution names so. */
+    if (strncmp(home, "/lib", 4) == 0) {
+        g_ptr_array_add(reasons, g_strdup_printf("guest.home \"%s\" is inside a system library folder", home));
+        return;
+    }
+
+    g_autofree char *parent = g_path_get_dirname(home);
+    g_autofree char *base = g_path_get_basename(home);
+    _cleanup_close_ int fd = home_open_trusted_dir(parent);
+    if (fd < 0) {
+        g_ptr_array_add(reasons, g_strdup_printf(
+            "the folder \"%s\" above guest.home %s", parent,
+            fd == -EPERM   ? "or a folder above it is not root's, or others may write in it"
+            : fd == -ELOOP ? "goes through a symbolic link"
+            : fd == -ENOENT ? "does not exist"
+                            : "cannot be opened"));
+        return;
+    }
+    /* home_open_trusted_dir accepts root's sticky folders on the way (a home below a root
+     * folder inside /tmp is fine), but the home's own parent must not be writable by anyone
+     * else even with the sticky bit: in /tmp anybody could create the home's name first. */
+    struct stat st;
+    if (fstat(fd, &st) < 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        g_ptr_array_add(reasons, g_strdup_printf("others may create files in \"%s\", the folder above guest.home: "
+                                                 "anyone could create the home's name first", parent));
+        return;
+    }
+    if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+        g_ptr_array_add(reasons, g_strdup_printf("guest.home \"%s\" exists and is not a folder%s", home,
+                                                 S_ISLNK(st.st_mode) ? " (a symbolic link)" : ""));
+}
+
+/* Subordinate ids of an existing account: a range lets the guest start processes under other
+ * uids through newuidmap/newgidmap, out of the reaper's sight. Without those setuid helpers
+ * (package uidmap) a range is inert, so it is refused only when a helper is installed. */
+static void guest_check_subids(const char *user, uid_t uid, GPtrArray *reasons)
+{
+    g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(GuestRange));
+    if (guest_subids(GUEST_SUBUID, user, uid, ranges) < 0 || guest_subids(GUEST_SUBGID, user, uid, ranges) < 0) {
+        g_ptr_array_add(reasons, g_strdup("has subordinate ids that cannot be checked (\"" GUEST_SUBUID "\" or \""
+                                          GUEST_SUBGID "\" unreadable)"));
+        return;
+    }
+    if (ranges->len == 0)
+        return;
+    if (access("/usr/bin/newuidmap", F_OK) == 0 || access("/usr/bin/newgidmap", F_OK) == 0)
+        g_ptr_array_add(reasons, g_strdup_printf("has %u subordinate id range%s and newuidmap is installed (its "
+                                                 "processes could run under uids the reaper does not see; remove "
+                                                 "them with usermod --del-subuids/--del-subgids)",
+                                                 ranges->len, ranges->len == 1 ? "" : "s"));
+    else
+        g_warning("guest account \"%s\" has %u subordinate id range%s in \"%s\"/\"%s\"; harmless while newuidmap "
+                  "is not installed, but better removed", user, ranges->len, ranges->len == 1 ? "" : "s",
+                  GUEST_SUBUID, GUEST_SUBGID);
+}
+
+/* Warnings only: the password (a usable one lets someone who knows it log in as the guest
+ * by other ways, such as a text console, while a patron is using the PC). */
+static void guest_check_password(const char *user)
+{
+    struct spwd sp, *res = NULL;
+    char buf[16384];
+    enum { LOCKED, MISSING, EMPTY, USABLE } state;
+
+    if (getspnam_r(user, &sp, buf, sizeof buf, &res) != 0 || !res)
+        state = MISSING;
+    else if (!sp.sp_pwdp || !sp.sp_pwdp[0])
+        state = EMPTY;
+    else if (sp.sp_pwdp[0] == '!' || sp.sp_pwdp[0] == '*')
+        state = LOCKED;
+    else
+        state = USABLE;
+    /* The hash was copied into this stack buffer; it has no business staying there. */
+    explicit_bzero(buf, sizeof buf);
+
+    if (state == MISSING)
+        g_warning("guest account \"%s\": no shadow entry, cannot check that its password is locked", user);
+    else if (state != LOCKED)
+        g_warning("guest account \"%s\" has %s; lock it with \"usermod -L %s\"", user,
+                  state == EMPTY ? "an empty password (a login without password)" : "a usable password", user);
+}
+
+gboolean guest_check(const RkConfig *cfg, GError **error)
+{
+    g_auto(GuestAccount) acct = { 0 };
+    g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *home = g_canonicalize_filename(cfg->guest_home, "/");
+
+    int r = guest_lookup(cfg->guest_user, &acct);
+    if (r == -ENOENT) {
+        g_set_error(error, GUEST_ERROR, GUEST_ERROR_MISSING,
+                    "guest account \"%s\" does not exist (set guest.create = true or create it)", cfg->guest_user);
+        return FALSE;
+    }
+    if (r < 0) {
+        g_set_error(error, GUEST_ERROR, GUEST_ERROR_LOOKUP, "cannot look up guest account \"%s\": %s",
+                    cfg->guest_user, g_strerror(-r));
+        return FALSE;
+    }
+
+    /* Rule: never root. Everything else in rentark also refuses uid 0 (home_lookup_guest). */
+    if (acct.uid == 0)
+        g_ptr_array_add(reasons, g_strdup("is root (uid 0)"));
+    /* Rule: not a system account or nobody: their uid owns daemons and system files that the
+     * reaper and the sweep would kill and delete. */
+    else if (acct.uid < GUEST_UID_MIN || acct.uid == GUEST_UID_NOBODY)
+        g_ptr_array_add(reasons, g_strdup_printf("has the system uid %u (a guest needs an ordinary uid, %u or above)",
+                                                 (unsigned)acct.uid, GUEST_UID_MIN));
+    guest_check_groups(cfg, &acct, reasons);
+    guest_check_others(cfg, &acct, home, reasons);
+    guest_check_home(home, reasons);
+    guest_check_subids(cfg->guest_user, acct.uid, reasons);
+
+    if (reasons->len > 0) {
+        g_ptr_array_add(reasons, NULL);
+        g_autofree char *all = g_strjoinv("; ", (char **)reasons->pdata);
+        g_set_error(error, GUEST_ERROR, GUEST_ERROR_UNSAFE, "refusing guest account \"%s\": %s", cfg->guest_user, all);
+        return FALSE;
+    }
+
+    guest_check_password(cfg->guest_user);
+    /* The wipe uses guest.home whatever passwd says; a different passwd home only means the
+     * guest's programs would look for their files elsewhere. */
+    g_autofree char *pwhome = acct.dir[0] == '/' ? g_canonicalize_filename(acct.dir, "/") : g_strdup(acct.dir);
+    if (strcmp(pwhome, home) != 0)
+        g_warning("guest account \"%s\" has the home \"%s\" in the user database, but guest.home is \"%s\"; "
+                  "the wipe uses guest.home", cfg->guest_user, acct.dir, cfg->guest_home);
+    return TRUE;
+}
+
+gboolean guest_ensure(const RkConfig *cfg, GError **error)
+{
+    g_auto(GuestAccount) acct = { 0 };
+    int r = guest_lookup(cfg->guest_user, &acct);
+
+    if (r == -ENOENT && cfg->guest_create) {
+        gboolean created = FALSE;
+        if (!guest_create(cfg, &created, error)) {
+            g_prefix_error(error, "cannot create guest account \"%s\": ", cfg->guest_user);
+            return FALSE;
+        }
+        if (created)
+            g_message("created guest account \"%s\" (own group, locked password, shell \"%s\", home \"%s\")",
+                      cfg->guest_user, cfg->guest_shell, cfg->guest_home);
+    } else if (r < 0 && r != -ENOENT) {
+        g_set_error(error, GUEST_ERROR, GUEST_ERROR_LOOKUP, "cannot look up guest account \"%s\": %s",
+                    cfg->guest_user, g_strerror(-r));
+        return FALSE;
+    }
+    /* A missing account with guest.create = false is reported by guest_check. */
+    return guest_check(cfg, error);
+}
+
+gboolean guest_remove(const char *user, GError **error)
+{
+    g_auto(GuestAccount) acct = { 0 };
+    int r = guest_lookup(user, &acct);
+    if (r == -ENOENT)
+        return TRUE;
+    if (r < 0) {
+        g_set_error(error, GUEST_ERROR, GUEST_ERROR_LOOKUP, "cannot look up account \"%s\": %s", user, g_strerror(-r));
+        return FALSE;
+    }
+    /* Rule: rentark removes only an ordinary account; never root, a system account or nobody,
+     * whatever name the caller passes. */
+    if (acct.uid < GUEST_UID_MIN || acct.uid == GUEST_UID_NOBODY) {
+        g_set_error(error, GUEST_ERROR, GUEST_ERROR_REMOVE, "refusing to remove account \"%s\": system uid %u", user,
+                    (unsigned)acct.uid);
+        return FALSE;
+    }
+    /* No -r: the home is the wipe's to delete, with its fd-relative remover. */
+    const char *del[] = { GUEST_USERDEL, "--", user, NULL };
+    return guest_run(del, GUEST_ERROR_REMOVE, error);
+}
