@@ -87,6 +87,10 @@ static gboolean on_hup(gpointer data)
     RkConfig *cfg = rk_config_load(d->config_path, &error);
     if (!cfg) {
         g_warning("reload: keeping the running configuration: %s", error->message);
+    } else if (!guest_check(cfg, &error)) {
+        /* A new guest account or home must pass the same checks as at start. */
+        g_warning("reload: keeping the running configuration: %s", error->message);
+        rk_config_free(cfg);
     } else {
         seat_set_config(d->seat, cfg);
         control_set_config(d->control, cfg);
@@ -224,6 +228,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (wipe_once) {
+        /* The same refusals as the daemon: never wipe for a privileged or shared account. */
+        if (!guest_check(cfg, &error)) {
+            fprintf(stderr, "rentarkd: %s\n", error->message);
+            return 1;
+        }
         WipeFlags flags = dry_run ? WIPE_DRY_RUN : 0;
         WipeResult res;
         int r = wipe_run(cfg, flags, &res);

@@ -162,6 +162,19 @@ char *rk_reply_error(const char *code, const char *fmt, ...)
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_autofree char *esc = rk_proto_escape(msg);
+    /* A message may echo what the peer sent (an unknown verb), and escaping can triple it:
+     * cut it so that the reply stays one protocol line, never inside a %XX escape. */
+    size_t fixed = strlen("ERR ") + strlen(code) + strlen(" \n");
+    size_t room = fixed < RK_PROTO_MAX_LINE - 1 ? RK_PROTO_MAX_LINE - 1 - fixed : 0;
+    size_t n = strlen(esc);
+    if (n > room) {
+        n = room;
+        if (n >= 1 && esc[n - 1] == '%')
+            n -= 1;
+        else if (n >= 2 && esc[n - 2] == '%')
+            n -= 2;
+        esc[n] = '\0';
+    }
     return g_strdup_printf("ERR %s %s\n", code, esc);
 }
 

@@ -70,9 +70,12 @@ gboolean agent_get_status(const char *socket_path, AgentStatus *ret, GError **er
     ret->state = g_strdup(state ? state : "");
     ret->guided = get_long(r, "guided", 0) == 1;
     const char *vol = rk_reply_get(r, "volunteer");
-    ret->volunteer = vol && *vol ? g_strdup(vol) : NULL;
+    ret->volunteer = vol && *vol && strcmp(vol, "-") != 0 ? g_strdup(vol) : NULL; /* "-": none */
     ret->time_left = get_long(r, "time_left", -1);
     ret->idle_left = get_long(r, "idle_left", -1);
+    ret->idle_timeout = get_long(r, "idle_timeout", -1);
+    ret->idle_warning = get_long(r, "idle_warning", -1);
+    ret->idle_report_interval = get_long(r, "idle_report_interval", -1);
     ret->warn = get_long(r, "warn", 0);
     const char *lw = rk_reply_get(r, "last_wipe");
     ret->last_wipe = lw ? g_ascii_strtoll(lw, NULL, 10) : 0;

@@ -19,6 +19,11 @@ typedef struct {
     char *volunteer;
     long time_left; /* seconds, -1 when there is no limit or it was not given */
     long idle_left;
+    /* The daemon's session limits (seconds, -1 when not given): they hold, not the client's
+     * own copy of the configuration, which the guest may not be able to read. */
+    long idle_timeout;
+    long idle_warning;
+    long idle_report_interval;
     long warn;      /* seconds of the warning the daemon asks to show, 0 = none */
     long long last_wipe; /* unix time, 0 = unknown */
     bool verified;

@@ -40,11 +40,16 @@ struct Flow {
     char *message;         /* an error line for the next cover screen */
     long shown_warn;
     gboolean idle_now;
+    /* The session limits in force: the daemon's (from its status reply), else the client's
+     * configuration, which in production the guest may not be allowed to read (it holds the
+     * volunteers' PIN hashes) and then has only the defaults. */
+    long idle_timeout, idle_warning, report_interval;
     guint report_id, clock_id, retry_id, countdown_id;
 };
 
 static void show_screen(Flow *f, FlowScreen s);
 static void apply_status(Flow *f);
+static void on_idle(gboolean idle, gpointer data);
 
 static const char *ui_str(Flow *f, const char *key)
 {
@@ -333,7 +338,7 @@ static gboolean clock_cb(gpointer data)
 static void show_idle_dialog(Flow *f)
 {
     gint64 ms = idle_query_ms(f->idle);
-    long left = f->opt.config->idle_timeout - (ms < 0 ? 0 : (long)(ms / 1000));
+    long left = f->idle_timeout - (ms < 0 ? 0 : (long)(ms / 1000));
     g_autofree char *n = g_strdup_printf("%ld", MAX(left, 0));
     g_autofree char *body = notice_ui_format(f->texts, f->lang, "idle_body", "n", n, NULL);
     UiView *v = ui_view_new(UI_DIALOG, "idle");
@@ -378,7 +383,7 @@ static void show_screen(Flow *f, FlowScreen s)
     idle_set_enabled(f->idle, s == SCR_ACTIVE);
     gboolean reporting = s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED || s == SCR_ACTIVE;
     if (reporting && !f->report_id)
-        f->report_id = g_timeout_add_seconds((guint)f->opt.config->idle_report_interval, report_cb, f);
+        f->report_id = g_timeout_add_seconds((guint)f->report_interval, report_cb, f);
     else if (!reporting)
         clear_source(&f->report_id);
     if (s != SCR_OOO)
@@ -415,11 +420,49 @@ static gboolean is_notice_screen(FlowScreen s)
     return s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED;
 }
 
+static gint64 idle_threshold_ms(long timeout, long warning)
+{
+    return timeout > 0 ? (gint64)(timeout - warning) * 1000 : 0;
+}
+
+/* Take over the daemon's idle timeout, idle warning and report interval when its status
+ * reply carries them: the daemon ends the session by its own timer, so the countdown and the
+ * reports must follow the daemon's numbers, not a default the client fell back to. */
+static void apply_limits(Flow *f)
+{
+    const RkConfig *c = f->opt.config;
+    long timeout = f->st.idle_timeout >= 0 ? f->st.idle_timeout : c->idle_timeout;
+    long warning = f->st.idle_warning >= 0 ? f->st.idle_warning : c->idle_warning;
+    long interval = f->st.idle_report_interval > 0 ? f->st.idle_report_interval : c->idle_report_interval;
+
+    if (timeout != f->idle_timeout || warning != f->idle_warning) {
+        g_message("idle timeout %ld s, warning %ld s (from rentarkd)", timeout, warning);
+        f->idle_timeout = timeout;
+        f->idle_warning = warning;
+        if (f->idle) {
+            /* New alarms at the new threshold; a patron who is already idle past it gets the
+             * countdown at once (the alarm is a comparison). */
+            stop_countdown(f);
+            idle_free(f->idle);
+            f->idle = idle_new(f->dpy, idle_threshold_ms(timeout, warning), on_idle, f);
+            idle_set_enabled(f->idle, f->screen == SCR_ACTIVE);
+        }
+    }
+    if (interval != f->report_interval) {
+        f->report_interval = interval;
+        if (f->report_id) {
+            clear_source(&f->report_id);
+            f->report_id = g_timeout_add_seconds((guint)interval, report_cb, f);
+        }
+    }
+}
+
 /* Follow the daemon's state. Only the daemon decides that a session is active or ending; the
  * client follows, so a restarted client shows the right screen. */
 static void apply_status(Flow *f)
 {
     const char *state = f->st.state ? f->st.state : "";
+    apply_limits(f);
     if (strcmp(state, "NOTICE") == 0) {
         if (!is_notice_screen(f->screen))
             show_screen(f, SCR_NOTICE);
@@ -532,8 +575,11 @@ static void on_action(const char *action, gpointer data)
         show_screen(f, f->screen);
     } else if (strcmp(action, "accept") == 0) {
         /* A helper who was let in must be agreed to before the session starts. */
-        if (f->st.guided || f->helper)
+        if (f->st.guided || f->helper) {
+            if (!f->helper)
+                f->helper = g_strdup(f->st.volunteer ? f->st.volunteer : "?");
             show_screen(f, SCR_GUIDED);
+        }
         else
             start_session(f);
     } else if (strcmp(action, "logout") == 0) {
@@ -577,7 +623,7 @@ static gboolean countdown_cb(gpointer data)
 {
     Flow *f = data;
     gint64 ms = idle_query_ms(f->idle);
-    long left = f->opt.config->idle_timeout - (ms < 0 ? 0 : (long)(ms / 1000));
+    long left = f->idle_timeout - (ms < 0 ? 0 : (long)(ms / 1000));
     if (left > 0) {
         show_idle_dialog(f);
         return G_SOURCE_CONTINUE;
@@ -614,6 +660,7 @@ Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
     f->dpy = dpy;
     f->opt = *opt;
     f->st.time_left = -1;
+    f->st.idle_timeout = f->st.idle_warning = f->st.idle_report_interval = -1;
     g_autoptr(GError) terr = NULL;
     f->texts = notice_texts_load(opt->config->notice_dir, (const char *const *)opt->config->languages, &terr);
     if (terr)
@@ -625,8 +672,10 @@ Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
         return NULL;
     }
     const RkConfig *c = opt->config;
-    gint64 threshold = c->idle_timeout > 0 ? (gint64)(c->idle_timeout - c->idle_warning) * 1000 : 0;
-    f->idle = idle_new(dpy, threshold, on_idle, f);
+    f->idle_timeout = c->idle_timeout;
+    f->idle_warning = c->idle_warning;
+    f->report_interval = c->idle_report_interval;
+    f->idle = idle_new(dpy, idle_threshold_ms(f->idle_timeout, f->idle_warning), on_idle, f);
     if (!f->idle)
         g_warning("the X server has no IDLETIME counter: no idle countdown, no idle reports");
 

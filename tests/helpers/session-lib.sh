@@ -1,36 +1,44 @@
 # Shared by tests/integration/test-session-*.sh (sourced after tests/lib.sh): a private Xvfb,
-# the agent, rentark-session with --debug-dump, clicks by button name, screenshots.
+# the REAL rentarkd on a private socket, rentark-session run as the guest with --debug-dump,
+# clicks by button name, screenshots.
 #
-# The agent is $RK_SESSION_AGENT, started as `$RK_SESSION_AGENT -c CONFIG -f` (the documented
-# command line of rentarkd); by default the protocol stand-in tests/helpers/fake-agent.py,
-# which also writes a request log that some checks read (those checks are skipped with
-# another agent). State checks ask the agent itself with `status`, so they hold for both.
+# The daemon runs on the scratch file system of tests/wipe-env.sh (real guest from useradd,
+# real wipe) with the helpers of tests/daemon-env.sh (start_daemon, ctl, state, wait_state).
+# As in production, the session client runs as the guest: the daemon authorizes accept,
+# decline, consent, end and idle by the peer's uid. A session is opened the way LightDM's
+# session-setup-script does it (`rentarkctl hook session-setup GUEST` as root, seat -> NOTICE)
+# before the client starts. The wipe at a session's end SIGKILLs every process of the guest,
+# the client too: such outcomes are judged by the daemon's state, its log and wipe_check,
+# not by the client's exit status.
+#
+# The protocol double tests/helpers/fake-agent.py is kept for the one case the real daemon
+# cannot produce (s_fake_start): a seat that stays in ENDING with the client alive, to look at
+# the ending screen (the real ENDING lasts milliseconds and its wipe kills the client).
 
-S_FAKE_AGENT="/usr/bin/python3 $RK_SRC/tests/helpers/fake-agent.py --log $T_TMP/agent.log"
-S_AGENT=${RK_SESSION_AGENT:-$S_FAKE_AGENT}
-S_CONF=$T_TMP/rentark.conf
-S_SOCK=$T_TMP/control.sock
-S_DUMP=$T_TMP/screen.txt
+. "$RK_SRC/tests/wipe-env.sh"
+
+S_DUMP_DIR=$T_TMP/guest-out # the client's --debug-dump, written by the guest: outside $FS
+S_DUMP=$S_DUMP_DIR/screen.txt
 S_SHOTS=$RK_BUILD/screens
 S_SESSION_PID=
-S_AGENT_PID=
+S_FAKE_PID=
 mkdir -p "$S_SHOTS"
 
-s_is_fake() { [ "$S_AGENT" = "$S_FAKE_AGENT" ]; }
-
-# s_require: skip the whole file when a tool is missing.
+# s_require: skip the whole file when a tool is missing or we are not root (the real daemon
+# needs a real guest user and a scratch file system).
 s_require() {
     local t
-    for t in Xvfb xdotool xwd convert xdpyinfo cc /usr/bin/python3; do
+    for t in Xvfb xdotool xwd convert xdpyinfo cc setpriv /usr/bin/python3; do
         if ! command -v "$t" >/dev/null; then
             t_skip "all tests in $(basename "$0")" "$t is not installed"
             t_done; exit 0
         fi
     done
-    if [ ! -x "$RKSESSION" ]; then
-        t_skip "all tests in $(basename "$0")" "$RKSESSION is not built"
+    if [ ! -x "$RKSESSION" ] || [ ! -x "$RKD" ] || [ ! -x "$RKCTL" ]; then
+        t_skip "all tests in $(basename "$0")" "$RK_BUILD is not built (rentark-session, rentarkd, rentarkctl)"
         t_done; exit 0
     fi
+    t_require_root "all tests in $(basename "$0") (a real rentarkd, a real guest user, a scratch file system)"
 }
 
 # s_xvfb [XVFB ARGS]: start Xvfb on a free display (1280x800 by default) and export DISPLAY.
@@ -56,7 +64,13 @@ s_xvfb() {
     return 1
 }
 
-# s_config [KEY=VALUE ...]: write the config (session keys may be overridden).
+# s_config [KEY=VALUE ...]: the scratch file system, the guest, and the daemon's config CONF
+# (session keys may be overridden: time_limit, idle_timeout, idle_warning, interval,
+# warnings), with the shipped notice texts and three volunteers (every PIN is 1234):
+#   kari  Kari Nordmann  declaration signed today, all required modules
+#   ola   Ola Hansen     no declaration of confidentiality on file
+#   per   Per Berg       required training modules 5 and 8 missing
+# The client reads the same file (S_CONF; 0644 here, see s_public_conf).
 s_config() {
     local time_limit=7200 idle_timeout=900 idle_warning=60 interval=30 warnings="300, 60" kv
     for kv in "$@"; do
@@ -66,74 +80,82 @@ s_config() {
             warnings=*) warnings=${kv#*=} ;;
         esac
     done
-    mkdir -p "$T_TMP/skel" "$T_TMP/state"
-    cat >"$S_CONF" <<CONF
-guest = {
-  skeleton = "$T_TMP/skel";
-};
-session = {
-  time_limit = $time_limit;
-  idle_timeout = $idle_timeout;
-  idle_warning = $idle_warning;
-  idle_report_interval = $interval;
-  warnings = [ $warnings ];
-};
-wipe = {
-  sweep = [ ];
-};
-notice = {
-  text_dir = "$RK_SRC/config/notice";
-};
-paths = {
-  socket = "$S_SOCK";
-  state_dir = "$T_TMP/state";
-};
+    wipe_env_setup 128M
+    . "$RK_SRC/tests/daemon-env.sh"
+    S_SOCK=$SOCK
+    # The guest reads the notice texts: a copy on the scratch file system, 0755/0644.
+    cp -r "$RK_SRC/config/notice/." "$FS/notice/"
+    chmod -R u=rwX,go=rX "$FS/notice"
+    mkdir -p "$S_DUMP_DIR"
+    chown "$GUID:$GGID" "$S_DUMP_DIR"
+    chmod 0700 "$S_DUMP_DIR"
+    local hash
+    hash=$(printf '1234\n1234\n' | "$RKCTL" hash-pin 2>/dev/null)
+    cat >>"$CONF" <<CONF
+session = { time_limit = $time_limit; idle_timeout = $idle_timeout; idle_warning = $idle_warning;
+            idle_report_interval = $interval; warnings = [ $warnings ]; };
+guided = { required_modules = [ 1, 2, 3, 4, 5, 8 ]; declaration_validity_days = 365; };
+volunteers = (
+  { id = "kari"; name = "Kari Nordmann"; pin_hash = "$hash"; declaration_signed = "$(date +%F)"; modules = [ 1, 2, 3, 4, 5, 6, 8 ]; },
+  { id = "ola"; name = "Ola Hansen"; pin_hash = "$hash"; modules = [ 1, 2, 3, 4, 5, 8 ]; },
+  { id = "per"; name = "Per Berg"; pin_hash = "$hash"; declaration_signed = "$(date +%F)"; modules = [ 1, 2, 3, 4 ]; }
+);
 CONF
+    chmod 0644 "$CONF"
+    S_CONF=$CONF
 }
 
-# s_agent_start [ARGS]: start the agent and wait for its socket.
-s_agent_start() {
-    # shellcheck disable=SC2086
-    $S_AGENT "$@" -c "$S_CONF" -f >>"$T_TMP/agent.out" 2>&1 &
-    S_AGENT_PID=$!
-    t_cleanup "kill $S_AGENT_PID"
-    local i
-    for i in $(seq 50); do
-        [ -S "$S_SOCK" ] && s_call status >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
+# s_public_conf: give the client a config without the session and volunteer groups, as a
+# guest in production has only the defaults (the real file holds PIN hashes and may be
+# unreadable for it): the limits then have to come from the daemon's status reply.
+s_public_conf() {
+    S_CONF=$T_TMP/client.conf
+    cat >"$S_CONF" <<CONF
+notice = { text_dir = "$FS/notice"; };
+paths = { socket = "$SOCK"; state_dir = "$FS/state"; };
+CONF
+    chmod 0644 "$S_CONF"
 }
 
-s_agent_stop() {
-    [ -n "$S_AGENT_PID" ] && kill "$S_AGENT_PID" 2>/dev/null && wait "$S_AGENT_PID" 2>/dev/null
-    S_AGENT_PID=
-    rm -f "$S_SOCK"
-}
+# s_daemon_up: start the real daemon and wait until the seat is READY (a first start without
+# a journal wipes first, which also gives the notice its line of trust).
+s_daemon_up() { start_daemon && wait_state READY 20; }
 
-s_call() { /usr/bin/python3 "$RK_SRC/tests/helpers/rkcall.py" "$S_SOCK" "$@"; }
-s_state() { s_call status 2>/dev/null | grep -o 'state=[A-Z]*' | cut -d= -f2; }
+# s_daemon_kill: the daemon dies (kill -9): no wipe, no clean shutdown; the socket stays.
+s_daemon_kill() { [ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null; DPID=; }
 
+# s_begin: what LightDM's session-setup-script does when the guest logs in: seat -> NOTICE.
+s_begin() { ctl hook session-setup "$GUEST" >/dev/null && test "$(state)" = NOTICE; }
+
+s_state() { state; }
 # s_wait_state STATE [SECONDS]
-s_wait_state() {
+s_wait_state() { wait_state "$1" "${2:-5}"; }
+
+# s_daemon_saw PATTERN: the daemon's log has a line matching PATTERN (extended regex).
+s_daemon_saw() { grep -qE "$1" "$T_TMP/daemon.log" 2>/dev/null; }
+# s_wait_daemon_saw PATTERN [SECONDS]
+s_wait_daemon_saw() {
     local i
-    for i in $(seq $((${2:-5} * 10))); do
-        [ "$(s_state)" = "$1" ] && return 0
-        sleep 0.1
-    done
+    for i in $(seq $((${2:-5} * 10))); do s_daemon_saw "$1" && return 0; sleep 0.1; done
     return 1
 }
 
-# s_agent_saw PATTERN: the fake agent's request log has a line matching PATTERN.
-s_agent_saw() { grep -qE "$1" "$T_TMP/agent.log" 2>/dev/null; }
+# s_session_start [ARGS]: start rentark-session as the guest (dump to $S_DUMP) in the
+# background, against the real daemon's socket.
+s_session_start() { _s_client "$S_SOCK" "$S_CONF" "$@"; }
 
-# s_session_start [ARGS]: start rentark-session (dump to $S_DUMP) in the background.
-s_session_start() {
+_s_client() {
+    local sock=$1 conf=$2; shift 2
     rm -f "$S_DUMP"
-    "$RKSESSION" -c "$S_CONF" --debug-dump "$S_DUMP" "$@" 2>>"$T_TMP/session.err" &
+    setpriv --reuid="$GUID" --regid="$GGID" --clear-groups -- \
+        env DISPLAY="$DISPLAY" HOME="$HOME_DIR" USER="$GUEST" LOGNAME="$GUEST" \
+        "$RKSESSION" --socket "$sock" -c "$conf" --debug-dump "$S_DUMP" "$@" 2>>"$T_TMP/session.err" &
     S_SESSION_PID=$!
     t_cleanup "kill $S_SESSION_PID"
 }
+
+_s_sanitizer_clean() { ! grep -qE 'Sanitizer|runtime error' "$T_TMP/session.err"; }
+_s_sanitizer_report() { grep -E -A12 'Sanitizer|runtime error' "$T_TMP/session.err" | head -40; }
 
 # s_session_stop DESC: stop the client with SIGTERM; ok when it exits 0 without a sanitizer
 # finding on its stderr.
@@ -143,11 +165,26 @@ s_session_stop() {
     wait "$S_SESSION_PID"
     local rc=$?
     S_SESSION_PID=
-    if [ $rc -eq 0 ] && ! grep -qE 'Sanitizer|runtime error' "$T_TMP/session.err"; then
+    if [ $rc -eq 0 ] && _s_sanitizer_clean; then
         t_ok "$1: client exits cleanly, no sanitizer findings"
     else
-        t_fail "$1: client exits cleanly, no sanitizer findings" "rc=$rc; $(grep -E -A12 'Sanitizer|runtime error' "$T_TMP/session.err" | head -40)"
+        t_fail "$1: client exits cleanly, no sanitizer findings" "rc=$rc; $(_s_sanitizer_report)"
     fi
+}
+
+# s_session_wiped DESC: the session ended in the daemon: the wipe ran (seat READY again), it
+# ended the client (SIGKILL of every guest process), and nothing of the patron is left.
+s_session_wiped() {
+    t_check "$1: the daemon wipes and the seat is READY again" s_wait_state READY 20
+    if [ -n "$S_SESSION_PID" ]; then
+        local i
+        for i in $(seq 50); do kill -0 "$S_SESSION_PID" 2>/dev/null || break; sleep 0.1; done
+        t_expect_fail "$1: the wipe ended the guest's client" kill -0 "$S_SESSION_PID"
+        wait "$S_SESSION_PID" 2>/dev/null
+        S_SESSION_PID=
+    fi
+    t_check "$1: no sanitizer findings in the client" _s_sanitizer_clean
+    wipe_check "$1: nothing of the patron is left" 0
 }
 
 # s_wait_dump PATTERN [SECONDS]: wait until the screen dump has a line matching PATTERN.
@@ -191,3 +228,33 @@ s_colors() {
 s_xprobe() {
     [ -x "$T_TMP/xprobe" ] || cc -O1 -o "$T_TMP/xprobe" "$RK_SRC/tests/helpers/x11/xprobe.c" -lX11 -lXrandr
 }
+
+# ---- the protocol double, for what the real daemon cannot hold still ----
+
+# s_fake_start [ARGS]: the fake agent on its own socket and config (same texts); its request
+# log is $T_TMP/fake.log. Sets S_FAKE_SOCK and S_FAKE_CONF.
+s_fake_start() {
+    S_FAKE_SOCK=$T_TMP/fake.sock
+    S_FAKE_CONF=$T_TMP/fake.conf
+    mkdir -p "$T_TMP/fake-state"
+    cat >"$S_FAKE_CONF" <<CONF
+notice = { text_dir = "$FS/notice"; };
+paths = { socket = "$S_FAKE_SOCK"; state_dir = "$T_TMP/fake-state"; };
+CONF
+    chmod 0644 "$S_FAKE_CONF"
+    /usr/bin/python3 "$RK_SRC/tests/helpers/fake-agent.py" --log "$T_TMP/fake.log" "$@" -c "$S_FAKE_CONF" -f \
+        >>"$T_TMP/fake.out" 2>&1 &
+    S_FAKE_PID=$!
+    t_cleanup "kill $S_FAKE_PID"
+    local i
+    for i in $(seq 50); do
+        [ -S "$S_FAKE_SOCK" ] && s_fake_call status >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+s_fake_stop() { [ -n "$S_FAKE_PID" ] && kill "$S_FAKE_PID" 2>/dev/null && wait "$S_FAKE_PID" 2>/dev/null; S_FAKE_PID=; }
+s_fake_call() { /usr/bin/python3 "$RK_SRC/tests/helpers/rkcall.py" "$S_FAKE_SOCK" "$@"; }
+s_fake_saw() { grep -qE "$1" "$T_TMP/fake.log" 2>/dev/null; }
+# s_fake_session_start [ARGS]: the client (as the guest) against the fake agent.
+s_fake_session_start() { _s_client "$S_FAKE_SOCK" "$S_FAKE_CONF" "$@"; }

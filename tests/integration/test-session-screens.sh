@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Two monitors (RandR 1.5 monitors on one Xvfb screen): the notice is on the primary one and
-# the other is covered with a pointer to it. The agent down: the out-of-order screen covers
-# everything with the grab held, and the client picks up the notice when the agent is back.
+# the other is covered with a pointer to it. rentarkd down: the out-of-order screen covers
+# everything with the grab held, and the client picks up the notice when the daemon is back
+# and the login hook has opened the seat. A seat without a session (READY) and a BLOCKED seat
+# (a wipe that could not be verified) stay out of order. Against the real rentarkd.
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/helpers/session-lib.sh"
 s_require
@@ -11,14 +13,25 @@ s_config
 "$T_TMP/xprobe" monitors
 t_check "two monitors are set up" test "$("$T_TMP/xprobe" monitors-list | wc -l)" -ge 2
 
-# Agent down first.
+# A first start wipes and leaves a READY journal; then the daemon is stopped (in READY: no
+# wipe at the stop, none at the next start).
+s_daemon_up || { t_fail "rentarkd starts and is READY" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
+stop_daemon
+
+# The daemon down first.
 s_session_start --lang en
-t_check "agent down: the out-of-order screen" s_wait_screen ooo 10
-t_check "agent down: keyboard and pointer are grabbed" s_wait_dump '^grab yes$' 3
-t_check "agent down: the screen says to ask the staff" grep -q '^title Out of order — please ask the staff$' "$S_DUMP"
+t_check "daemon down: the out-of-order screen" s_wait_screen ooo 10
+t_check "daemon down: keyboard and pointer are grabbed" s_wait_dump '^grab yes$' 3
+t_check "daemon down: the screen says to ask the staff" grep -q '^title Out of order — please ask the staff$' "$S_DUMP"
 s_shot out-of-order
-s_agent_start || { t_fail "agent starts"; t_done; exit 1; }
-t_check "agent back: the notice follows within the retry interval" s_wait_screen notice 10
+s_daemon_up || { t_fail "rentarkd starts again" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
+# The daemon answers READY: no session was opened by the display manager, so no notice.
+sleep 6
+t_check "daemon back but no session (READY): still out of order" s_wait_screen ooo 1
+t_check "... with the grab" grep -q '^grab yes$' "$S_DUMP"
+t_check "the client has not started a session by itself" test "$(s_state)" = READY
+s_begin || t_fail "the login hook opens the seat (NOTICE)" "state $(s_state)"
+t_check "session opened: the notice follows within the retry interval" s_wait_screen notice 10
 s_shot two-monitors
 
 read -r ax _ <<<"$(s_button accept)"
@@ -30,13 +43,42 @@ t_check "the note on the second monitor" grep -q '^other Please use the main scr
 px=$(convert "$png" -crop "1x1+2500+20" -format '%[hex:p{0,0}]' info:)
 t_check "the second monitor is covered (corner pixel $px is the cover's white)" test "${px:0:6}" = FFFFFF
 
-# The agent goes away in the middle of the notice: fail closed.
-s_agent_stop
+# The daemon dies in the middle of the notice: fail closed.
+s_daemon_kill
 s_click accept
-t_check "agent gone at accept: out of order, grab held" s_wait_screen ooo 5
+t_check "daemon gone at accept: out of order" s_wait_screen ooo 5
 t_check "... with the grab" grep -q '^grab yes$' "$S_DUMP"
-s_agent_start --state BLOCKED
+
+# The daemon comes back after the crash: the journal says NOTICE, so it wipes before anything
+# else, which ends the guest's client too. The guest left a file where the wipe cannot delete
+# it (a read-only bind mount): the wipe is not verified and the seat is BLOCKED.
+plant
+mount --bind "$FS/tmp" "$FS/tmp" && mount -o remount,bind,ro "$FS/tmp"
+t_cleanup "umount '$FS/tmp'"
+s_daemon_up
+t_check "restart after a crash: the recovery wipe (logged)" s_daemon_saw 'start-up: last state NOTICE, wiping'
+t_check "an unverifiable wipe: BLOCKED" s_wait_state BLOCKED 20
+for _ in $(seq 50); do kill -0 "$S_SESSION_PID" 2>/dev/null || break; sleep 0.1; done
+t_expect_fail "the recovery wipe ended the guest's client" kill -0 "$S_SESSION_PID"
+wait "$S_SESSION_PID" 2>/dev/null
+S_SESSION_PID=
+t_check "no sanitizer findings in the client" _s_sanitizer_clean
+
+# A client that starts on the BLOCKED seat (the hook is refused: no session can begin).
+t_expect_fail "the login hook cannot open a BLOCKED seat" ctl hook session-setup "$GUEST"
+s_session_start --lang en
+t_check "a BLOCKED seat: out of order" s_wait_screen ooo 10
 sleep 6
-t_check "a BLOCKED seat stays out of order" s_wait_screen ooo 2
+t_check "a BLOCKED seat stays out of order (after a retry)" s_wait_screen ooo 1
+t_check "... with the grab" grep -q '^grab yes$' "$S_DUMP"
 s_session_stop "screens"
+
+# The admin's way back: the file can go, the incident is resolved, a restart wipes and
+# verifies, and the seat opens.
+umount "$FS/tmp"
+id=$(ctl --json incidents | grep -o '"id0": "[0-9a-f]*"' | grep -o '[0-9a-f]*"$' | tr -d '"')
+t_check "the incident is resolved by an admin" ctl incidents resolve "$id"
+stop_daemon
+s_daemon_up
+s_session_wiped "after the incident"
 t_done
