@@ -132,8 +132,10 @@ static char *do_guided(Control *ctl, const RkRequest *req)
     const RkVolunteer *v = rk_config_find_volunteer(cfg, req->args[0]);
     struct crypt_data cd;
     memset(&cd, 0, sizeof cd);
-    /* Hash even for an unknown volunteer, so that timing does not tell who exists. */
-    const char *setting = v ? v->pin_hash : "$y$j9T$AAAAAAAAAAAAAAAAAAAAAA$";
+    /* Hash even for an unknown volunteer, with the same algorithm and cost as a real one
+     * (the first volunteer's setting), so that timing does not tell who exists. */
+    const RkVolunteer *first = cfg->volunteers->len ? cfg->volunteers->pdata[0] : NULL;
+    const char *setting = v ? v->pin_hash : first ? first->pin_hash : "$y$j9T$AAAAAAAAAAAAAAAAAAAAA.$";
     const char *h = crypt_r(req->args[1], setting, &cd);
     bool ok = v && h && h[0] == '$' && equal_const_time(h, v->pin_hash);
     explicit_bzero(&cd, sizeof cd);
@@ -179,18 +181,20 @@ static char *do_guided(Control *ctl, const RkRequest *req)
 
 static char *do_volunteers(Control *ctl)
 {
-    RkReply r;
-    rk_reply_init_ok(&r);
-    rk_reply_add_int(&r, "n", ctl->cfg->volunteers->len);
-    for (guint i = 0; i < ctl->cfg->volunteers->len; i++) {
-        const RkVolunteer *v = ctl->cfg->volunteers->pdata[i];
-        char k[32];
-        snprintf(k, sizeof k, "id%u", i);
-        rk_reply_add(&r, k, v->id);
-        snprintf(k, sizeof k, "name%u", i);
-        rk_reply_add(&r, k, v->name);
+    /* As many as fit in one reply line (a picker on a kiosk shows a few dozen at most);
+     * total says how many there are. */
+    GString *pairs = g_string_new(NULL);
+    guint n = 0, total = ctl->cfg->volunteers->len;
+    for (; n < total; n++) {
+        const RkVolunteer *v = ctl->cfg->volunteers->pdata[n];
+        g_autofree char *id = rk_proto_escape(v->id), *name = rk_proto_escape(v->name);
+        g_autofree char *pair = g_strdup_printf(" id%u=%s name%u=%s", n, id, n, name);
+        if (pairs->len + strlen(pair) + 64 >= RK_PROTO_MAX_LINE)
+            break;
+        g_string_append(pairs, pair);
     }
-    return rk_reply_finish(&r);
+    g_autofree char *body = g_string_free(pairs, FALSE);
+    return g_strdup_printf("OK n=%u total=%u%s\n", n, total, body);
 }
 
 typedef struct {
@@ -259,8 +263,15 @@ char *control_handle(ServerClient *client, const Peer *peer, const char *line, s
 
     if (!req)
         return rk_reply_error("invalid", "%s", perr);
-    Role role = control_role(ctl->cfg, seat_guest_uid(ctl->seat), peer->uid);
     const char *v = req->verb;
+    if (strcmp(v, "status") == 0) {
+        /* Anyone: the state of the seat holds nothing personal. Answered before any user
+         * database lookup, since the session client asks for it at every idle report. */
+        if (req->n_args != 0)
+            return rk_reply_error("invalid", "usage: status");
+        return ok_status(ctl);
+    }
+    Role role = control_role(ctl->cfg, seat_guest_uid(ctl->seat), peer->uid);
 
 #define ALLOW(cond)                                                                   \
     do {                                                                              \
@@ -273,11 +284,6 @@ char *control_handle(ServerClient *client, const Peer *peer, const char *line, s
             return rk_reply_error("invalid", "usage: %s", (usage));     \
     } while (0)
 
-    if (strcmp(v, "status") == 0) {
-        /* Anyone: the state of the seat holds nothing personal. */
-        ARGS(0, 0, "status");
-        return ok_status(ctl);
-    }
     if (strcmp(v, "accept") == 0 || strcmp(v, "decline") == 0 || strcmp(v, "consent") == 0) {
         /* Only the guest answers the notice: it is the patron's decision. */
         ALLOW(role == ROLE_GUEST);

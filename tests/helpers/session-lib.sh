@@ -81,6 +81,12 @@ s_config() {
         esac
     done
     wipe_env_setup 128M
+    # The logs of the last run of each file stay in $RK_BUILD/session-logs (after the daemon
+    # has stopped: this cleanup runs after daemon-env's).
+    mkdir -p "$RK_BUILD/session-logs"
+    local base
+    base=$RK_BUILD/session-logs/$(basename "$0" .sh)
+    t_cleanup "cp -f '$T_TMP/daemon.log' '$base.daemon.log'; cp -f '$T_TMP/session.err' '$base.session.err'"
     . "$RK_SRC/tests/daemon-env.sh"
     S_SOCK=$SOCK
     # The guest reads the notice texts: a copy on the scratch file system, 0755/0644.
@@ -179,7 +185,7 @@ s_session_wiped() {
     if [ -n "$S_SESSION_PID" ]; then
         local i
         for i in $(seq 50); do kill -0 "$S_SESSION_PID" 2>/dev/null || break; sleep 0.1; done
-        t_expect_fail "$1: the wipe ended the guest's client" kill -0 "$S_SESSION_PID"
+        t_expect_fail "$1: the wipe ended the guest's client" bash -c "kill -0 $S_SESSION_PID 2>/dev/null"
         wait "$S_SESSION_PID" 2>/dev/null
         S_SESSION_PID=
     fi
