@@ -218,13 +218,13 @@ static void open_incident(Seat *seat, const WipeResult *res)
     g_autofree char *text = g_string_free(what, FALSE);
     int r = incident_open(seat->cfg->state_dir, seat->rec.session, text, seat->cfg->report_deadline_hours, &inc);
     if (r < 0) {
-        g_critical("cannot write an incident record in \"%s\": %s", seat->cfg->state_dir, g_strerror(-r));
+        g_warning("cannot write an incident record in \"%s\": %s", seat->cfg->state_dir, g_strerror(-r));
         return;
     }
     seat->incident_this_session = TRUE;
     if (seat->stats)
         stats_record_incident(seat->stats, STATS_INCIDENT_OPENED);
-    g_critical("INCIDENT %s: %s; the seat is out of order until resolved; report deadline in %d hours", inc.id, text,
+    g_warning("INCIDENT %s: %s; the seat is out of order until resolved; report deadline in %d hours", inc.id, text,
                seat->cfg->report_deadline_hours);
     if (!incident_run_command(seat->cfg->incident_command, &inc, &error))
         g_warning("incidents.command: %s", error->message);

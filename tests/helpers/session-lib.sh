@@ -118,7 +118,7 @@ s_public_conf() {
     S_CONF=$T_TMP/client.conf
     cat >"$S_CONF" <<CONF
 notice = { text_dir = "$FS/notice"; };
-paths = { socket = "$SOCK"; state_dir = "$FS/state"; };
+paths = { socket = "$SOCK"; };
 CONF
     chmod 0644 "$S_CONF"
 }
@@ -242,10 +242,14 @@ s_xprobe() {
 s_fake_start() {
     S_FAKE_SOCK=$T_TMP/fake.sock
     S_FAKE_CONF=$T_TMP/fake.conf
-    mkdir -p "$T_TMP/fake-state"
+    # One key a line: the double reads them with a regular expression.
     cat >"$S_FAKE_CONF" <<CONF
-notice = { text_dir = "$FS/notice"; };
-paths = { socket = "$S_FAKE_SOCK"; state_dir = "$T_TMP/fake-state"; };
+notice = {
+  text_dir = "$FS/notice";
+};
+paths = {
+  socket = "$S_FAKE_SOCK";
+};
 CONF
     chmod 0644 "$S_FAKE_CONF"
     /usr/bin/python3 "$RK_SRC/tests/helpers/fake-agent.py" --log "$T_TMP/fake.log" "$@" -c "$S_FAKE_CONF" -f \
@@ -264,3 +268,8 @@ s_fake_call() { /usr/bin/python3 "$RK_SRC/tests/helpers/rkcall.py" "$S_FAKE_SOCK
 s_fake_saw() { grep -qE "$1" "$T_TMP/fake.log" 2>/dev/null; }
 # s_fake_session_start [ARGS]: the client (as the guest) against the fake agent.
 s_fake_session_start() { _s_client "$S_FAKE_SOCK" "$S_FAKE_CONF" "$@"; }
+s_wait_fake_saw() {
+    local i
+    for i in $(seq $((${2:-5} * 10))); do s_fake_saw "$1" && return 0; sleep 0.1; done
+    return 1
+}

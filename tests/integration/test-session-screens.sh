@@ -55,7 +55,7 @@ t_check "... with the grab" grep -q '^grab yes$' "$S_DUMP"
 plant
 mount --bind "$FS/tmp" "$FS/tmp" && mount -o remount,bind,ro "$FS/tmp"
 t_cleanup "umount '$FS/tmp'"
-s_daemon_up
+start_daemon || t_fail "rentarkd starts after the crash" "$(tail -5 "$T_TMP/daemon.log")"
 t_check "restart after a crash: the recovery wipe (logged)" s_daemon_saw 'start-up: last state NOTICE, wiping'
 t_check "an unverifiable wipe: BLOCKED" s_wait_state BLOCKED 20
 for _ in $(seq 50); do kill -0 "$S_SESSION_PID" 2>/dev/null || break; sleep 0.1; done
