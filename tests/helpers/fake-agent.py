@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""A stand-in for rentarkd in the rentark-session tests: speaks the control protocol of
+"""A stand-in for rentarkd in the rentark-session tests, which run against the real rentarkd;
+the double is kept for what the real daemon cannot hold still (a seat that stays in ENDING
+with the client alive, to look at the ending screen: see tests/helpers/session-lib.sh). It
+speaks the control protocol of
 common/proto.h on the unix socket paths.socket of the given config, with a small session state
 machine (NOTICE -> ACTIVE -> ENDING), three volunteers and idle/time-limit handling.
 
