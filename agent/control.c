@@ -127,7 +127,7 @@ static char *do_guided(Control *ctl, const RkRequest *req)
         ctl->pin_failures = 0;
     }
     if (ctl->pin_failures >= MAX_PIN_FAILURES)
-        return rk_reply_error("pin", "too many wrong PINs in this session; please ask the staff");
+        return rk_reply_error("locked", "too many wrong PINs in this session; please ask the staff");
 
     const RkVolunteer *v = rk_config_find_volunteer(cfg, req->args[0]);
     struct crypt_data cd;

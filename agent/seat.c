@@ -27,7 +27,7 @@ struct Seat {
     gid_t gid;
 
     guint time_limit_id; /* fires at the end of the time limit (ACTIVE) */
-    guint idle_id;       /* fires when the idle timeout is reached (ACTIVE) */
+    guint idle_id;       /* fires when the idle timeout is reached (NOTICE, ACTIVE) */
     guint retry_id;      /* retries an unverified wipe (BLOCKED) */
     gint64 limit_deadline; /* monotonic us, 0 = none */
     gint64 idle_deadline;  /* monotonic us, 0 = none */
@@ -193,6 +193,7 @@ const char *seat_session_id(const Seat *seat)
 }
 
 static void start_wipe(Seat *seat);
+static void arm_idle(Seat *seat, int idle_seconds);
 
 static guint open_incidents(const Seat *seat)
 {
@@ -408,6 +409,8 @@ gboolean seat_session_begin(Seat *seat, GError **error)
         if (seat->watch && !watch_start(seat->watch, &werr))
             g_warning("watched folders: %s (files created there are found by a scan by time at the end)", werr->message);
     }
+    /* An abandoned notice ends like an abandoned session, so the seat does not wait forever. */
+    arm_idle(seat, 0);
     if (seat->cfg->strategy == RK_WIPE_TMPFS) {
         int r = home_mount_tmpfs(seat->cfg->guest_home, seat->cfg->tmpfs_size, seat->cfg->guest_skeleton, seat->uid, seat->gid);
         if (r < 0)
@@ -501,7 +504,7 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
 
 void seat_idle_report(Seat *seat, int idle_seconds)
 {
-    if (seat->rec.state != SEAT_ACTIVE || idle_seconds < 0)
+    if ((seat->rec.state != SEAT_ACTIVE && seat->rec.state != SEAT_NOTICE) || idle_seconds < 0)
         return;
     arm_idle(seat, idle_seconds);
 }
@@ -590,6 +593,12 @@ void seat_status(const Seat *seat, RkReply *reply)
     rk_reply_add_int(reply, "last_wipe", seat->rec.last_wipe);
     rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
     rk_reply_add(reply, "lang", seat->cfg->default_language);
+    rk_reply_add_int(reply, "guided_enabled", seat->cfg->guided_enabled);
+    GString *w = g_string_new(NULL);
+    for (guint i = 0; i < seat->cfg->warnings->len; i++)
+        g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(seat->cfg->warnings, int, i));
+    g_autofree char *ws = g_string_free(w, FALSE);
+    rk_reply_add(reply, "warnings", ws[0] ? ws : "-");
 }
 
 static gboolean on_shutdown_timeout(gpointer data)

@@ -11,13 +11,15 @@
  * Verbs (who may use them: A = root/admin group, G = the guest, V = volunteer group, * = anyone)
  *   status                       *  state=READY|NOTICE|ACTIVE|ENDING|WIPING|BLOCKED session=ID
  *                                   guided=0|1 volunteer=NAME time_left=S idle_left=S warn=S
- *                                   last_wipe=UNIX verified=0|1 lang=nb
+ *                                   last_wipe=UNIX verified=0|1 lang=nb idle_timeout=S
+ *                                   idle_warning=S idle_report_interval=S warnings=S,S
+ *                                   guided_enabled=0|1
  *   accept                       G  NOTICE -> ACTIVE (after the guided consent, if guided)
  *   decline                      G  NOTICE -> ENDING
  *   end [REASON]                 G A  end the session (reason: button|logout|staff)
  *   idle SECONDS                 G  the session's idle time, as the client measured it
  *   volunteers                   G V A  n=N id0=ID name0=NAME ... (for the picker)
- *   guided ID PIN                G V A  check a volunteer; OK name=NAME; ERR pin|declaration|training
+ *   guided ID PIN                G V A  check a volunteer; OK name=NAME; ERR pin|locked|declaration|training
  *   consent                      G  the patron agreed that the helper may look at the screen
  *   stats [json]                 A
  *   incidents                    A  n=N id0=ID time0=UNIX deadline0=UNIX what0=TEXT ...
@@ -26,7 +28,8 @@
  *   hook session-cleanup USER    A  display manager: it ended
  *   wipe-dry-run                 A  counts per category
  *
- * Error codes: denied, invalid, unknown, state, pin, declaration, training, busy, internal. */
+ * Error codes: denied, invalid, unknown, state, pin, locked (too many wrong PINs in this session),
+ * declaration, training, busy, internal. */
 #pragma once
 
 #include <glib.h>

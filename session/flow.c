@@ -519,6 +519,15 @@ static void on_pin(Flow *f)
         show_screen(f, SCR_GUIDED);
         return;
     }
+    /* The daemon's own bound on PIN tries for this session is reached: back to the notice. */
+    if (r->code && strcmp(r->code, "locked") == 0) {
+        f->tries = 0;
+        g_message("a helper was refused (locked)");
+        set_message(f, ui_str(f, "err_tries"));
+        show_screen(f, SCR_NOTICE);
+        set_message(f, NULL);
+        return;
+    }
     /* A refusal: the reason in the patron's language and the daemon's own message. A bounded
      * number of tries, then back to the notice, so a PIN cannot be guessed at leisure. */
     f->tries++;

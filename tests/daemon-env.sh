@@ -14,10 +14,13 @@ stop_daemon() { [ -n "$DPID" ] && kill -TERM $DPID 2>/dev/null && wait $DPID 2>/
 t_cleanup 'stop_daemon'
 ctl() { "$RKCTL" -s "$SOCK" "$@"; }
 state() { ctl status 2>/dev/null | awk '$1 == "state" { print $2 }'; }
-wait_state() { # STATE [seconds]
-    local i
-    for i in $(seq 1 $((${2:-20} * 20))); do [ "$(state)" = "$1" ] && return 0; sleep 0.05; done
-    return 1
+wait_state() { # STATE [seconds]: a real deadline, however long each status call takes
+    local end=$((SECONDS + ${2:-20}))
+    while :; do
+        [ "$(state)" = "$1" ] && return 0
+        [ $SECONDS -ge $end ] && return 1
+        sleep 0.05
+    done
 }
 plant() { as_guest sh -c "mkdir -p '$HOME_DIR/Downloads' && echo patron-data > '$HOME_DIR/Downloads/x.pdf' && echo t > '$FS/tmp/guest-tmp'"; }
 guest_ctl() { as_guest "$RKCTL" -s "$SOCK" "$@"; }

@@ -82,6 +82,9 @@ ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
 t_check "idle: READY" wait_state READY
 t_check "idle: end reason logged" grep -q "reason idle" "$T_TMP/daemon.log"
 wipe_check "after idle timeout: nothing left" 0
+ctl hook session-setup "$GUEST" >/dev/null
+t_check "an abandoned notice ends on the idle timeout too" wait_state READY 8
+t_check "... logged as idle" test "$(grep -c 'reason idle' "$T_TMP/daemon.log")" -ge 2
 sed -i 's/idle_timeout = 3; idle_warning = 1;/idle_timeout = 0;/; s/time_limit = 3600;/time_limit = 2;/; s/warnings = \[ 300, 60 \];/warnings = [ 1 ];/' "$CONF"
 kill -HUP $DPID; sleep 0.3
 ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
