@@ -3,12 +3,22 @@
  *   sockbench -s SOCKET [-c CLIENTS] [-n REQUESTS | -t SECONDS] [-r REQUEST]
  *             [--half N] [--slow N]
  *   sockbench --echo [-c CLIENTS] [-n REQUESTS]
+ *   sockbench (-s SOCKET | --echo) --rate RATE [-c CLIENTS] [-t SECONDS] [-r REQUEST]
  *
  * CLIENTS threads each do connect + send one request line + read the reply line + close, one
  * after the other, REQUESTS times (or for SECONDS); every round trip is timed from before
  * connect() to the reply's newline. --echo runs the same clients against a trivial echo
  * server in a thread of this process (blocking, one connection at a time, a reply of the size
  * of a status reply): the floor any unix-socket server can reach on this machine.
+ *
+ * --rate RATE is the open loop: the CLIENTS threads together send RATE requests per second for
+ * SECONDS (default 10), each on a fixed schedule (one request every CLIENTS/RATE seconds, from a
+ * random phase), each request a fresh connection (connect, send, read the reply, close). A
+ * request's latency runs from its scheduled send time to the reply's newline, so a client that
+ * falls behind (its previous request still running, or its thread not scheduled in time) counts
+ * the wait too (no coordinated omission). Each client has at most one request in flight, like
+ * the real clients; a client that falls behind by more than a period sends at once until it has
+ * caught up. Requests scheduled in the first 10 % of the run are warm-up and not counted.
  *
  * --half N adds N peers that send half a request line and wait; --slow N adds N peers that
  * send the request one byte per second. Both should be dropped by the server's timeout; the
@@ -17,6 +27,11 @@
  * Output: one line of key=value pairs (times in microseconds, drop times in milliseconds):
  *   requests= errors= p50_us= p99_us= max_us= rps= [half_dropped= half_drop_min_ms=
  *   half_drop_max_ms= slow_dropped= slow_drop_min_ms= slow_drop_max_ms=]
+ * and with --rate also: p999_us= target_rps= lag_p99_us= lag_max_us= sent_p99_us= cpu_ms= (lag:
+ * actual send start after the scheduled time, the load generator's own lateness; sent_p99: the
+ * p99 timed from the actual send start instead, lateness left out; cpu_ms: the CPU time of
+ * this process, echo server included; rps= is requests answered per second of the measured
+ * window).
  * Exit 0 when every request was answered with a line starting "OK", 1 otherwise. */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -42,6 +58,8 @@ static long opt_requests = 200;
 static double opt_seconds;
 static const char *opt_request = "status";
 static int opt_half, opt_slow;
+static double opt_rate; /* > 0: open loop, total requests per second */
+static int64_t ol_start, ol_measure, ol_end; /* open loop: ns on CLOCK_MONOTONIC */
 
 static atomic_bool stop;
 static atomic_long errors;
@@ -109,17 +127,27 @@ typedef struct {
     const char *path;
     int64_t *lat; /* ns */
     size_t n, cap;
+    int64_t *lag; /* open loop: ns from the scheduled time to the actual send start */
+    size_t nlag, caplag;
+    int64_t *sent; /* open loop: ns from the actual send start to the reply */
+    size_t nsent, capsent;
+    unsigned index;
 } Client;
+
+static void push(int64_t **v, size_t *n, size_t *cap, int64_t x)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 1024;
+        *v = realloc(*v, *cap * sizeof **v);
+        if (!*v)
+            abort();
+    }
+    (*v)[(*n)++] = x;
+}
 
 static void client_add(Client *c, int64_t ns)
 {
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 1024;
-        c->lat = realloc(c->lat, c->cap * sizeof *c->lat);
-        if (!c->lat)
-            abort();
-    }
-    c->lat[c->n++] = ns;
+    push(&c->lat, &c->n, &c->cap, ns);
 }
 
 static void *client_thread(void *p)
@@ -142,6 +170,54 @@ static void *client_thread(void *p)
             continue;
         }
         client_add(c, now_ns() - t0);
+    }
+    return NULL;
+}
+
+static void sleep_until(int64_t t)
+{
+    struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+/* splitmix64: the random phase of each client */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static void *open_loop_thread(void *p)
+{
+    Client *c = p;
+    char line[256];
+    int len = snprintf(line, sizeof line, "%s\n", opt_request);
+    int64_t period = (int64_t)((double)opt_clients * 1e9 / opt_rate);
+    if (period < 1)
+        period = 1;
+    uint64_t seed = mix64((uint64_t)now_ns() ^ ((uint64_t)c->index << 32));
+    int64_t sched = ol_start + (int64_t)(seed % (uint64_t)period);
+    for (; sched < ol_end; sched += period) {
+        sleep_until(sched);
+        int64_t t_send = now_ns();
+        bool measured = sched >= ol_measure;
+        int fd = connect_to(c->path);
+        bool ok = fd >= 0 && write_all(fd, line, (size_t)len) && read_reply(fd);
+        int64_t t_reply = now_ns();
+        if (fd >= 0)
+            close(fd);
+        if (!measured)
+            continue;
+        if (!ok) {
+            atomic_fetch_add(&errors, 1);
+            continue;
+        }
+        client_add(c, t_reply - sched);
+        push(&c->lag, &c->nlag, &c->caplag, t_send - sched);
+        push(&c->sent, &c->nsent, &c->capsent, t_reply - t_send);
     }
     return NULL;
 }
@@ -260,7 +336,9 @@ static int64_t percentile(const int64_t *v, size_t n, double q)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: sockbench (-s SOCKET | --echo) [-c CLIENTS] [-n REQUESTS | -t SECONDS] [-r REQUEST] "
-               "[--half N] [--slow N]\n");
+               "[--half N] [--slow N]\n"
+               "       sockbench (-s SOCKET | --echo) --rate REQUESTS_PER_SECOND [-c CLIENTS] [-t SECONDS] "
+               "[-r REQUEST]\n");
 }
 
 static void drop_stats(const char *name, const Staller *s, int n, bool slow)
@@ -280,12 +358,13 @@ static void drop_stats(const char *name, const Staller *s, int n, bool slow)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_ECHO = 256, OPT_HALF, OPT_SLOW };
+    enum { OPT_ECHO = 256, OPT_HALF, OPT_SLOW, OPT_RATE };
     static const struct option opts[] = {
         { "socket", required_argument, NULL, 's' }, { "clients", required_argument, NULL, 'c' },
         { "requests", required_argument, NULL, 'n' }, { "seconds", required_argument, NULL, 't' },
         { "request", required_argument, NULL, 'r' }, { "echo", no_argument, NULL, OPT_ECHO },
         { "half", required_argument, NULL, OPT_HALF }, { "slow", required_argument, NULL, OPT_SLOW },
+        { "rate", required_argument, NULL, OPT_RATE },
         {},
     };
     bool echo = false;
@@ -300,12 +379,14 @@ int main(int argc, char **argv)
         case OPT_ECHO: echo = true; break;
         case OPT_HALF: opt_half = atoi(optarg); break;
         case OPT_SLOW: opt_slow = atoi(optarg); break;
+        case OPT_RATE: opt_rate = atof(optarg); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     if (optind < argc || echo == (opt_socket != NULL) || opt_clients < 1 || opt_clients > 4096 || opt_half < 0 ||
-        opt_slow < 0 || opt_half + opt_slow > 4096 || strlen(opt_request) > 200) {
+        opt_slow < 0 || opt_half + opt_slow > 4096 || strlen(opt_request) > 200 || opt_rate < 0 ||
+        (opt_rate > 0 && (opt_half + opt_slow > 0 || opt_rate > 1e6 || opt_seconds < 0))) {
         usage(stderr);
         return 2;
     }
@@ -335,13 +416,21 @@ int main(int argc, char **argv)
     if (ns > 0)
         usleep(200 * 1000); /* the stallers are connected before the measured clients start */
 
+    if (opt_rate > 0) {
+        /* Every thread is created before the schedule starts; the first 10 % is warm-up. */
+        double secs = opt_seconds > 0 ? opt_seconds : 10;
+        ol_start = now_ns() + 100 * 1000000LL + (int64_t)opt_clients * 200000;
+        ol_measure = ol_start + (int64_t)(secs * 0.1e9);
+        ol_end = ol_start + (int64_t)(secs * 1e9);
+    }
     int64_t t0 = now_ns();
     for (int i = 0; i < opt_clients; i++) {
         cl[i].path = opt_socket;
-        if (pthread_create(&th[i], &attr, client_thread, &cl[i]) != 0)
+        cl[i].index = (unsigned)i;
+        if (pthread_create(&th[i], &attr, opt_rate > 0 ? open_loop_thread : client_thread, &cl[i]) != 0)
             abort();
     }
-    if (opt_seconds > 0) {
+    if (opt_seconds > 0 && opt_rate <= 0) {
         usleep((useconds_t)(opt_seconds * 1e6));
         atomic_store(&stop, true);
     }
@@ -350,7 +439,7 @@ int main(int argc, char **argv)
         pthread_join(th[i], NULL);
         total += cl[i].n;
     }
-    int64_t elapsed = now_ns() - t0;
+    int64_t elapsed = opt_rate > 0 ? ol_end - ol_measure : now_ns() - t0;
     for (int i = 0; i < ns; i++)
         pthread_join(sth[i], NULL);
 
@@ -367,6 +456,37 @@ int main(int argc, char **argv)
     printf("requests=%zu errors=%ld p50_us=%lld p99_us=%lld max_us=%lld rps=%lld", total, atomic_load(&errors),
            (long long)(percentile(all, total, 0.50) / 1000), (long long)(percentile(all, total, 0.99) / 1000),
            (long long)(total ? all[total - 1] / 1000 : 0), (long long)(elapsed > 0 ? (double)total * 1e9 / (double)elapsed : 0));
+    if (opt_rate > 0) {
+        printf(" p999_us=%lld target_rps=%lld", (long long)(percentile(all, total, 0.999) / 1000),
+               (long long)(opt_rate + 0.5));
+        size_t nl = 0;
+        for (int i = 0; i < opt_clients; i++)
+            nl += cl[i].nlag; /* == nsent */
+        int64_t *lag = malloc((nl + 1) * sizeof *lag), *sent = malloc((nl + 1) * sizeof *sent);
+        if (!lag || !sent)
+            abort();
+        k = 0;
+        for (int i = 0; i < opt_clients; i++) {
+            if (cl[i].nlag) {
+                memcpy(lag + k, cl[i].lag, cl[i].nlag * sizeof *lag);
+                memcpy(sent + k, cl[i].sent, cl[i].nlag * sizeof *sent);
+            }
+            k += cl[i].nlag;
+            free(cl[i].lag);
+            free(cl[i].sent);
+        }
+        qsort(lag, nl, sizeof *lag, cmp_i64);
+        qsort(sent, nl, sizeof *sent, cmp_i64);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        long long cpu_ms = ((long long)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+        printf(" lag_p99_us=%lld lag_max_us=%lld sent_p99_us=%lld cpu_ms=%lld",
+               (long long)(percentile(lag, nl, 0.99) / 1000), (long long)(nl ? lag[nl - 1] / 1000 : 0),
+               (long long)(percentile(sent, nl, 0.99) / 1000), cpu_ms);
+        free(lag);
+        free(sent);
+    }
     if (opt_half)
         drop_stats("half", st, ns, false);
     if (opt_slow)
