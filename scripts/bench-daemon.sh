@@ -63,7 +63,15 @@ for _ in $(seq 1 400); do
     sleep 0.05
 done
 [ $ready = 1 ] || { echo "bench-daemon: rentarkd did not reach READY:" >&2; tail -5 "$T_TMP/daemon.log" >&2; exit 1; }
-sleep 0.5 # the start-up wipe's worker threads settle
+# The start-up wipe ran on a GLib pool thread, which exits once after GLib's idle time for
+# unused pool threads (about 15 s): a one-off at start, not a periodic wake-up. Wait for the
+# thread count to settle so that the idle window measures the steady READY state.
+prev=-1
+for _ in $(seq 1 30); do
+    n=$(ls "/proc/$DPID/task" | wc -l)
+    [ "$n" = "$prev" ] && [ "$n" -le 2 ] && break
+    prev=$n; sleep 1
+done
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status"; }
 ctxt() { # one line per thread: TID voluntary+nonvoluntary context switches
