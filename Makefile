@@ -155,11 +155,14 @@ install: $(PROGS)
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	if [ -d config/systemd ] && ls config/systemd/*.service >/dev/null 2>&1; then \
 	    install -d $(DESTDIR)$(UNITDIR) && install -m 0644 config/systemd/*.service $(DESTDIR)$(UNITDIR)/; fi
+	install -d $(DESTDIR)$(SYSCONFDIR)/xdg/autostart
+	install -m 0644 config/autostart/rentark-session.desktop $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rentarkd $(DESTDIR)$(BINDIR)/rentarkctl $(DESTDIR)$(BINDIR)/rentark-session
 	rm -f $(DESTDIR)$(MANDIR)/man1/rentark* $(DESTDIR)$(MANDIR)/man5/rentark* $(DESTDIR)$(MANDIR)/man8/rentark*
 	rm -f $(DESTDIR)$(UNITDIR)/rentarkd*.service
+	rm -f $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
 
 clean:
 	rm -rf build
