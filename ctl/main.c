@@ -111,6 +111,7 @@ int main(int argc, char **argv)
         { "version", no_argument, NULL, 'V' },      {},
     };
     const char *socket_path = NULL, *config_path = NULL;
+    g_autofree char *socket_from_config = NULL;
     bool json = false;
     int c;
 
@@ -155,7 +156,7 @@ int main(int argc, char **argv)
         } else {
             cfg = rk_config_load_string("", "defaults", false, NULL);
         }
-        socket_path = g_strdup(cfg->socket);
+        socket_path = socket_from_config = g_strdup(cfg->socket);
     }
 
     /* Build the request line; every argument escaped. */
