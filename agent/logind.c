@@ -17,6 +17,7 @@
 #include "util.h"
 
 #include <gio/gunixfdlist.h>
+#include <limits.h>
 #include <string.h>
 
 #define LOGIND_BUS_NAME "org.freedesktop.login1"
@@ -37,6 +38,9 @@ struct Logind {
     GCancellable *cancel;  /* cancelled by logind_free: pending callbacks must not touch us */
     char *owner;           /* the unique name of logind, NULL while logind is not on the bus */
     guint sub_owner, sub_new, sub_removed, sub_shutdown;
+    guint sub_idle;       /* PropertiesChanged of idle_path, 0 when no guest session is followed */
+    char *idle_id;        /* the guest's logind session whose IdleHint is the idle fallback */
+    char *idle_path;      /* ... and its object path */
     gulong closed_id;
     guint observer_id;
     GHashTable *sessions; /* logind session id -> the seat session id it belongs to */
@@ -51,6 +55,7 @@ typedef struct {
     Logind *self;
     GCancellable *cancel;
     char *id;
+    char *path; /* the session's object path, for the calls that need it */
 } LogindCall;
 
 static LogindCall *logind_call_new(Logind *self, const char *id)
@@ -66,6 +71,7 @@ static void logind_call_free(LogindCall *c)
 {
     g_object_unref(c->cancel);
     g_free(c->id);
+    g_free(c->path);
     g_free(c);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(LogindCall, logind_call_free)
@@ -233,9 +239,99 @@ static void logind_prune_sessions(Logind *self)
             g_hash_table_iter_remove(&it);
 }
 
+/* Stop following the IdleHint of the guest's session. */
+static void logind_unfollow_idle(Logind *self)
+{
+    if (self->sub_idle && self->conn)
+        g_dbus_connection_signal_unsubscribe(self->conn, self->sub_idle);
+    self->sub_idle = 0;
+    g_clear_pointer(&self->idle_id, g_free);
+    g_clear_pointer(&self->idle_path, g_free);
+}
+
+/* Apply IdleHint and IdleSinceHintMonotonic from props (a{sv} of the Session interface) as the
+ * idle fallback. Returns FALSE when props does not say whether the session is idle. */
+static gboolean logind_apply_idle(Logind *self, GVariant *props)
+{
+    gboolean hint;
+    guint64 since = 0;
+    gint64 now, idle = 0;
+
+    if (!g_variant_lookup(props, "IdleHint", "b", &hint))
+        return FALSE;
+    if (hint) {
+        /* Without the time it became idle, the session is idle as of now. A time in the
+         * future (another clock, a bug) counts as now too: the fallback never shortens the
+         * timeout on a guess. */
+        g_variant_lookup(props, "IdleSinceHintMonotonic", "t", &since);
+        now = g_get_monotonic_time();
+        if (since > 0 && since <= (guint64)now)
+            idle = (now - (gint64)since) / G_USEC_PER_SEC;
+    }
+    g_debug("logind: session %s %s, idle for %" G_GINT64_FORMAT " s", self->idle_id, hint ? "idle" : "not idle", idle);
+    seat_idle_report_fallback(self->seat, (int)MIN(idle, INT_MAX));
+    return TRUE;
+}
+
+static void logind_on_idle_props(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(LogindCall) c = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+    g_autoptr(GVariant) props = NULL;
+    Logind *self = logind_call_self(c);
+
+    /* The session may have ended or been replaced while we asked. */
+    if (!self || g_strcmp0(self->idle_path, c->path) != 0)
+        return;
+    if (!reply) {
+        g_debug("session %s: cannot read its IdleHint: %s", c->id, error->message);
+        return;
+    }
+    g_variant_get(reply, "(@a{sv})", &props);
+    logind_apply_idle(self, props);
+}
+
+static void logind_on_session_props(GDBusConnection *conn, const char *sender, const char *path,
+                                    const char *iface, const char *signal, GVariant *params, gpointer data)
+{
+    Logind *self = data;
+    g_autoptr(GVariant) changed = NULL;
+    g_autofree const char **invalidated = NULL;
+    const char *interface;
+
+    /* Believed only from logind itself, and only for the session followed. */
+    if (!self->owner || g_strcmp0(sender, self->owner) != 0 || g_strcmp0(path, self->idle_path) != 0 ||
+        !g_variant_is_of_type(params, G_VARIANT_TYPE("(sa{sv}as)")))
+        return;
+    g_variant_get(params, "(&s@a{sv}^a&s)", &interface, &changed, &invalidated);
+    if (strcmp(interface, LOGIND_SESSION) != 0 || logind_apply_idle(self, changed))
+        return;
+    if (!g_strv_contains(invalidated, "IdleHint") && !g_strv_contains(invalidated, "IdleSinceHintMonotonic"))
+        return;
+    /* Changed without its value: ask for both at once, so that they belong together. */
+    LogindCall *c = logind_call_new(self, self->idle_id);
+    c->path = g_strdup(self->idle_path);
+    g_dbus_connection_call(self->conn, LOGIND_BUS_NAME, self->idle_path, "org.freedesktop.DBus.Properties", "GetAll",
+                           g_variant_new("(s)", LOGIND_SESSION), G_VARIANT_TYPE("(a{sv})"),
+                           G_DBUS_CALL_FLAGS_NO_AUTO_START, LOGIND_TIMEOUT_MS, self->cancel, logind_on_idle_props, c);
+}
+
+/* Follow the IdleHint of the guest's session: the idle fallback for a session client that does
+ * not report. A kiosk has one guest session; with more, the latest is followed. */
+static void logind_follow_idle(Logind *self, const char *id, const char *path)
+{
+    logind_unfollow_idle(self);
+    self->idle_id = g_strdup(id);
+    self->idle_path = g_strdup(path);
+    self->sub_idle = g_dbus_connection_signal_subscribe(
+        self->conn, LOGIND_BUS_NAME, "org.freedesktop.DBus.Properties", "PropertiesChanged", path, LOGIND_SESSION,
+        G_DBUS_SIGNAL_FLAGS_NONE, logind_on_session_props, self, NULL);
+}
+
 /* logind reports a session of the guest: the seat's session begins (a duplicate of the
  * display manager hook is a no-op of the seat). */
-static void logind_guest_session(Logind *self, const char *id)
+static void logind_guest_session(Logind *self, const char *id, const char *path)
 {
     g_autoptr(GError) error = NULL;
 
@@ -249,6 +345,7 @@ static void logind_guest_session(Logind *self, const char *id)
         logind_prune_sessions(self);
     if (g_hash_table_size(self->sessions) < LOGIND_MAX_SESSIONS)
         g_hash_table_replace(self->sessions, g_strdup(id), g_strdup(seat_session_id(self->seat)));
+    logind_follow_idle(self, id, path);
     g_message("guest session %s reported by logind", id);
 }
 
@@ -278,7 +375,7 @@ static void logind_on_session_user(GObject *source, GAsyncResult *res, gpointer 
     }
     g_variant_get(user, "(u&o)", &uid, NULL);
     if (uid == seat_guest_uid(self->seat))
-        logind_guest_session(self, c->id);
+        logind_guest_session(self, c->id, c->path);
 }
 
 static void logind_session_new(Logind *self, const char *id, const char *path)
@@ -287,10 +384,11 @@ static void logind_session_new(Logind *self, const char *id, const char *path)
     if (g_hash_table_size(self->pending) >= LOGIND_MAX_SESSIONS || g_hash_table_contains(self->pending, id))
         return;
     g_hash_table_add(self->pending, g_strdup(id));
+    LogindCall *c = logind_call_new(self, id);
+    c->path = g_strdup(path);
     g_dbus_connection_call(self->conn, LOGIND_BUS_NAME, path, "org.freedesktop.DBus.Properties", "Get",
                            g_variant_new("(ss)", LOGIND_SESSION, "User"), G_VARIANT_TYPE("(v)"),
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, LOGIND_TIMEOUT_MS, self->cancel, logind_on_session_user,
-                           logind_call_new(self, id));
+                           G_DBUS_CALL_FLAGS_NO_AUTO_START, LOGIND_TIMEOUT_MS, self->cancel, logind_on_session_user, c);
 }
 
 static void logind_session_removed(Logind *self, const char *id)
@@ -300,6 +398,8 @@ static void logind_session_removed(Logind *self, const char *id)
     gboolean current;
 
     g_hash_table_remove(self->pending, id);
+    if (g_strcmp0(id, self->idle_id) == 0)
+        logind_unfollow_idle(self);
     belongs_to = g_hash_table_lookup(self->sessions, id);
     if (!belongs_to)
         return; /* not a guest session, or one from before this daemon started */
@@ -391,6 +491,9 @@ static void logind_on_owner_changed(GDBusConnection *conn, const char *sender, c
 
 static void logind_on_seat_changed(Seat *seat, SeatState old_state, SeatState new_state, gpointer data)
 {
+    /* The idle hint matters only while a session runs; the next one follows its own. */
+    if (new_state != SEAT_NOTICE && new_state != SEAT_ACTIVE)
+        logind_unfollow_idle(data);
     logind_release_if_done(data);
 }
 
@@ -401,6 +504,7 @@ static void logind_disconnect(Logind *self, gboolean close_it)
 
     rk_closep(&self->inhibit_fd);
     g_clear_pointer(&self->owner, g_free);
+    logind_unfollow_idle(self);
     if (!self->conn)
         return;
     for (size_t i = 0; i < RK_ELEMENTS(subs); i++)

@@ -31,6 +31,7 @@ struct Seat {
     guint retry_id;      /* retries an unverified wipe (BLOCKED) */
     gint64 limit_deadline; /* monotonic us, 0 = none */
     gint64 idle_deadline;  /* monotonic us, 0 = none */
+    gint64 client_report;  /* monotonic us of the session client's last idle report, 0 = none */
     gboolean consented;    /* guided: the patron agreed the helper may look */
     gboolean wiping;       /* a wipe thread runs */
     gboolean clean;        /* the last wipe was verified */
@@ -395,6 +396,8 @@ gboolean seat_session_begin(Seat *seat, GError **error)
     seat->rec.guided = false;
     seat->rec.volunteer[0] = seat->rec.end_reason[0] = '\0';
     seat->consented = FALSE;
+    /* The previous patron's client does not speak for this session. */
+    seat->client_report = 0;
     rk_log_set_session(seat->rec.session);
     if (!transition(seat, SEAT_NOTICE, error)) {
         seat->rec = save;
@@ -504,6 +507,23 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
 
 void seat_idle_report(Seat *seat, int idle_seconds)
 {
+    if ((seat->rec.state != SEAT_ACTIVE && seat->rec.state != SEAT_NOTICE) || idle_seconds < 0)
+        return;
+    seat->client_report = g_get_monotonic_time();
+    arm_idle(seat, idle_seconds);
+}
+
+void seat_idle_report_fallback(Seat *seat, int idle_seconds)
+{
+    /* The client sees the patron's input itself and reports every idle_report_interval; while
+     * it does, a hint of logind (which may lag or miss input it does not see) must not
+     * contradict it. Two intervals allow for one late report. */
+    gint64 window = 2 * (gint64)seat->cfg->idle_report_interval * G_USEC_PER_SEC;
+
+    if (seat->client_report && g_get_monotonic_time() - seat->client_report < window) {
+        g_debug("idle fallback of %d s ignored: the session client reported recently", idle_seconds);
+        return;
+    }
     if ((seat->rec.state != SEAT_ACTIVE && seat->rec.state != SEAT_NOTICE) || idle_seconds < 0)
         return;
     arm_idle(seat, idle_seconds);

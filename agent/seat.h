@@ -57,7 +57,12 @@ const char *seat_session_id(const Seat *seat);
 gboolean seat_session_begin(Seat *seat, GError **error);
 gboolean seat_accept(Seat *seat, GError **error);
 gboolean seat_end(Seat *seat, EndReason reason, GError **error);
+/* The session client's idle report: re-arms the idle timeout (NOTICE, ACTIVE). */
 void seat_idle_report(Seat *seat, int idle_seconds);
+/* The same from a fallback source (logind's IdleHint): ignored while the session client
+ * reported within the last 2 * session.idle_report_interval seconds, so the client stays
+ * authoritative. It does not count as a client report. */
+void seat_idle_report_fallback(Seat *seat, int idle_seconds);
 /* A guided session: the volunteer passed the checks (done by the caller). */
 gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error);
 gboolean seat_consent(Seat *seat, GError **error);

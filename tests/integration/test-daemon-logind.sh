@@ -196,6 +196,57 @@ check "the lock goes with the daemon" 'inhibitors: $(inhibitors)' wait_for lock_
 check "restart with logind" 'no status answer' start_daemon
 check "... takes the lock again" 'inhibitors: $(inhibitors)' wait_for lock_held
 
+# logind's IdleHint as the idle fallback, with a short idle timeout of its own configuration.
+# set_idle ID: the session has been idle for 3 s, in CLOCK_MONOTONIC microseconds as logind says.
+set_idle() {
+    local since
+    since=$("$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000 - 3000000)')
+    lcall "/org/freedesktop/login1/session/$1" org.freedesktop.DBus.Mock.UpdateProperties \
+        org.freedesktop.login1.Session "{'IdleHint': <true>, 'IdleSinceHintMonotonic': <uint64 $since>}" >/dev/null
+}
+ended_on_idle() { [ "$(grep -c "reason idle" "$LOG")" -gt "$idle_before" ]; }
+stop_checked "before the idle fallback"
+sed 's/idle_timeout = 900; idle_warning = 60;/idle_timeout = 4; idle_warning = 1;/' "$CONF" >"$T_TMP/idle.conf"
+check "restart with idle_timeout = 4" 'no status answer' start_daemon "$T_TMP/idle.conf"
+wait_state READY
+idle_before=$(grep -c "reason idle" "$LOG")
+add_session c15 "$GUID" "$GUEST"
+session_new c15
+check "IdleHint: SessionNew of the guest: NOTICE" 'state $(state)' wait_state NOTICE 5
+check "IdleHint: the guest accepts" 'accept refused' quiet guest_ctl accept
+t0=$(now_ms)
+set_idle c15
+# Idle for 3 s of 4: the timeout is re-armed to 1 s (a second-granular timer: up to 2 s).
+if wait_for ended_on_idle; then
+    el=$(($(now_ms) - t0))
+    check "IdleHint true, idle 3 s of 4, no client reports: the session ends on idle (${el} ms)" \
+        'took ${el} ms, the unchanged timeout is 4 s' test "$el" -lt 3000
+else
+    t_fail "IdleHint true, idle 3 s of 4, no client reports: the session ends on idle" \
+        "state $(state); log: $(tail -3 "$LOG" | tr '\n' ' ')"
+fi
+check "IdleHint: READY after the wipe" 'state $(state)' wait_state READY
+session_removed c15
+
+idle_before=$(grep -c "reason idle" "$LOG")
+add_session c16 "$GUID" "$GUEST"
+session_new c16
+wait_state NOTICE 5
+guest_ctl accept >/dev/null
+check "the session client reports idle 0" 'idle refused' quiet guest_ctl idle 0
+set_idle c16
+sleep 2.5
+check "IdleHint after a recent client report: ignored, the session is still ACTIVE" \
+    'state $(state); log: $(tail -3 "$LOG" | tr "\n" " ")' test "$(state)" = ACTIVE
+check "... and did not end on idle" 'ended on idle' test "$(grep -c "reason idle" "$LOG")" -eq "$idle_before"
+check "... because the daemon saw the hint and ignored it (not because it missed it)" \
+    "no 'idle fallback of 3 s ignored' in the log" grep -q "idle fallback of 3 s ignored" "$LOG"
+session_removed c16
+check "IdleHint: SessionRemoved still ends it" 'state $(state)' wait_state READY
+stop_checked "with the idle fallback"
+check "restart with logind again" 'no status answer' start_daemon
+wait_state READY
+
 # The bus goes away: the daemon logs it once and goes on; the hooks still work.
 kill "$MOCK_PID" 2>/dev/null; wait "$MOCK_PID" 2>/dev/null
 check "logind leaving the bus is logged" 'no message' wait_for grep -q "logind left the system bus" "$LOG"
