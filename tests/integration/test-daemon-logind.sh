@@ -303,20 +303,7 @@ hooks_work "a bus without logind"
 stop_checked "a bus without logind"
 
 HUNG=$T_TMP/hung.sock
-"$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(8)
-held = []
-end = time.time() + 60
-while time.time() < end:
-    s.settimeout(max(0.1, end - time.time()))
-    try:
-        held.append(s.accept())
-    except socket.timeout:
-        pass
-' "$HUNG" &
+"$PY" "$RK_SRC/tests/helpers/hung-socket.py" "$HUNG" 60 &
 HUNG_PID=$!
 t_cleanup "kill $HUNG_PID"
 wait_for test -S "$HUNG"

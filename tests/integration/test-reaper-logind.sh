@@ -130,20 +130,7 @@ fi
 
 # 7. A bus socket that accepts but never speaks: the connect is bounded by the timeout too.
 HUNG=$T_TMP/hung.sock
-"$PY" -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(8)
-held = []
-end = time.time() + 30
-while time.time() < end:
-    s.settimeout(max(0.1, end - time.time()))
-    try:
-        held.append(s.accept())
-    except socket.timeout:
-        pass
-' "$HUNG" &
+"$PY" "$RK_SRC/tests/helpers/hung-socket.py" "$HUNG" 30 &
 HUNG_PID=$!
 t_cleanup "kill $HUNG_PID"
 for _ in $(seq 100); do [ -S "$HUNG" ] && break; sleep 0.05; done
