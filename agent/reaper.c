@@ -183,23 +183,14 @@ static int reaper_parse_uids(const char *p, uid_t uids[4])
 static int reaper_read_status(int dir_fd, const char *path, ReaperTask *ret)
 {
     char buf[REAPER_STATUS_MAX];
-    size_t len = 0;
     bool have_state = false, have_uid = false;
     _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 
     if (fd < 0)
         return -errno;
-    while (len < sizeof buf - 1) {
-        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
+    ssize_t len = rk_read_all(fd, buf, sizeof buf - 1);
+    if (len < 0)
+        return (int)len;
     buf[len] = '\0';
 
     /* The only text a process controls here, Name:, is escaped by the kernel (no raw newline),

@@ -163,25 +163,6 @@ static ssize_t read_link(int dfd, const char *name, char buf[static PATH_MAX])
     return n;
 }
 
-/* Read up to len bytes, short only at end of file. */
-static ssize_t read_full(int fd, char *buf, size_t len)
-{
-    size_t got = 0;
-
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
-
 /* ---- copy ---------------------------------------------------------------------------- */
 
 /* Copy in to out from the current offsets until end of file. size is what fstat said, used
@@ -380,10 +361,10 @@ static int compare_file(SkelWalk *w, const SkelFrame *f, const char *name, const
         return -ESTALE;
 
     for (;;) {
-        ssize_t a = read_full(sfd, w->buf, SKEL_CHUNK);
+        ssize_t a = rk_read_all(sfd, w->buf, SKEL_CHUNK);
         if (a < 0)
             return (int)a;
-        ssize_t b = read_full(hfd, w->buf + SKEL_CHUNK, SKEL_CHUNK);
+        ssize_t b = rk_read_all(hfd, w->buf + SKEL_CHUNK, SKEL_CHUNK);
         if (b < 0) {
             w->diff->unreadable++;
             return 0;

@@ -24,6 +24,25 @@ int rk_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+ssize_t rk_read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = read(fd, p + got, len - got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
 int rk_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
     size_t plen = strlen(path);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -44,6 +45,10 @@ static inline int rk_steal_fd(int *fd)
 
 /* write(2) all of buf, retrying on EINTR and short writes. Returns 0 or -errno. */
 int rk_write_all(int fd, const void *buf, size_t len);
+
+/* read(2) up to len bytes, retrying on EINTR; short only at end of file. Returns the number of
+ * bytes read or -errno. */
+ssize_t rk_read_all(int fd, void *buf, size_t len);
 
 /* Write data to path atomically and durably: temp file in the same directory, fsync,
  * rename over path, fsync of the directory. mode is the new file's mode.
