@@ -18,6 +18,8 @@ build_pkgs=(
 test_pkgs=(
     bc python3 xvfb xdotool x11-apps x11-utils imagemagick python3-dbusmock dbus e2fsprogs attr
     psmisc inotify-tools valgrind cups-client
+    chromium firefox-esr cups-daemon printer-driver-cups-pdf lightdm systemd
+    debhelper dpkg-dev fakeroot lintian man-db groff-base mandoc ansible-core
 )
 
 pkgs=("${runtime_pkgs[@]}")
