@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #define TIMEOUT_MS 30000
+/* How long a session-setup hook waits for the previous session's wipe. */
+#define HOOK_WAIT_MS 120000
 
 static void usage(FILE *f)
 {
@@ -29,7 +31,8 @@ static void usage(FILE *f)
                "  guided VOLUNTEER                start a guided session (asks for the PIN)\n"
                "  stats [--json]                  statistics\n"
                "  incidents [resolve ID]          open incidents; mark one resolved\n"
-               "  hook session-setup|session-cleanup USER   for the display manager\n"
+               "  hook session-setup|session-cleanup [USER]\n"
+               "                                  for the display manager (USER: $USER)\n"
                "  wipe --dry-run                  what a wipe would remove, as counts\n"
                "  hash-pin                        make a pin_hash for rentark.conf (asks for the PIN)\n");
 }
@@ -103,6 +106,49 @@ static void print_kv(const RkParsedReply *r, bool json)
         printf("%-16s %s\n", (char *)k->data, (char *)g_hash_table_lookup(r->kv, k->data));
 }
 
+/* One request, one reply, printed. Returns the exit code. */
+static int call(const char *socket_path, const char *line, bool json)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *reply = rk_proto_call(socket_path, line, TIMEOUT_MS, &error);
+    if (!reply) {
+        fprintf(stderr, "rentarkctl: %s%s\n", error->message,
+                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+                        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+                    ? " (is rentarkd running?)"
+                    : "");
+        return 3;
+    }
+    g_autoptr(RkParsedReply) r = rk_proto_parse_reply(reply, strlen(reply));
+    if (!r) {
+        fprintf(stderr, "rentarkctl: malformed reply from rentarkd\n");
+        return 3;
+    }
+    if (!r->ok) {
+        fprintf(stderr, "rentarkctl: %s (%s)\n", r->message, r->code);
+        return 1;
+    }
+    /* --json: the daemon's JSON if it sent one, else the keys as JSON; otherwise the
+     * daemon's text for humans if it sent one, else the keys as a table. */
+    const char *j = rk_reply_get(r, "json"), *text = rk_reply_get(r, "text");
+    if (j)
+        printf("%s\n", j);
+    else if (text && !json)
+        printf("%s", text);
+    else
+        print_kv(r, json);
+    return 0;
+}
+
+/* The seat's state, or NULL when the daemon does not answer. */
+static char *seat_state(const char *socket_path)
+{
+    g_autofree char *reply = rk_proto_call(socket_path, "status\n", TIMEOUT_MS, NULL);
+    g_autoptr(RkParsedReply) r = reply ? rk_proto_parse_reply(reply, strlen(reply)) : NULL;
+    const char *st = r && r->ok ? rk_reply_get(r, "state") : NULL;
+    return g_strdup(st);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -162,12 +208,28 @@ int main(int argc, char **argv)
     /* Build the request line; every argument escaped. */
     GString *req = g_string_new(NULL);
     g_autofree char *pin = NULL;
+    bool hook_setup = false;
     if (strcmp(cmd, "wipe") == 0) {
         if (nargs != 1 || strcmp(args[0], "--dry-run") != 0) {
             fprintf(stderr, "rentarkctl: only \"wipe --dry-run\" is offered; a real wipe is the daemon's to run\n");
             return 2;
         }
         g_string_append(req, "wipe-dry-run");
+    } else if (strcmp(cmd, "hook") == 0) {
+        /* LightDM and GDM run their session scripts as root with the session's user in $USER. */
+        const char *user = nargs == 2 ? args[1] : getenv("USER");
+        if (nargs < 1 || nargs > 2 ||
+            (strcmp(args[0], "session-setup") != 0 && strcmp(args[0], "session-cleanup") != 0)) {
+            usage(stderr);
+            return 2;
+        }
+        if (!user || !*user) {
+            fprintf(stderr, "rentarkctl: hook: no USER given and $USER is not set\n");
+            return 2;
+        }
+        hook_setup = strcmp(args[0], "session-setup") == 0;
+        g_autofree char *u = rk_proto_escape(user);
+        g_string_append_printf(req, "hook %s %s", args[0], u);
     } else if (strcmp(cmd, "incidents") == 0 && nargs == 2 && strcmp(args[0], "resolve") == 0) {
         g_autofree char *id = rk_proto_escape(args[1]);
         g_string_append_printf(req, "resolve %s", id);
@@ -185,7 +247,7 @@ int main(int argc, char **argv)
         explicit_bzero(pin, strlen(pin));
         explicit_bzero(p, strlen(p));
     } else {
-        static const char *const simple[] = { "status", "end", "accept", "decline", "stats", "incidents", "hook", "consent", "volunteers", "idle" };
+        static const char *const simple[] = { "status", "end", "accept", "decline", "stats", "incidents", "consent", "volunteers", "idle" };
         bool known = false;
         for (size_t i = 0; i < G_N_ELEMENTS(simple); i++)
             known |= strcmp(cmd, simple[i]) == 0;
@@ -208,34 +270,19 @@ int main(int argc, char **argv)
     g_string_append_c(req, '\n');
     g_autofree char *line = g_string_free(req, FALSE);
 
-    g_autoptr(GError) error = NULL;
-    g_autofree char *reply = rk_proto_call(socket_path, line, TIMEOUT_MS, &error);
+    int rc = call(socket_path, line, json);
+    /* A login during the previous session's wipe (a display manager logs the guest in again at
+     * once) waits for the clean seat instead of failing; a BLOCKED seat fails at once, so that
+     * no session starts on a seat whose wipe was not verified. */
+    for (int waited = 0; rc == 1 && hook_setup && waited < HOOK_WAIT_MS; waited += 200) {
+        g_autofree char *st = seat_state(socket_path);
+        if (!st || (strcmp(st, "ENDING") != 0 && strcmp(st, "WIPING") != 0))
+            break;
+        if (waited == 0)
+            fprintf(stderr, "rentarkctl: the seat is %s: waiting for the wipe to finish\n", st);
+        g_usleep(200 * 1000);
+        rc = call(socket_path, line, json);
+    }
     explicit_bzero(line, strlen(line));
-    if (!reply) {
-        fprintf(stderr, "rentarkctl: %s%s\n", error->message,
-                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-                        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-                    ? " (is rentarkd running?)"
-                    : "");
-        return 3;
-    }
-    g_autoptr(RkParsedReply) r = rk_proto_parse_reply(reply, strlen(reply));
-    if (!r) {
-        fprintf(stderr, "rentarkctl: malformed reply from rentarkd\n");
-        return 3;
-    }
-    if (!r->ok) {
-        fprintf(stderr, "rentarkctl: %s (%s)\n", r->message, r->code);
-        return 1;
-    }
-    /* --json: the daemon's JSON if it sent one, else the keys as JSON; otherwise the
-     * daemon's text for humans if it sent one, else the keys as a table. */
-    const char *j = rk_reply_get(r, "json"), *text = rk_reply_get(r, "text");
-    if (j)
-        printf("%s\n", j);
-    else if (text && !json)
-        printf("%s", text);
-    else
-        print_kv(r, json);
-    return 0;
+    return rc;
 }

@@ -44,6 +44,7 @@ t_check "... and the seat stays BLOCKED while the incident is open" test "$(stat
 kill -9 $DPID; wait $DPID 2>/dev/null; DPID=
 start_daemon
 t_check "after a restart with an open incident: BLOCKED" wait_state BLOCKED
+t_expect_fail "a display manager's login hook fails at once on a BLOCKED seat" timeout 10 "$RKCTL" -s "$SOCK" hook session-setup "$GUEST"
 t_expect_fail "the guest cannot resolve" guest_ctl incidents resolve "$ID"
 t_expect_fail "an unknown id is refused" ctl incidents resolve 0123456789abcdef
 t_expect_fail "a malformed id is refused" ctl incidents resolve "../seat.state"

@@ -46,6 +46,18 @@ ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
 t_check "display manager hook session-cleanup ends it" ctl hook session-cleanup "$GUEST"
 t_check "logout: READY" wait_state READY
 wipe_check "after logout: nothing left" 0
+# A display manager logs the guest in again right after a logout: the setup hook waits for the
+# wipe (made long here by 100,000 files in a swept folder) instead of failing the login. USER
+# comes from the environment, as LightDM and GDM set it for their session scripts.
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
+as_guest sh -c "mkdir '$FS/tmp/many' && cd '$FS/tmp/many' && seq 1 100000 | xargs touch"
+ctl hook session-cleanup "$GUEST" >/dev/null
+USER=$GUEST "$RKCTL" -s "$SOCK" hook session-setup 2>"$T_TMP/hook.err" >/dev/null; rc=$?
+t_check "hook session-setup during the wipe waits for it and then begins the session" test $rc -eq 0 -a "$(state)" = NOTICE
+t_check "... after saying that it waits" grep -q "waiting for the wipe" "$T_TMP/hook.err"
+t_check "... and the next session starts clean" test ! -e "$FS/tmp/many" -a ! -e "$HOME_DIR/Downloads/x.pdf"
+ctl end >/dev/null; wait_state READY
+t_expect_fail "hook without USER and without \$USER is a usage error" env -u USER "$RKCTL" -s "$SOCK" hook session-setup
 t_check "duplicate cleanup after the end is harmless" ctl hook session-cleanup "$GUEST"
 t_check "a hook for another user is ignored" ctl hook session-setup root
 t_check "... and the seat stays READY" test "$(state)" = READY
