@@ -109,7 +109,17 @@ $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(AGENT_LIB) $(COMMON_LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
 
-tests: $(PROGS) $(UNIT_BINS) $(HELPER_BINS)
+# LD_PRELOAD shims for tests: never sanitized (under ASan the test preloads the ASan runtime
+# first), no _FORTIFY_SOURCE (it would wrap the very calls a shim defines).
+PRELOAD_SRC  := $(wildcard tests/preload/*.c)
+PRELOAD_SOS  := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(PRELOAD_SRC))
+
+$(BUILD)/tests/preload/%.so: tests/preload/%.c
+	@mkdir -p $(@D)
+	@echo "  SHLIB   $@"
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -fPIC -shared -o $@ $< -ldl
+
+tests: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_SOS)
 
 # The test suite runs against a sanitizer build of its own so that the release build in
 # build/ stays as it is.
@@ -123,18 +133,48 @@ bench:
 	$(Q)$(MAKE) --no-print-directory BUILD=build tests
 	$(Q)RK_BUILD=build scripts/bench.sh
 
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_NAMES="config proto"] [FUZZ_COVERAGE=1] [FUZZ_MERGE=1]
+#   FUZZ_COVERAGE=1 also replays each final corpus through a coverage build (build/fuzz/cov/)
+#   and prints the line coverage of the files under test; FUZZ_SECONDS=0 only replays.
+#   FUZZ_MERGE=1 adds the inputs a run found that bring new coverage to tests/fuzz/corpus/NAME.
+# UBSan must stop the run (-fno-sanitize-recover): a report that only prints is no finding.
 FUZZ_CC      ?= clang
-FUZZ_FLAGS   := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Iagent \
+FUZZ_COVERAGE ?= 0
+FUZZ_MERGE   ?= 0
+FUZZ_COMMON  := -std=gnu11 -g -D_GNU_SOURCE -Icommon -Iagent \
                 -DRK_VERSION='"$(VERSION)"' -DRK_SYSCONFDIR='"$(SYSCONFDIR)"'
-FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz-%.c,build/fuzz/fuzz-%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_FLAGS   := $(FUZZ_COMMON) -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_COV_FLAGS := $(FUZZ_COMMON) -O0 -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping
+FUZZ_NAMES   ?= $(patsubst tests/fuzz/fuzz-%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_TARGETS := $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
+FUZZ_COV_TARGETS := $(FUZZ_NAMES:%=build/fuzz/cov/fuzz-%)
+# The notice loader belongs to the session client (not in COMMON_SRC/AGENT_SRC) and needs
+# GLib only: no X library is linked into its fuzzer.
+FUZZ_NOTICE_SRC := tests/fuzz/fuzz-notice.c session/notice.c
+
+build/fuzz/fuzz-notice: $(FUZZ_NOTICE_SRC)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Isession $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS)
+
+build/fuzz/cov/fuzz-notice: $(FUZZ_NOTICE_SRC)
+	@mkdir -p $(@D)
+	@echo "  FUZZCOV $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) -Isession $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS)
 
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(AGENT_SRC)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
 
-fuzz: $(FUZZ_TARGETS)
-	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
+build/fuzz/cov/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(AGENT_SRC)
+	@mkdir -p $(@D)
+	@echo "  FUZZCOV $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+
+fuzz: $(FUZZ_TARGETS) $(if $(filter 1,$(FUZZ_COVERAGE)),$(FUZZ_COV_TARGETS))
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_COVERAGE=$(FUZZ_COVERAGE) FUZZ_MERGE=$(FUZZ_MERGE) \
+	    scripts/fuzz.sh $(FUZZ_TARGETS)
 
 BINDIR     := $(PREFIX)/bin
 SBINDIR    := $(PREFIX)/sbin
@@ -153,10 +193,14 @@ install: $(PROGS)
 	cp -R config/notice $(DESTDIR)$(SYSCONFDIR)/rentark/
 	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
-	if [ -d config/systemd ] && ls config/systemd/*.service >/dev/null 2>&1; then \
-	    install -d $(DESTDIR)$(UNITDIR) && install -m 0644 config/systemd/*.service $(DESTDIR)$(UNITDIR)/; fi
-	install -d $(DESTDIR)$(SYSCONFDIR)/xdg/autostart
-	install -m 0644 config/autostart/rentark-session.desktop $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/
+	# The unit and the autostart entry name the programs by path: the installed ones.
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xdg/autostart
+	for u in config/systemd/*.service; do \
+	    sed -e 's|/usr/sbin/rentarkd|$(SBINDIR)/rentarkd|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	sed -e 's|/usr/bin/rentark-session|$(BINDIR)/rentark-session|g' config/autostart/rentark-session.desktop \
+	    >$(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rentarkd $(DESTDIR)$(BINDIR)/rentarkctl $(DESTDIR)$(BINDIR)/rentark-session

@@ -172,6 +172,7 @@ static void usage(FILE *f)
             "  -f, --foreground    stay in the foreground, log to stderr\n"
             "      --check-config  validate the configuration, print FILE:LINE: errors, exit 1 on error\n"
             "      --wipe-once     run one complete end-of-session wipe and exit 0 only if verified\n"
+               "                      (creates a missing guest account if guest.create is set)\n"
             "      --dry-run       with --wipe-once: count what would be wiped, delete nothing\n"
             "  -d, --debug         debug logging\n"
             "      --version       print the version\n");
@@ -228,8 +229,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (wipe_once) {
-        /* The same refusals as the daemon: never wipe for a privileged or shared account. */
-        if (!guest_check(cfg, &error)) {
+        /* The same refusals as the daemon: never wipe for a privileged or shared account. A
+         * real run also creates a missing account as the daemon's start does (guest.create), so
+         * that an installer can prepare the seat: account, fresh home, verified. */
+        if (!(dry_run ? guest_check(cfg, &error) : guest_ensure(cfg, &error))) {
             fprintf(stderr, "rentarkd: %s\n", error->message);
             return 1;
         }

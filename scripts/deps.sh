@@ -3,6 +3,7 @@
 # Idempotent and quiet: installs only what is missing. Needs root.
 #
 #   scripts/deps.sh            everything (build + test + runtime)
+#   scripts/deps.sh --build    what building and running need (scripts/install.sh)
 #   scripts/deps.sh --runtime  only what the installed programs need
 set -eu
 
@@ -23,7 +24,12 @@ test_pkgs=(
 )
 
 pkgs=("${runtime_pkgs[@]}")
-[ "${1:-}" = --runtime ] || pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}")
+case ${1:-} in
+    --runtime) ;;
+    --build) pkgs+=("${build_pkgs[@]}") ;;
+    "") pkgs+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+    *) echo "scripts/deps.sh: unknown option \"$1\" (--build, --runtime)" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/deps.sh: run as root (it installs Debian packages)" >&2
