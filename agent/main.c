@@ -28,6 +28,7 @@ typedef struct {
     Control *control;
     Server *server;
     Stats *stats;
+    bool ready_sent;
 } Daemon;
 
 /* The verbs of other modules: statistics. */
@@ -98,8 +99,18 @@ static gboolean on_hup(gpointer data)
         d->cfg = cfg;
         g_message("reload: configuration \"%s\" loaded", d->config_path);
     }
-    notify("READY=1");
+    if (d->ready_sent)
+        notify("READY=1");
     return G_SOURCE_CONTINUE;
+}
+
+static void on_first_settled(Seat *seat, SeatState old_state, SeatState new_state, gpointer data)
+{
+    Daemon *d = data;
+    if (d->ready_sent || (new_state != SEAT_READY && new_state != SEAT_BLOCKED))
+        return;
+    d->ready_sent = true;
+    notify(new_state == SEAT_READY ? "READY=1\nSTATUS=seat clean and ready" : "READY=1\nSTATUS=seat BLOCKED: open incident");
 }
 
 static int run_daemon(const char *config_path, RkConfig *cfg)
@@ -147,11 +158,16 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
         g_clear_error(&error);
     }
 
+    /* Ready for systemd (and so for the display manager ordered after us) only once the
+     * start-up recovery is over: the seat is clean (READY) or closed (BLOCKED). */
+    guint ready_id = seat_add_observer(d.seat, on_first_settled, &d);
     seat_start(d.seat);
     g_message("rentarkd %s listening on \"%s\"", RK_VERSION, cfg->socket);
-    notify("READY=1");
+    if (!d.ready_sent && (seat_state(d.seat) == SEAT_READY || seat_state(d.seat) == SEAT_BLOCKED))
+        on_first_settled(d.seat, seat_state(d.seat), seat_state(d.seat), &d);
     g_main_loop_run(d.loop);
 
+    seat_remove_observer(d.seat, ready_id);
     server_free(d.server);
     control_free(d.control);
     logind_free(logind);

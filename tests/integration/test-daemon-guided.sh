@@ -47,6 +47,7 @@ start_daemon && wait_state READY || { t_fail "daemon READY" "$(tail -5 "$T_TMP/d
 unset NOTIFY_SOCKET
 wait $NPID
 t_check "sd_notify: READY=1 sent to NOTIFY_SOCKET" grep -q "READY=1" "$T_TMP/notify.out"
+t_check "... once the start-up wipe has made the seat clean" grep -q "STATUS=seat clean and ready" "$T_TMP/notify.out"
 
 as_user() { local u=$1; shift; setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups -- "$RKCTL" -s "$SOCK" "$@"; }
 guided() { # USER ID PIN: prints the daemon's reply message, returns its exit status
