@@ -189,7 +189,7 @@ install: $(PROGS)
 	install -m 0755 $(BUILD)/rentarkctl $(DESTDIR)$(BINDIR)/rentarkctl
 	install -m 0755 $(BUILD)/rentark-session $(DESTDIR)$(BINDIR)/rentark-session
 	test -e $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf || \
-	    install -m 0644 config/rentark.conf $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf
+	    install -m 0600 config/rentark.conf $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf
 	cp -R config/notice $(DESTDIR)$(SYSCONFDIR)/rentark/
 	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done

@@ -166,6 +166,7 @@ sys.exit(not (d['AutomaticLoginEnable'] == 'true' and d['AutomaticLogin'] == '$G
     "$INSTALL" --no-deps --build-dir "$RK_BUILD" --dm gdm >/dev/null 2>&1
     t_check "GDM: a second install does not add the lines twice" test "$(grep -c 'hook session-setup' /etc/gdm3/PreSession/Default)" -eq 1
     t_check "without a config, install.sh installs the shipped one" cmp -s /etc/rentark/rentark.conf "$RK_SRC/config/rentark.conf"
+    t_check "... readable by root only (it holds the volunteers' PIN hashes)" test "$(stat -c '%a %U' /etc/rentark/rentark.conf)" = "600 root"
     echo "# edited by the admin" >>/etc/rentark/rentark.conf
     "$INSTALL" --uninstall >"$T_TMP/uninstall-gdm.log" 2>&1
     t_check "GDM: --uninstall succeeds" test $? -eq 0
