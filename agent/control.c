@@ -15,6 +15,10 @@
 #include <time.h>
 
 #define MAX_PIN_FAILURES 5 /* per session, then guided mode is closed for it */
+/* Across sessions, on this PC: a patron who logs out and in again must not get 5 more tries
+ * each time. At most this many wrong PINs per PIN_WINDOW_US; a 4-digit PIN then takes weeks. */
+#define MAX_PIN_FAILURES_WINDOW 20
+#define PIN_WINDOW_US ((gint64)3600 * G_USEC_PER_SEC)
 
 struct Control {
     Seat *seat;
@@ -22,6 +26,8 @@ struct Control {
     ControlExtraFn extra;
     gpointer extra_data;
     int pin_failures;
+    gint64 pin_failure_times[MAX_PIN_FAILURES_WINDOW]; /* monotonic, a ring */
+    unsigned pin_failure_next;
     char pin_session[33];
 };
 
@@ -128,6 +134,10 @@ static char *do_guided(Control *ctl, const RkRequest *req)
     }
     if (ctl->pin_failures >= MAX_PIN_FAILURES)
         return rk_reply_error("locked", "too many wrong PINs in this session; please ask the staff");
+    /* The oldest of the last MAX_PIN_FAILURES_WINDOW failures (0: fewer so far). */
+    gint64 oldest = ctl->pin_failure_times[ctl->pin_failure_next];
+    if (oldest && g_get_monotonic_time() - oldest < PIN_WINDOW_US)
+        return rk_reply_error("locked", "too many wrong PINs on this PC; guided sessions open again within an hour, or ask the staff");
 
     const RkVolunteer *v = rk_config_find_volunteer(cfg, req->args[0]);
     struct crypt_data cd;
@@ -142,6 +152,8 @@ static char *do_guided(Control *ctl, const RkRequest *req)
     explicit_bzero(req->args[1], strlen(req->args[1]));
     if (!ok) {
         ctl->pin_failures++;
+        ctl->pin_failure_times[ctl->pin_failure_next] = g_get_monotonic_time();
+        ctl->pin_failure_next = (ctl->pin_failure_next + 1) % MAX_PIN_FAILURES_WINDOW;
         g_message("guided: wrong volunteer or PIN (%d of %d tries)", ctl->pin_failures, MAX_PIN_FAILURES);
         return rk_reply_error("pin", "wrong name or PIN (%d tries left)", MAX_PIN_FAILURES - ctl->pin_failures);
     }

@@ -100,5 +100,17 @@ check "admin group: incidents allowed" allow "$ADMIN" incidents
 check "admin group: accept denied (the patron's decision)" deny "$ADMIN" accept
 check "admin group: end allowed" allow "$ADMIN" end
 t_check "admin end: READY" wait_state READY
+
+# Across sessions too: logging out and in again does not buy 5 more tries each time. With the
+# 7 wrong PINs above, three more sessions of 5 pass the limit of 20 wrong PINs an hour.
+for s in 1 2 3; do
+    ctl hook session-setup "$GUEST" >/dev/null
+    for i in 1 2 3 4 5; do guided guest kari 000$i >/dev/null 2>&1; done
+    ctl end >/dev/null; wait_state READY
+done
+ctl hook session-setup "$GUEST" >/dev/null
+out=$(guided guest kari 4711 2>&1)
+t_check "after 20 wrong PINs in an hour, the right one is refused in a new session too" grep -q "too many wrong PINs on this PC" <<<"$out"
+ctl end >/dev/null; wait_state READY
 t_expect_fail "no PIN in the daemon's log" grep -q "4711\|000[1-5]" "$T_TMP/daemon.log"
 t_done
