@@ -72,7 +72,12 @@ static void clear_timers(Seat *seat)
     seat->limit_deadline = seat->idle_deadline = 0;
 }
 
-/* Commit the record with new_state; only then does the transition count. */
+/* Commit the record with new_state; only then does the transition count. Except for a state
+ * that closes the seat (ENDING, WIPING, BLOCKED): that one takes effect even when the journal
+ * cannot record it (FALSE and the error all the same), so that no login is taken, as if for
+ * the session that ended, while it is wiped. Safe for the journal: the one on disk keeps an
+ * earlier state, and READY, the only state that lets a start skip the wipe, is never taken
+ * unrecorded. */
 static gboolean transition(Seat *seat, SeatState new_state, GError **error)
 {
     SeatState old = seat->rec.state;
@@ -82,11 +87,14 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
     if (r < 0) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot write the seat journal in \"%s\": %s",
                     seat->cfg->state_dir, g_strerror(-r));
-        return FALSE;
+        if (new_state != SEAT_ENDING && new_state != SEAT_WIPING && new_state != SEAT_BLOCKED)
+            return FALSE;
+        next = seat->rec;
+        next.state = new_state;
     }
     seat->rec = next;
-    g_message("state %s -> %s%s%s", journal_state_name(old), journal_state_name(new_state),
-              seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason);
+    g_message("state %s -> %s%s%s%s", journal_state_name(old), journal_state_name(new_state),
+              seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason, r < 0 ? " (not recorded)" : "");
     if (seat->changed)
         seat->changed(seat, old, new_state, seat->changed_data);
     /* By index and by copy: an observer may remove itself (or another) while called. */
@@ -94,7 +102,7 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
         SeatObserver o = g_array_index(seat->observers, SeatObserver, i);
         o.fn(seat, old, new_state, o.data);
     }
-    return TRUE;
+    return r == 0;
 }
 
 Seat *seat_new(const RkConfig *cfg, GError **error)
@@ -619,6 +627,17 @@ void seat_status(const Seat *seat, RkReply *reply)
         g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(seat->cfg->warnings, int, i));
     g_autofree char *ws = g_string_free(w, FALSE);
     rk_reply_add(reply, "warnings", ws[0] ? ws : "-");
+    /* The session client runs as the guest, who may not read the configuration (it holds the
+     * PIN hashes): it takes the languages (in order, the first is the default) and the notice
+     * texts' folder from here. The list is short (at most 64 codes of 2-3 letters); a path may
+     * be long and escaping can triple it, so each is sent only when the line stays within
+     * RK_PROTO_MAX_LINE (newline included); without it the client keeps its own value. */
+    g_autofree char *langs = g_strjoinv(",", seat->cfg->languages);
+    if (reply->s->len + strlen(" languages=") + strlen(langs) + 1 <= RK_PROTO_MAX_LINE)
+        rk_reply_add(reply, "languages", langs);
+    g_autofree char *dir = rk_proto_escape(seat->cfg->notice_dir);
+    if (reply->s->len + strlen(" notice_dir=") + strlen(dir) + 1 <= RK_PROTO_MAX_LINE)
+        rk_reply_add(reply, "notice_dir", seat->cfg->notice_dir);
 }
 
 static gboolean on_shutdown_timeout(gpointer data)

@@ -329,7 +329,8 @@ static void scan_extras(SkelWalk *w, int hfd, char **names, size_t n)
         if (dot_or_dotdot(de->d_name))
             continue;
         const char *key = de->d_name;
-        if (!bsearch(&key, names, n, sizeof *names, cmp_names))
+        /* An empty skeleton directory has no names array (NULL): bsearch must not see it. */
+        if (n == 0 || !bsearch(&key, names, n, sizeof *names, cmp_names))
             w->diff->extra++;
     }
     closedir(d);

@@ -8,13 +8,19 @@
 #include <string.h>
 
 #define AGENT_MAX_VOLUNTEERS 64
+/* The bounds of the configuration (common/config.c): a longer list is not the daemon's. */
+#define AGENT_MAX_LIST 64
+#define AGENT_MAX_WARNING (7 * 24 * 3600)
 
 void agent_status_clear(AgentStatus *s)
 {
     g_clear_pointer(&s->state, g_free);
     g_clear_pointer(&s->volunteer, g_free);
     g_clear_pointer(&s->lang, g_free);
-    memset(s, 0, sizeof *s);
+    g_clear_pointer(&s->warnings, g_array_unref);
+    g_clear_pointer(&s->languages, g_strfreev);
+    g_clear_pointer(&s->notice_dir, g_free);
+    *s = (AgentStatus)AGENT_STATUS_INIT;
 }
 
 /* Send a complete line and parse the answer. */
@@ -56,6 +62,57 @@ static long get_long(const RkParsedReply *r, const char *key, long def)
     return *end ? def : (long)CLAMP(n, -1, G_MAXINT32);
 }
 
+/* A language code as the configuration allows it: 2 or 3 lower case letters. It becomes a
+ * folder name below the notice texts' folder, so nothing else may pass. */
+static bool valid_lang(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 3)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!g_ascii_islower(s[i]))
+            return false;
+    return true;
+}
+
+/* "nb,nn,en": NULL when absent or when any entry is not a language code. */
+static char **get_languages(const RkParsedReply *r)
+{
+    const char *v = rk_reply_get(r, "languages");
+    if (!v || !*v)
+        return NULL;
+    g_auto(GStrv) list = g_strsplit(v, ",", AGENT_MAX_LIST + 1);
+    if (g_strv_length(list) > AGENT_MAX_LIST)
+        return NULL;
+    for (char **l = list; *l; l++)
+        if (!valid_lang(*l))
+            return NULL;
+    return g_steal_pointer(&list);
+}
+
+/* "300,60" (seconds), "-" for none: NULL when absent or malformed. */
+static GArray *get_warnings(const RkParsedReply *r)
+{
+    const char *v = rk_reply_get(r, "warnings");
+    if (!v || !*v)
+        return NULL;
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(int));
+    if (strcmp(v, "-") == 0)
+        return a;
+    g_auto(GStrv) list = g_strsplit(v, ",", AGENT_MAX_LIST + 1);
+    for (char **w = list; *w; w++) {
+        char *end = NULL;
+        guint64 n = g_ascii_isdigit(**w) ? g_ascii_strtoull(*w, &end, 10) : 0;
+        if (a->len >= AGENT_MAX_LIST || !end || *end || n < 1 || n > AGENT_MAX_WARNING) {
+            g_array_unref(a);
+            return NULL;
+        }
+        int s = (int)n;
+        g_array_append_val(a, s);
+    }
+    return a;
+}
+
 gboolean agent_get_status(const char *socket_path, AgentStatus *ret, GError **error)
 {
     g_autoptr(RkParsedReply) r = agent_call(socket_path, error, "status", NULL);
@@ -82,6 +139,12 @@ gboolean agent_get_status(const char *socket_path, AgentStatus *ret, GError **er
     ret->verified = get_long(r, "verified", 0) == 1;
     const char *lang = rk_reply_get(r, "lang");
     ret->lang = lang && *lang ? g_strdup(lang) : NULL;
+    long ge = get_long(r, "guided_enabled", -1);
+    ret->guided_enabled = ge == 0 || ge == 1 ? (int)ge : -1;
+    ret->warnings = get_warnings(r);
+    ret->languages = get_languages(r);
+    const char *dir = rk_reply_get(r, "notice_dir");
+    ret->notice_dir = dir && dir[0] == '/' ? g_strdup(dir) : NULL;
     return TRUE;
 }
 

@@ -28,8 +28,21 @@ typedef struct {
     long long last_wipe; /* unix time, 0 = unknown */
     bool verified;
     char *lang;
+    /* The daemon's configuration that the client needs and, as the guest, may not be able to
+     * read itself; each is "not given" (an older daemon) when absent or malformed, and the
+     * client then keeps its own value. */
+    int guided_enabled;  /* 0 or 1, -1 when not given */
+    GArray *warnings;    /* int seconds before the time limit (empty: none), NULL when not given */
+    char **languages;    /* codes in order, first = default (NULL-terminated), NULL when not given */
+    char *notice_dir;    /* absolute path, NULL when not given */
 } AgentStatus;
 
+/* An AgentStatus before the first reply: every value "not given". */
+#define AGENT_STATUS_INIT \
+    { .time_left = -1, .idle_left = -1, .idle_timeout = -1, .idle_warning = -1, \
+      .idle_report_interval = -1, .guided_enabled = -1 }
+
+/* Free what s holds and set it to AGENT_STATUS_INIT. */
 void agent_status_clear(AgentStatus *s);
 
 /* Send VERB with args (NULL-terminated; each is escaped). Returns the parsed reply. */

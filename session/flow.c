@@ -29,7 +29,13 @@ struct Flow {
     Ui *ui;
     Idle *idle;
     NoticeTexts *texts;
+    /* Where the texts were asked for (the daemon's folder and languages, else the client's
+     * own): they are read again only when these change. */
+    char *texts_dir;
+    char **texts_langs;
     char *lang;
+    gboolean have_status; /* a status reply has arrived since the start */
+    gboolean notice_guided; /* the notice on screen offers "A helper is with me" */
     FlowScreen screen;
     AgentStatus st;
     gint64 st_at; /* monotonic µs when st arrived */
@@ -199,6 +205,13 @@ static void add_language_buttons(Flow *f, UiView *v)
     }
 }
 
+/* The daemon decides whether guided sessions are on (it refuses a helper otherwise); the
+ * client's own copy of guided.enabled counts only with an older daemon. */
+static gboolean guided_on(Flow *f)
+{
+    return f->st.guided_enabled >= 0 ? f->st.guided_enabled == 1 : f->opt.config->guided_enabled;
+}
+
 static UiView *notice_view(Flow *f)
 {
     UiView *v = cover_view(f, "notice");
@@ -213,7 +226,8 @@ static UiView *notice_view(Flow *f)
     else if (trust)
         ui_view_set_note(v, trust, FALSE);
     ui_view_add_button(v, "accept", ui_str(f, "accept"), UI_BTN_PRIMARY);
-    if (f->opt.config->guided_enabled)
+    f->notice_guided = guided_on(f);
+    if (f->notice_guided)
         ui_view_add_button(v, "helper", ui_str(f, "helper"), UI_BTN_NORMAL);
     ui_view_add_button(v, "logout", ui_str(f, "logout"), UI_BTN_NORMAL);
     return v;
@@ -321,8 +335,10 @@ static gboolean clock_cb(gpointer data)
     /* A warning threshold or the end was crossed since the last report: ask the daemon now
      * rather than at the next report. */
     gboolean ask = left <= 0;
-    for (guint i = 0; f->opt.config->warnings && i < f->opt.config->warnings->len; i++) {
-        long w = g_array_index(f->opt.config->warnings, int, i);
+    /* The daemon's warning times, else (an older daemon) the client's own. */
+    const GArray *warnings = f->st.warnings ? f->st.warnings : f->opt.config->warnings;
+    for (guint i = 0; warnings && i < warnings->len; i++) {
+        long w = g_array_index(warnings, int, i);
         if (left <= w && (f->shown_warn == 0 || w < f->shown_warn))
             ask = TRUE;
     }
@@ -457,15 +473,86 @@ static void apply_limits(Flow *f)
     }
 }
 
+/* Read the notice texts from dir in langs, when they are not what was read last (or when
+ * forced). A folder of the daemon's that the guest cannot read gives way to the client's own
+ * notice.text_dir. TRUE when the texts were read again. */
+static gboolean load_texts(Flow *f, const char *dir, char **langs, gboolean force, gboolean quiet)
+{
+    if (!force && f->texts_langs && g_strcmp0(dir, f->texts_dir) == 0 &&
+        g_strv_equal((const char *const *)langs, (const char *const *)f->texts_langs))
+        return FALSE;
+    const char *own = f->opt.config->notice_dir;
+    g_autoptr(GError) error = NULL;
+    NoticeTexts *t = notice_texts_load(dir, (const char *const *)langs, &error);
+    if (error && strcmp(dir, own) != 0) {
+        /* The folder is configuration, not personal data; it may be named. */
+        g_warning("the notice texts in rentarkd's notice.text_dir cannot be read by this client (%s); "
+                  "using its own notice.text_dir \"%s\"", error->message, own);
+        notice_texts_free(t);
+        g_clear_error(&error);
+        t = notice_texts_load(own, (const char *const *)langs, &error);
+    }
+    if (error && !quiet)
+        g_warning("%s", error->message);
+    else if (error)
+        g_debug("%s (before rentarkd's status)", error->message);
+    notice_texts_free(f->texts);
+    f->texts = t;
+    g_free(f->texts_dir);
+    f->texts_dir = g_strdup(dir);
+    g_strfreev(f->texts_langs);
+    f->texts_langs = g_strdupv(langs);
+    return TRUE;
+}
+
+static gboolean has_language(Flow *f, const char *lang)
+{
+    for (const char *const *l = notice_languages(f->texts); lang && *l; l++)
+        if (strcmp(*l, lang) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* The texts and the language the daemon's status calls for. The guest may not read the
+ * configuration, so the daemon's notice.text_dir and session.languages hold whenever its
+ * reply carries them; the client's own (or the defaults) only for an older daemon. The first
+ * reply always sets the language: the command line's, else the daemon's default (its first
+ * language); later the patron's choice is kept while the texts have it. */
+static gboolean apply_texts(Flow *f)
+{
+    const RkConfig *c = f->opt.config;
+    gboolean first = !f->have_status;
+    f->have_status = TRUE;
+    const char *dir = f->st.notice_dir ? f->st.notice_dir : c->notice_dir;
+    char **langs = f->st.languages ? f->st.languages : c->languages;
+    gboolean reloaded = load_texts(f, dir, langs, first, FALSE);
+    if (!first && !reloaded)
+        return FALSE;
+    const char *want = !first && has_language(f, f->lang) ? f->lang : f->opt.lang ? f->opt.lang : f->st.lang;
+    char *lang = g_strdup(notice_pick_language(f->texts, want)); /* want may be f->lang */
+    g_free(f->lang);
+    f->lang = lang;
+    if (!first)
+        g_message("the notice texts changed (rentarkd's configuration)");
+    return !first;
+}
+
 /* Follow the daemon's state. Only the daemon decides that a session is active or ending; the
  * client follows, so a restarted client shows the right screen. */
 static void apply_status(Flow *f)
 {
     const char *state = f->st.state ? f->st.state : "";
+    gboolean texts_changed = apply_texts(f);
     apply_limits(f);
     if (strcmp(state, "NOTICE") == 0) {
+        /* A notice on screen follows a change of the daemon's configuration at once (SIGHUP):
+         * new texts, or the helper button when guided sessions were turned on or off. */
+        gboolean redraw = (f->screen == SCR_NOTICE && (texts_changed || guided_on(f) != f->notice_guided)) ||
+                          (f->screen == SCR_GUIDED && texts_changed);
         if (!is_notice_screen(f->screen))
             show_screen(f, SCR_NOTICE);
+        else if (redraw)
+            show_screen(f, f->screen);
     } else if (strcmp(state, "ACTIVE") == 0) {
         if (f->st.warn > 0 && f->st.warn != f->shown_warn)
             f->shown_warn = f->st.warn;
@@ -668,12 +755,11 @@ Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
     Flow *f = g_new0(Flow, 1);
     f->dpy = dpy;
     f->opt = *opt;
-    f->st.time_left = -1;
-    f->st.idle_timeout = f->st.idle_warning = f->st.idle_report_interval = -1;
-    g_autoptr(GError) terr = NULL;
-    f->texts = notice_texts_load(opt->config->notice_dir, (const char *const *)opt->config->languages, &terr);
-    if (terr)
-        g_warning("%s", terr->message);
+    f->st = (AgentStatus)AGENT_STATUS_INIT;
+    /* The client's own texts, for the screens before the daemon has answered (the cover while
+     * it is asked, out of order when it cannot be reached). The notice itself is shown only
+     * after a status reply, with the texts that reply calls for (apply_texts). */
+    load_texts(f, opt->config->notice_dir, opt->config->languages, TRUE, TRUE);
     f->ui = ui_new(dpy, on_action, f, opt->dump_path, opt->ready_fd, error);
     if (!f->ui) {
         f->opt.ready_fd = -1;
@@ -698,11 +784,6 @@ Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
         return f;
     }
     f->st_at = g_get_monotonic_time();
-    /* The language: the command line's, else the one the daemon remembers for the seat. */
-    if (!opt->lang && f->st.lang) {
-        g_free(f->lang);
-        f->lang = g_strdup(notice_pick_language(f->texts, f->st.lang));
-    }
     apply_status(f);
     return f;
 }
@@ -718,6 +799,8 @@ void flow_free(Flow *f)
     idle_free(f->idle);
     ui_free(f->ui);
     notice_texts_free(f->texts);
+    g_free(f->texts_dir);
+    g_strfreev(f->texts_langs);
     agent_status_clear(&f->st);
     if (f->volunteers)
         g_ptr_array_unref(f->volunteers);

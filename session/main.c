@@ -2,7 +2,8 @@
  *
  * The order of the steps is the design:
  *   1. read the options and the configuration (read-only; it may be unreadable for the
- *      guest, then the documented defaults apply: the daemon holds the real limits);
+ *      guest, then the documented defaults apply: the daemon's status reply carries what
+ *      counts, the limits, warnings, guided.enabled, languages and notice.text_dir);
  *   2. open the display; a lost X connection means the session is over, and we exit;
  *   3. cover every monitor and grab keyboard and pointer (flow_new -> ui), before anything
  *      else is asked of anyone;

@@ -34,6 +34,9 @@ read -r bx by <<<"$(s_button accept)"
 px=$(convert "$png" -crop "1x1+$((bx - 60))+$((by - 12))" -format '%[hex:p{0,0}]' info: 2>/dev/null)
 t_check "the accept button is drawn (pixel $px near its centre is green)" test "${px:0:6}" = 0B6B24
 t_check "the accept button has the focus first" test "$(s_focused)" = accept
+t_check "guided sessions on (the default): the notice offers \"A helper is with me\"" grep -q '^button helper ' "$S_DUMP"
+t_check "the three shipped languages: nb, nn, en" \
+    test "$(awk '$1 == "button" && $2 ~ /^lang:/ { printf "%s ", $2 }' "$S_DUMP")" = "lang:nb lang:nn lang:en "
 
 # Keys typed while the notice is up go to the notice, not to the client that had the focus.
 before=$(cat "$T_TMP/probe.count")
@@ -110,4 +113,63 @@ s_session_stop "second run"
 ctl hook session-cleanup "$GUEST" >/dev/null
 t_check "logout hook: the daemon logs it" s_wait_daemon_saw 'ACTIVE -> ENDING reason logout' 5
 s_session_wiped "logout"
+
+# Third run, as installed: the daemon's config is root-only (0600, it holds the volunteers'
+# PIN hashes), so the guest's client cannot read it and has only the documented defaults
+# (guided sessions on; nb, nn, en; /etc/rentark/notice). The daemon's status reply carries
+# what counts: guided sessions off, the languages English and bokmål in that order, and a
+# notice text dir of its own whose texts carry a marker.
+alt=$FS/notice-alt
+mkdir -p "$alt"
+cp -r "$FS/notice/." "$alt/"
+for l in en nb; do
+    { head -n1 "$FS/notice/$l/notice.txt"; echo; echo "Marker $l: the texts of rentarkd's notice.text_dir."
+      tail -n +2 "$FS/notice/$l/notice.txt"; } >"$alt/$l/notice.txt"
+done
+chmod -R u=rwX,go=rX "$alt"
+private=$T_TMP/rentark-private.conf
+sed -e "s|text_dir = \"$FS/notice\"|text_dir = \"$alt\"|" -e 's|^session = { |session = { languages = [ "en", "nb" ]; |' \
+    -e 's|^guided = { |guided = { enabled = false; |' "$CONF" >"$private"
+chmod 0600 "$private"
+t_check "the root-only config is valid and sets the three keys" bash -c "'$RKD' --check-config -c '$private' >/dev/null &&
+    grep -q 'text_dir = \"$alt\"' '$private' && grep -q 'languages = \\[ \"en\", \"nb\" \\]' '$private' &&
+    grep -q 'enabled = false' '$private'"
+t_expect_fail "the guest cannot read it" as_guest test -r "$private"
+stop_daemon
+start_daemon "$private" && wait_state READY 20 || t_fail "rentarkd restarts with the root-only config" "$(tail -5 "$T_TMP/daemon.log")"
+t_check "the daemon's status carries the languages and the notice text dir" \
+    bash -c "'$RKCTL' -s '$SOCK' status | grep -qx 'languages *en,nb' && '$RKCTL' -s '$SOCK' status | grep -qx 'notice_dir *$alt'"
+s_begin || t_fail "the login hook opens the notice (third run)" "state $(s_state)"
+S_CONF=$private
+s_session_start
+t_check "root-only config: the notice appears" s_wait_screen notice 10
+t_check "root-only config, guided.enabled = false: no \"A helper is with me\"" bash -c "! grep -q '^button helper ' '$S_DUMP'"
+t_check "root-only config, languages [en, nb]: the notice is in English first" \
+    grep -q '^title Welcome to the library.s public PC$' "$S_DUMP"
+t_check "root-only config, languages [en, nb]: only those two language buttons, in that order" \
+    test "$(awk '$1 == "button" && $2 ~ /^lang:/ { printf "%s ", $2 }' "$S_DUMP")" = "lang:en lang:nb "
+t_check "root-only config: the notice text comes from the daemon's notice.text_dir (marker)" \
+    grep -qx "text Marker en: the texts of rentarkd's notice.text_dir." "$S_DUMP"
+s_click lang:nb
+t_check "root-only config: bokmål also from the daemon's notice.text_dir" \
+    s_wait_dump "^text Marker nb: the texts of rentarkd's notice.text_dir.\$" 5
+s_shot notice-daemon-config
+s_session_stop "root-only config"
+
+# The daemon's text dir is one the guest cannot read: the client falls back to its own
+# notice.text_dir (s_public_conf: the shipped texts), still in the daemon's languages, and
+# logs a warning that names the folder, not the patron.
+chmod 0700 "$alt"
+s_public_conf
+s_session_start
+t_check "unreadable daemon text dir: the notice appears" s_wait_screen notice 10
+t_check "unreadable daemon text dir: the client's own texts (no marker), in English first" \
+    bash -c "grep -q '^title Welcome to the library.s public PC\$' '$S_DUMP' && ! grep -q '^text Marker' '$S_DUMP'"
+t_check "unreadable daemon text dir: still the daemon's languages" \
+    test "$(awk '$1 == "button" && $2 ~ /^lang:/ { printf "%s ", $2 }' "$S_DUMP")" = "lang:en lang:nb "
+t_check "unreadable daemon text dir: the client logs a warning" \
+    grep -q "notice texts in rentarkd's notice.text_dir cannot be read by this client" "$T_TMP/session.err"
+s_session_stop "unreadable daemon text dir"
+ctl hook session-cleanup "$GUEST" >/dev/null
+s_session_wiped "root-only config"
 t_done
