@@ -98,7 +98,8 @@ static const Key schema[] = {
 #define V(f) offsetof(RkVolunteer, f)
 static const Key volunteer_schema[] = {
     { "volunteers", "id", T_USER, V(id), NULL, 0, 0, 0, F_REQUIRED },
-    { "volunteers", "name", T_STR, V(name), NULL, 0, 0, 0, F_REQUIRED },
+    /* Shown on the patron's screen and sent in every status reply: a name, not a text. */
+    { "volunteers", "name", T_STR, V(name), NULL, 0, 0, 100, F_REQUIRED },
     { "volunteers", "pin_hash", T_STR, V(pin_hash), NULL, 0, 0, 0, F_REQUIRED },
     { "volunteers", "declaration_signed", T_DATE, V(declaration), "", 0, 0, 0, F_NULLABLE },
     { "volunteers", "modules", T_MODULES, V(modules), "", 0, 1, RK_MODULES_MAX, 0 },
@@ -302,8 +303,16 @@ static bool check_string(Ctx *ctx, const Key *k, const config_setting_t *s, cons
             serr(ctx, s, "%s must not be empty", full(k, kb));
             return false;
         }
-        if (strlen(v) > 4096) {
-            serr(ctx, s, "%s is too long (at most 4096 bytes)", full(k, kb));
+        {
+            /* max: a length limit in bytes where the schema sets one. */
+            size_t limit = k->max > 0 ? (size_t)k->max : 4096;
+            if (strlen(v) > limit) {
+                serr(ctx, s, "%s is too long (at most %zu bytes)", full(k, kb), limit);
+                return false;
+            }
+        }
+        if (!g_utf8_validate(v, -1, NULL)) {
+            serr(ctx, s, "%s is not valid UTF-8", full(k, kb));
             return false;
         }
         return true;

@@ -212,6 +212,13 @@ static void test_volunteers(void)
         "test.conf:2: volunteer \"a\" is listed twice");
     ERR("volunteers = ( { id = \"a\"; name = \"\"; pin_hash = \"$y$aaaaaa\"; } );", "volunteers.name must not be empty");
     ERR("volunteers = ( \"kari\" );", "each volunteer must be a group");
+    {
+        /* A name is shown on the patron's screen and sent in every status line: bounded. */
+        g_autofree char *longname = g_strnfill(101, 'x');
+        g_autofree char *conf = g_strdup_printf("volunteers = ( { id = \"a\"; name = \"%s\"; pin_hash = \"$y$aaaaaa\"; } );", longname);
+        ERR(conf, "volunteers.name is too long (at most 100 bytes)");
+    }
+    ERR("volunteers = ( { id = \"a\"; name = \"Kari \\xff\"; pin_hash = \"$y$aaaaaa\"; } );", "volunteers.name is not valid UTF-8");
 }
 
 /* All problems are reported in one go, each with its line. */
