@@ -281,7 +281,13 @@ char *control_handle(ServerClient *client, const Peer *peer, const char *line, s
          * database lookup, since the session client asks for it at every idle report. */
         if (req->n_args != 0)
             return rk_reply_error("invalid", "usage: status");
-        return ok_status(ctl);
+        /* caller: whether the asker is the guest (by uid, no lookup): the session client is
+         * started for every account that logs in and stays only in the guest's session. */
+        RkReply r;
+        rk_reply_init_ok(&r);
+        seat_status(ctl->seat, &r);
+        rk_reply_add(&r, "caller", peer->uid == seat_guest_uid(ctl->seat) ? "guest" : "other");
+        return rk_reply_finish(&r);
     }
     Role role = control_role(ctl->cfg, seat_guest_uid(ctl->seat), peer->uid);
 

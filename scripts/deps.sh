@@ -20,7 +20,7 @@ test_pkgs=(
     bc python3 xvfb xdotool x11-apps x11-utils imagemagick python3-dbusmock dbus e2fsprogs attr
     psmisc inotify-tools valgrind cups-client
     chromium firefox-esr cups-daemon printer-driver-cups-pdf lightdm systemd
-    debhelper dpkg-dev fakeroot lintian man-db groff-base mandoc ansible-core
+    debhelper dpkg-dev fakeroot lintian man-db groff-base mandoc ansible-core python3-apt
 )
 
 pkgs=("${runtime_pkgs[@]}")

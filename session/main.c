@@ -15,11 +15,13 @@
 #include "flow.h"
 #include "log.h"
 #include "notice.h"
+#include "proto.h"
 
 #include <X11/Xlib.h>
 #include <errno.h>
 #include <fontconfig/fontconfig.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
@@ -91,6 +93,22 @@ static RkConfig *load_config(const char *path, gboolean explicit_path)
     return rk_config_load_string("", "(defaults)", false, NULL);
 }
 
+/* The XDG autostart entry starts this client in the session of every account that logs in on
+ * the PC (staff too); only the guest's session is ours. The daemon tells by the asker's uid;
+ * without an answer (it is down: then no guest session can have begun through the display
+ * manager's hook), the login name is compared with guest.user. */
+static gboolean guest_session(const char *socket, const RkConfig *config)
+{
+    g_autofree char *reply = rk_proto_call(socket, "status\n", 2000, NULL);
+    g_autoptr(RkParsedReply) r = reply ? rk_proto_parse_reply(reply, strlen(reply)) : NULL;
+    const char *caller = r && r->ok ? rk_reply_get(r, "caller") : NULL;
+    if (caller)
+        return strcmp(caller, "guest") == 0;
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    return getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res && strcmp(res->pw_name, config->guest_user) == 0;
+}
+
 int main(int argc, char **argv)
 {
     g_autofree char *config_path = NULL, *socket_path = NULL, *lang = NULL, *dump = NULL;
@@ -136,6 +154,12 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    const char *socket = socket_path ? socket_path : config->socket;
+    if (!guest_session(socket, config)) {
+        g_info("not the guest's session: nothing to do");
+        return 0;
+    }
+
     XSetIOErrorHandler(on_x_io_error);
     XSetErrorHandler(on_x_error);
     x_display = XOpenDisplay(NULL);
@@ -146,7 +170,7 @@ int main(int argc, char **argv)
 
     FlowOptions opt = {
         .config = config,
-        .socket = socket_path ? socket_path : config->socket,
+        .socket = socket,
         .lang = lang,
         .dump_path = dump,
         .ready_fd = ready_fd,

@@ -107,7 +107,7 @@ class Agent:
             warn = 0
             if self.state == "ACTIVE" and left >= 0:
                 warn = min([w for w in self.warnings if left <= w], default=0)
-            kv = [("state", self.state), ("session", "s1"), ("guided", "1" if self.guided else "0"),
+            kv = [("caller", "guest"), ("state", self.state), ("session", "s1"), ("guided", "1" if self.guided else "0"),
                   ("volunteer", self.volunteer), ("time_left", str(left)),
                   ("idle_left", str(max(0, self.idle_timeout - self.idle))), ("warn", str(warn)),
                   ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("lang", "nb")]

@@ -18,6 +18,20 @@ t_check "two monitors are set up" test "$("$T_TMP/xprobe" monitors-list | wc -l)
 s_daemon_up || { t_fail "rentarkd starts and is READY" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
 stop_daemon
 
+# The autostart entry starts the client for every account that logs in: a staff member's
+# session is none of its business, with the daemon down (by name) and up (the daemon says).
+STAFF=$(t_unique_name rk-staff)
+t_user "$STAFF"
+staff_client() {
+    rm -f "$T_TMP/staff.dump"
+    setpriv --reuid="$(id -u "$STAFF")" --regid="$(id -g "$STAFF")" --clear-groups -- \
+        env DISPLAY="$DISPLAY" USER="$STAFF" timeout 20 "$RKSESSION" --socket "$S_SOCK" -c "$S_CONF" \
+        --debug-dump "$T_TMP/staff.dump" 2>>"$T_TMP/session.err"
+}
+staff_client
+t_check "daemon down: in a staff member's session the client exits at once, drawing nothing" \
+    test $? -eq 0 -a ! -e "$T_TMP/staff.dump"
+
 # The daemon down first.
 s_session_start --lang en
 t_check "daemon down: the out-of-order screen" s_wait_screen ooo 10
@@ -30,6 +44,9 @@ sleep 6
 t_check "daemon back but no session (READY): still out of order" s_wait_screen ooo 1
 t_check "... with the grab" grep -q '^grab yes$' "$S_DUMP"
 t_check "the client has not started a session by itself" test "$(s_state)" = READY
+staff_client
+t_check "daemon up: in a staff member's session the client exits at once, drawing nothing" \
+    test $? -eq 0 -a ! -e "$T_TMP/staff.dump"
 s_begin || t_fail "the login hook opens the seat (NOTICE)" "state $(s_state)"
 t_check "session opened: the notice follows within the retry interval" s_wait_screen notice 10
 s_shot two-monitors
