@@ -13,6 +13,8 @@ t_require_root "the install script test (it installs into the real /etc and /usr
 for t in lightdm systemctl systemd-analyze; do
     command -v "$t" >/dev/null || { t_skip "all install script tests" "$t is not installed (scripts/deps.sh)"; t_done; exit 0; }
 done
+# One test at a time installs rentark on this machine (test-deb, test-ansible take it too).
+exec 9>/run/lock/rentark-machine.lock && flock -w 900 9 || { t_skip "all install script tests" "the machine-wide install lock"; t_done; exit 0; }
 if [ -e /etc/rentark ] || [ -e /usr/local/sbin/rentarkd ] || [ -e /var/lib/rentark ] ||
     dpkg-query -W -f='${Status}' rentark 2>/dev/null | grep -q 'install ok installed'; then
     t_skip "all install script tests" "rentark is already installed on this machine"
