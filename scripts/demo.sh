@@ -6,12 +6,15 @@
 #   1. installs what it needs and builds rentark
 #   2. a scratch file system, a guest account, Xvfb, rentarkd (its first start wipes)
 #   3. the guest logs in (the display manager's hook): the privacy notice covers the screen
-#   4. the patron clicks "I understand — start" and uses the PC: browser profile, cookies,
-#      downloads, a document, a file in /tmp, a process left running
+#   4. the patron clicks "I understand — start" and uses the PC: real headless Chromium (and
+#      Firefox ESR) on a local web page that stores a random canary in a cookie, localStorage,
+#      IndexedDB, the history and the cache and downloads a file into ~/Downloads; a document;
+#      a file in /tmp; a letter printed through a private print server; the browsers stay open
 #   5. what the wipe will remove, as counts (rentark never shows a patron's names)
 #   6. the patron clicks "End session and erase my data" and confirms
 #   7. the daemon stops the guest's processes, renews the home, sweeps, verifies
-#   8. the proof: nothing of the patron is left, everything else untouched
+#   8. the proof: nothing of the patron is left, everything else untouched, and a search of
+#      every file on the machine finds the canary in none
 # Screenshots of what the patron saw are written to build/screens/demo-*.png.
 #
 # Run as root: scripts/demo.sh
@@ -31,6 +34,7 @@ export RK_SRC=$PWD RK_BUILD=$PWD/build
 . tests/lib.sh
 . tests/wipe-env.sh
 . tests/helpers/session-lib.sh
+. tests/helpers/browser-lib.sh
 t_ok() { :; }; t_fail() { printf '   FAILED: %s %s\n' "$1" "${2:-}"; DEMO_FAILED=1; }
 DEMO_FAILED=0
 
@@ -51,14 +55,32 @@ echo "   notice on screen, keyboard and pointer grabbed (screenshot build/screen
 step "4. The patron accepts and uses the PC"
 s_click accept && s_wait_screen active 10 || die "accept"
 echo "   seat: $("$RKCTL" -s "$SOCK" status | awk '$1 == "state" { print $2 }'), time left: $("$RKCTL" -s "$SOCK" status | awk '$1 == "time_left" { print $2 }') s"
-as_guest sh -c "cd '$HOME_DIR' && mkdir -p .cache/chromium/Default/Cache .config/chromium/Default Downloads Documents && \
-  for i in \$(seq 1 500); do echo cache\$i > .cache/chromium/Default/Cache/f\$i; done && \
-  echo 'SID=patron-session-cookie' > .config/chromium/Default/Cookies && \
-  head -c 2000000 /dev/urandom > Downloads/bank-statement.pdf && \
-  echo 'My job application' > Documents/application.odt && echo scratch > '$FS/tmp/patron-temp-file'"
-as_guest sh -c "exec sleep 3600" >/dev/null 2>&1 &
+# Everything the patron leaves carries one random canary (never shown: only which stores hold it).
+br_canary && br_server_start || die "the local web site did not start"
+browsers=(chromium)
+command -v firefox-esr >/dev/null && browsers+=(firefox)
+for b in "${browsers[@]}"; do br_browse "$b"; done
+for b in "${browsers[@]}"; do
+    br_wait_holding "$b" 240 || die "$b: $(br_steps "$b" | tail -2 | tr '\n' ' ') $(br_browser_log "$b" 4 | tr '\n' ' ')"
+    br_steps "$b" | sed 's/^/   /'
+done
+br_guest sh -c 'mkdir -p "$HOME/Documents" && printf "My job application\n\n%s-doc\n" "$RK_CANARY" >"$HOME/Documents/application.txt" &&
+    printf "%s-tmp\n" "$RK_CANARY" >"$(mktemp "$TMPDIR/patron.XXXXXX")"' || die "document"
+echo "   saved a document in ~/Documents and left a file in /tmp (the session's TMPDIR on the scratch file system)"
+# CUPS-PDF writes into ~/PDF of the home the user database names: the guest's home.
+if br_cups_up && br_print; then
+    echo "   printed a letter on $BR_PRINTER_KIND (a private print server whose spool rentark sweeps); the job is done"
+else
+    echo "   (no letter printed: ${BR_CUPS_WHY:-the print job did not complete})"
+fi
 sleep 0.3; s_shot demo-2-session
-echo "   the home now holds $(find "$HOME_DIR" | wc -l) entries ($(du -sh "$HOME_DIR" | cut -f1)); $(live_guest_procs) processes of the guest"
+echo "   the home now holds $(find "$HOME_DIR" | wc -l) entries ($(du -sh "$HOME_DIR" | cut -f1)); $(live_guest_procs) processes of the guest (the browsers stay open)"
+br_search before || die "the canary search"
+echo "   a search of every file on the machine finds the canary in $(br_val before hits) files: $(br_places before)"
+for b in "${browsers[@]}"; do
+    p=cr; [ "$b" = firefox ] && p=ff
+    echo "     $b stores that hold it on disk: $(br_categories before $p)"
+done
 
 step "5. What the wipe will remove (counts only, never names)"
 "$RKCTL" -s "$SOCK" wipe --dry-run | grep -E '^(home|tmp|processes)' | sed 's/^/   /'
@@ -77,6 +99,13 @@ echo "   processes of the guest: $(live_guest_procs)"
 echo "   files of the guest outside the home: $(find "$FS" -xdev -uid "$GUID" \! -path "$HOME_DIR" \! -path "$HOME_DIR/*" | wc -l)"
 wipe_check "home equals the skeleton, nothing left anywhere, outside files untouched" 0
 [ "$DEMO_FAILED" -eq 0 ] && echo "   home equals the skeleton; swept places hold nothing of the guest; outside files byte-identical"
+if br_search after; then
+    echo "   canary found in $(br_val after hits) files"
+    echo "     (searched $(br_covered after))"
+    [ "$(br_val after hits)" = 0 ] || { t_fail "the canary is still in: $(br_places after)"; }
+else
+    t_fail "the canary search did not run"
+fi
 s_begin && s_session_start && s_wait_screen notice 15 && sleep 0.3 && s_shot demo-4-next-patron
 echo "   the next patron's notice says when the PC was cleaned (build/screens/demo-4-next-patron.png)"
 "$RKCTL" -s "$SOCK" end >/dev/null 2>&1; s_wait_state READY 30

@@ -12,6 +12,9 @@ wipe_env_setup() {
     t_user "$GUEST" || { t_fail "create guest user" "useradd failed"; t_done; exit 1; }
     GUID=$(id -u "$GUEST"); GGID=$(id -g "$GUEST")
     HOME_DIR=$FS/home/$GUEST
+    # The user database's home is guest.home, as on a kiosk (rentarkd refuses a guest whose
+    # programs would keep their files in another, never-wiped folder).
+    usermod -d "$HOME_DIR" "$GUEST" || { t_fail "set the guest's home" "usermod failed"; t_done; exit 1; }
     SKEL=$FS/skel
     OUT=$FS/outside
     mkdir -p "$FS/home" "$SKEL/.config/autostart" "$SKEL/Documents" "$SKEL/.mozilla/firefox" \
