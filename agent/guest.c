@@ -487,6 +487,17 @@ gboolean guest_check(const RkConfig *cfg, GError **error)
     guest_check_others(cfg, &acct, home, reasons);
     guest_check_home(home, reasons);
     guest_check_subids(cfg->guest_user, acct.uid, reasons);
+    /* Rule: the user database's home is guest.home. The display manager sets $HOME from it,
+     * so the guest's programs (browsers, CUPS-PDF, the file manager) keep their files there: a
+     * folder the wipe does not own would carry them over to the next patron while the wipe of
+     * guest.home verifies clean. */
+    {
+        g_autofree char *pwhome = acct.dir[0] == '/' ? g_canonicalize_filename(acct.dir, "/") : g_strdup(acct.dir);
+        if (strcmp(pwhome, home) != 0)
+            g_ptr_array_add(reasons, g_strdup_printf("has the home \"%s\" in the user database, not guest.home \"%s\" "
+                                                     "(its programs would keep files where no wipe looks: usermod -d %s %s)",
+                                                     acct.dir, cfg->guest_home, cfg->guest_home, cfg->guest_user));
+    }
 
     if (reasons->len > 0) {
         g_ptr_array_add(reasons, NULL);
@@ -496,12 +507,6 @@ gboolean guest_check(const RkConfig *cfg, GError **error)
     }
 
     guest_check_password(cfg->guest_user);
-    /* The wipe uses guest.home whatever passwd says; a different passwd home only means the
-     * guest's programs would look for their files elsewhere. */
-    g_autofree char *pwhome = acct.dir[0] == '/' ? g_canonicalize_filename(acct.dir, "/") : g_strdup(acct.dir);
-    if (strcmp(pwhome, home) != 0)
-        g_warning("guest account \"%s\" has the home \"%s\" in the user database, but guest.home is \"%s\"; "
-                  "the wipe uses guest.home", cfg->guest_user, acct.dir, cfg->guest_home);
     return TRUE;
 }
 

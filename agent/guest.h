@@ -37,8 +37,9 @@ gboolean guest_ensure(const RkConfig *cfg, GError **error) G_GNUC_WARN_UNUSED_RE
 
 /* Check, without changing anything, that the existing account cfg->guest_user is safe (every
  * refusal rule in guest.c). All broken rules are named in one error message. Conditions that
- * are unwise but not dangerous (a usable password, a passwd home field other than
- * guest.home, inert subordinate ids) are logged as warnings and do not fail the check. */
+ * are unwise but not dangerous (a usable password, inert subordinate ids) are logged as
+ * warnings and do not fail the check. A passwd home other than guest.home is refused: the
+ * guest's programs would keep their files in a folder no wipe looks at. */
 gboolean guest_check(const RkConfig *cfg, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Remove the account `user` with userdel, without -r: the home belongs to the wipe, which

@@ -229,28 +229,33 @@ refused "home contains another account's home: refused" "$(conf other-home2 "$G6
 refused "all broken rules in one message" \
     "$(conf many "$G2" /etc/rk-y$$ false)" "group \"sudo\".*; guest.home \"/etc/rk-y$$\" is inside"
 
+# The user database names another home than guest.home: the guest's programs would keep their
+# files there, where no wipe looks. Refused, with the command that fixes it.
+refused "passwd home other than guest.home: refused, with the fix" "$(conf pwhome "$G6" "$FS/home/$G6" false)" \
+    "has the home \"/nonexistent\" in the user database, not guest.home \"$FS/home/$G6\".*usermod -d $FS/home/$G6 $G6"
+usermod -d "$FS/home/$G6" "$G6"
+
 # --- warnings only ----------------------------------------------------------------------------
-# A usable password and a passwd home other than guest.home are unwise, not dangerous: the
-# daemon runs and says so. Subordinate ids are inert without newuidmap (refused with it).
+# A usable password is unwise, not dangerous: the daemon runs and says so. Subordinate ids are
+# inert without newuidmap (refused with it).
 usermod -p '$6$rkguesttest$notarealhashxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' "$G6"
 usermod --add-subuids 3000000000-3000065535 --add-subgids 3000000000-3000065535 "$G6"
 C6=$(conf warn "$G6" "$FS/home/$G6" false)
 LOG6=$T_TMP/warn.log
 if [ -e /usr/bin/newuidmap ] || [ -e /usr/bin/newgidmap ]; then
     refused "subordinate ids with newuidmap installed: refused" "$C6" "subordinate id range"
-    t_skip "warnings for a usable password and another passwd home" "newuidmap is installed here"
+    t_skip "warnings for a usable password and subordinate ids" "newuidmap is installed here"
 else
-    t_check "a guest with a password, another passwd home and subordinate ids: runs" start_daemon "$C6" "$LOG6"
+    t_check "a guest with a password and subordinate ids: runs" start_daemon "$C6" "$LOG6"
     t_check "... READY" wait_ready
     stop_daemon
     t_check "... warns about the usable password" grep -q "guest account \"$G6\" has a usable password" "$LOG6"
-    t_check "... warns that the passwd home differs" grep -q "has the home \"/nonexistent\" in the user database" "$LOG6"
     t_check "... warns about the subordinate ids" grep -q "subordinate id range" "$LOG6"
     t_expect_fail "... and never logs the hash" grep -q rkguesttest "$LOG6"
 fi
 usermod --del-subuids 3000000000-3000065535 --del-subgids 3000000000-3000065535 "$G6"
 
-# The wipe-env guest (ordinary, locked, home /nonexistent in passwd) is accepted as before.
+# The wipe-env guest (ordinary, locked, home guest.home in passwd) is accepted as before.
 LOGW=$T_TMP/wipeenv.log
 t_check "the usual test guest is accepted" start_daemon "$CONF" "$LOGW"
 t_check "... READY" wait_ready
