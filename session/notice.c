@@ -264,8 +264,9 @@ char *notice_format_duration(const NoticeTexts *t, const char *lang, long second
         g_autofree char *s = g_strdup_printf("%ld", seconds);
         return notice_ui_format(t, lang, "time_s", "s", s, NULL);
     }
-    /* Whole minutes, rounded up: "1 min" is shown until the last minute is really over. */
-    long minutes = (seconds + 59) / 60;
+    /* Whole minutes, rounded up: "1 min" is shown until the last minute is really over.
+     * Not (seconds + 59) / 60, which overflows for a duration near LONG_MAX. */
+    long minutes = seconds / 60 + (seconds % 60 != 0);
     g_autofree char *h = g_strdup_printf("%ld", minutes / 60);
     g_autofree char *m = g_strdup_printf("%ld", minutes % 60);
     if (minutes >= 60)
