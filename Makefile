@@ -2,6 +2,7 @@
 #
 #   make                 build rentarkd, rentarkctl, rentark-session into $(BUILD)/
 #   make check [T=NAMES] build with ASan+UBSan into build/san and run every test (or those named)
+#   make check-valgrind  the daemon's tests with rentarkd under valgrind (build/vg, no sanitizers)
 #   make bench           benchmarks (optimised build)
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each (clang)
 #   make install DESTDIR=... PREFIX=...
@@ -64,7 +65,7 @@ PROGS      := $(BUILD)/rentarkd $(BUILD)/rentarkctl $(BUILD)/rentark-session
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all check test bench fuzz install uninstall clean tests
+.PHONY: all check check-valgrind test bench fuzz install uninstall clean tests
 # Objects of tests and helpers are kept (no intermediate-file deletion, no needless rebuilds).
 .SECONDARY:
 all: $(PROGS)
@@ -128,6 +129,17 @@ check:
 	$(Q)RK_BUILD=build/san tests/run.sh $(T)
 
 test: check
+
+# The daemon's tests once more with rentarkd under valgrind: memory errors and definite leaks
+# fail the test (tests/daemon-env.sh says how). A build of its own, optimised with -g and
+# without sanitizers; VG_TESTS names the tests (about 5 minutes on 2 cores).
+VG_TESTS ?= test-daemon-lifecycle test-daemon-guided test-daemon-incident test-daemon-tmpfs test-daemon-watch
+VALGRIND := valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+            --track-fds=no --child-silent-after-fork=yes --error-markers=RK-DAEMON-ERROR-BEGIN,RK-DAEMON-ERROR-END
+check-valgrind:
+	$(Q)command -v valgrind >/dev/null || { echo "check-valgrind: valgrind is not installed (scripts/deps.sh)"; exit 1; }
+	$(Q)$(MAKE) --no-print-directory BUILD=build/vg SAN=0 tests
+	$(Q)RK_BUILD=build/vg RK_DAEMON_WRAPPER="$(VALGRIND)" RK_TIME_SCALE=6 G_SLICE=always-malloc tests/run.sh $(VG_TESTS)
 
 bench:
 	$(Q)$(MAKE) --no-print-directory BUILD=build tests

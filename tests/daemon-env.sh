@@ -1,21 +1,49 @@
 # Shared helpers for tests of the real rentarkd: start and stop it on the scratch file system
 # of tests/wipe-env.sh, talk to it with rentarkctl, wait for states. Source after wipe-env.sh
 # (and wipe_env_setup). Sets SOCK; the daemon's log is $T_TMP/daemon.log.
-
+#
+# RK_DAEMON_WRAPPER: a command line put before rentarkd (make check-valgrind puts valgrind
+# there). RK_TIME_SCALE (a whole number, default 1) multiplies the waits of start_daemon (10 s
+# for the socket) and wait_state (20 s or as given): a slow wrapper needs more. A wrapper
+# reports an error of the daemon by exit status 99 or by a line with RK-DAEMON-ERROR in the
+# daemon's log (valgrind --error-exitcode=99 --error-markers=RK-DAEMON-ERROR-BEGIN,...);
+# stop_daemon, which also runs at exit, fails the test for either, once per error (a daemon
+# killed with kill -9 leaves no exit status, but the errors it logged before are found at the
+# next stop_daemon).
 SOCK=$FS/state/control.sock
 DPID=
+_dw_reported=0
+# The TAP stream, kept for the check at exit (the clean-up at exit writes to /dev/null); the
+# daemon does not inherit it.
+exec {_DW_TAP}>&1
 start_daemon() { # [config]
-    "$RKD" -c "${1:-$CONF}" -f >>"$T_TMP/daemon.log" 2>&1 &
+    ${RK_DAEMON_WRAPPER:-} "$RKD" -c "${1:-$CONF}" -f >>"$T_TMP/daemon.log" 2>&1 {_DW_TAP}>&- &
     DPID=$!
-    for _ in $(seq 1 200); do [ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.05; done
+    for _ in $(seq 1 $((200 * ${RK_TIME_SCALE:-1}))); do [ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.05; done
     return 1
 }
-stop_daemon() { [ -n "$DPID" ] && kill -TERM $DPID 2>/dev/null && wait $DPID 2>/dev/null; DPID=; }
+stop_daemon() {
+    local rc=0 n
+    [ -n "$DPID" ] && kill -TERM $DPID 2>/dev/null && { wait $DPID 2>/dev/null; rc=$?; }
+    DPID=
+    [ -n "${RK_DAEMON_WRAPPER:-}" ] || return 0
+    n=$(grep -c 'RK-DAEMON-ERROR-BEGIN' "$T_TMP/daemon.log" 2>/dev/null)
+    if [ "${n:-0}" -gt "$_dw_reported" ] || [ $rc = 99 ]; then
+        {
+            t_fail "the daemon under ${RK_DAEMON_WRAPPER%% *}: no error" \
+                "exit status $rc, $((${n:-0} - _dw_reported)) new errors in the daemon's log"
+            awk '/RK-DAEMON-ERROR-BEGIN/ { on = 1; n++ } on && n <= 5 { print "# " $0 } /RK-DAEMON-ERROR-END/ { on = 0 }' \
+                "$T_TMP/daemon.log" | head -150
+        } >&$_DW_TAP
+        _dw_reported=${n:-0}
+    fi
+    return 0
+}
 t_cleanup 'stop_daemon'
 ctl() { "$RKCTL" -s "$SOCK" "$@"; }
 state() { ctl status 2>/dev/null | awk '$1 == "state" { print $2 }'; }
 wait_state() { # STATE [seconds]: a real deadline, however long each status call takes
-    local end=$((SECONDS + ${2:-20}))
+    local end=$((SECONDS + ${2:-20} * ${RK_TIME_SCALE:-1}))
     while :; do
         [ "$(state)" = "$1" ] && return 0
         [ $SECONDS -ge $end ] && return 1
