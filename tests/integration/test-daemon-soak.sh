@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak: RK_SOAK_CYCLES (default 1000) complete sessions against the real rentarkd on a scratch
+# Soak: RK_SOAK_CYCLES (default 400; scripts/soak.sh runs the long, hostile one) complete sessions against the real rentarkd on a scratch
 # file system with a real guest: hook session-setup -> the guest accepts -> the guest writes
 # random files (home and the scratch /tmp) -> the session ends (staff and guest in turn) -> the
 # wipe -> READY. Every 100 cycles: the daemon's RSS, its open fds and the time per cycle, as
@@ -18,7 +18,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/wipe-env.sh"
 t_require_root
-CYCLES=${RK_SOAK_CYCLES:-1000}
+CYCLES=${RK_SOAK_CYCLES:-400}
 wipe_env_setup 512M
 SOCK=$FS/state/control.sock
 cat >>"$CONF" <<'EOF2'
