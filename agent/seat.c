@@ -213,12 +213,12 @@ static guint open_incidents(const Seat *seat)
 /* A wipe that could not be verified: a possible breach. One incident per session. */
 static void open_incident(Seat *seat, const WipeResult *res)
 {
-    GString *what = g_string_new(NULL);
     Incident inc;
     g_autoptr(GError) error = NULL;
 
     if (seat->incident_this_session)
         return;
+    GString *what = g_string_new(NULL);
     g_string_append_printf(what, "wipe not verified: step \"%s\" failed (%s); left: processes %d, home %" G_GUINT64_FORMAT
                            ", trash %" G_GUINT64_FORMAT, res->failed_step ? res->failed_step : "verify",
                            g_strerror(res->error < 0 ? -res->error : EIO), res->processes_left, res->home_differences,
