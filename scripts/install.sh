@@ -186,7 +186,10 @@ do_install() {
     say "installing the programs, man pages, unit, autostart entry and default configuration"
     local stage unitdir=/etc/systemd/system
     stage=$(mktemp -d)
-    make -s --no-print-directory install BUILD="$build" DESTDIR="$stage" PREFIX="$prefix" \
+    # -o: install the programs as built, never relink them here (a sanitizer build would
+    # relink without its flags).
+    make -s --no-print-directory -o "$build/rentarkd" -o "$build/rentarkctl" -o "$build/rentark-session" \
+        install BUILD="$build" DESTDIR="$stage" PREFIX="$prefix" \
         SYSCONFDIR=/etc UNITDIR="$unitdir" >/dev/null
     (cd "$stage" && find . -type f -printf '%P\n' | LC_ALL=C sort) | while IFS= read -r rel; do
         local mode kind=file
@@ -317,7 +320,12 @@ do_uninstall() {
             systemctl disable rentarkd.service >/dev/null 2>&1 || true
         fi
     fi
-    pkill -TERM -x rentarkd 2>/dev/null && sleep 1 || true
+    # Only the installed daemon (by its executable), never another rentarkd on the machine.
+    local inst pid
+    inst=$(awk -F'\t' '$1 == "file" && $2 ~ /\/sbin\/rentarkd$/ { print $2 }' "$MANIFEST" | head -1)
+    for pid in $(pgrep -x rentarkd 2>/dev/null); do
+        [ -n "$inst" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$inst" ] && kill -TERM "$pid" && sleep 1
+    done
 
     # The guest: stop its processes, one last verified wipe (its files in /tmp and the other
     # swept places go too), then the account and its home if this script made them.
