@@ -5,8 +5,8 @@
 # RK_DAEMON_WRAPPER: a command line put before rentarkd (make check-valgrind puts valgrind
 # there). RK_TIME_SCALE (a whole number, default 1) multiplies the waits of start_daemon (10 s
 # for the socket) and wait_state (20 s or as given): a slow wrapper needs more. A wrapper
-# reports an error of the daemon by exit status 99 or by a line with RK-DAEMON-ERROR in the
-# daemon's log (valgrind --error-exitcode=99 --error-markers=RK-DAEMON-ERROR-BEGIN,...);
+# reports an error of the daemon by a line with RK-DAEMON-ERROR-BEGIN in the daemon's log
+# (valgrind --error-markers=RK-DAEMON-ERROR-BEGIN,RK-DAEMON-ERROR-END) or by exit status 99;
 # stop_daemon, which also runs at exit, fails the test for either, once per error (a daemon
 # killed with kill -9 leaves no exit status, but the errors it logged before are found at the
 # next stop_daemon).
