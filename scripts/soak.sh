@@ -108,37 +108,17 @@ spec.loader.exec_module(ht)
 # so that their zombies are reaped here and not counted as live processes of the guest.
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
+sys.path.insert(0, os.path.dirname(hostile_py))
+import rkcall
+
 def call(line, timeout=10):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(sock)
-        s.sendall(line.encode() + b"\n")
-        buf = b""
-        while b"\n" not in buf:
-            b = s.recv(4096)
-            if not b:
-                break
-            buf += b
-        return buf.split(b"\n")[0].decode()
-    finally:
-        s.close()
+    return rkcall.call(sock, line, timeout)
 
 def state():
-    try:
-        for w in call("status").split()[1:]:
-            if w.startswith("state="):
-                return w[6:]
-    except OSError:
-        return None
+    return rkcall.state(sock)
 
 def wait_state(want, seconds=30):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if state() == want:
-            return True
-        time.sleep(0.005)
-    return False
+    return rkcall.wait_state(sock, want, seconds, 0.005)
 
 def reap():
     while True:

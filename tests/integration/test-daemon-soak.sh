@@ -60,37 +60,17 @@ import os, random, socket, sys, time
 sock, pid, guid, ggid, home, tmp, cycles = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7])
 
+sys.path.insert(0, os.path.join(os.environ["RK_SRC"], "tests", "helpers"))
+import rkcall
+
 def call(line, timeout=10):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(sock)
-        s.sendall(line.encode() + b"\n")
-        buf = b""
-        while b"\n" not in buf:
-            b = s.recv(4096)
-            if not b:
-                break
-            buf += b
-        return buf.split(b"\n")[0].decode()
-    finally:
-        s.close()
+    return rkcall.call(sock, line, timeout)
 
 def state():
-    try:
-        for w in call("status").split()[1:]:
-            if w.startswith("state="):
-                return w[6:]
-    except OSError:
-        return None
+    return rkcall.state(sock)
 
 def wait_state(want, seconds=30):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if state() == want:
-            return True
-        time.sleep(0.01)
-    return False
+    return rkcall.wait_state(sock, want, seconds, 0.01)
 
 def guest(end_by_guest):
     os.setgroups([]); os.setgid(ggid); os.setuid(guid)
