@@ -16,10 +16,28 @@ _dw_reported=0
 # The TAP stream, kept for the check at exit (the clean-up at exit writes to /dev/null); the
 # daemon does not inherit it.
 exec {_DW_TAP}>&1
+# daemon_exited: true (and the daemon's last words as TAP comments) when the daemon started
+# by start_daemon is no longer running, so that a wait fails at once instead of at its timeout.
+daemon_exited() {
+    [ -n "$DPID" ] || return 1
+    kill -0 "$DPID" 2>/dev/null && return 1
+    local rc=0
+    wait "$DPID" 2>/dev/null; rc=$?
+    {
+        echo "# rentarkd (pid $DPID) has exited with status $rc; its last messages:"
+        tail -5 "$T_TMP/daemon.log" 2>/dev/null | sed 's/^/#   /'
+    } >&$_DW_TAP
+    DPID=
+    return 0
+}
 start_daemon() { # [config]
     ${RK_DAEMON_WRAPPER:-} "$RKD" -c "${1:-$CONF}" -f >>"$T_TMP/daemon.log" 2>&1 {_DW_TAP}>&- &
     DPID=$!
-    for _ in $(seq 1 $((200 * ${RK_TIME_SCALE:-1}))); do [ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0; sleep 0.05; done
+    for _ in $(seq 1 $((200 * ${RK_TIME_SCALE:-1}))); do
+        [ -S "$SOCK" ] && ctl status >/dev/null 2>&1 && return 0
+        daemon_exited && return 1
+        sleep 0.05
+    done
     return 1
 }
 stop_daemon() {
@@ -47,6 +65,7 @@ wait_state() { # STATE [seconds]: a real deadline, however long each status call
     while :; do
         [ "$(state)" = "$1" ] && return 0
         [ $SECONDS -ge $end ] && return 1
+        daemon_exited && return 1
         sleep 0.05
     done
 }

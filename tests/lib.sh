@@ -81,11 +81,15 @@ t_scratch_fs() {
     t_cleanup "umount -l '$dir'"
 }
 
-# t_user NAME: create a real user with useradd (removed at exit); prints nothing.
+# t_user NAME [USERADD-OPTIONS...]: create a real user with useradd (removed at exit); prints
+# nothing. Never with subordinate uid/gid ranges: where /etc/subuid exists (uidmap installed,
+# as podman, rootless docker and mmdebstrap bring it) useradd would hand out ranges from
+# /etc/login.defs, and rentarkd rightly refuses such a guest.
+t_useradd() { useradd -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$@"; }
 t_user() {
-    local name=$1
+    local name=$1; shift
     userdel -f "$name" >/dev/null 2>&1
-    useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$name" || return 1
+    t_useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$@" "$name" || return 1
     t_cleanup "pkill -KILL -u '$name'; userdel -f '$name'"
 }
 

@@ -109,7 +109,7 @@ t_check "... and keeps the admin's changes to the configuration" grep -q "change
 # A guest account made the way rentarkd makes it (agent/guest.c: useradd -M -U -c "rentark
 # guest"), with a home as the wipe leaves it: the purge removes both.
 guest=$(t_unique_name rentark-t)
-useradd -M -U -s /bin/bash -d "/home/$guest" -c "rentark guest" "$guest"
+useradd -M -U -s /bin/bash -d "/home/$guest" -c "rentark guest" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$guest"
 t_cleanup "userdel -f '$guest'; groupdel '$guest'; rm -rf --one-file-system '/home/$guest'"
 cp -a /etc/skel "/home/$guest" && chown -R "$guest:$guest" "/home/$guest"
 t_check "a guest account as rentarkd makes it exists" quiet getent passwd "$guest"

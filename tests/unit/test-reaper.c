@@ -243,7 +243,8 @@ static Guest make_user(void)
 {
     g_autofree char *name = g_strdup_printf("rk-reap-%d-%d", (int)supervisor_pid, ++user_seq);
     const char *argv[] = { "useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-d", "/nonexistent",
-                           name, NULL };
+                           /* no subordinate id ranges, even where /etc/subuid exists */
+                           "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name, NULL };
     g_autoptr(GError) error = NULL;
     int status = -1;
 
