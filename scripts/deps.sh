@@ -24,6 +24,7 @@ test_pkgs=(
     psmisc inotify-tools valgrind cups-client uidmap
     chromium firefox-esr cups-daemon printer-driver-cups-pdf lightdm systemd
     debhelper dpkg-dev fakeroot lintian man-db groff-base mandoc ansible-core python3-apt
+    cron at bindfs fuse3 keyutils
 )
 
 pkgs=("${runtime_pkgs[@]}")
