@@ -98,6 +98,9 @@ static gboolean on_hup(gpointer data)
         rk_config_free(d->cfg);
         d->cfg = cfg;
         g_message("reload: configuration \"%s\" loaded", d->config_path);
+        if (cfg->text_problems)
+            g_warning("the patron notice texts are missing; no session can begin until they are fixed: %s",
+                      cfg->text_problems);
     }
     if (d->ready_sent)
         notify("READY=1");
@@ -241,9 +244,18 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check) {
+        if (cfg->text_problems) {
+            fprintf(stderr, "%s\n", cfg->text_problems);
+            return 1;
+        }
         printf("%s: configuration is valid\n", config_path);
         return 0;
     }
+    /* Missing patron texts close the seat (seat_session_begin refuses), but the wipe of the
+     * last session must run and be verified all the same. */
+    if (cfg->text_problems)
+        g_warning("the patron notice texts are missing; no session can begin until they are fixed: %s",
+                  cfg->text_problems);
     if (wipe_once) {
         /* The same refusals as the daemon: never wipe for a privileged or shared account. A
          * real run also creates a missing account as the daemon's start does (guest.create), so

@@ -391,6 +391,13 @@ gboolean seat_session_begin(Seat *seat, GError **error)
     case SEAT_ACTIVE:
         return TRUE; /* a duplicate event (hook and logind both report a login) */
     case SEAT_READY:
+        /* Patrons must be told how their data is handled before they use the PC: without the
+         * notice texts no session begins (the wipe ran all the same). */
+        if (seat->cfg->text_problems) {
+            g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE,
+                        "the seat is closed: the patron notice texts are missing (see rentarkd --check-config)");
+            return FALSE;
+        }
         break;
     default:
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "the seat is %s: no session can begin",
@@ -620,6 +627,7 @@ void seat_status(const Seat *seat, RkReply *reply)
     rk_reply_add_int(reply, "warn", warn);
     rk_reply_add_int(reply, "last_wipe", seat->rec.last_wipe);
     rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
+    rk_reply_add(reply, "closed", seat->cfg->text_problems ? "notice-texts" : "-");
     rk_reply_add(reply, "lang", seat->cfg->default_language);
     rk_reply_add_int(reply, "guided_enabled", seat->cfg->guided_enabled);
     GString *w = g_string_new(NULL);

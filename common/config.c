@@ -70,6 +70,7 @@ static const Key schema[] = {
     { "wipe", "trash_dir", T_PATH, O(trash_dir), "/home/.rentark-trash", 0, 0, 0, 0 },
     { "wipe", "sweep", T_PATHLIST, O(sweep), "/tmp,/var/tmp,/dev/shm", 0, 0, 0, 0 },
     { "wipe", "watch", T_PATHLIST, O(watch), "", 0, 0, 0, 0 },
+    { "wipe", "census_mounts", T_PATHLIST, O(census_mounts), "", 0, 0, 0, 0 },
     { "wipe", "at_boot", T_BOOL, O(at_boot), NULL, 0, 0, 1, 0 },
     { "wipe", "verify_retry", T_INT, O(verify_retry), NULL, 30, 1, 3600, 0 },
 
@@ -115,9 +116,27 @@ typedef struct {
     const char *dir;  /* folder of the main file: @include'd names are relative to it */
     GString *errs;
     guint n_errs;
+    GString *texts; /* problems with the patron texts: they close the seat, not the wipe */
 } Ctx;
 
 #define MAX_ERRORS 50
+
+/* Append one "FILE:LINE: message" line to out. */
+static void G_GNUC_PRINTF(5, 0) vmessage(const Ctx *ctx, GString *out, const char *file, unsigned line, const char *fmt,
+                                         va_list ap)
+{
+    if (out->len)
+        g_string_append_c(out, '\n');
+    /* Name an @include'd file by the path an admin can open, not by its relative name. */
+    g_autofree char *joined = NULL;
+    if (file && file[0] != '/' && ctx->dir && strcmp(file, ctx->name) != 0)
+        file = joined = g_build_filename(ctx->dir, file, NULL);
+    if (line)
+        g_string_append_printf(out, "%s:%u: ", file ? file : ctx->name, line);
+    else
+        g_string_append_printf(out, "%s: ", file ? file : ctx->name);
+    g_string_append_vprintf(out, fmt, ap);
+}
 
 static void G_GNUC_PRINTF(4, 5) err(Ctx *ctx, const char *file, unsigned line, const char *fmt, ...)
 {
@@ -125,18 +144,20 @@ static void G_GNUC_PRINTF(4, 5) err(Ctx *ctx, const char *file, unsigned line, c
 
     if (++ctx->n_errs > MAX_ERRORS)
         return;
-    if (ctx->errs->len)
-        g_string_append_c(ctx->errs, '\n');
-    /* Name an @include'd file by the path an admin can open, not by its relative name. */
-    g_autofree char *joined = NULL;
-    if (file && file[0] != '/' && ctx->dir && strcmp(file, ctx->name) != 0)
-        file = joined = g_build_filename(ctx->dir, file, NULL);
-    if (line)
-        g_string_append_printf(ctx->errs, "%s:%u: ", file ? file : ctx->name, line);
-    else
-        g_string_append_printf(ctx->errs, "%s: ", file ? file : ctx->name);
     va_start(ap, fmt);
-    g_string_append_vprintf(ctx->errs, fmt, ap);
+    vmessage(ctx, ctx->errs, file, line, fmt, ap);
+    va_end(ap);
+}
+
+/* A problem with the patron texts: an error for --check-config and for opening the seat, but
+ * never a reason not to wipe (a mistyped notice.text_dir must not leave the last patron's data
+ * on the machine). */
+static void G_GNUC_PRINTF(4, 5) text_err(Ctx *ctx, const char *file, unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vmessage(ctx, ctx->texts, file, line, fmt, ap);
     va_end(ap);
 }
 
@@ -627,12 +648,13 @@ static void cross_checks(Ctx *ctx, config_t *cfg, RkConfig *c, bool check_files)
         }
     }
     if (!is_dir(c->notice_dir)) {
-        err(ctx, f, group_line(cfg, "notice.text_dir"), "notice.text_dir: directory \"%s\" does not exist", c->notice_dir);
+        text_err(ctx, f, group_line(cfg, "notice.text_dir"), "notice.text_dir: directory \"%s\" does not exist",
+                 c->notice_dir);
     } else {
         for (char **l = c->languages; *l; l++) {
             g_autofree char *d = g_build_filename(c->notice_dir, *l, NULL);
             if (!is_dir(d))
-                err(ctx, f, group_line(cfg, "session.languages"),
+                text_err(ctx, f, group_line(cfg, "session.languages"),
                     "session.languages: no notice texts for \"%s\" (directory \"%s\" does not exist)", *l, d);
         }
     }
@@ -646,7 +668,7 @@ static int cmp_desc(gconstpointer a, gconstpointer b)
 static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files, GError **error)
 {
     g_autoptr(RkConfig) c = g_atomic_rc_box_new0(RkConfig);
-    Ctx ctx = { .name = name, .dir = cfg->include_dir, .errs = g_string_new(NULL) };
+    Ctx ctx = { .name = name, .dir = cfg->include_dir, .errs = g_string_new(NULL), .texts = g_string_new(NULL) };
 
     c->source = g_strdup(name);
     c->volunteers = g_ptr_array_new_with_free_func(volunteer_free);
@@ -657,6 +679,7 @@ static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files
         if (config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
             g_set_error(error, RK_CONFIG_ERROR, RK_CONFIG_ERROR_IO, "%s: cannot read the file", name);
             g_string_free(ctx.errs, TRUE);
+            g_string_free(ctx.texts, TRUE);
             return NULL;
         }
         err(&ctx, config_error_file(cfg), (unsigned)config_error_line(cfg), "syntax error: %s",
@@ -690,9 +713,11 @@ static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files
             g_string_append_printf(ctx.errs, "\n%s: ... and %u more errors", name, ctx.n_errs - MAX_ERRORS);
         g_set_error_literal(error, RK_CONFIG_ERROR, RK_CONFIG_ERROR_INVALID, ctx.errs->str);
         g_string_free(ctx.errs, TRUE);
+        g_string_free(ctx.texts, TRUE);
         return NULL;
     }
     g_string_free(ctx.errs, TRUE);
+    c->text_problems = ctx.texts->len ? g_string_free(ctx.texts, FALSE) : (g_string_free(ctx.texts, TRUE), NULL);
     g_array_sort(c->warnings, cmp_desc);
     c->default_language = g_strdup(c->languages[0]);
     return g_steal_pointer(&c);
@@ -741,6 +766,7 @@ static void config_clear(gpointer p)
             break;
         }
     }
+    g_free(c->text_problems);
     if (c->volunteers)
         g_ptr_array_unref(c->volunteers);
     g_free(c->default_language);

@@ -51,11 +51,15 @@ typedef struct {
     char *trash_dir;
     char **sweep;     /* folders swept for files of the guest uid */
     char **watch;     /* folders watched with inotify during a session */
+    char **census_mounts; /* mount points the census searches; empty: every local writable fs */
     gboolean at_boot;
     int verify_retry; /* seconds between verify retries */
 
     /* notice */
     char *notice_dir;
+    /* "FILE:LINE: message" lines about missing patron texts, or NULL. Not a load error: the
+     * wipe runs without texts; the seat stays closed and --check-config fails. */
+    char *text_problems;
 
     /* volunteers */
     GPtrArray *volunteers; /* RkVolunteer* */

@@ -34,7 +34,7 @@ wipe_env_setup() {
     CONF=$T_TMP/rentark.conf
     cat >"$CONF" <<CONF
 guest = { user = "$GUEST"; home = "$HOME_DIR"; skeleton = "$SKEL"; create = false; };
-wipe = { trash_dir = "$FS/home/.rentark-trash"; sweep = [ "$FS/tmp", "$FS/vartmp", "$FS/shm" ]; };
+wipe = { trash_dir = "$FS/home/.rentark-trash"; sweep = [ "$FS/tmp", "$FS/vartmp", "$FS/shm" ]; census_mounts = [ "$FS" ]; };
 notice = { text_dir = "$FS/notice"; };
 paths = { state_dir = "$FS/state"; socket = "$FS/state/control.sock"; run_user_dir = "$FS/run/user";
           cups_spool = "$FS/spool/cups"; crash_dirs = [ "$FS/crash", "$FS/coredump" ];
