@@ -62,7 +62,7 @@ typedef struct RmPool RmPool;
 typedef struct {
     RmMode mode;
     bool dry; /* change nothing */
-    uid_t uid;
+    const RmOwner *owner; /* RM_OWNED, RM_COUNT: whose entries */
     RmIdent top; /* dev and mount id every directory we enter must have */
     RmPool *pool;
 } RmCtx;
@@ -143,6 +143,7 @@ static void rm_stats_add(RmStats *to, const RmStats *from)
     to->bytes += from->bytes;
     to->errors += from->errors;
     to->skipped += from->skipped;
+    to->reclaimed += from->reclaimed;
 }
 
 /* errors counts entries whose own removal failed; a directory that stays only because
@@ -181,6 +182,21 @@ static RmIdent rm_ident(const struct statx *sx)
     return (RmIdent){ .dev = makedev(sx->stx_dev_major, sx->stx_dev_minor),
                       .ino = sx->stx_ino,
                       .mnt = sx->stx_mnt_id };
+}
+
+/* Whether an entry with these ids belongs to the owner being swept. */
+static bool rm_owns(const RmCtx *c, uid_t uid, gid_t gid)
+{
+    return c->mode == RM_ALL || uid == c->owner->uid || (c->owner->match_gid && gid == c->owner->gid);
+}
+
+/* A directory the caller excluded by identity (a fresh home, the root-only trash). */
+static bool rm_excluded(const RmCtx *c, const RmIdent *id)
+{
+    for (size_t i = 0; c->owner && i < c->owner->nskip; i++)
+        if (c->owner->skip[i].dev == id->dev && c->owner->skip[i].ino == id->ino)
+            return true;
+    return false;
 }
 
 static bool rm_same_mount(const RmIdent *a, const RmIdent *b)
@@ -320,7 +336,7 @@ static int rm_fix_entry_flags(RmWalker *w, RmFrame *p, const char *name, int ent
         if (path_fd < 0)
             return -errno;
     }
-    r = rm_statx_fd(fd >= 0 ? fd : path_fd, STATX_TYPE | STATX_NLINK | STATX_UID, &sx);
+    r = rm_statx_fd(fd >= 0 ? fd : path_fd, STATX_TYPE | STATX_NLINK | STATX_UID | STATX_GID, &sx);
     if (r < 0)
         return r;
     /* Change only an inode of the tree: on our mount (a file bind-mounted over the name is
@@ -331,7 +347,7 @@ static int rm_fix_entry_flags(RmWalker *w, RmFrame *p, const char *name, int ent
         return 0;
     if (!S_ISDIR(sx.stx_mode) && !(S_ISREG(sx.stx_mode) && sx.stx_nlink == 1))
         return 0;
-    if (c->mode != RM_ALL && sx.stx_uid != c->uid)
+    if (!rm_owns(c, sx.stx_uid, sx.stx_gid))
         return 0;
     if (fd < 0) {
         /* The ioctls need a real open; /proc/self/fd reopens the inode just checked, never the
@@ -394,12 +410,12 @@ static int rm_open_dir(RmWalker *w, RmFrame *p, const char *name)
     _cleanup_close_ int path_fd = openat(p->fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (path_fd < 0)
         return -errno;
-    int r = rm_statx_fd(path_fd, STATX_UID, &sx);
+    int r = rm_statx_fd(path_fd, STATX_UID | STATX_GID, &sx);
     if (r < 0)
         return r;
     RmIdent id = rm_ident(&sx);
     /* The mode of a mount point or of another owner's directory is never changed. */
-    if (!rm_same_mount(&id, &c->top) || (c->mode != RM_ALL && sx.stx_uid != c->uid))
+    if (!rm_same_mount(&id, &c->top) || !rm_owns(c, sx.stx_uid, sx.stx_gid) || rm_excluded(c, &id))
         return -EACCES;
     /* chmod and reopen go through /proc/self/fd: the inode just checked, never the name. */
     char path[64];
@@ -426,7 +442,7 @@ static void rm_enter(RmWalker *w, const char *name, bool again)
         return;
     }
     if (fd >= 0) {
-        int r = rm_statx_fd(fd, STATX_UID, &sx);
+        int r = rm_statx_fd(fd, STATX_UID | STATX_GID, &sx);
         if (r < 0) {
             close(fd);
             fd = r;
@@ -435,7 +451,16 @@ static void rm_enter(RmWalker *w, const char *name, bool again)
     if (fd < 0)
         return rm_keep(w, &w->f[pi], fd);
     RmIdent id = rm_ident(&sx);
-    bool owned = c->mode == RM_ALL || sx.stx_uid == c->uid;
+    bool owned = rm_owns(c, sx.stx_uid, sx.stx_gid);
+    if (rm_excluded(c, &id)) {
+        /* Excluded by identity: neither entered nor removed, whatever its name now. */
+        close(fd);
+        if (c->mode == RM_OWNED) {
+            w->st.skipped++;
+            w->f[pi].left++;
+        }
+        return;
+    }
     if (!rm_same_mount(&id, &c->top)) {
         /* Never cross into another mount, not even a bind mount of this file system (same
          * st_dev, other mount id): a mount point is neither entered nor removed. A sweep only
@@ -492,7 +517,7 @@ static void rm_entry(RmWalker *w, const char *name, unsigned char type, bool aga
             return rm_keep(w, p, -EAGAIN);
         return rm_enter(w, name, again);
     }
-    if (c->mode != RM_ALL && st.st_uid != c->uid) {
+    if (!rm_owns(c, st.st_uid, st.st_gid)) {
         /* Entries of other owners are never removed or changed. */
         if (c->mode == RM_OWNED) {
             w->st.skipped++;
@@ -656,10 +681,15 @@ static void rm_pop(RmWalker *w)
     if (!d->remove) {
         /* Another owner's directory, searched only. */
     } else if (d->left > 0) {
-        /* A directory of uid that keeps others' entries is handed to root, so that nothing of
-         * uid remains. */
-        if (c->mode == RM_OWNED && !c->dry && fchown(d->fd, 0, 0) < 0)
-            rm_fail(w, -errno);
+        /* A directory of uid that keeps others' entries is handed to root and closed to
+         * everyone (0700), so that nothing of uid remains and the guest's names in it are
+         * out of reach; the others' entries are never removed. Counted as reclaimed. */
+        if (c->mode == RM_OWNED && !c->dry) {
+            if (fchown(d->fd, 0, 0) < 0 || fchmod(d->fd, 0700) < 0)
+                rm_fail(w, -errno);
+            else
+                w->st.reclaimed++;
+        }
     } else if (c->dry) {
         w->st.dirs++;
         removed = true;
@@ -838,9 +868,9 @@ static void *rm_worker(void *arg)
 }
 
 /* Common driver: empty dirfd (name NULL) or handle its entry name. */
-static int rm_run(int dirfd, const char *name, RmMode mode, uid_t uid, RmFlags flags, RmStats *stats)
+static int rm_run(int dirfd, const char *name, RmMode mode, const RmOwner *owner, RmFlags flags, RmStats *stats)
 {
-    RmCtx c = { .mode = mode, .dry = (flags & RM_DRY_RUN) || mode == RM_COUNT, .uid = uid };
+    RmCtx c = { .mode = mode, .dry = (flags & RM_DRY_RUN) || mode == RM_COUNT, .owner = owner };
     RmPool pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
     pthread_t threads[RM_MAX_THREADS];
     unsigned nthreads = 0;
@@ -909,7 +939,7 @@ static int rm_run(int dirfd, const char *name, RmMode mode, uid_t uid, RmFlags f
 
 int rm_contents(int dirfd, RmFlags flags, RmStats *stats)
 {
-    return rm_run(dirfd, NULL, RM_ALL, 0, flags, stats);
+    return rm_run(dirfd, NULL, RM_ALL, NULL, flags, stats);
 }
 
 int rm_at(int parentfd, const char *name, RmFlags flags, RmStats *stats)
@@ -923,18 +953,28 @@ int rm_at(int parentfd, const char *name, RmFlags flags, RmStats *stats)
     /* Inside a tree a vanished entry is no error; the entry asked for is. */
     if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return -errno;
-    return rm_run(parentfd, name, RM_ALL, 0, flags, stats);
+    return rm_run(parentfd, name, RM_ALL, NULL, flags, stats);
 }
 
 int rm_owned_by(int dirfd, uid_t uid, RmFlags flags, RmStats *stats)
 {
-    return rm_run(dirfd, NULL, RM_OWNED, uid, flags, stats);
+    const RmOwner o = { .uid = uid };
+    return rm_owner_sweep(dirfd, &o, flags, stats);
+}
+
+int rm_owner_sweep(int dirfd, const RmOwner *owner, RmFlags flags, RmStats *stats)
+{
+    /* uid 0 owns the machine: a sweep of root's entries is never what anyone meant. */
+    if (owner->uid == 0 || (owner->match_gid && owner->gid == 0))
+        return -EPERM;
+    return rm_run(dirfd, NULL, RM_OWNED, owner, flags, stats);
 }
 
 int64_t rm_count_owned_by(int dirfd, uid_t uid)
 {
+    const RmOwner o = { .uid = uid };
     RmStats st = { 0 };
-    int r = rm_run(dirfd, NULL, RM_COUNT, uid, 0, &st);
+    int r = rm_run(dirfd, NULL, RM_COUNT, &o, 0, &st);
     if (r < 0)
         return r;
     return (int64_t)(st.files + st.dirs);

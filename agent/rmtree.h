@@ -14,6 +14,8 @@
  * Library code: never logs, never prints a name. Thread-safe (no global state). */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,7 +30,23 @@ typedef struct {
     uint64_t bytes;   /* st_size sum of regular files; filled in dry-run mode only */
     uint64_t errors;  /* entries that could not be removed */
     uint64_t skipped; /* mount points and foreign-owned entries left in place */
+    uint64_t reclaimed; /* sweeps: directories of the owner kept for others' entries, now root's 0700 */
 } RmStats;
+
+typedef struct {
+    uint64_t dev, ino;
+} RmSkip;
+
+/* Whose entries a sweep removes: the uid's, and the gid's when match_gid (a group private to
+ * the guest). Directories in skip (by st_dev and st_ino, never by name) are neither entered
+ * nor removed. */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+    bool match_gid;
+    const RmSkip *skip;
+    size_t nskip;
+} RmOwner;
 
 /* Remove everything inside the directory dirfd (not dirfd itself). stats (may be NULL) is
  * added to. Returns 0 when the directory is empty afterwards (or would be, in dry-run mode),
@@ -46,6 +64,11 @@ int rm_at(int parentfd, const char *name, RmFlags flags, RmStats *stats);
  * never removed or changed, but directories of other owners are searched. Returns 0 or the
  * first -errno. */
 int rm_owned_by(int dirfd, uid_t uid, RmFlags flags, RmStats *stats);
+
+/* rm_owned_by for an owner by uid and (match_gid) gid, skipping directories by identity.
+ * A directory of the owner that keeps others' entries is handed to root:root, mode 0700
+ * (counted in stats->reclaimed). uid 0 or gid 0 is refused (-EPERM). */
+int rm_owner_sweep(int dirfd, const RmOwner *owner, RmFlags flags, RmStats *stats);
 
 /* Count the entries owned by uid below dirfd (verification of a sweep); 0 means none.
  * Returns the count, or -errno when the tree could not be read completely. */

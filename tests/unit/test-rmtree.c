@@ -650,6 +650,46 @@ static void test_owned_by(void)
     scratch_teardown(&s);
 }
 
+/* The census's safety net: the owner by uid and by a private gid, directories excluded by
+ * identity (a fresh home, the trash) neither entered nor removed, whatever they are called;
+ * a guest directory kept for others' entries ends root's and 0700. */
+static void test_owner_sweep(void)
+{
+    Scratch s;
+    RmStats st = { 0 };
+    struct stat sb;
+    if (!scratch_setup(&s, "16m"))
+        return;
+    build_owned(s.tree);
+    mkfile(s.tree, "by-gid", "g", 0644);
+    g_assert_cmpint(fchownat(s.tree, "by-gid", OTHER, GUEST, AT_SYMLINK_NOFOLLOW), ==, 0);
+    _cleanup_close_ int keep = mkdir_open(s.tree, "fresh-home");
+    mkfile(keep, "kept", "k", 0600);
+    g_assert_cmpint(fchownat(keep, "kept", GUEST, GUEST, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpint(fchown(keep, GUEST, GUEST), ==, 0);
+    g_assert_cmpint(fstat(keep, &sb), ==, 0);
+    const RmSkip skip = { .dev = sb.st_dev, .ino = sb.st_ino };
+
+    /* uid 0 and gid 0 are refused outright. */
+    const RmOwner root = { .uid = 0 };
+    g_assert_cmpint(rm_owner_sweep(s.tree, &root, 0, NULL), ==, -EPERM);
+    const RmOwner gid0 = { .uid = GUEST, .gid = 0, .match_gid = true };
+    g_assert_cmpint(rm_owner_sweep(s.tree, &gid0, 0, NULL), ==, -EPERM);
+
+    g_autofree char *others = others_lines(s.tree);
+    const RmOwner o = { .uid = GUEST, .gid = GUEST, .match_gid = true, .skip = &skip, .nskip = 1 };
+    g_assert_cmpint(rm_owner_sweep(s.tree, &o, 0, &st), ==, 0);
+    g_assert_cmpint(fstatat(s.tree, "by-gid", &sb, AT_SYMLINK_NOFOLLOW), ==, -1);
+    g_assert_cmpint(fstatat(keep, "kept", &sb, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpint(fstatat(s.tree, "fresh-home", &sb, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpuint(st.reclaimed, ==, 1);
+    g_assert_cmpint(fstatat(s.tree, "gdir", &sb, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpuint(sb.st_mode & 07777, ==, 0700);
+    g_autofree char *others_after = others_lines(s.tree);
+    g_assert_cmpstr(others, ==, others_after);
+    scratch_teardown(&s);
+}
+
 static void test_count_owned_by(void)
 {
     Scratch s;
@@ -863,6 +903,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rmtree/rm-at", test_rm_at);
     g_test_add_func("/rmtree/owned-by", test_owned_by);
     g_test_add_func("/rmtree/count-owned-by", test_count_owned_by);
+    g_test_add_func("/rmtree/owner-sweep", test_owner_sweep);
     g_test_add_func("/rmtree/parallel", test_parallel);
     g_test_add_func("/rmtree/parallel-resume", test_parallel_resume);
     g_test_add_func("/rmtree/interrupted", test_interrupted);
