@@ -38,6 +38,11 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror
 endif
+# Test hooks (wipe.c: RENTARK_TEST_AFTER_SWEEP) exist only in the builds the tests use.
+TEST_HOOKS ?= $(SAN)
+ifeq ($(TEST_HOOKS),1)
+CFLAGS  += -DRK_TEST_HOOKS
+endif
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
@@ -145,7 +150,7 @@ VALGRIND := valgrind --leak-check=full --show-leak-kinds=definite --errors-for-l
             --child-silent-after-fork=yes --error-markers=RK-DAEMON-ERROR-BEGIN,RK-DAEMON-ERROR-END
 check-valgrind:
 	$(Q)command -v valgrind >/dev/null || { echo "check-valgrind: valgrind is not installed (scripts/deps.sh)"; exit 1; }
-	$(Q)$(MAKE) --no-print-directory BUILD=build/vg SAN=0 tests
+	$(Q)$(MAKE) --no-print-directory BUILD=build/vg SAN=0 TEST_HOOKS=1 tests
 	$(Q)RK_BUILD=build/vg RK_DAEMON_WRAPPER="$(VALGRIND)" RK_TIME_SCALE=6 G_SLICE=always-malloc tests/run.sh $(VG_TESTS)
 
 bench:
