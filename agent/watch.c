@@ -663,9 +663,9 @@ gboolean watch_start(Watch *w, GError **error)
     return TRUE;
 }
 
-static void watch_stop(Watch *w)
+void watch_stop(Watch *w)
 {
-    if (!w->running)
+    if (!w || !w->running)
         return;
     if (w->fd_source)
         g_source_remove(w->fd_source);

@@ -83,6 +83,12 @@ int watch_finish(Watch *w, RmFlags flags, WatchStats *stats);
  * session start), as the time scan of watch_finish does. Returns 0 or the first -errno. */
 int watch_scan_since(char *const *paths, int64_t since_unix, RmFlags flags, WatchStats *stats);
 
+/* Stop following events (main thread): the events queued so far are read and recorded, and
+ * libinotifytools is released. Afterwards the Watch no longer touches libinotifytools or the
+ * main context, so watch_finish may run in another thread (the wipe's, once the guest's
+ * processes are stopped). Idempotent; NULL is fine. */
+void watch_stop(Watch *w);
+
 /* Stop watching if still started (without removing anything) and free. NULL is fine. */
 void watch_free(Watch *w);
 
