@@ -1,0 +1,1462 @@
+/* The census (contract in census.h).
+ *
+ * Rules, each stated again where the code enforces it:
+ *  - Read-only: directories are opened O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_NONBLOCK and nothing
+ *    else is ever opened in a tree, so a FIFO cannot block and a device is never touched.
+ *  - Never follow a symlink, never cross a mount: every subdirectory is opened with openat2()
+ *    RESOLVE_NO_XDEV|RESOLVE_NO_SYMLINKS; an entry whose device or mount id differs from the
+ *    walk's is a mount point and belongs to its own mount entry.
+ *  - Never ask a FUSE or network server: per-entry statx() uses AT_STATX_DONT_SYNC (a mount
+ *    point's root answers from cache; a FUSE daemon that never replies cannot hang the census),
+ *    FUSE and network file systems are never walked, nor mounts below them.
+ *  - Fail closed: what cannot be read completely sets the class's error; only "it vanished"
+ *    (ENOENT, ESRCH) is not an error.
+ *  - Bounded: no recursion on the C stack, no path buffers; open fds per walker are bounded
+ *    whatever the depth (frames deeper than CENSUS_MAX_OPEN are closed and reached again
+ *    through "..", checked by identity), and the shared queue holds at most CENSUS_QUEUE_MAX.
+ *
+ * File walk: a pool of up to CENSUS_MAX_THREADS threads shares a LIFO queue of directories,
+ * each item an open fd. A walker takes an item and walks it depth first on a heap stack of
+ * frames; a subdirectory it meets goes to the queue while the queue is short, else the walker
+ * enters it itself, so idle threads find work and the fds stay bounded. Every entry gets one
+ * statx() (the owner of every inode is needed; d_type alone would not do). */
+#include "census.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <grp.h>
+#include <linux/keyctl.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CENSUS_BUF_SIZE (64 * 1024) /* getdents64 chunk per open frame */
+#define CENSUS_MAX_OPEN 16          /* open frames per walker besides its first */
+#define CENSUS_QUEUE_MAX 64         /* queued directories (each an open fd) before walkers descend */
+#define CENSUS_MAX_THREADS 4
+#define CENSUS_FILE_MAX (64u << 20) /* a /proc file larger than this is refused (-EFBIG) */
+#define CENSUS_STATUS_MAX 8192      /* /proc/PID/task/TID/status is ~1.5 KiB */
+#define CENSUS_KEYS_MAX (1u << 20)  /* /proc/keys as the guest sees it */
+#define CENSUS_KEYS_GC_NS (1000LL * 1000 * 1000) /* key garbage collection is asynchronous */
+#define CENSUS_KEYS_POLL_US 20000
+
+#define CENSUS_O_DIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+#define CENSUS_MASK (STATX_TYPE | STATX_UID | STATX_GID | STATX_INO | STATX_MNT_ID)
+#define CENSUS_AT (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC)
+
+static const char *const census_names[CENSUS_N] = {
+    [CENSUS_PROCESSES] = "processes", [CENSUS_MOUNTS] = "mounts",
+    [CENSUS_FILES] = "files",         [CENSUS_SYSV_IPC] = "sysv-ipc",
+    [CENSUS_MQUEUE] = "mqueue",       [CENSUS_KEYS] = "keys",
+    [CENSUS_SCHEDULED] = "scheduled", [CENSUS_SERVICE_STATE] = "service-state",
+};
+
+const char *census_class_name(CensusClass c)
+{
+    return (unsigned)c < CENSUS_N ? census_names[c] : "unknown";
+}
+
+bool census_clean(const CensusResult *res)
+{
+    for (int c = 0; c < CENSUS_N; c++)
+        if (res->found[c] || res->error[c])
+            return false;
+    return true;
+}
+
+/* ---- small helpers ---- */
+
+static bool census_owned(const CensusTarget *t, uid_t uid, gid_t gid)
+{
+    return uid == t->uid || (t->check_gid && gid == t->gid);
+}
+
+static uint64_t census_dev(const struct statx *sx)
+{
+    return makedev(sx->stx_dev_major, sx->stx_dev_minor);
+}
+
+/* Read a whole (proc) file, at most CENSUS_FILE_MAX bytes, NUL-terminated. */
+static int census_read_file(const char *path, char **ret, size_t *ret_len)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    size_t cap = 16384, len = 0;
+
+    if (fd < 0)
+        return -errno;
+    g_autofree char *buf = g_malloc(cap);
+    for (;;) {
+        if (cap - len < 4096) {
+            if (cap >= CENSUS_FILE_MAX)
+                return -EFBIG;
+            cap *= 2;
+            buf = g_realloc(buf, cap);
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *ret = g_steal_pointer(&buf);
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+/* a is at or below b (both absolute, compared by components). */
+static bool census_path_below(const char *a, const char *b)
+{
+    size_t lb = strlen(b);
+
+    while (lb > 1 && b[lb - 1] == '/')
+        lb--;
+    if (lb == 1 && b[0] == '/')
+        return a[0] == '/';
+    return strncmp(a, b, lb) == 0 && (a[lb] == '\0' || a[lb] == '/');
+}
+
+/* opt is one of the comma-separated options. */
+static bool census_has_opt(const char *opts, const char *opt)
+{
+    size_t lo = strlen(opt);
+
+    for (const char *p = opts; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t l = end ? (size_t)(end - p) : strlen(p);
+        if (l == lo && memcmp(p, opt, lo) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* Open the directory `name` below dirfd, staying on mount m, never through a symlink. EXDEV:
+ * it is (or became) a mount point. */
+static int census_open_dir(int dirfd, const char *name, uint64_t dev, uint64_t mnt, bool has_mnt)
+{
+    struct open_how how = {
+        .flags = CENSUS_O_DIR,
+        .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    struct statx sx;
+
+    int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+    if (fd >= 0)
+        return fd;
+    if (errno != ENOSYS)
+        return -errno;
+    /* Kernels before 5.6: open, then check that the directory is on the same mount. */
+    fd = openat(dirfd, name, CENSUS_O_DIR);
+    if (fd < 0)
+        return -errno;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    if (census_dev(&sx) != dev || (has_mnt && (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != mnt)) {
+        close(fd);
+        return -EXDEV;
+    }
+    return fd;
+}
+
+/* ---- mountinfo ---- */
+
+typedef struct {
+    int id, parent;
+    uint64_t dev;
+    char *root, *mp, *opts, *fstype, *super;
+} CensusMount;
+
+typedef struct {
+    char *buf;
+    CensusMount *m;
+    size_t n;
+} CensusMounts;
+
+static void census_mounts_free(CensusMounts *mt)
+{
+    g_free(mt->buf);
+    g_free(mt->m);
+}
+
+/* Undo the octal escapes (\040 space, \011 tab, \012 newline, \134 backslash) in place. */
+static void census_unescape(char *s)
+{
+    char *o = s;
+
+    for (char *p = s; *p; o++) {
+        if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+            p[3] >= '0' && p[3] <= '7') {
+            *o = (char)(((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0'));
+            p += 4;
+        } else {
+            *o = *p++;
+        }
+    }
+    *o = '\0';
+}
+
+/* Parse /proc/self/mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE
+ * SOURCE SUPER". A line that does not have this shape is an error (-EBADMSG). */
+static int census_mounts_read(CensusMounts *mt)
+{
+    size_t cap = 0;
+    char *save = NULL;
+
+    *mt = (CensusMounts){ 0 };
+    int r = census_read_file("/proc/self/mountinfo", &mt->buf, NULL);
+    if (r < 0)
+        return r;
+    for (char *line = strtok_r(mt->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[64];
+        size_t nf = 0, dash = 0;
+        unsigned maj, min;
+        CensusMount m;
+
+        /* Fields are separated by exactly one space; a field may be empty (a mount whose
+         * source is ""), so spaces are not collapsed. */
+        for (char *tok = line; tok && nf < RK_ELEMENTS(f);) {
+            char *sp = strchr(tok, ' ');
+            if (sp)
+                *sp = '\0';
+            f[nf++] = tok;
+            tok = sp ? sp + 1 : NULL;
+        }
+        for (size_t i = 6; i < nf; i++)
+            if (strcmp(f[i], "-") == 0) {
+                dash = i;
+                break;
+            }
+        if (nf < 10 || dash == 0 || dash + 3 >= nf || sscanf(f[2], "%u:%u", &maj, &min) != 2)
+            return -EBADMSG;
+        m.id = atoi(f[0]);
+        m.parent = atoi(f[1]);
+        m.dev = makedev(maj, min);
+        m.root = f[3];
+        m.mp = f[4];
+        m.opts = f[5];
+        m.fstype = f[dash + 1];
+        m.super = f[dash + 3];
+        census_unescape(m.root);
+        census_unescape(m.mp);
+        census_unescape(m.fstype);
+        if (mt->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            mt->m = g_renew(CensusMount, mt->m, cap);
+        }
+        mt->m[mt->n++] = m;
+    }
+    return 0;
+}
+
+typedef enum { CENSUS_FS_LOCAL, CENSUS_FS_PSEUDO, CENSUS_FS_NETWORK, CENSUS_FS_FUSE } CensusFsKind;
+
+static CensusFsKind census_fs_kind(const char *fstype)
+{
+    /* Kernel interfaces and virtual file systems: nobody stores files there, or (devtmpfs)
+     * only root can. /dev/shm is a tmpfs and is walked. */
+    static const char *const pseudo[] = {
+        "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "securityfs", "debugfs",
+        "tracefs", "pstore", "bpf", "configfs", "fusectl", "hugetlbfs", "binfmt_misc", "autofs",
+        "mqueue", "efivarfs", "nsfs", "rpc_pipefs", "selinuxfs", "smackfs", "apparmorfs",
+        "nfsd", "pipefs", "sockfs", "cpuset", "resctrl", "xenfs", "openpromfs", "devfs", "usbfs",
+    };
+    /* Storage another machine holds: not this PC's to search (and a dead server would hang
+     * the census). */
+    static const char *const network[] = {
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "ncpfs",
+        "coda", "lustre", "orangefs", "virtiofs", "vboxsf", "davfs", "sshfs",
+    };
+
+    if (strcmp(fstype, "fuse") == 0 || strcmp(fstype, "fuseblk") == 0 ||
+        strncmp(fstype, "fuse.", 5) == 0)
+        return CENSUS_FS_FUSE;
+    for (size_t i = 0; i < RK_ELEMENTS(pseudo); i++)
+        if (strcmp(fstype, pseudo[i]) == 0)
+            return CENSUS_FS_PSEUDO;
+    for (size_t i = 0; i < RK_ELEMENTS(network); i++)
+        if (strcmp(fstype, network[i]) == 0)
+            return CENSUS_FS_NETWORK;
+    return CENSUS_FS_LOCAL;
+}
+
+/* FUSE or network above mount i (its parents, up to the root): a path lookup to it would ask
+ * that server. */
+static CensusFsKind census_below_remote(const CensusMounts *mt, size_t i)
+{
+    int id = mt->m[i].parent;
+
+    for (size_t steps = 0; steps < mt->n; steps++) {
+        size_t j;
+        for (j = 0; j < mt->n && mt->m[j].id != id; j++)
+            ;
+        if (j == mt->n || mt->m[j].id == mt->m[j].parent)
+            break;
+        CensusFsKind k = census_fs_kind(mt->m[j].fstype);
+        if (k == CENSUS_FS_FUSE || k == CENSUS_FS_NETWORK)
+            return k;
+        id = mt->m[j].parent;
+    }
+    return CENSUS_FS_LOCAL;
+}
+
+static bool census_mount_ro(const CensusMount *m)
+{
+    return census_has_opt(m->opts, "ro") || census_has_opt(m->super, "ro");
+}
+
+/* Open mount m's root by its path (no symlink on the way) as O_PATH and check with its mount
+ * id that this is m and not a mount stacked over it. Returns the fd, -EBUSY when m is hidden,
+ * or -errno. sx gets the root's statx. */
+static int census_open_mount(const CensusMount *m, struct statx *sx)
+{
+    struct open_how how = {
+        .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, m->mp, &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS)
+        fd = open(m->mp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, CENSUS_MASK, sx) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    if (census_dev(sx) != m->dev ||
+        ((sx->stx_mask & STATX_MNT_ID) && sx->stx_mnt_id != (uint64_t)(unsigned)m->id)) {
+        close(fd);
+        return -EBUSY;
+    }
+    return fd;
+}
+
+/* ---- the file walker ---- */
+
+typedef struct {
+    int fd;            /* owned by the item */
+    uint64_t ino;      /* identity of the directory */
+    uint64_t dev, mnt; /* the mount the walk stays on */
+    bool has_mnt;      /* the kernel reports mount ids */
+} CensusItem;
+
+typedef struct {
+    const CensusTarget *t;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    CensusItem *items; /* LIFO; under lock, length read without it only as a hint */
+    size_t n, cap;
+    unsigned busy;     /* threads walking an item */
+    unsigned nthreads;
+    uint64_t found, inodes; /* under lock */
+    int r;
+} CensusPool;
+
+typedef struct {
+    int fd;          /* -1 while evicted to bound the open fds */
+    uint64_t ino;    /* recorded when opened, checked when reopened through ".." */
+    uint64_t cookie; /* d_off of the last entry handled: reading resumes there */
+    char *buf;       /* the chunk being handled; open frames only */
+    size_t len, off;
+} CensusFrame;
+
+typedef struct {
+    CensusPool *pool;
+    const CensusItem *it;
+    CensusFrame *f;
+    size_t n, cap;
+    size_t first_open; /* frames 1 .. first_open - 1 are evicted */
+    char *spare[CENSUS_MAX_OPEN + 2];
+    size_t nspare;
+    uint64_t found, inodes;
+    int r;
+} CensusWalker;
+
+struct census_dirent {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+static bool census_skipped(const CensusTarget *t, uint64_t dev, uint64_t ino)
+{
+    for (size_t i = 0; i < t->nskip; i++)
+        if (t->skip[i].dev == dev && t->skip[i].ino == ino)
+            return true;
+    return false;
+}
+
+static char *census_buf_get(CensusWalker *w)
+{
+    return w->nspare ? w->spare[--w->nspare] : g_malloc(CENSUS_BUF_SIZE);
+}
+
+static void census_buf_put(CensusWalker *w, char *buf)
+{
+    if (!buf)
+        return;
+    if (w->nspare < RK_ELEMENTS(w->spare))
+        w->spare[w->nspare++] = buf;
+    else
+        g_free(buf);
+}
+
+static void census_frame_close(CensusWalker *w, CensusFrame *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    census_buf_put(w, f->buf);
+    f->buf = NULL;
+    f->len = f->off = 0;
+}
+
+static void census_push(CensusWalker *w, int fd, uint64_t ino)
+{
+    /* Bounded fds whatever the depth: the outermost open frame (never frame 0, which the
+     * item owns) is closed; it is reached again through ".." when its children are done. */
+    if (w->n - w->first_open >= CENSUS_MAX_OPEN && w->first_open < w->n)
+        census_frame_close(w, &w->f[w->first_open++]);
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 64;
+        w->f = g_renew(CensusFrame, w->f, w->cap);
+    }
+    w->f[w->n++] = (CensusFrame){ .fd = fd, .ino = ino };
+}
+
+/* Reopen the evicted frame p from its child's fd through "..", only if it is still the
+ * directory recorded, and position it where it was left. */
+static int census_reopen(const CensusWalker *w, int child_fd, CensusFrame *p)
+{
+    struct statx sx;
+
+    int fd = census_open_dir(child_fd, "..", w->it->dev, w->it->mnt, w->it->has_mnt);
+    if (fd < 0)
+        return fd;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_INO, &sx) < 0 || census_dev(&sx) != w->it->dev ||
+        sx.stx_ino != p->ino) {
+        close(fd);
+        return -ESTALE;
+    }
+    if (p->cookie && lseek(fd, (off_t)p->cookie, SEEK_SET) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    p->fd = fd;
+    return 0;
+}
+
+static void census_pop(CensusWalker *w)
+{
+    CensusFrame *c = &w->f[w->n - 1];
+
+    if (w->n >= 2 && w->f[w->n - 2].fd < 0) {
+        int r = census_reopen(w, c->fd, &w->f[w->n - 2]);
+        if (r < 0) {
+            /* The evicted frames cannot be reached any more: the rest of them is not
+             * checked, which is an error; frame 0 goes on. */
+            RK_KEEP_FIRST(w->r, r);
+            census_frame_close(w, c);
+            w->n = 1;
+            w->first_open = 1;
+            return;
+        }
+        w->first_open--;
+    }
+    census_frame_close(w, c);
+    w->n--;
+}
+
+/* Hand the directory fd to the queue if it is short. Returns false when the caller should
+ * walk it itself. */
+static bool census_share(CensusPool *p, int fd, uint64_t ino, const CensusItem *it)
+{
+    if (p->nthreads < 2 || __atomic_load_n(&p->n, __ATOMIC_RELAXED) >= CENSUS_QUEUE_MAX)
+        return false;
+    pthread_mutex_lock(&p->lock);
+    bool ok = p->n < CENSUS_QUEUE_MAX;
+    if (ok) {
+        if (p->n == p->cap) {
+            p->cap = p->cap ? p->cap * 2 : CENSUS_QUEUE_MAX;
+            p->items = g_renew(CensusItem, p->items, p->cap);
+        }
+        p->items[p->n] = *it;
+        p->items[p->n].fd = fd;
+        p->items[p->n].ino = ino;
+        __atomic_store_n(&p->n, p->n + 1, __ATOMIC_RELAXED);
+        pthread_cond_signal(&p->cond);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return ok;
+}
+
+/* The entry `name` of the directory dirfd: one statx, counted, entered if a directory. */
+static void census_entry(CensusWalker *w, int dirfd, const char *name)
+{
+    const CensusItem *it = w->it;
+    const CensusTarget *t = w->pool->t;
+    struct statx sx;
+
+    /* AT_STATX_DONT_SYNC: a FUSE or network mount point answers from its cache, never from
+     * its server, so a hung FUSE daemon cannot hang the census. */
+    if (statx(dirfd, name, CENSUS_AT, CENSUS_MASK, &sx) < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return; /* it vanished */
+        /* A FUSE mount point refuses root (EACCES) or is dead (ENOTCONN): a mount point is not
+         * this walk's, which RESOLVE_NO_XDEV tells without looking into it. */
+        struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC, .resolve = RESOLVE_NO_XDEV };
+        int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+        if (fd >= 0)
+            close(fd);
+        else if (errno == EXDEV || errno == ENOENT)
+            return;
+        RK_KEEP_FIRST(w->r, -e);
+        return;
+    }
+    /* Another mount's root: covered by that mount's own entry (or by the mounts class). */
+    if (census_dev(&sx) != it->dev || (it->has_mnt && sx.stx_mnt_id != it->mnt))
+        return;
+    bool dir = S_ISDIR(sx.stx_mode);
+    if (dir && census_skipped(t, it->dev, sx.stx_ino))
+        return;
+    w->inodes++;
+    if (census_owned(t, sx.stx_uid, sx.stx_gid))
+        w->found++;
+    if (!dir)
+        return;
+    int fd = census_open_dir(dirfd, name, it->dev, it->mnt, it->has_mnt);
+    if (fd < 0) {
+        /* Vanished, replaced by a non-directory or a symlink, or became a mount point. */
+        if (fd != -ENOENT && fd != -ENOTDIR && fd != -ELOOP && fd != -EXDEV)
+            RK_KEEP_FIRST(w->r, fd);
+        return;
+    }
+    if (!census_share(w->pool, fd, sx.stx_ino, it))
+        census_push(w, fd, sx.stx_ino);
+}
+
+static void census_walk(CensusWalker *w, const CensusItem *it)
+{
+    w->it = it;
+    w->n = 0;
+    w->first_open = 1;
+    census_push(w, it->fd, it->ino);
+    while (w->n > 0) {
+        CensusFrame *f = &w->f[w->n - 1];
+        if (f->off >= f->len) {
+            if (!f->buf)
+                f->buf = census_buf_get(w);
+            ssize_t len = getdents64(f->fd, f->buf, CENSUS_BUF_SIZE);
+            if (len < 0 && errno != ENOENT)
+                RK_KEEP_FIRST(w->r, -errno);
+            if (len <= 0) {
+                census_pop(w);
+                continue;
+            }
+            f->len = (size_t)len;
+            f->off = 0;
+        }
+        struct census_dirent *d = (struct census_dirent *)(f->buf + f->off);
+        f->off += d->d_reclen;
+        f->cookie = (uint64_t)d->d_off;
+        if (d->d_name[0] == '.' && (d->d_name[1] == '\0' || (d->d_name[1] == '.' && d->d_name[2] == '\0')))
+            continue;
+        census_entry(w, f->fd, d->d_name); /* may push: f is not used after this */
+    }
+}
+
+static void *census_worker(void *arg)
+{
+    CensusPool *p = arg;
+    CensusWalker w = { .pool = p };
+
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (p->n == 0 && p->busy > 0)
+            pthread_cond_wait(&p->cond, &p->lock);
+        if (p->n == 0)
+            break;
+        CensusItem it = p->items[p->n - 1];
+        __atomic_store_n(&p->n, p->n - 1, __ATOMIC_RELAXED);
+        p->busy++;
+        pthread_mutex_unlock(&p->lock);
+        census_walk(&w, &it);
+        pthread_mutex_lock(&p->lock);
+        p->busy--;
+        if (p->n == 0 && p->busy == 0)
+            pthread_cond_broadcast(&p->cond);
+    }
+    p->found += w.found;
+    p->inodes += w.inodes;
+    RK_KEEP_FIRST(p->r, w.r);
+    pthread_mutex_unlock(&p->lock);
+    while (w.nspare)
+        g_free(w.spare[--w.nspare]);
+    g_free(w.f);
+    return NULL;
+}
+
+static void census_pool_init(CensusPool *p, const CensusTarget *t)
+{
+    *p = (CensusPool){ .t = t };
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
+}
+
+/* Count the root of a walk and queue it (before the threads start). Takes fd. */
+static void census_pool_add_root(CensusPool *p, int fd, const struct statx *sx)
+{
+    uint64_t dev = census_dev(sx);
+
+    if (census_skipped(p->t, dev, sx->stx_ino)) {
+        close(fd);
+        return;
+    }
+    p->inodes++;
+    if (census_owned(p->t, sx->stx_uid, sx->stx_gid))
+        p->found++;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : CENSUS_QUEUE_MAX;
+        p->items = g_renew(CensusItem, p->items, p->cap);
+    }
+    p->items[p->n++] = (CensusItem){
+        .fd = fd, .ino = sx->stx_ino, .dev = dev, .mnt = sx->stx_mnt_id,
+        .has_mnt = (sx->stx_mask & STATX_MNT_ID) != 0,
+    };
+}
+
+/* Walk everything queued with up to CENSUS_MAX_THREADS threads; the pool is finished after. */
+static int census_pool_run(CensusPool *p)
+{
+    pthread_t threads[CENSUS_MAX_THREADS];
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned want = ncpu < 1 ? 1 : ncpu > CENSUS_MAX_THREADS ? CENSUS_MAX_THREADS : (unsigned)ncpu;
+    unsigned started = 0;
+
+    p->nthreads = want;
+    for (unsigned i = 1; i < want; i++)
+        if (pthread_create(&threads[started], NULL, census_worker, p) == 0)
+            started++;
+    /* A thread that could not start only costs time: the queue is drained by the others. */
+    census_worker(p);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    g_free(p->items);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->cond);
+    return p->r;
+}
+
+static bool census_target_ok(const CensusTarget *t)
+{
+    /* uid 0 is refused: "every file of root" is the whole machine. (uid_t)-1 is no account. */
+    return t && t->uid != 0 && t->uid != (uid_t)-1;
+}
+
+int census_files_at(int dirfd, const CensusTarget *t, uint64_t *ret_found, uint64_t *ret_inodes)
+{
+    CensusPool p;
+    struct statx sx;
+
+    if (ret_found)
+        *ret_found = 0;
+    if (ret_inodes)
+        *ret_inodes = 0;
+    if (!census_target_ok(t))
+        return -EINVAL;
+    /* A descriptor of our own: the caller's offset is not moved. */
+    int fd = openat(dirfd, ".", CENSUS_O_DIR);
+    if (fd < 0)
+        return -errno;
+    if (statx(fd, "", AT_EMPTY_PATH, CENSUS_MASK, &sx) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    census_pool_init(&p, t);
+    census_pool_add_root(&p, fd, &sx);
+    int r = census_pool_run(&p);
+    if (ret_found)
+        *ret_found = p.found;
+    if (ret_inodes)
+        *ret_inodes = p.inodes;
+    return r;
+}
+
+/* ---- files on every local writable file system ---- */
+
+typedef struct {
+    size_t i;       /* index in the mount table */
+    int fd;         /* O_PATH fd of the root, -1 when hidden */
+    struct statx sx;
+    bool kept;
+} CensusCand;
+
+static int census_cand_cmp(const void *a, const void *b, void *data)
+{
+    const CensusCand *x = a, *y = b;
+    const CensusMounts *mt = data;
+
+    if ((x->fd >= 0) != (y->fd >= 0))
+        return x->fd >= 0 ? -1 : 1; /* reachable mounts first */
+    size_t lx = strlen(mt->m[x->i].root), ly = strlen(mt->m[y->i].root);
+    return lx < ly ? -1 : lx > ly ? 1 : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* Does kept mount k already show the subtree mount c shows (same device, c's root at or below
+ * k's root, and no mount on k in the way of that subtree)? */
+static bool census_covers(const CensusMounts *mt, const CensusMount *k, const CensusMount *c)
+{
+    if (k->dev != c->dev || !census_path_below(c->root, k->root))
+        return false;
+    const char *rel = strcmp(k->root, "/") == 0 ? c->root : c->root + strlen(k->root);
+    g_autofree char *p = strcmp(k->mp, "/") == 0 ? g_strdup(rel[0] ? rel : "/")
+                                                  : g_strconcat(k->mp, rel, NULL);
+    /* A mount on k above, at or below that place hides part of it from k's walk: walk c too. */
+    for (size_t j = 0; j < mt->n; j++)
+        if (mt->m[j].parent == k->id && &mt->m[j] != k &&
+            (census_path_below(mt->m[j].mp, p) || census_path_below(p, mt->m[j].mp)))
+            return false;
+    return true;
+}
+
+static bool census_listed(const CensusTarget *t, const char *mp, bool *matched)
+{
+    for (size_t j = 0; t->mounts[j]; j++)
+        if (strcmp(t->mounts[j], mp) == 0) {
+            matched[j] = true;
+            return true;
+        }
+    return false;
+}
+
+static int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *res)
+{
+    bool scoped = t->mounts && t->mounts[0];
+    size_t nlisted = 0;
+    int r = 0;
+
+    while (scoped && t->mounts[nlisted])
+        nlisted++;
+    g_autofree bool *matched = g_new0(bool, nlisted + 1);
+    g_autofree CensusCand *cand = g_new0(CensusCand, mt->n + 1);
+    size_t nc = 0;
+
+    for (size_t i = 0; i < mt->n; i++) {
+        const CensusMount *m = &mt->m[i];
+        if (scoped && !census_listed(t, m->mp, matched))
+            continue;
+        CensusFsKind k = census_fs_kind(m->fstype);
+        if (k == CENSUS_FS_LOCAL)
+            k = census_below_remote(mt, i);
+        if (k == CENSUS_FS_FUSE)
+            res->mounts_skipped_fuse++;
+        else if (k == CENSUS_FS_NETWORK)
+            res->mounts_skipped_network++;
+        else if (k == CENSUS_FS_PSEUDO)
+            res->mounts_skipped_pseudo++;
+        else if (census_mount_ro(m))
+            res->mounts_skipped_readonly++;
+        else {
+            CensusCand *c = &cand[nc++];
+            c->i = i;
+            c->fd = census_open_mount(m, &c->sx);
+            if (c->fd < 0 && c->fd != -EBUSY) {
+                RK_KEEP_FIRST(r, c->fd);
+                nc--;
+            }
+        }
+    }
+    for (size_t j = 0; j < nlisted; j++)
+        if (!matched[j])
+            RK_KEEP_FIRST(r, -ENOENT); /* a test scope naming no mount must not pass */
+
+    /* One walk per distinct visible subtree of a device: shallow roots first, reachable
+     * mounts before hidden ones. */
+    g_qsort_with_data(cand, (gint)nc, sizeof *cand, census_cand_cmp, (void *)mt);
+    CensusPool p;
+    census_pool_init(&p, t);
+    for (size_t a = 0; a < nc; a++) {
+        const CensusMount *m = &mt->m[cand[a].i];
+        bool covered = false;
+        for (size_t b = 0; b < a && !covered; b++)
+            covered = cand[b].kept && census_covers(mt, &mt->m[cand[b].i], m);
+        if (covered) {
+            res->mounts_skipped_duplicate++;
+        } else if (cand[a].fd < 0) {
+            /* Overmounted and its subtree shown nowhere else: its files cannot be checked. */
+            res->mounts_hidden++;
+            RK_KEEP_FIRST(r, -EBUSY);
+        } else if (S_ISDIR(cand[a].sx.stx_mode)) {
+            int fd = openat(cand[a].fd, ".", CENSUS_O_DIR);
+            if (fd < 0) {
+                RK_KEEP_FIRST(r, -errno);
+            } else {
+                cand[a].kept = true;
+                res->mounts_scanned++;
+                census_pool_add_root(&p, fd, &cand[a].sx);
+            }
+        } else {
+            /* A file bind-mounted on a file: one inode. */
+            cand[a].kept = true;
+            res->mounts_scanned++;
+            p.inodes++;
+            if (census_owned(t, cand[a].sx.stx_uid, cand[a].sx.stx_gid))
+                p.found++;
+        }
+    }
+    for (size_t a = 0; a < nc; a++)
+        if (cand[a].fd >= 0)
+            close(cand[a].fd);
+    RK_KEEP_FIRST(r, census_pool_run(&p));
+    res->found[CENSUS_FILES] = p.found;
+    res->inodes_seen = p.inodes;
+    return r;
+}
+
+/* ---- processes ---- */
+
+/* Parse "Field:\tA\tB\tC\tD" (four numbers) in a status text. */
+static bool census_status_ids(const char *buf, const char *field, unsigned long v[4])
+{
+    const char *s = strstr(buf, field);
+
+    if (!s)
+        return false;
+    s += strlen(field);
+    for (int i = 0; i < 4; i++) {
+        char *end;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return false;
+        v[i] = strtoul(s, &end, 10);
+        s = end;
+    }
+    return true;
+}
+
+/* 1: a live task of the guest, 0: not (or it vanished), -errno: not readable or parsable. */
+static int census_task(int taskdirfd, const char *tid, const CensusTarget *t)
+{
+    char path[64], buf[CENSUS_STATUS_MAX];
+    unsigned long u[4], g[4];
+    size_t len = 0;
+
+    snprintf(path, sizeof path, "%s/status", tid);
+    _cleanup_close_ int fd = openat(taskdirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+    while (len < sizeof buf - 1) {
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno == ESRCH ? 0 : -errno;
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len == 0)
+        return 0; /* exited between open and read */
+    buf[len] = '\0';
+    /* Name: is escaped by the kernel (no raw newline), so "\nState:" cannot be forged. */
+    const char *st = strstr(buf, "\nState:");
+    if (!st || !census_status_ids(buf, "\nUid:", u) || !census_status_ids(buf, "\nGid:", g))
+        return -EBADMSG;
+    st += 7;
+    while (*st == ' ' || *st == '\t')
+        st++;
+    if (*st == 'Z' || *st == 'X')
+        return 0; /* zombies and dead tasks hold nothing */
+    for (int i = 0; i < 4; i++)
+        if (u[i] == t->uid || (t->check_gid && g[i] == t->gid))
+            return 1;
+    return 0;
+}
+
+static int census_processes(const CensusTarget *t, uint64_t *found)
+{
+    pid_t self = getpid();
+    int r = 0;
+    struct dirent *de;
+
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return -errno;
+    for (;;) {
+        errno = 0;
+        if (!(de = readdir(proc))) {
+            if (errno)
+                RK_KEEP_FIRST(r, -errno);
+            break;
+        }
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        /* Our own threads are root's; the census's own children never live while this runs. */
+        if (pid <= 0 || *end || pid == self)
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "%ld/task", pid);
+        int tfd = openat(dirfd(proc), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tfd < 0) {
+            if (errno != ENOENT && errno != ESRCH)
+                RK_KEEP_FIRST(r, -errno);
+            continue;
+        }
+        DIR *task = fdopendir(tfd);
+        if (!task) {
+            RK_KEEP_FIRST(r, -errno);
+            close(tfd);
+            continue;
+        }
+        for (;;) {
+            errno = 0;
+            struct dirent *te = readdir(task);
+            if (!te) {
+                if (errno && errno != ENOENT && errno != ESRCH)
+                    RK_KEEP_FIRST(r, -errno);
+                break;
+            }
+            if (te->d_name[0] < '1' || te->d_name[0] > '9')
+                continue;
+            int k = census_task(tfd, te->d_name, t);
+            if (k < 0)
+                RK_KEEP_FIRST(r, k);
+            else
+                *found += (uint64_t)k;
+        }
+        closedir(task);
+    }
+    closedir(proc);
+    return r;
+}
+
+/* ---- mounts ---- */
+
+static int census_mounts_class(const CensusTarget *t, const CensusMounts *mt, uint64_t *found)
+{
+    g_autofree char *user_id = g_strdup_printf("user_id=%u", (unsigned)t->uid);
+    g_autofree char *run = t->run_user_dir && t->run_user_dir[0]
+                               ? g_strdup_printf("%s/%u", t->run_user_dir, (unsigned)t->uid)
+                               : NULL;
+    int r = 0;
+
+    for (size_t i = 0; i < mt->n; i++) {
+        const CensusMount *m = &mt->m[i];
+        CensusFsKind k = census_fs_kind(m->fstype);
+        bool hit = false;
+
+        if (k == CENSUS_FS_FUSE && census_has_opt(m->super, user_id))
+            hit = true;
+        else if (t->home && t->home[0] == '/' && census_path_below(m->mp, t->home))
+            hit = true;
+        else if (run && census_path_below(m->mp, run))
+            hit = true;
+        else if (k != CENSUS_FS_FUSE && k != CENSUS_FS_NETWORK &&
+                 census_below_remote(mt, i) == CENSUS_FS_LOCAL) {
+            /* The owner of the mount's root; never asked of a FUSE or network server. */
+            struct statx sx;
+            int fd = census_open_mount(m, &sx);
+            if (fd >= 0) {
+                hit = census_owned(t, sx.stx_uid, sx.stx_gid);
+                close(fd);
+            } else if (fd != -ENOENT && fd != -EBUSY) {
+                RK_KEEP_FIRST(r, fd); /* EBUSY: overmounted, its root is out of sight */
+            }
+        }
+        if (hit)
+            (*found)++;
+    }
+    return r;
+}
+
+/* ---- System V IPC ---- */
+
+static int census_sysv_file(const char *path, const CensusTarget *t, uint64_t *found)
+{
+    g_autofree char *buf = NULL;
+    const char *want[4] = { "uid", "cuid", "gid", "cgid" };
+    int col[4] = { -1, -1, -1, -1 };
+    char *save = NULL;
+
+    int r = census_read_file(path, &buf, NULL);
+    if (r == -ENOENT)
+        return 0; /* a kernel without System V IPC holds none */
+    if (r < 0)
+        return r;
+    char *line = strtok_r(buf, "\n", &save);
+    if (!line)
+        return -EBADMSG;
+    /* Columns by header name: their order differs between shm, msg and sem. */
+    char *s = NULL;
+    int idx = 0, maxcol = -1;
+    for (char *tok = strtok_r(line, " \t", &s); tok; tok = strtok_r(NULL, " \t", &s), idx++)
+        for (int c = 0; c < 4; c++)
+            if (strcmp(tok, want[c]) == 0 && col[c] < 0) {
+                col[c] = idx;
+                maxcol = MAX(maxcol, idx);
+            }
+    for (int c = 0; c < 4; c++)
+        if (col[c] < 0)
+            return -EBADMSG;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        unsigned long v[4] = { 0 };
+        int got = 0;
+        idx = 0;
+        for (char *tok = strtok_r(line, " \t", &s); tok && idx <= maxcol;
+             tok = strtok_r(NULL, " \t", &s), idx++)
+            for (int c = 0; c < 4; c++)
+                if (idx == col[c]) {
+                    char *end;
+                    v[c] = strtoul(tok, &end, 10);
+                    if (*end == '\0')
+                        got++;
+                }
+        if (got != 4)
+            return -EBADMSG;
+        if (v[0] == t->uid || v[1] == t->uid || (t->check_gid && (v[2] == t->gid || v[3] == t->gid)))
+            (*found)++;
+    }
+    return 0;
+}
+
+static int census_sysv(const CensusTarget *t, uint64_t *found)
+{
+    int r = 0;
+
+    RK_KEEP_FIRST(r, census_sysv_file("/proc/sysvipc/shm", t, found));
+    RK_KEEP_FIRST(r, census_sysv_file("/proc/sysvipc/msg", t, found));
+    RK_KEEP_FIRST(r, census_sysv_file("/proc/sysvipc/sem", t, found));
+    return r;
+}
+
+/* ---- entries of one directory (mqueue, at spool) ---- */
+
+/* Count the entries of the directory dirfd (taken and closed) that the guest owns. */
+static int census_dir_owned(int dirfd, const CensusTarget *t, uint64_t *found)
+{
+    struct dirent *de;
+    int r = 0;
+
+    DIR *d = fdopendir(dirfd);
+    if (!d) {
+        r = -errno;
+        close(dirfd);
+        return r;
+    }
+    for (;;) {
+        struct statx sx;
+        errno = 0;
+        if (!(de = readdir(d))) {
+            if (errno)
+                r = -errno;
+            break;
+        }
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (statx(dirfd, de->d_name, CENSUS_AT, STATX_UID | STATX_GID, &sx) < 0) {
+            if (errno != ENOENT)
+                RK_KEEP_FIRST(r, -errno);
+            continue;
+        }
+        if (census_owned(t, sx.stx_uid, sx.stx_gid))
+            (*found)++;
+    }
+    closedir(d);
+    return r;
+}
+
+/* ---- POSIX message queues ---- */
+
+/* Mount a private mqueue instance (of our IPC namespace) on a fresh 0700 dir under /run, count
+ * its queues, detach it and remove the dir. */
+static int census_mqueue_private(const CensusTarget *t, uint64_t *found)
+{
+    char dir[] = "/run/rentark-census.XXXXXX";
+    int r;
+
+    if (!mkdtemp(dir))
+        return -errno;
+    if (mount("mqueue", dir, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+        r = -errno;
+        rmdir(dir);
+        return r;
+    }
+    int fd = open(dir, CENSUS_O_DIR);
+    r = fd < 0 ? -errno : census_dir_owned(fd, t, found);
+    if (umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+        RK_KEEP_FIRST(r, -errno);
+    else if (rmdir(dir) < 0)
+        RK_KEEP_FIRST(r, -errno);
+    return r;
+}
+
+/* Every mounted mqueue instance (one per IPC namespace, read once per device); a private one
+ * when none is mounted. */
+static int census_mqueue(const CensusTarget *t, const CensusMounts *mt, uint64_t *found)
+{
+    g_autoptr(GArray) seen = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    int r = 0;
+
+    for (size_t i = 0; i < mt->n; i++) {
+        const CensusMount *m = &mt->m[i];
+        struct statx sx;
+        bool dup = false;
+
+        if (strcmp(m->fstype, "mqueue") != 0 || census_below_remote(mt, i) != CENSUS_FS_LOCAL)
+            continue;
+        for (guint j = 0; j < seen->len; j++)
+            dup = dup || g_array_index(seen, uint64_t, j) == m->dev;
+        if (dup)
+            continue;
+        int pfd = census_open_mount(m, &sx);
+        if (pfd < 0)
+            continue; /* hidden or gone: another mount of it, or the private one, will do */
+        int fd = openat(pfd, ".", CENSUS_O_DIR);
+        close(pfd);
+        if (fd < 0) {
+            RK_KEEP_FIRST(r, -errno);
+            continue;
+        }
+        RK_KEEP_FIRST(r, census_dir_owned(fd, t, found));
+        g_array_append_val(seen, m->dev);
+    }
+    if (seen->len == 0)
+        RK_KEEP_FIRST(r, census_mqueue_private(t, found));
+    return r;
+}
+
+/* ---- kernel keys ---- */
+
+/* nkeys of uid from /proc/key-users ("  UID:  usage nkeys/nikeys ..."), 0 if it has none. */
+static int census_key_users(uid_t uid, uint64_t *ret_nkeys)
+{
+    g_autofree char *buf = NULL;
+    char *save = NULL;
+
+    *ret_nkeys = 0;
+    int r = census_read_file("/proc/key-users", &buf, NULL);
+    if (r == -ENOENT)
+        return 0; /* a kernel without keys */
+    if (r < 0)
+        return r;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        unsigned long u, usage, nkeys;
+        if (sscanf(line, " %lu: %lu %lu/", &u, &usage, &nkeys) != 3)
+            return -EBADMSG;
+        if (u == uid) {
+            *ret_nkeys = nkeys;
+            break;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    int32_t err;        /* 0, or the errno the child failed with */
+    uint32_t std_empty; /* standard keyrings of the uid that exist and hold nothing */
+} CensusKeysReply;
+
+/* Everything the keys child needs, prepared before fork: it may not allocate. */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+    char uid_str[16];
+    char *buf;
+    size_t size;
+    int wfd;
+} CensusKeysJob;
+
+/* Async-signal-safe helpers for the child: no locale, no allocation. */
+static const char *census_tok(const char *p, const char *end, const char **ret_tok, size_t *ret_len)
+{
+    while (p < end && *p == ' ')
+        p++;
+    *ret_tok = p;
+    while (p < end && *p != ' ')
+        p++;
+    *ret_len = (size_t)(p - *ret_tok);
+    return p;
+}
+
+static bool census_tok_is(const char *tok, size_t len, const char *s)
+{
+    size_t ls = strlen(s);
+    return len == ls && memcmp(tok, s, ls) == 0;
+}
+
+static uint64_t census_tok_num(const char *tok, size_t len, unsigned base, bool *ok)
+{
+    uint64_t v = 0;
+
+    *ok = len > 0 && len <= 16;
+    for (size_t i = 0; i < len && *ok; i++) {
+        char c = tok[i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                     : base == 16 && c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                                                          : 99;
+        *ok = d < base;
+        v = v * base + d;
+    }
+    return v;
+}
+
+/* Runs in the forked child and never returns; only raw system calls. It becomes the guest
+ * completely (no supplementary groups, all gids, all uids, checked) so that /proc/keys shows
+ * what the guest may see, reads it, finds the guest's standard keyrings ("_uid.UID",
+ * "_uid_ses.UID", "_persistent.UID") and whether each is empty, and writes one reply. It never
+ * looks a keyring up by its special id: that would create the user keyrings. */
+static _Noreturn void census_keys_child(const CensusKeysJob *j)
+{
+    static const char *const prefix[3] = { "_uid.", "_uid_ses.", "_persistent." };
+    CensusKeysReply rep = { 0 };
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    size_t len = 0;
+    int32_t user_id = 0, ses_id = 0;
+    bool ses_one = false, seen[3] = { false, false, false };
+
+    if (j->uid == 0 || setgroups(0, NULL) < 0 || setresgid(j->gid, j->gid, j->gid) < 0 ||
+        setresuid(j->uid, j->uid, j->uid) < 0 || getresuid(&ru, &eu, &su) < 0 ||
+        getresgid(&rg, &eg, &sg) < 0 || ru != j->uid || eu != j->uid || su != j->uid ||
+        rg != j->gid || eg != j->gid || sg != j->gid) {
+        rep.err = EPERM;
+        goto out;
+    }
+    int fd = open("/proc/keys", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rep.err = errno == ENOENT ? 0 : errno;
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(fd, j->buf + len, j->size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n < 0)
+                rep.err = errno;
+            break;
+        }
+        len += (size_t)n;
+        if (len == j->size) {
+            rep.err = EFBIG;
+            break;
+        }
+    }
+    close(fd);
+    if (rep.err)
+        goto out;
+    /* "ID FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION: SUMMARY", one key a line. */
+    for (const char *p = j->buf, *end = j->buf + len; p < end;) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *le = eol ? eol : end, *tok[8], *q = p;
+        size_t tl[8];
+        bool ok = true, ok2 = true;
+
+        for (int i = 0; i < 8; i++)
+            q = census_tok(q, le, &tok[i], &tl[i]);
+        p = eol ? eol + 1 : end;
+        uint64_t id = census_tok_num(tok[0], tl[0], 16, &ok);
+        uint64_t owner = census_tok_num(tok[5], tl[5], 10, &ok2);
+        if (!ok || !ok2) {
+            rep.err = EBADMSG;
+            goto out;
+        }
+        if (owner != j->uid || !census_tok_is(tok[7], tl[7], "keyring"))
+            continue;
+        while (q < le && *q == ' ')
+            q++;
+        for (int k = 0; k < 3; k++) {
+            size_t lp = strlen(prefix[k]), lu = strlen(j->uid_str);
+            const char *d = q;
+            if (seen[k] || (size_t)(le - d) < lp + lu + 2 || memcmp(d, prefix[k], lp) != 0 ||
+                memcmp(d + lp, j->uid_str, lu) != 0 || d[lp + lu] != ':' || d[lp + lu + 1] != ' ')
+                continue;
+            const char *sum = d + lp + lu + 2;
+            seen[k] = true; /* one of each: a look-alike the guest made is not excused */
+            if (k == 0)
+                user_id = (int32_t)id;
+            if (k == 1)
+                ses_id = (int32_t)id;
+            if (census_tok_is(sum, (size_t)(le - sum), "empty"))
+                rep.std_empty++;
+            else if (k == 1 && census_tok_is(sum, (size_t)(le - sum), "1"))
+                ses_one = true;
+        }
+    }
+    /* The user-session keyring links the user keyring: with that one link it is empty. */
+    if (ses_one && user_id) {
+        int32_t ids[2] = { 0, 0 };
+        long n = syscall(SYS_keyctl, KEYCTL_READ, ses_id, ids, sizeof ids, 0);
+        if (n == (long)sizeof(int32_t) && ids[0] == user_id)
+            rep.std_empty++;
+    }
+out:
+    (void)!write(j->wfd, &rep, sizeof rep);
+    _exit(0);
+}
+
+static int census_keys(const CensusTarget *t, uint64_t *found)
+{
+    uint64_t nkeys;
+    CensusKeysReply rep = { 0 };
+    int p[2], status;
+
+    int r = census_key_users(t->uid, &nkeys);
+    if (r < 0 || nkeys == 0)
+        return r; /* no key of the uid at all: nothing to ask as the guest */
+    if (t->gid == (gid_t)-1)
+        return -EINVAL;
+    CensusKeysJob job = { .uid = t->uid, .gid = t->gid, .size = CENSUS_KEYS_MAX };
+    snprintf(job.uid_str, sizeof job.uid_str, "%u", (unsigned)t->uid);
+    g_autofree char *buf = g_malloc(job.size);
+    job.buf = buf;
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    job.wfd = p[1];
+    pid_t pid = fork();
+    if (pid == 0)
+        census_keys_child(&job);
+    int fork_err = errno;
+    close(p[1]);
+    ssize_t n = pid < 0 ? -1 : rk_read_all(p[0], &rep, sizeof rep);
+    close(p[0]);
+    if (pid < 0)
+        return -fork_err;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof rep)
+        return -EIO;
+    if (rep.err)
+        return -rep.err;
+    /* Unreferenced keys are collected asynchronously (milliseconds after the wipe cleared the
+     * keyrings): give the collector up to a second before reporting. */
+    long long deadline = rk_now_ns() + CENSUS_KEYS_GC_NS;
+    while (nkeys > rep.std_empty && rk_now_ns() < deadline) {
+        g_usleep(CENSUS_KEYS_POLL_US);
+        r = census_key_users(t->uid, &nkeys);
+        if (r < 0)
+            return r;
+    }
+    *found = nkeys > rep.std_empty ? nkeys - rep.std_empty : 0;
+    return 0;
+}
+
+/* ---- name-keyed spools and service state ---- */
+
+/* path (under sysroot) exists, whoever owns it. */
+static int census_exists(const CensusTarget *t, const char *dir, uint64_t *found)
+{
+    struct stat st;
+    g_autofree char *path = g_strconcat(t->sysroot ? t->sysroot : "", dir, "/", t->user, NULL);
+
+    if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        (*found)++;
+        return 0;
+    }
+    return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+}
+
+static int census_spool_owned(const CensusTarget *t, const char *dir, uint64_t *found)
+{
+    g_autofree char *path = g_strconcat(t->sysroot ? t->sysroot : "", dir, NULL);
+
+    int fd = open(path, CENSUS_O_DIR);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -errno; /* no spool holds nothing */
+    return census_dir_owned(fd, t, found);
+}
+
+static int census_scheduled(const CensusTarget *t, uint64_t *found)
+{
+    int r = 0;
+
+    RK_KEEP_FIRST(r, census_exists(t, "/var/spool/cron/crontabs", found));
+    RK_KEEP_FIRST(r, census_spool_owned(t, "/var/spool/cron/atjobs", found));
+    RK_KEEP_FIRST(r, census_spool_owned(t, "/var/spool/cron/atspool", found));
+    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/systemd/linger", found));
+    return r;
+}
+
+static int census_service_state(const CensusTarget *t, uint64_t *found)
+{
+    int r = 0;
+
+    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/AccountsService/users", found));
+    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/AccountsService/icons", found));
+    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/lightdm-data", found));
+    return r;
+}
+
+/* ---- the whole census ---- */
+
+int census_run(const CensusTarget *t, CensusResult *res)
+{
+    CensusMounts mt;
+    long long start = rk_now_ns();
+
+    if (!res)
+        return -EINVAL;
+    *res = (CensusResult){ 0 };
+    /* The account name becomes one path component of the spool paths: nothing else. */
+    if (!census_target_ok(t) || !t->user || !t->user[0] || strchr(t->user, '/') ||
+        strcmp(t->user, ".") == 0 || strcmp(t->user, "..") == 0)
+        return -EINVAL;
+    /* "Mounts below the home" with home "/" would be every mount. */
+    if (t->home && (t->home[0] != '/' || t->home[strspn(t->home, "/")] == '\0'))
+        return -EINVAL;
+
+    /* Processes first: nothing of the census runs as the guest yet (the keys child). */
+    res->error[CENSUS_PROCESSES] = census_processes(t, &res->found[CENSUS_PROCESSES]);
+    int mr = census_mounts_read(&mt);
+    if (mr < 0) {
+        res->error[CENSUS_MOUNTS] = res->error[CENSUS_FILES] = res->error[CENSUS_MQUEUE] = mr;
+    } else {
+        res->error[CENSUS_MOUNTS] = census_mounts_class(t, &mt, &res->found[CENSUS_MOUNTS]);
+        res->error[CENSUS_MQUEUE] = census_mqueue(t, &mt, &res->found[CENSUS_MQUEUE]);
+    }
+    res->error[CENSUS_SYSV_IPC] = census_sysv(t, &res->found[CENSUS_SYSV_IPC]);
+    res->error[CENSUS_KEYS] = census_keys(t, &res->found[CENSUS_KEYS]);
+    res->error[CENSUS_SCHEDULED] = census_scheduled(t, &res->found[CENSUS_SCHEDULED]);
+    res->error[CENSUS_SERVICE_STATE] = census_service_state(t, &res->found[CENSUS_SERVICE_STATE]);
+    if (mr >= 0) {
+        res->error[CENSUS_FILES] = census_files(t, &mt, res);
+        census_mounts_free(&mt);
+    }
+    res->duration_ns = rk_now_ns() - start;
+
+    int first = 0;
+    for (int c = 0; c < CENSUS_N; c++) {
+        if (res->found[c])
+            return 1;
+        RK_KEEP_FIRST(first, res->error[c]);
+    }
+    return first;
+}
