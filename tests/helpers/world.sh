@@ -133,15 +133,22 @@ _world_user_gone() {
     local name=$1 uid gid
     uid=$(id -u "$name" 2>/dev/null) || { groupdel "$name" >/dev/null 2>&1; return 0; }
     gid=$(id -g "$name")
-    setpriv --reuid="$uid" --regid="$gid" --clear-groups sh -c '
-        keyctl clear @u; keyctl clear @us
-        if grep -q " _persistent\.$(id -u)\$" /proc/keys 2>/dev/null; then
-            p=$(keyctl get_persistent @s) && { keyctl clear "$p"; keyctl invalidate "$p" || keyctl unlink "$p" @s; }
-        fi' >/dev/null 2>&1
+    _world_keys_gone "$uid" "$gid"
     pkill -KILL -U "$uid" >/dev/null 2>&1
     userdel -f "$name" >/dev/null 2>&1
     groupdel "$name" >/dev/null 2>&1
     return 0
+}
+
+# _world_keys_gone UID GID: as that uid, empty its user and user-session keyrings and remove
+# its persistent keyring (when it has one: asking for it would make one), in a session keyring
+# of its own, which possesses them (the persistent keyring's user may only view and read).
+_world_keys_gone() {
+    setpriv --reuid="$1" --regid="$2" --clear-groups keyctl session - sh -c '
+        keyctl clear @u; keyctl clear @us
+        if grep -q " _persistent\.$(id -u): " /proc/keys; then
+            p=$(keyctl get_persistent @s) && { keyctl clear "$p"; keyctl invalidate "$p"; }
+        fi' >/dev/null 2>&1
 }
 
 # world_enter "$@": see the top of this file.
@@ -256,7 +263,11 @@ world_login() {
 }
 
 # world_wipe [ARGS...]: the real wipe; stdout in $T_TMP/wipe.out, the log in $T_TMP/wipe.log.
-world_wipe() { "$RKD" -c "$CONF" --wipe-once "$@" >"$T_TMP/wipe.out" 2>"$T_TMP/wipe.log"; }
+# A wipe that blocks (on a FUSE mount, say) is killed after WORLD_WIPE_TIMEOUT seconds (60):
+# exit status 124 or 137.
+world_wipe() {
+    timeout -k 5 "${WORLD_WIPE_TIMEOUT:-60}" "$RKD" -c "$CONF" --wipe-once "$@" >"$T_TMP/wipe.out" 2>"$T_TMP/wipe.log"
+}
 
 # guest_procs: the number of live (not zombie) processes of the guest.
 guest_procs() { ps -u "$GUID" -o stat= 2>/dev/null | grep -vc '^Z'; }
