@@ -448,8 +448,8 @@ static int fh_mount_round(const FhMountRules *r, bool count_only, uint64_t *ret_
             FhMount *top = g_hash_table_lookup(by_id, GINT_TO_POINTER(fh_fd_mount_id(fd)));
             /* Only ever the mount the fd lies on, and only if it is the guest's: a mount
              * someone else stacked on top stays, with the guest's below it (-EBUSY later). */
-            if (!top || !top->guest || top->detached)
-                break;
+            if (!top || !top->guest || top->detached || strcmp(top->point, m->point) != 0)
+                break; /* not the guest's, or no mount is left at this path (the folder below) */
             char self[64];
             snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
             /* The fd's magic link names exactly that mount (no UMOUNT_NOFOLLOW: the link must
@@ -767,8 +767,6 @@ static int fh_mqueue(const FootholdTarget *t, RmFlags flags, uint64_t *count)
 /* Key permission bits (include/linux/key.h; the uapi header has none). */
 #define FH_KEY_POS_ALL 0x3f000000u
 #define FH_KEY_USR_ALL 0x003f0000u
-#define FH_KEY_USR_VIEW 0x00010000u
-#define FH_KEY_USR_READ 0x00020000u
 
 typedef struct {
     int32_t err;      /* first -errno of the child, 0 */
@@ -961,14 +959,16 @@ static void fh_key_invalidate_line(FhKeyWork *w, const char *line)
 }
 
 /* Open up, read and clear one keyring of the guest (ring: its id or a KEY_SPEC_* id). perm:
- * what to leave it with. */
+ * the permissions to leave it with (0: leave them). */
 static void fh_key_clear(FhKeyWork *w, int32_t ring, unsigned perm)
 {
     long n;
     /* The guest may have taken its own read and write permission away; set what clearing
-     * needs (possible while it kept setattr, which the owner needs for this as well). */
-    if (!w->dry && fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_POS_ALL | FH_KEY_USR_ALL, 0, 0) < 0)
-        fh_key_fail(w, errno);
+     * needs. That takes the setattr permission, which the guest may have taken away as well
+     * (then nobody, root included, can change the keyring any more), and which the persistent
+     * keyring never grants: so only the read and the clear decide. */
+    if (!w->dry)
+        (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_POS_ALL | FH_KEY_USR_ALL, 0, 0);
     n = fh_keyctl(KEYCTL_READ, (unsigned long)(long)ring, (unsigned long)w->rbuf, sizeof w->rbuf, 0);
     if (n < 0) {
         if (!w->dry)
@@ -979,16 +979,21 @@ static void fh_key_clear(FhKeyWork *w, int32_t ring, unsigned perm)
         fh_key_fail(w, errno);
         return;
     }
-    /* A keyring reads as the ids of the keys linked in it, 4 bytes each. */
+    /* A keyring reads as the ids of the keys linked in it, 4 bytes each. The kernel links
+     * the user keyring into the user-session keyring when it makes them: that link is put
+     * back, not counted. */
     size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
     for (size_t i = 0; i + 4 <= got; i += 4) {
         int32_t id;
         memcpy(&id, w->rbuf + i, 4);
-        fh_key_count(w, id);
+        if (!fh_key_is_anchor(w, id))
+            fh_key_count(w, id);
+        else if (!w->dry)
+            (void)fh_keyctl(KEYCTL_LINK, (unsigned long)(long)id, (unsigned long)(long)ring, 0, 0);
     }
     if ((size_t)n > sizeof w->rbuf)
         w->rep.removed += ((size_t)n - sizeof w->rbuf) / 4;
-    if (!w->dry)
+    if (!w->dry && perm)
         (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, perm, 0, 0);
 }
 
@@ -1055,7 +1060,7 @@ static _Noreturn void fh_key_child(FhKeyWork *w, int fd)
     if (w->anchors[1])
         fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING, FH_KEY_POS_ALL | FH_KEY_USR_ALL);
     if (w->anchors[2])
-        fh_key_clear(w, w->anchors[2], FH_KEY_POS_ALL | FH_KEY_USR_VIEW | FH_KEY_USR_READ);
+        fh_key_clear(w, w->anchors[2], 0);
     r = fh_proc_lines(w, "/proc/keys", fh_key_invalidate_line);
     if (r < 0)
         fh_key_fail(w, -r);
