@@ -562,7 +562,7 @@ static void test_keys(void)
         g_usleep(10000);
     }
     g_assert_cmpint(n, <=, 3);
-    g_autofree char *data = keyctl_as(&g, &st, "print", stripped);
+    g_free(keyctl_as(&g, &st, "print", stripped));
     g_assert_cmpint(st, !=, 0);
     /* The other user's key is untouched. */
     g_autofree char *odata = keyctl_as(&o, &st, "print", okey);
@@ -934,7 +934,8 @@ static void test_mounts(void)
     tmpfs_on(s.sticky, "gd/sub/mnt");
     /* The home and the runtime folder: every mount there. */
     dir_in(s.scratch, "home", 0755, 0, 0);
-    dir_in(s.scratch, g_strdup_printf("home/%s", g.name), 0700, g.uid, g.gid);
+    g_autofree char *home_rel = g_strdup_printf("home/%s", g.name);
+    dir_in(s.scratch, home_rel, 0700, g.uid, g.gid);
     tmpfs_on(home, "");
     dir_in(home, "sub", 0755, 0, 0);
     tmpfs_on(home, "sub");
@@ -949,8 +950,11 @@ static void test_mounts(void)
         dir_in(s.sticky, "gsrc", 0700, g.uid, g.gid);
         dir_in(s.sticky, "gf-dead", 0700, g.uid, g.gid);
         dir_in(s.sticky, "gf-live", 0700, g.uid, g.gid);
-        stop_process(start_bindfs(&g, g_build_filename(s.sticky, "gsrc", NULL), g_build_filename(s.sticky, "gf-dead", NULL)));
-        live = start_bindfs(&g, g_build_filename(s.sticky, "gsrc", NULL), g_build_filename(s.sticky, "gf-live", NULL));
+        g_autofree char *src = g_build_filename(s.sticky, "gsrc", NULL);
+        g_autofree char *dead_dst = g_build_filename(s.sticky, "gf-dead", NULL);
+        g_autofree char *live_dst = g_build_filename(s.sticky, "gf-live", NULL);
+        stop_process(start_bindfs(&g, src, dead_dst));
+        live = start_bindfs(&g, src, live_dst);
     }
     g_autofree char *all = mounts_string(s.scratch);
     uint64_t n = 99;
