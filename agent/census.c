@@ -79,6 +79,14 @@ bool census_clean(const CensusResult *res)
 
 /* ---- small helpers ---- */
 
+/* Keep the first error and go on. A function, not RK_KEEP_FIRST: that macro does not evaluate
+ * its second argument once an error is kept, and here the argument is often the next check. */
+static void census_keep(int *r, int e)
+{
+    if (*r == 0)
+        *r = e;
+}
+
 static bool census_owned(const CensusTarget *t, uid_t uid, gid_t gid)
 {
     return uid == t->uid || (t->check_gid && gid == t->gid);
@@ -480,7 +488,7 @@ static void census_pop(CensusWalker *w)
         if (r < 0) {
             /* The evicted frames cannot be reached any more: the rest of them is not
              * checked, which is an error; frame 0 goes on. */
-            RK_KEEP_FIRST(w->r, r);
+            census_keep(&w->r, r);
             census_frame_close(w, c);
             w->n = 1;
             w->first_open = 1;
@@ -536,7 +544,7 @@ static void census_entry(CensusWalker *w, int dirfd, const char *name)
             close(fd);
         else if (errno == EXDEV || errno == ENOENT)
             return;
-        RK_KEEP_FIRST(w->r, -e);
+        census_keep(&w->r, -e);
         return;
     }
     /* Another mount's root: covered by that mount's own entry (or by the mounts class). */
@@ -554,7 +562,7 @@ static void census_entry(CensusWalker *w, int dirfd, const char *name)
     if (fd < 0) {
         /* Vanished, replaced by a non-directory or a symlink, or became a mount point. */
         if (fd != -ENOENT && fd != -ENOTDIR && fd != -ELOOP && fd != -EXDEV)
-            RK_KEEP_FIRST(w->r, fd);
+            census_keep(&w->r, fd);
         return;
     }
     if (!census_share(w->pool, fd, sx.stx_ino, it))
@@ -574,7 +582,7 @@ static void census_walk(CensusWalker *w, const CensusItem *it)
                 f->buf = census_buf_get(w);
             ssize_t len = getdents64(f->fd, f->buf, CENSUS_BUF_SIZE);
             if (len < 0 && errno != ENOENT)
-                RK_KEEP_FIRST(w->r, -errno);
+                census_keep(&w->r, -errno);
             if (len <= 0) {
                 census_pop(w);
                 continue;
@@ -614,7 +622,7 @@ static void *census_worker(void *arg)
     }
     p->found += w.found;
     p->inodes += w.inodes;
-    RK_KEEP_FIRST(p->r, w.r);
+    census_keep(&p->r, w.r);
     pthread_mutex_unlock(&p->lock);
     while (w.nspare)
         g_free(w.spare[--w.nspare]);
@@ -656,9 +664,10 @@ static int census_pool_run(CensusPool *p)
 {
     pthread_t threads[CENSUS_MAX_THREADS];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned want = ncpu < 1 ? 1 : ncpu > CENSUS_MAX_THREADS ? CENSUS_MAX_THREADS : (unsigned)ncpu;
+    unsigned want = p->t->threads ? p->t->threads : ncpu < 1 ? 1 : (unsigned)ncpu;
     unsigned started = 0;
 
+    want = MIN(want, CENSUS_MAX_THREADS);
     p->nthreads = want;
     for (unsigned i = 1; i < want; i++)
         if (pthread_create(&threads[started], NULL, census_worker, p) == 0)
@@ -788,14 +797,14 @@ static int census_files(const CensusTarget *t, const CensusMounts *mt, CensusRes
             c->i = i;
             c->fd = census_open_mount(m, &c->sx);
             if (c->fd < 0 && c->fd != -EBUSY) {
-                RK_KEEP_FIRST(r, c->fd);
+                census_keep(&r, c->fd);
                 nc--;
             }
         }
     }
     for (size_t j = 0; j < nlisted; j++)
         if (!matched[j])
-            RK_KEEP_FIRST(r, -ENOENT); /* a test scope naming no mount must not pass */
+            census_keep(&r, -ENOENT); /* a test scope naming no mount must not pass */
 
     /* One walk per distinct visible subtree of a device: shallow roots first, reachable
      * mounts before hidden ones. */
@@ -812,11 +821,11 @@ static int census_files(const CensusTarget *t, const CensusMounts *mt, CensusRes
         } else if (cand[a].fd < 0) {
             /* Overmounted and its subtree shown nowhere else: its files cannot be checked. */
             res->mounts_hidden++;
-            RK_KEEP_FIRST(r, -EBUSY);
+            census_keep(&r, -EBUSY);
         } else if (S_ISDIR(cand[a].sx.stx_mode)) {
             int fd = openat(cand[a].fd, ".", CENSUS_O_DIR);
             if (fd < 0) {
-                RK_KEEP_FIRST(r, -errno);
+                census_keep(&r, -errno);
             } else {
                 cand[a].kept = true;
                 res->mounts_scanned++;
@@ -834,7 +843,7 @@ static int census_files(const CensusTarget *t, const CensusMounts *mt, CensusRes
     for (size_t a = 0; a < nc; a++)
         if (cand[a].fd >= 0)
             close(cand[a].fd);
-    RK_KEEP_FIRST(r, census_pool_run(&p));
+    census_keep(&r, census_pool_run(&p));
     res->found[CENSUS_FILES] = p.found;
     res->inodes_seen = p.inodes;
     return r;
@@ -914,7 +923,7 @@ static int census_processes(const CensusTarget *t, uint64_t *found)
         errno = 0;
         if (!(de = readdir(proc))) {
             if (errno)
-                RK_KEEP_FIRST(r, -errno);
+                census_keep(&r, -errno);
             break;
         }
         char *end;
@@ -927,12 +936,12 @@ static int census_processes(const CensusTarget *t, uint64_t *found)
         int tfd = openat(dirfd(proc), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (tfd < 0) {
             if (errno != ENOENT && errno != ESRCH)
-                RK_KEEP_FIRST(r, -errno);
+                census_keep(&r, -errno);
             continue;
         }
         DIR *task = fdopendir(tfd);
         if (!task) {
-            RK_KEEP_FIRST(r, -errno);
+            census_keep(&r, -errno);
             close(tfd);
             continue;
         }
@@ -941,14 +950,14 @@ static int census_processes(const CensusTarget *t, uint64_t *found)
             struct dirent *te = readdir(task);
             if (!te) {
                 if (errno && errno != ENOENT && errno != ESRCH)
-                    RK_KEEP_FIRST(r, -errno);
+                    census_keep(&r, -errno);
                 break;
             }
             if (te->d_name[0] < '1' || te->d_name[0] > '9')
                 continue;
             int k = census_task(tfd, te->d_name, t);
             if (k < 0)
-                RK_KEEP_FIRST(r, k);
+                census_keep(&r, k);
             else
                 *found += (uint64_t)k;
         }
@@ -988,7 +997,7 @@ static int census_mounts_class(const CensusTarget *t, const CensusMounts *mt, ui
                 hit = census_owned(t, sx.stx_uid, sx.stx_gid);
                 close(fd);
             } else if (fd != -ENOENT && fd != -EBUSY) {
-                RK_KEEP_FIRST(r, fd); /* EBUSY: overmounted, its root is out of sight */
+                census_keep(&r, fd); /* EBUSY: overmounted, its root is out of sight */
             }
         }
         if (hit)
@@ -1051,9 +1060,9 @@ static int census_sysv(const CensusTarget *t, uint64_t *found)
 {
     int r = 0;
 
-    RK_KEEP_FIRST(r, census_sysv_file("/proc/sysvipc/shm", t, found));
-    RK_KEEP_FIRST(r, census_sysv_file("/proc/sysvipc/msg", t, found));
-    RK_KEEP_FIRST(r, census_sysv_file("/proc/sysvipc/sem", t, found));
+    census_keep(&r, census_sysv_file("/proc/sysvipc/shm", t, found));
+    census_keep(&r, census_sysv_file("/proc/sysvipc/msg", t, found));
+    census_keep(&r, census_sysv_file("/proc/sysvipc/sem", t, found));
     return r;
 }
 
@@ -1083,7 +1092,7 @@ static int census_dir_owned(int dirfd, const CensusTarget *t, uint64_t *found)
             continue;
         if (statx(dirfd, de->d_name, CENSUS_AT, STATX_UID | STATX_GID, &sx) < 0) {
             if (errno != ENOENT)
-                RK_KEEP_FIRST(r, -errno);
+                census_keep(&r, -errno);
             continue;
         }
         if (census_owned(t, sx.stx_uid, sx.stx_gid))
@@ -1112,9 +1121,9 @@ static int census_mqueue_private(const CensusTarget *t, uint64_t *found)
     int fd = open(dir, CENSUS_O_DIR);
     r = fd < 0 ? -errno : census_dir_owned(fd, t, found);
     if (umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-        RK_KEEP_FIRST(r, -errno);
+        census_keep(&r, -errno);
     else if (rmdir(dir) < 0)
-        RK_KEEP_FIRST(r, -errno);
+        census_keep(&r, -errno);
     return r;
 }
 
@@ -1142,14 +1151,14 @@ static int census_mqueue(const CensusTarget *t, const CensusMounts *mt, uint64_t
         int fd = openat(pfd, ".", CENSUS_O_DIR);
         close(pfd);
         if (fd < 0) {
-            RK_KEEP_FIRST(r, -errno);
+            census_keep(&r, -errno);
             continue;
         }
-        RK_KEEP_FIRST(r, census_dir_owned(fd, t, found));
+        census_keep(&r, census_dir_owned(fd, t, found));
         g_array_append_val(seen, m->dev);
     }
     if (seen->len == 0)
-        RK_KEEP_FIRST(r, census_mqueue_private(t, found));
+        census_keep(&r, census_mqueue_private(t, found));
     return r;
 }
 
@@ -1398,10 +1407,10 @@ static int census_scheduled(const CensusTarget *t, uint64_t *found)
 {
     int r = 0;
 
-    RK_KEEP_FIRST(r, census_exists(t, "/var/spool/cron/crontabs", found));
-    RK_KEEP_FIRST(r, census_spool_owned(t, "/var/spool/cron/atjobs", found));
-    RK_KEEP_FIRST(r, census_spool_owned(t, "/var/spool/cron/atspool", found));
-    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/systemd/linger", found));
+    census_keep(&r, census_exists(t, "/var/spool/cron/crontabs", found));
+    census_keep(&r, census_spool_owned(t, "/var/spool/cron/atjobs", found));
+    census_keep(&r, census_spool_owned(t, "/var/spool/cron/atspool", found));
+    census_keep(&r, census_exists(t, "/var/lib/systemd/linger", found));
     return r;
 }
 
@@ -1409,9 +1418,9 @@ static int census_service_state(const CensusTarget *t, uint64_t *found)
 {
     int r = 0;
 
-    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/AccountsService/users", found));
-    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/AccountsService/icons", found));
-    RK_KEEP_FIRST(r, census_exists(t, "/var/lib/lightdm-data", found));
+    census_keep(&r, census_exists(t, "/var/lib/AccountsService/users", found));
+    census_keep(&r, census_exists(t, "/var/lib/AccountsService/icons", found));
+    census_keep(&r, census_exists(t, "/var/lib/lightdm-data", found));
     return r;
 }
 
@@ -1456,7 +1465,7 @@ int census_run(const CensusTarget *t, CensusResult *res)
     for (int c = 0; c < CENSUS_N; c++) {
         if (res->found[c])
             return 1;
-        RK_KEEP_FIRST(first, res->error[c]);
+        census_keep(&first, res->error[c]);
     }
     return first;
 }

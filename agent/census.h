@@ -59,6 +59,8 @@ typedef struct {
     const char *sysroot;      /* NULL or "" in production; in tests a prefix for /var/spool/cron,
                                * /var/lib/systemd/linger, /var/lib/AccountsService,
                                * /var/lib/lightdm-data */
+    unsigned threads;         /* file walk threads: 0 = one per CPU, at most 4; 1 = this thread
+                               * only (tests of the depth-first path) */
 } CensusTarget;
 
 typedef struct {
