@@ -905,7 +905,9 @@ static void fh_key_users_line(FhKeyWork *w, const char *line)
 }
 
 /* /proc/keys: "SERIAL FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION". Only the keys the
- * reader may view are listed. */
+ * reader may view are listed. A description may hold a newline, so the guest can forge a line:
+ * the child then acts on some key id as the guest, which it may do only where the guest could
+ * have done the same. */
 static bool fh_key_line(FhKeyWork *w, const char *line, int32_t *ret_id, const char **ret_type,
                         const char **ret_desc)
 {

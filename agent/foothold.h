@@ -7,7 +7,12 @@
  *
  * No program is run: syscalls only (umount2, shmctl, keyctl in a child that is the guest, ...).
  * Library code: returns 0/-errno, never logs, never returns or keeps a name of the guest's (only
- * counts). No global state; every path is absolute or fd-relative. Callable from any thread. */
+ * counts). No global state; every path is absolute or fd-relative. Callable from any thread.
+ *
+ * Mounts, SysV IPC and message queues are those of the caller's mount and IPC namespaces: the
+ * caller must run in the namespaces of the guest's session (a systemd unit with
+ * ProtectKernelTunables=, PrivateTmp= and the like has a mount namespace of its own, where a
+ * detach does not reach the machine's). */
 #pragma once
 
 #include <stdbool.h>
@@ -30,8 +35,8 @@ typedef enum {
 const char *foothold_class_name(FootholdClass c);
 
 typedef struct {
-    uid_t uid;
-    gid_t gid;
+    uid_t uid;                     /* the guest; never 0 */
+    gid_t gid;                     /* its primary group (the keys child takes it); never 0 */
     bool check_gid;                /* gid is the guest's private group: objects of it count too */
     const char *user;              /* account name (a single path component) */
     const char *home;              /* home path (absolute, not "/") */
