@@ -1052,6 +1052,34 @@ static void test_mounts_no_follow(void)
     scene_free(&s);
 }
 
+/* udisks2's media folder of the user: what is mounted below it goes, the folder's own mount
+ * (here the test's tmpfs on /media) and other users' media stay. */
+static void test_mounts_media(void)
+{
+    if (!require_root())
+        return;
+    struct stat st;
+    if (stat("/media", &st) < 0 || !S_ISDIR(st.st_mode)) {
+        g_test_skip("no /media folder on this machine");
+        return;
+    }
+    User g = make_user();
+    FootholdTarget t = target_of(&g);
+    /* The test's own /media, in its private mount namespace. */
+    g_assert_cmpint(mount("tmpfs", "/media", "tmpfs", 0, "mode=0755,size=1m"), ==, 0);
+    g_autofree char *stick = g_strdup_printf("%s/STICK", g.name);
+    mkdir_owned("/media", stick, 0755, 0, 0);
+    mkdir_owned("/media", "other/STICK", 0755, 0, 0);
+    tmpfs_on("/media", stick);
+    tmpfs_on("/media", "other/STICK");
+    uint64_t n = 0;
+    g_assert_cmpint(foothold_detach_mounts(&t, &n), ==, 0);
+    g_assert_cmpuint(n, ==, 1);
+    g_autofree char *left = mounts_string("/media");
+    g_assert_cmpstr(left, ==, "other/STICK");
+    g_assert_cmpint(umount2("/media", MNT_DETACH), ==, 0);
+}
+
 static int run_tests(void)
 {
     g_test_add_func("/foothold/names", test_names);
@@ -1065,6 +1093,7 @@ static int run_tests(void)
     g_test_add_func("/foothold/mounts", test_mounts);
     g_test_add_func("/foothold/mounts-covered", test_mounts_covered);
     g_test_add_func("/foothold/mounts-no-follow", test_mounts_no_follow);
+    g_test_add_func("/foothold/mounts-media", test_mounts_media);
     return g_test_run();
 }
 
