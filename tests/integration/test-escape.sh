@@ -286,6 +286,26 @@ kept_keypers() {
     echo "root: $(keyctl print "$(cat "$OUT/keypers.rkey")" 2>&1)"
 }
 
+# A guest that may change the permissions of its own user or user-session keyring can lock it
+# (keyctl setperm @u 0): then nobody, root included, may clear, unlink or invalidate it or what it
+# holds until reboot, and the kernel keeps a uid's user keyrings after its users are gone. So the
+# wipe must leave the guest without the setattr right on @u and @us (as the uid: keyctl setperm
+# @u 0x1f1f0000 and @us the same: possessor and user keep view, read, write, search, link; a
+# later `keyctl clear` still works). The probe never locks anything: it sets the mask the
+# keyring already has, which the kernel allows exactly when setattr is granted.
+case_ keylock "the guest cannot change the permissions of its own @u and @us (a locked user keyring is unclearable until reboot)"
+perm_of() { $1 keyctl rdescribe "$2" 2>/dev/null | cut -d';' -f4; }
+plant_keylock() { perm_of as_other @u >"$OUT/keylock.operm"; }
+gone_keylock() {
+    local k p
+    for k in @u @us; do
+        p=$(perm_of as_guest "$k")
+        [ -n "$p" ] || { echo "the guest cannot describe its $k"; return 1; }
+        if as_guest keyctl setperm "$k" "0x$p" 2>/dev/null; then echo "the guest may still set the permissions of its $k (mask $p)"; return 1; fi
+    done
+}
+kept_keylock() { echo "other's @u: $(perm_of as_other @u)"; }
+
 # Files in the shared places -------------------------------------------------------------------
 file_case() { # ID DIR DESCRIPTION: a plain file of each user in DIR
     local id=$1 dir=$2
