@@ -156,9 +156,23 @@ static bool census_has_opt(const char *opts, const char *opt)
     return false;
 }
 
+/* The mount a walk stays on: by mount id, or by the device of its root on kernels without
+ * STATX_MNT_ID. Not by st_dev when the id is known: a btrfs subvolume has a device of its own
+ * on the same mount, and an overlayfs shows its files with the devices of its layers. */
+typedef struct {
+    uint64_t mnt;
+    uint64_t root_dev;
+    bool has_mnt;
+} CensusMnt;
+
+static bool census_on(const CensusMnt *m, const struct statx *sx)
+{
+    return m->has_mnt ? sx->stx_mnt_id == m->mnt : census_dev(sx) == m->root_dev;
+}
+
 /* Open the directory `name` below dirfd, staying on mount m, never through a symlink. EXDEV:
  * it is (or became) a mount point. */
-static int census_open_dir(int dirfd, const char *name, uint64_t dev, uint64_t mnt, bool has_mnt)
+static int census_open_dir(int dirfd, const char *name, const CensusMnt *m)
 {
     struct open_how how = {
         .flags = CENSUS_O_DIR,
@@ -180,7 +194,7 @@ static int census_open_dir(int dirfd, const char *name, uint64_t dev, uint64_t m
         close(fd);
         return r;
     }
-    if (census_dev(&sx) != dev || (has_mnt && (sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != mnt)) {
+    if (!census_on(m, &sx)) {
         close(fd);
         return -EXDEV;
     }
@@ -353,8 +367,9 @@ static int census_open_mount(const CensusMount *m, struct statx *sx)
         close(fd);
         return r;
     }
-    if (census_dev(sx) != m->dev ||
-        ((sx->stx_mask & STATX_MNT_ID) && sx->stx_mnt_id != (uint64_t)(unsigned)m->id)) {
+    /* By mount id; the device of the root is not the super block's on btrfs subvolumes. */
+    if ((sx->stx_mask & STATX_MNT_ID) ? sx->stx_mnt_id != (uint64_t)(unsigned)m->id
+                                      : census_dev(sx) != m->dev) {
         close(fd);
         return -EBUSY;
     }
@@ -365,9 +380,8 @@ static int census_open_mount(const CensusMount *m, struct statx *sx)
 
 typedef struct {
     int fd;            /* owned by the item */
-    uint64_t ino;      /* identity of the directory */
-    uint64_t dev, mnt; /* the mount the walk stays on */
-    bool has_mnt;      /* the kernel reports mount ids */
+    uint64_t dev, ino; /* identity of the directory */
+    CensusMnt m;       /* the mount the walk stays on */
 } CensusItem;
 
 typedef struct {
@@ -383,8 +397,8 @@ typedef struct {
 } CensusPool;
 
 typedef struct {
-    int fd;          /* -1 while evicted to bound the open fds */
-    uint64_t ino;    /* recorded when opened, checked when reopened through ".." */
+    int fd;            /* -1 while evicted to bound the open fds */
+    uint64_t dev, ino; /* recorded when opened, checked when reopened through ".." */
     uint64_t cookie; /* d_off of the last entry handled: reading resumes there */
     char *buf;       /* the chunk being handled; open frames only */
     size_t len, off;
@@ -443,7 +457,7 @@ static void census_frame_close(CensusWalker *w, CensusFrame *f)
     f->len = f->off = 0;
 }
 
-static void census_push(CensusWalker *w, int fd, uint64_t ino)
+static void census_push(CensusWalker *w, int fd, uint64_t dev, uint64_t ino)
 {
     /* Bounded fds whatever the depth: the outermost open frame (never frame 0, which the
      * item owns) is closed; it is reached again through ".." when its children are done. */
@@ -453,7 +467,7 @@ static void census_push(CensusWalker *w, int fd, uint64_t ino)
         w->cap = w->cap ? w->cap * 2 : 64;
         w->f = g_renew(CensusFrame, w->f, w->cap);
     }
-    w->f[w->n++] = (CensusFrame){ .fd = fd, .ino = ino };
+    w->f[w->n++] = (CensusFrame){ .fd = fd, .dev = dev, .ino = ino };
 }
 
 /* Reopen the evicted frame p from its child's fd through "..", only if it is still the
@@ -462,10 +476,10 @@ static int census_reopen(const CensusWalker *w, int child_fd, CensusFrame *p)
 {
     struct statx sx;
 
-    int fd = census_open_dir(child_fd, "..", w->it->dev, w->it->mnt, w->it->has_mnt);
+    int fd = census_open_dir(child_fd, "..", &w->it->m);
     if (fd < 0)
         return fd;
-    if (statx(fd, "", AT_EMPTY_PATH, STATX_INO, &sx) < 0 || census_dev(&sx) != w->it->dev ||
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_INO, &sx) < 0 || census_dev(&sx) != p->dev ||
         sx.stx_ino != p->ino) {
         close(fd);
         return -ESTALE;
@@ -502,7 +516,7 @@ static void census_pop(CensusWalker *w)
 
 /* Hand the directory fd to the queue if it is short. Returns false when the caller should
  * walk it itself. */
-static bool census_share(CensusPool *p, int fd, uint64_t ino, const CensusItem *it)
+static bool census_share(CensusPool *p, int fd, uint64_t dev, uint64_t ino, const CensusItem *it)
 {
     if (p->nthreads < 2 || __atomic_load_n(&p->n, __ATOMIC_RELAXED) >= CENSUS_QUEUE_MAX)
         return false;
@@ -513,9 +527,7 @@ static bool census_share(CensusPool *p, int fd, uint64_t ino, const CensusItem *
             p->cap = p->cap ? p->cap * 2 : CENSUS_QUEUE_MAX;
             p->items = g_renew(CensusItem, p->items, p->cap);
         }
-        p->items[p->n] = *it;
-        p->items[p->n].fd = fd;
-        p->items[p->n].ino = ino;
+        p->items[p->n] = (CensusItem){ .fd = fd, .dev = dev, .ino = ino, .m = it->m };
         __atomic_store_n(&p->n, p->n + 1, __ATOMIC_RELAXED);
         pthread_cond_signal(&p->cond);
     }
@@ -548,25 +560,26 @@ static void census_entry(CensusWalker *w, int dirfd, const char *name)
         return;
     }
     /* Another mount's root: covered by that mount's own entry (or by the mounts class). */
-    if (census_dev(&sx) != it->dev || (it->has_mnt && sx.stx_mnt_id != it->mnt))
+    if (!census_on(&it->m, &sx))
         return;
+    uint64_t dev = census_dev(&sx);
     bool dir = S_ISDIR(sx.stx_mode);
-    if (dir && census_skipped(t, it->dev, sx.stx_ino))
+    if (dir && census_skipped(t, dev, sx.stx_ino))
         return;
     w->inodes++;
     if (census_owned(t, sx.stx_uid, sx.stx_gid))
         w->found++;
     if (!dir)
         return;
-    int fd = census_open_dir(dirfd, name, it->dev, it->mnt, it->has_mnt);
+    int fd = census_open_dir(dirfd, name, &it->m);
     if (fd < 0) {
         /* Vanished, replaced by a non-directory or a symlink, or became a mount point. */
         if (fd != -ENOENT && fd != -ENOTDIR && fd != -ELOOP && fd != -EXDEV)
             census_keep(&w->r, fd);
         return;
     }
-    if (!census_share(w->pool, fd, sx.stx_ino, it))
-        census_push(w, fd, sx.stx_ino);
+    if (!census_share(w->pool, fd, dev, sx.stx_ino, it))
+        census_push(w, fd, dev, sx.stx_ino);
 }
 
 static void census_walk(CensusWalker *w, const CensusItem *it)
@@ -574,7 +587,7 @@ static void census_walk(CensusWalker *w, const CensusItem *it)
     w->it = it;
     w->n = 0;
     w->first_open = 1;
-    census_push(w, it->fd, it->ino);
+    census_push(w, it->fd, it->dev, it->ino);
     while (w->n > 0) {
         CensusFrame *f = &w->f[w->n - 1];
         if (f->off >= f->len) {
@@ -654,8 +667,8 @@ static void census_pool_add_root(CensusPool *p, int fd, const struct statx *sx)
         p->items = g_renew(CensusItem, p->items, p->cap);
     }
     p->items[p->n++] = (CensusItem){
-        .fd = fd, .ino = sx->stx_ino, .dev = dev, .mnt = sx->stx_mnt_id,
-        .has_mnt = (sx->stx_mask & STATX_MNT_ID) != 0,
+        .fd = fd, .dev = dev, .ino = sx->stx_ino,
+        .m = { .mnt = sx->stx_mnt_id, .root_dev = dev, .has_mnt = (sx->stx_mask & STATX_MNT_ID) != 0 },
     };
 }
 

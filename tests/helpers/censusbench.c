@@ -1,8 +1,10 @@
 /* Benchmark helper for the census's file walk (driven by scripts/bench-census.sh).
  *
  *   censusbench files DIR UID [N]       census_files_at(DIR) N times (default 1)
- *   censusbench mounts UID MP... [-n N] census_run with the file census restricted to the file
- *                                       systems mounted at MP... (every other class runs too)
+ *   censusbench mounts UID MP... [-n N] [-t THREADS]
+ *                                       census_run with the file census restricted to the file
+ *                                       systems mounted at MP... (every other class runs too);
+ *                                       THREADS as CensusTarget.threads (0: one per CPU)
  *
  * Each run prints "found inodes seconds" (mounts: also "scanned"); the last line is the best
  * of the N runs ("best ..."). Needs root for anything beyond the caller's own files. */
@@ -18,7 +20,7 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: censusbench files DIR UID [N] | censusbench mounts UID MP... [-n N]\n");
+    fprintf(stderr, "usage: censusbench files DIR UID [N] | censusbench mounts UID MP... [-n N] [-t THREADS]\n");
     return 2;
 }
 
@@ -49,16 +51,19 @@ int main(int argc, char **argv)
     if (argc >= 4 && strcmp(argv[1], "mounts") == 0) {
         const char *mps[64];
         int nmp = 0, n = 1;
+        unsigned threads = 0;
         for (int i = 3; i < argc; i++) {
             if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
                 n = atoi(argv[++i]);
+            else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+                threads = (unsigned)atoi(argv[++i]);
             else if (nmp < 63)
                 mps[nmp++] = argv[i];
         }
         mps[nmp] = NULL;
         CensusTarget t = { .uid = (uid_t)strtoul(argv[2], NULL, 10), .gid = (gid_t)-1,
                            .user = "rk-census-bench-nobody", .mounts = mps,
-                           .sysroot = "/nonexistent-census-bench" };
+                           .sysroot = "/nonexistent-census-bench", .threads = threads };
         for (int i = 0; i < n; i++) {
             CensusResult res;
             int r = census_run(&t, &res);

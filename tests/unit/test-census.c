@@ -107,10 +107,29 @@ static void cleanup_kill_uid(uid_t uid)
     }
 }
 
+/* Keys the kernel holds for uid (/proc/key-users), 0 when none. */
+static unsigned long uid_nkeys(uid_t uid)
+{
+    g_autofree char *buf = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (!g_file_get_contents("/proc/key-users", &buf, NULL, NULL))
+        return 0;
+    lines = g_strsplit(buf, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        unsigned long u, usage, n;
+        if (sscanf(*l, " %lu: %lu %lu/", &u, &usage, &n) == 3 && u == uid)
+            return n;
+    }
+    return 0;
+}
+
 /* For cleanup only: empty the uid's standard keyrings so that a later account with the same
  * uid does not inherit a test's keys (the kernel keeps them after the user is gone). */
 static void cleanup_keys_uid(uid_t uid)
 {
+    if (uid_nkeys(uid) == 0)
+        return; /* looking the keyrings up would create them */
     pid_t pid = fork();
     if (pid == 0) {
         if (become(uid, uid)) {
@@ -147,29 +166,41 @@ static void cleanup_users(pid_t pid)
     }
 }
 
+/* A fresh user with a uid nobody had: useradd would hand out uids again after userdel, but the
+ * kernel keeps a uid's keyrings (and whatever other tests left in them) for good, so each user
+ * gets a random uid far above the ones useradd allocates and the subordinate ranges, and one
+ * the kernel holds no key for. */
 static Guest make_user(void)
 {
     Guest g = { 0 };
-    snprintf(g.name, sizeof g.name, "rk-cen-%d-%d", (int)supervisor_pid, ++user_seq);
-    const char *argv[] = { "useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-d", "/nonexistent",
-                           "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", g.name, NULL };
     g_autoptr(GError) error = NULL;
     int status = -1;
 
+    do
+        g.uid = 3000000 + (uid_t)g_random_int_range(0, 1000000);
+    while (getpwuid(g.uid) || uid_nkeys(g.uid) != 0);
+    /* A gid no group has: the guest's "private group" of the gid tests. */
+    do
+        g.gid = 3000000 + (gid_t)g_random_int_range(0, 1000000);
+    while (getgrgid(g.gid));
+    snprintf(g.name, sizeof g.name, "rk-cen-%d-%d", (int)supervisor_pid, ++user_seq);
+    g_autofree char *uid_s = g_strdup_printf("%u", (unsigned)g.uid);
+    /* -l: no lastlog/faillog record (sparse files as large as the uid says). */
+    const char *argv[] = { "useradd", "-M", "-N", "-l", "-s", "/usr/sbin/nologin", "-d",
+                           "/nonexistent", "-u", uid_s, "-K", "SUB_UID_COUNT=0", "-K",
+                           "SUB_GID_COUNT=0", g.name, NULL };
+    g_autofree char *err = NULL;
     g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                               NULL, &status, &error));
+                               &err, &status, &error));
     g_assert_no_error(error);
+    if (status != 0) /* else only the warning that the uid is outside UID_MIN..UID_MAX */
+        g_printerr("%s", err);
     g_assert_cmpint(status, ==, 0);
     struct passwd *pw = getpwnam(g.name);
     g_assert_nonnull(pw);
-    g_assert_cmpuint(pw->pw_uid, !=, 0);
+    g_assert_cmpuint(pw->pw_uid, ==, g.uid);
     g_assert_cmpint(shared->n_uids, <, MAX_USERS);
     shared->uids[shared->n_uids++] = pw->pw_uid;
-    g.uid = pw->pw_uid;
-    /* A gid no group has and no other test uses. */
-    for (g.gid = 61000 + (gid_t)(supervisor_pid % 2000) + (gid_t)user_seq * 2000; getgrgid(g.gid);
-         g.gid++)
-        ;
     return g;
 }
 
@@ -653,6 +684,61 @@ static void test_readonly_and_hidden(void)
     umount2(pstack, MNT_DETACH);
     umount2(pstack, MNT_DETACH);
     umount2(pro, MNT_DETACH);
+    scratch_free(&s);
+}
+
+/* An overlay whose layers are two other file systems shows its files with the layers' devices
+ * (st_dev differs from the overlay root's): they are still on the overlay's mount and count. */
+static void test_overlay(void)
+{
+    Scratch s;
+    CensusResult res;
+    Guest g = make_user();
+
+    scratch_new(&s);
+    g_autofree char *pl = g_strdup_printf("%s/lower", s.dir);
+    g_autofree char *pu = g_strdup_printf("%s/upper", s.dir);
+    g_autofree char *pm = g_strdup_printf("%s/merged", s.dir);
+    g_assert_cmpint(mkdirat(s.fd, "lower", 0755), ==, 0);
+    g_assert_cmpint(mkdirat(s.fd, "upper", 0755), ==, 0);
+    g_assert_cmpint(mkdirat(s.fd, "merged", 0755), ==, 0);
+    g_assert_cmpint(mount("rk-cen-lower", pl, "tmpfs", 0, "mode=0755"), ==, 0);
+    g_assert_cmpint(mount("rk-cen-upper", pu, "tmpfs", 0, "mode=0755"), ==, 0);
+    int l = open(pl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int d = mkdir_open(l, "d", 0755);
+    touch(d, "lf", g.uid, 0);
+    touch(l, "top", 0, 0);
+    close(d);
+    close(l);
+    int u = open(pu, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_assert_cmpint(mkdirat(u, "up", 0755), ==, 0);
+    g_assert_cmpint(mkdirat(u, "work", 0755), ==, 0);
+    close(u);
+    g_autofree char *opts = g_strdup_printf("lowerdir=%s,upperdir=%s/up,workdir=%s/work", pl, pu, pu);
+    if (mount("rk-cen-ovl", pm, "overlay", 0, opts) < 0) {
+        g_test_skip("overlayfs cannot be mounted here");
+        umount2(pl, MNT_DETACH);
+        umount2(pu, MNT_DETACH);
+        scratch_free(&s);
+        return;
+    }
+    int m = open(pm, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    touch(m, "new", g.uid, 0);
+    struct stat root, lf;
+    g_assert_cmpint(fstat(m, &root), ==, 0);
+    g_assert_cmpint(fstatat(m, "d/lf", &lf, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpuint(root.st_dev, !=, lf.st_dev); /* what this test is about */
+    CensusTarget t = target(&g, NULL, NULL);
+    files_at(m, &t, 2, 5); /* root, d, d/lf, top, new */
+    const char *mounts[] = { pm, NULL };
+    t = target(&g, mounts, s.dir);
+    g_assert_cmpint(census_run(&t, &res), ==, 1);
+    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 2);
+    g_assert_cmpint(res.error[CENSUS_FILES], ==, 0);
+    close(m);
+    umount2(pm, MNT_DETACH);
+    umount2(pl, MNT_DETACH);
+    umount2(pu, MNT_DETACH);
     scratch_free(&s);
 }
 
@@ -1170,6 +1256,7 @@ static int run_tests(void)
     g_test_add_func("/census/files/many", test_many);
     g_test_add_func("/census/files/readonly-and-hidden", test_readonly_and_hidden);
     g_test_add_func("/census/files/fuse", test_fuse);
+    g_test_add_func("/census/files/overlay", test_overlay);
     g_test_add_func("/census/mounts", test_mounts_class);
     g_test_add_func("/census/processes", test_processes);
     g_test_add_func("/census/sysv-ipc", test_sysv_ipc);
