@@ -40,13 +40,21 @@
 # Inside the new namespaces, as PID 1: build the world and run the test as a child (PID 1
 # reaps every orphan, so no zombie of the guest lingers for the daemon's process census).
 _world_init() {
-    set -eu
+    set -eEu
+    trap '_world_broken "$BASH_COMMAND"' ERR
     local W=$1; shift
     mount -t tmpfs -o "size=${WORLD_SIZE:-4G},mode=0700" rk-world "$W"
     mkdir "$W/upper" "$W/work" "$W/root"
     mount -t overlay -o "lowerdir=/,upperdir=$W/upper,workdir=$W/work${WORLD_OVERLAY_OPTS-,xino=on}" rk-world "$W/root"
     local R=$W/root
     mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
+    # Kernel settings are the host's (only a few are per namespace): read-only in the world.
+    local k
+    for k in sys sysrq-trigger; do
+        [ -e "$R/proc/$k" ] || continue
+        mount --bind "$R/proc/$k" "$R/proc/$k"
+        mount -o remount,bind,ro,nosuid,nodev,noexec "$R/proc/$k"
+    done
     # /dev: a tmpfs of its own (the host's devtmpfs is one shared instance: never mount it).
     mount -t tmpfs -o mode=0755,size=16M,nosuid,noexec rk-dev "$R/dev"
     local n
@@ -83,9 +91,17 @@ _world_init() {
     cd /
     hostname rk-world 2>/dev/null || true
     ip link set lo up 2>/dev/null || true
-    set +e
+    trap - ERR
+    set +eE
     "$@"
     exit $?
+}
+
+# _world_broken COMMAND: a step of the world's making failed: say so as TAP (the test never ran).
+_world_broken() {
+    echo "not ok 1 - the hermetic world is made: \"$1\" failed"
+    echo "1..1"
+    exit 1
 }
 
 _world_mknod() { # DIR NAME MAJOR MINOR

@@ -600,8 +600,8 @@ case_ userns "a process of the guest hiding in its own user, PID and mount names
 NS='mount -t tmpfs none /tmp && echo "$1" > /tmp/f && exec sleep 600'
 plant_userns() {
     if ! as_guest unshare -Urpm --fork true 2>/dev/null; then SKIP_userns="unprivileged user namespaces are off"; return; fi
-    as_other unshare -Urpm --fork --mount-proc sh -c "$NS" sh "$C-o" & echo $! >"$OUT/userns.opid"
-    as_guest unshare -Urpm --fork --mount-proc sh -c "$NS" sh "$C-g" & echo $! >"$OUT/userns.gpid"
+    as_other unshare -Urpm --fork sh -c "$NS" sh "$C-o" & echo $! >"$OUT/userns.opid"
+    as_guest unshare -Urpm --fork sh -c "$NS" sh "$C-g" & echo $! >"$OUT/userns.gpid"
     sleep 0.2
 }
 gone_userns() { pid_gone "$(cat "$OUT/userns.gpid")" || return 1; [ -z "$(pgrep -u "$GUID" -x sleep)" ] || { echo "its sleep still runs"; return 1; }; }
