@@ -182,6 +182,11 @@ world_enter() {
         t_skip "all tests in $(basename "$0")" "$RK_BUILD is not built"
         t_done; exit 0
     fi
+    RK_BUILD=$(cd "$RK_BUILD" && pwd)
+    # The one way out of the world: a write-only descriptor of a log file in the build's test
+    # logs, for world_keep (closed for every command run as a test user).
+    mkdir -p "$RK_BUILD/test-logs"
+    exec {WORLD_KEEP_FD}>"$RK_BUILD/test-logs/$(basename "$0" .sh).world.log"
     WORLD_GUEST=$(t_unique_name rk-wg)
     WORLD_OTHER=$(t_unique_name rk-wo)
     world_user "$WORLD_GUEST" && world_user "$WORLD_OTHER" ||
@@ -189,6 +194,7 @@ world_enter() {
     mkdir "$T_TMP/world"
     local rc=0
     RK_WORLD_INSIDE=1 WORLD_GUEST=$WORLD_GUEST WORLD_OTHER=$WORLD_OTHER RK_SRC=$RK_SRC RK_BUILD=$RK_BUILD \
+        WORLD_KEEP_FD=$WORLD_KEEP_FD \
         unshare --mount --ipc --pid --uts --net --fork --kill-child --propagation private -- \
         bash "$RK_SRC/tests/helpers/world.sh" --init "$T_TMP/world" bash "$(readlink -f "$0")" "$@" || rc=$?
     exit $rc
@@ -267,7 +273,17 @@ world_services() {
 # USER and LOGNAME.
 as_user() { # UID GID HOME NAME CMD...
     local u=$1 g=$2 h=$3 n=$4; shift 4
-    (cd / && HOME=$h USER=$n LOGNAME=$n setpriv --reuid="$u" --regid="$g" --clear-groups -- "$@")
+    (
+        [ -z "${WORLD_KEEP_FD:-}" ] || eval "exec $WORLD_KEEP_FD>&-"
+        cd / && HOME=$h USER=$n LOGNAME=$n exec setpriv --reuid="$u" --regid="$g" --clear-groups -- "$@"
+    )
+}
+
+# world_keep LABEL FILE: append FILE (a log of the wipe or the daemon: counts, never names) to
+# $RK_BUILD/test-logs/TEST.world.log outside the world, which ends with the test.
+world_keep() {
+    [ -n "${WORLD_KEEP_FD:-}" ] && [ -f "$2" ] || return 0
+    { echo "=== $1"; cat "$2"; } >&"$WORLD_KEEP_FD"
 }
 as_guest() { as_user "$GUID" "$GGID" "$HOME_DIR" "$GUEST" "$@"; }
 as_other() { as_user "$OUID" "$OGID" "$OTHER_HOME" "$OTHER" "$@"; }

@@ -55,6 +55,7 @@ t_check "... and its log has the census summary" grep -qE 'census: .*classes che
 ONCE="[ -e /run/rk-hook-armed ] || exit 0; rm -f /run/rk-hook-armed; $G sh -c 'echo $C > /var/tmp/$C-once' $QUIET"
 touch /run/rk-hook-armed
 RENTARK_TEST_AFTER_SWEEP=$ONCE world_wipe; rc=$?
+world_keep "wipe with the one-shot hook (exit $rc)" "$T_TMP/wipe.log"
 census_lines | redact | sed 's/^/# /'
 t_check "a file planted once after the sweep: the hook ran" test ! -e /run/rk-hook-armed
 t_check "... the wipe is verified (exit 0): the extra pass removed it" test $rc -eq 0
@@ -84,6 +85,7 @@ for class in files processes mounts sysv-ipc mqueue keys scheduled service-state
         t_skip "a hook that plants $class again before every census" "bindfs is not installed"; continue
     fi
     RENTARK_TEST_AFTER_SWEEP=${PLANT[$class]} world_wipe; rc=$?
+    world_keep "wipe with the hook planting $class every time (exit $rc)" "$T_TMP/wipe.log"
     last=$(grep -iE 'not verified|census' "$T_TMP/wipe.log" | tail -2 | tr '\n' ' ')
     why=
     [ $rc -ne 0 ] || why="exit 0 (verified)"
@@ -103,7 +105,7 @@ done
 FS=/nonexistent   # daemon-env.sh's paths are wipe-env's; the world's socket is set below
 . "$RK_SRC/tests/daemon-env.sh"
 SOCK=/run/rentark/control.sock
-t_cleanup 'cp -f "$T_TMP/daemon.log" "$RK_BUILD/test-logs/test-census.daemon.log" 2>/dev/null'
+t_cleanup 'world_keep "the daemon'"'"'s log" "$T_TMP/daemon.log"'
 # The daemon runs the hook only while /run/rk-hook-mode says so: "once" (the hook then removes
 # the mode) or "always".
 DHOOK="m=\$(cat /run/rk-hook-mode 2>/dev/null); case \$m in once) rm -f /run/rk-hook-mode;; always) ;; *) exit 0;; esac; $G sh -c 'echo $C > /var/tmp/$C-d-\$\$' $QUIET"

@@ -86,6 +86,7 @@ for k in shm msg sem mq keyu keyus keypk; do [ -s "$OUT/$k" ] || t_diag "could n
 
 # --- one wipe ---------------------------------------------------------------------------------
 world_wipe; rc=$?
+world_keep "the discovery wipe (exit $rc)" "$T_TMP/wipe.log"
 if [ $rc -eq 0 ]; then
     t_ok "rentarkd --wipe-once exits 0: the wipe is verified"
 else

@@ -622,6 +622,7 @@ t_diag "the test's own search finds $owned_before objects of the guest's uid or 
 # --- ONE wipe ---------------------------------------------------------------------------------
 start=$(date +%s%N)
 world_wipe; rc=$?
+world_keep "the escape wipe (exit $rc)" "$T_TMP/wipe.log"
 ms=$((($(date +%s%N) - start) / 1000000))
 if [ $rc -eq 0 ]; then
     t_ok "rentarkd --wipe-once exits 0: the wipe is verified ($ms ms)"
