@@ -332,8 +332,25 @@ static int census_mqueue_private(const CensusTarget *t, uint64_t *found)
     return r;
 }
 
+/* The same, detached (new mount API, 5.2): the instance is never attached to any directory, so
+ * no other process sees it and nothing is left to clean up. -ENOSYS on older kernels. */
+static int census_mqueue_detached(const CensusTarget *t, uint64_t *found)
+{
+    _cleanup_close_ int fs = fsopen("mqueue", FSOPEN_CLOEXEC);
+    if (fs < 0)
+        return -errno;
+    if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return -errno;
+    _cleanup_close_ int mnt =
+        fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (mnt < 0)
+        return -errno;
+    int fd = openat(mnt, ".", CENSUS_O_DIR);
+    return fd < 0 ? -errno : census_dir_owned(fd, t, found);
+}
+
 /* Every mounted mqueue instance (one per IPC namespace, read once per device); a private one
- * when none is mounted. */
+ * of our IPC namespace when none is mounted. */
 static int census_mqueue(const CensusTarget *t, const CensusMounts *mt, uint64_t *found)
 {
     g_autoptr(GArray) seen = g_array_new(FALSE, FALSE, sizeof(uint64_t));
@@ -362,8 +379,10 @@ static int census_mqueue(const CensusTarget *t, const CensusMounts *mt, uint64_t
         census_keep(&r, census_dir_owned(fd, t, found));
         g_array_append_val(seen, m->dev);
     }
-    if (seen->len == 0)
-        census_keep(&r, census_mqueue_private(t, found));
+    if (seen->len == 0) {
+        int d = census_mqueue_detached(t, found);
+        census_keep(&r, d == -ENOSYS ? census_mqueue_private(t, found) : d);
+    }
     return r;
 }
 
@@ -660,10 +679,9 @@ int census_run(const CensusTarget *t, CensusResult *res)
     res->error[CENSUS_KEYS] = census_keys(t, &res->found[CENSUS_KEYS]);
     res->error[CENSUS_SCHEDULED] = census_scheduled(t, &res->found[CENSUS_SCHEDULED]);
     res->error[CENSUS_SERVICE_STATE] = census_service_state(t, &res->found[CENSUS_SERVICE_STATE]);
-    if (mr >= 0) {
+    if (mr >= 0)
         res->error[CENSUS_FILES] = census_files(t, &mt, res);
-        census_mounts_free(&mt);
-    }
+    census_mounts_free(&mt);
     res->duration_ns = rk_now_ns() - start;
 
     int first = 0;

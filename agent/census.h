@@ -4,10 +4,11 @@
  * It is independent of the wipe on purpose: it shares no code path or list with the sweep
  * (sweep.c, rmtree.c) — its own tree walker, its own /proc and mountinfo parsers — so that a
  * bug in the wipe cannot hide itself from the check that decides whether the wipe is verified.
- * It never changes anything on the machine (the only exception: when no mqueue file system is
- * mounted, a private instance is mounted on a fresh root-only directory under /run for the time
- * of one read, then detached and the directory removed). It never logs and never records or
- * returns a file name, key description or command line: only counts per class. The caller logs.
+ * It never changes anything on the machine. (When no mqueue file system is mounted it reads an
+ * instance of its own IPC namespace through a detached mount that no other process can see; on
+ * kernels before 5.2 it mounts one on a fresh root-only directory under /run for the time of one
+ * read, then detaches it and removes the directory.) It never logs and never records or returns
+ * a file name, key description or command line: only counts per class. The caller logs.
  * Thread-safe: no global state; census_run and census_files_at start worker threads of their
  * own and join them before returning. */
 #pragma once
@@ -52,10 +53,10 @@ typedef struct {
     const char *run_user_dir; /* e.g. "/run/user": mounts at/below run_user_dir/UID count; may be NULL */
     const CensusSkip *skip;   /* nskip identities the file census does not enter */
     size_t nskip;
-    const char *const *mounts; /* NULL-terminated; NULL or empty: every local writable file system
-                                * from mountinfo; else only the file systems mounted exactly at
-                                * these mount points (test scope; a point with no mount is an
-                                * error) */
+    const char *const *mounts; /* scope of the file census only, NULL-terminated; NULL or empty:
+                                * every local writable file system from mountinfo; else only the
+                                * file systems mounted exactly at these mount points (test scope;
+                                * a point with no mount is an error) */
     const char *sysroot;      /* NULL or "" in production; in tests a prefix for /var/spool/cron,
                                * /var/lib/systemd/linger, /var/lib/AccountsService,
                                * /var/lib/lightdm-data */

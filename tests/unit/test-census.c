@@ -15,8 +15,11 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <mqueue.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
@@ -1044,9 +1047,24 @@ static int make_mq(void *arg)
     return q == (mqd_t)-1 ? 1 : 0;
 }
 
-/* In a child with a mount namespace of its own and no mqueue mounted: the census mounts a
- * private instance. Exit status: found queues (0..100), 200+ on failure. */
-static int census_mq_private(const CensusTarget *t)
+/* Make fsopen(2) fail with ENOSYS in this process, as on a kernel before 5.2. */
+static bool no_fsopen(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fsopen, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = G_N_ELEMENTS(f), .filter = f };
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+           prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+/* In a child with a mount namespace of its own and no mqueue mounted: the census reads a
+ * detached instance of its IPC namespace (or, without the new mount API, mounts one under
+ * /run). Exit status: found queues (0..100), 200+ on failure. */
+static int census_mq_private(const CensusTarget *t, bool old_kernel)
 {
     fflush(stdout);
     pid_t pid = fork();
@@ -1071,6 +1089,8 @@ static int census_mq_private(const CensusTarget *t)
             }
             fclose(f);
         }
+        if (old_kernel && !no_fsopen())
+            _exit(205);
         int r = census_run(t, &res);
         if (r < 0 || res.error[CENSUS_MQUEUE])
             _exit(203);
@@ -1105,11 +1125,14 @@ static void test_mqueue(void)
     g_assert_cmpuint(census_class(&t, CENSUS_MQUEUE), ==, 0);
     g_assert_cmpint(as_guest(g.uid, g.gid, make_mq, qname), ==, 0);
     g_assert_cmpuint(census_class(&t, CENSUS_MQUEUE), ==, 1);
-    /* None mounted at all: the census mounts a private instance under /run and removes it. */
-    g_assert_cmpint(census_mq_private(&t), ==, 1);
+    /* None mounted at all: the census reads an instance of its own (detached, or mounted
+     * under /run and removed). */
+    g_assert_cmpint(census_mq_private(&t, false), ==, 1);
+    g_assert_cmpint(census_mq_private(&t, true), ==, 1);
     g_assert_cmpint(mq_unlink(qname), ==, 0);
     g_assert_cmpuint(census_class(&t, CENSUS_MQUEUE), ==, 0);
-    g_assert_cmpint(census_mq_private(&t), ==, 0);
+    g_assert_cmpint(census_mq_private(&t, false), ==, 0);
+    g_assert_cmpint(census_mq_private(&t, true), ==, 0);
     umount2(pmq, MNT_DETACH);
     scratch_free(&s);
 }
