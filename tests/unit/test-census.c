@@ -422,6 +422,36 @@ static void test_deep(void)
     scratch_free(&s);
 }
 
+/* A directory that cannot be opened is an error, never "nothing there". */
+static void test_fail_closed(void)
+{
+    Scratch s;
+    Guest g = make_user();
+    struct rlimit old, low;
+    uint64_t found = 0, inodes = 0;
+
+    scratch_new(&s);
+    CensusTarget t = target(&g, NULL, NULL);
+    int d = mkdir_open(s.fd, "d", 0755);
+    touch(d, "mine", g.uid, 0);
+    close(d);
+    t.threads = 1;
+    g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &old), ==, 0);
+    low = old;
+    /* Room for the census's own descriptor of the top (the lowest free number), none for "d". */
+    int lowest = dup(0);
+    g_assert_cmpint(lowest, >=, 0);
+    close(lowest);
+    low.rlim_cur = (rlim_t)lowest + 1;
+    g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &low), ==, 0);
+    int r = census_files_at(s.fd, &t, &found, &inodes);
+    g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &old), ==, 0);
+    g_assert_cmpint(r, ==, -EMFILE);
+    g_assert_cmpuint(inodes, ==, 2); /* the top and d, counted before d could not be opened */
+    files_at(s.fd, &t, 1, 3);
+    scratch_free(&s);
+}
+
 static void test_gid(void)
 {
     Scratch s;
@@ -1271,6 +1301,7 @@ static int run_tests(void)
     g_test_add_func("/census/clean", test_clean);
     g_test_add_func("/census/files/found-counts", test_found_counts);
     g_test_add_func("/census/files/deep", test_deep);
+    g_test_add_func("/census/files/fail-closed", test_fail_closed);
     g_test_add_func("/census/files/gid", test_gid);
     g_test_add_func("/census/files/skip", test_skip);
     g_test_add_func("/census/files/mounts-not-crossed", test_mounts_not_crossed);
