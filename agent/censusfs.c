@@ -339,8 +339,8 @@ typedef struct {
 typedef struct {
     int fd;            /* -1 while evicted to bound the open fds */
     uint64_t dev, ino; /* recorded when opened, checked when reopened through ".." */
-    uint64_t cookie; /* d_off of the last entry handled: reading resumes there */
-    char *buf;       /* the chunk being handled; open frames only */
+    uint64_t cookie;   /* d_off of the last entry handled: reading resumes there */
+    char *buf;         /* the chunk being handled; open frames only */
     size_t len, off;
 } CensusFrame;
 
