@@ -80,10 +80,27 @@ declare -A PLANT=(
     [scheduled]="echo '* * * * * echo $C' | $G crontab - $QUIET"
     [service-state]="printf '[User]\\nLanguage=$C\\n' > /var/lib/AccountsService/users/$GUEST"
 )
+# PROBE: is there an object of the class now (the plant command, run by hand, must make one).
+declare -A PROBE=(
+    [files]='[ -n "$(find /var/tmp -name "$C-again-*")" ]'
+    [processes]='pgrep -u "$GUID" >/dev/null'
+    [mounts]='grep -qF "user_id=$GUID," /proc/self/mountinfo'
+    [sysv-ipc]='awk -v u="$GUID" "NR > 1 && \$8 == u { f = 1 } END { exit !f }" /proc/sysvipc/shm'
+    [mqueue]='[ -n "$(find /dev/mqueue -name "$C-q-*")" ]'
+    [keys]='[ -n "$(as_guest keyctl rlist @u 2>/dev/null)" ]'
+    [scheduled]='[ -e "/var/spool/cron/crontabs/$GUEST" ]'
+    [service-state]='[ -e "/var/lib/AccountsService/users/$GUEST" ]'
+)
 for class in files processes mounts sysv-ipc mqueue keys scheduled service-state; do
     if [ "$class" = mounts ] && ! command -v bindfs >/dev/null; then
         t_skip "a hook that plants $class again before every census" "bindfs is not installed"; continue
     fi
+    sh -c "${PLANT[$class]}"; sleep 0.1
+    if ! eval "${PROBE[$class]}"; then
+        t_fail "a hook that plants $class again before every census" "the plant command makes no $class object here"
+        clean_guest; continue
+    fi
+    clean_guest
     RENTARK_TEST_AFTER_SWEEP=${PLANT[$class]} world_wipe; rc=$?
     world_keep "wipe with the hook planting $class every time (exit $rc)" "$T_TMP/wipe.log"
     last=$(grep -iE 'not verified|census' "$T_TMP/wipe.log" | tail -2 | tr '\n' ' ')
