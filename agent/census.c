@@ -692,3 +692,16 @@ int census_run(const CensusTarget *t, CensusResult *res)
     }
     return first;
 }
+
+void census_result_clear(CensusResult *res)
+{
+    g_strfreev(res->scanned_mounts);
+    memset(res, 0, sizeof *res);
+}
+
+void census_result_copy_counts(CensusResult *to, const CensusResult *from)
+{
+    char **keep = to->scanned_mounts;
+    *to = *from;
+    to->scanned_mounts = keep;
+}

@@ -76,9 +76,18 @@ typedef struct {
     uint64_t mounts_hidden;   /* overmounted, unreachable and not covered elsewhere: an error */
     uint64_t inodes_seen;     /* inodes the file census looked at (mount roots included) */
     int64_t duration_ns;      /* wall time of census_run */
+    char **scanned_mounts;    /* NULL-terminated mount points the file census walked (or NULL);
+                               * owned: census_result_clear() */
 } CensusResult;
 
-/* Run every class for t. res is zeroed first and always filled. Returns 1 when something of
+/* Free what res holds (scanned_mounts) and zero it. Call before reusing a result. */
+void census_result_clear(CensusResult *res);
+
+/* Copy the counts of from into to (no scanned_mounts). */
+void census_result_copy_counts(CensusResult *to, const CensusResult *from);
+
+/* Run every class for t. res is zeroed first (census_result_clear it before reuse) and always
+ * filled. Returns 1 when something of
  * the guest was found (even if another class could not be checked), else the first -errno when
  * a class could not be checked completely (res->error says which), else 0: nothing found and
  * every class checked. -EINVAL for uid 0, (uid_t)-1, a missing or unsafe user name. */

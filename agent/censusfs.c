@@ -787,9 +787,18 @@ int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *re
                 p.found++;
         }
     }
-    for (size_t a = 0; a < nc; a++)
+    /* The mount points walked, for the wipe's safety net (where to sweep again when files
+     * were found). Mount points are the administrator's, not the guest's names. */
+    GPtrArray *walked = g_ptr_array_new();
+    for (size_t a = 0; a < nc; a++) {
+        if (cand[a].kept)
+            g_ptr_array_add(walked, g_strdup(mt->m[cand[a].i].mp));
         if (cand[a].fd >= 0)
             close(cand[a].fd);
+    }
+    g_ptr_array_add(walked, NULL);
+    g_strfreev(res->scanned_mounts);
+    res->scanned_mounts = (char **)g_ptr_array_free(walked, FALSE);
     census_keep(&r, census_pool_run(&p));
     res->found[CENSUS_FILES] = p.found;
     res->inodes_seen = p.inodes;

@@ -211,21 +211,21 @@ static char *do_volunteers(Control *ctl)
 
 typedef struct {
     ServerClient *client;
-    RkConfig *cfg;
+    WipeTarget target;
 } DryRun;
 
 static void dry_run_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
 {
     DryRun *d = data;
     WipeResult *res = g_new0(WipeResult, 1);
-    (void)wipe_run(d->cfg, WIPE_DRY_RUN, res);
-    g_task_return_pointer(task, res, g_free);
+    (void)wipe_run(&d->target, WIPE_DRY_RUN, res);
+    g_task_return_pointer(task, res, (GDestroyNotify)wipe_result_free);
 }
 
 static void dry_run_done(GObject *src, GAsyncResult *result, gpointer data)
 {
     DryRun *d = g_task_get_task_data(G_TASK(result));
-    g_autofree WipeResult *res = g_task_propagate_pointer(G_TASK(result), NULL);
+    g_autoptr(WipeResult) res = g_task_propagate_pointer(G_TASK(result), NULL);
     RkReply r;
     rk_reply_init_ok(&r);
     rk_reply_add_int(&r, "processes", res->processes_found);
@@ -245,6 +245,17 @@ static void dry_run_done(GObject *src, GAsyncResult *result, gpointer data)
         snprintf(k, sizeof k, "%s_dirs", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->dirs);
         snprintf(k, sizeof k, "%s_bytes", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->bytes);
     }
+    for (int c = 0; c < FOOTHOLD_N; c++) {
+        snprintf(k, sizeof k, "%s", foothold_class_name(c));
+        g_strdelimit(k, "-", '_');
+        rk_reply_add_int(&r, k, (long long)res->footholds.removed[c]);
+    }
+    /* What the census sees of the guest outside the home and the trash. */
+    for (int c = 0; c < CENSUS_N; c++) {
+        snprintf(k, sizeof k, "census_%s", census_class_name(c));
+        g_strdelimit(k, "-", '_');
+        rk_reply_add_int(&r, k, (long long)res->census.found[c]);
+    }
     server_client_reply(d->client, rk_reply_finish(&r));
 }
 
@@ -252,7 +263,7 @@ static void dry_run_free(gpointer p)
 {
     DryRun *d = p;
     server_client_unref(d->client);
-    rk_config_free(d->cfg);
+    wipe_target_clear(&d->target);
     g_free(d);
 }
 
@@ -355,7 +366,7 @@ char *control_handle(ServerClient *client, const Peer *peer, const char *line, s
         /* Counting a large home takes time: off the main loop, answered when done. */
         DryRun *d = g_new0(DryRun, 1);
         d->client = server_client_ref(client);
-        d->cfg = rk_config_ref(ctl->cfg);
+        seat_wipe_target(ctl->seat, &d->target);
         GTask *task = g_task_new(NULL, NULL, dry_run_done, NULL);
         g_task_set_task_data(task, d, dry_run_free);
         g_task_run_in_thread(task, dry_run_thread);

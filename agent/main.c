@@ -265,18 +265,25 @@ int main(int argc, char **argv)
             return 1;
         }
         WipeFlags flags = dry_run ? WIPE_DRY_RUN : 0;
-        WipeResult res;
-        int r = wipe_run(cfg, flags, &res);
+        WipeTarget target;
+        int r = wipe_target_open(cfg, &target);
+        if (r < 0) {
+            fprintf(stderr, "rentarkd: guest account \"%s\": %s\n", cfg->guest_user, g_strerror(-r));
+            return 1;
+        }
+        g_autoptr(WipeResult) res = g_new0(WipeResult, 1);
+        r = wipe_run(&target, flags, res);
+        wipe_target_clear(&target);
         if (dry_run) {
             if (r < 0) {
                 fprintf(stderr, "rentarkd: dry run failed: %s\n", g_strerror(-r));
                 return 1;
             }
-            wipe_print_dry_run(&res, stdout);
+            wipe_print_dry_run(res, stdout);
             return 0;
         }
-        wipe_log(&res, flags);
-        return res.verified ? 0 : 1;
+        wipe_log(res, flags);
+        return res->verified ? 0 : 1;
     }
     return run_daemon(config_path, cfg);
 }

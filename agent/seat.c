@@ -25,6 +25,7 @@ struct Seat {
     SeatRecord rec;
     uid_t uid;
     gid_t gid;
+    bool private_gid;    /* the guest's primary group is its own: the wipe removes the gid's objects too */
 
     guint time_limit_id; /* fires at the end of the time limit (ACTIVE) */
     guint idle_id;       /* fires when the idle timeout is reached (NOTICE, ACTIVE) */
@@ -34,10 +35,11 @@ struct Seat {
     gint64 client_report;  /* monotonic us of the session client's last idle report, 0 = none */
     gboolean consented;    /* guided: the patron agreed the helper may look */
     gboolean wiping;       /* a wipe thread runs */
+    gboolean trash_running; /* the background deletion of old homes runs */
+    gboolean trash_again;   /* ... and must run once more when it is done */
     gboolean clean;        /* the last wipe was verified */
     gboolean incident_this_session; /* an incident was opened for the current session's wipe */
     Watch *watch;          /* watched folders of the running session */
-    uint64_t watch_entries; /* removed from watched folders at the last session end */
     gboolean shutting_down;
 
     Stats *stats;
@@ -115,6 +117,7 @@ Seat *seat_new(const RkConfig *cfg, GError **error)
                     r == -EPERM ? "is root" : r == -ENOENT ? "does not exist" : g_strerror(-r));
         return NULL;
     }
+    seat->private_gid = wipe_gid_is_private(cfg->guest_user, seat->gid);
     if (g_mkdir_with_parents(cfg->state_dir, 0700) < 0) {
         int e = errno;
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot create \"%s\": %s", cfg->state_dir, g_strerror(e));
@@ -196,6 +199,11 @@ uid_t seat_guest_uid(const Seat *seat)
     return seat->uid;
 }
 
+void seat_wipe_target(const Seat *seat, WipeTarget *t)
+{
+    wipe_target_init(t, seat->cfg, seat->uid, seat->gid, seat->private_gid);
+}
+
 const char *seat_session_id(const Seat *seat)
 {
     return seat->rec.session;
@@ -219,10 +227,12 @@ static void open_incident(Seat *seat, const WipeResult *res)
     if (seat->incident_this_session)
         return;
     GString *what = g_string_new(NULL);
-    g_string_append_printf(what, "wipe not verified: step \"%s\" failed (%s); left: processes %d, home %" G_GUINT64_FORMAT
+    g_autofree char *census = wipe_census_summary(&res->census);
+    /* The census names the classes of what is left (never a name): what an authority asks. */
+    g_string_append_printf(what, "wipe not verified: step \"%s\" failed (%s); census found: %s; left: home %" G_GUINT64_FORMAT
                            ", trash %" G_GUINT64_FORMAT, res->failed_step ? res->failed_step : "verify",
-                           g_strerror(res->error < 0 ? -res->error : EIO), res->processes_left, res->home_differences,
-                           res->trash_left);
+                           g_strerror(res->error < 0 ? -res->error : EIO), census[0] ? census : "nothing",
+                           res->home_differences, res->trash_left);
     for (int c = 0; c < SWEEP_N; c++)
         g_string_append_printf(what, ", %s %" G_GUINT64_FORMAT, sweep_category_name(c), res->sweep_left[c]);
     g_autofree char *text = g_string_free(what, FALSE);
@@ -248,9 +258,11 @@ static gboolean on_retry(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void finish_shutdown(Seat *seat)
+/* Stop when the wipe and the deletion of old homes are done (force: the grace time is over;
+ * the next start completes both). */
+static void finish_shutdown(Seat *seat, gboolean force)
 {
-    if (!seat->shutdown_done)
+    if (!seat->shutdown_done || (!force && (seat->wiping || seat->trash_running)))
         return;
     GSourceFunc done = seat->shutdown_done;
     seat->shutdown_done = NULL;
@@ -261,28 +273,141 @@ static void finish_shutdown(Seat *seat)
 static void wipe_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c)
 {
     WipeResult *res = g_new0(WipeResult, 1);
-    (void)wipe_run(task_data, 0, res);
-    g_task_return_pointer(task, res, g_free);
+    /* The old home stays in the root-only trash for the background deletion: the seat opens
+     * as soon as the fresh home is in place and the census has passed. */
+    (void)wipe_run(task_data, WIPE_KEEP_TRASH, res);
+    g_task_return_pointer(task, res, (GDestroyNotify)wipe_result_free);
+}
+
+/* The session's Watch, handed from the main thread (where libinotifytools lives) to the wipe
+ * once the guest's processes are stopped, so that nothing the guest does before the stop goes
+ * unrecorded. Reference-counted: the main thread's part may run after the wipe gave up
+ * waiting (then the Watch is freed with the handoff and the wipe scanned by time). */
+typedef struct {
+    Seat *seat;
+    GMutex lock;
+    GCond cond;
+    gboolean done;
+    Watch *watch;
+} WatchHandoff;
+
+static void handoff_clear(gpointer p)
+{
+    WatchHandoff *h = p;
+    watch_free(h->watch);
+    g_mutex_clear(&h->lock);
+    g_cond_clear(&h->cond);
+}
+
+static void handoff_unref(gpointer p)
+{
+    g_atomic_rc_box_release_full(p, handoff_clear);
+}
+
+static gboolean handoff_on_main(gpointer data)
+{
+    WatchHandoff *h = data;
+    g_mutex_lock(&h->lock);
+    h->watch = g_steal_pointer(&h->seat->watch);
+    watch_stop(h->watch);
+    h->done = TRUE;
+    g_cond_signal(&h->cond);
+    g_mutex_unlock(&h->lock);
+    return G_SOURCE_REMOVE;
+}
+
+#define HANDOFF_WAIT_S 5
+
+static Watch *handoff_in_wipe(gpointer data)
+{
+    WatchHandoff *h = data;
+    gint64 end = g_get_monotonic_time() + HANDOFF_WAIT_S * G_TIME_SPAN_SECOND;
+    g_main_context_invoke_full(NULL, G_PRIORITY_HIGH, handoff_on_main, g_atomic_rc_box_acquire(h), handoff_unref);
+    g_mutex_lock(&h->lock);
+    while (!h->done && g_cond_wait_until(&h->cond, &h->lock, end))
+        ;
+    Watch *w = h->done ? h->watch : NULL;
+    g_mutex_unlock(&h->lock);
+    return w;
+}
+
+static void target_free(gpointer p)
+{
+    WipeTarget *t = p;
+    if (t->watch_data)
+        handoff_unref(t->watch_data);
+    wipe_target_clear(t);
+    g_free(t);
+}
+
+static void start_trash_deletion(Seat *seat);
+
+static void trash_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c)
+{
+    RmStats *st = g_new0(RmStats, 1);
+    long long t0 = rk_now_ns();
+    /* Idle I/O and CPU priority: the next patron's session comes first. */
+    (void)wipe_background_priority();
+    int r = wipe_empty_trash(task_data, 0, st);
+    st->bytes = (uint64_t)(rk_now_ns() - t0); /* the duration, carried back in an unused field */
+    st->errors = r < 0 ? (uint64_t)-r : 0;
+    g_task_return_pointer(task, st, g_free);
+}
+
+static void trash_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Seat *seat = data;
+    g_autofree RmStats *st = g_task_propagate_pointer(G_TASK(result), NULL);
+
+    seat->trash_running = FALSE;
+    if (st->errors)
+        g_warning("background deletion of old homes: %s (retried after the next session)", g_strerror((int)st->errors));
+    else
+        g_message("background deletion of old homes: %" G_GUINT64_FORMAT " files, %" G_GUINT64_FORMAT " dirs in %.1f ms",
+                  st->files, st->dirs, (double)st->bytes / 1e6);
+    if (seat->trash_again) {
+        seat->trash_again = FALSE;
+        start_trash_deletion(seat);
+    }
+    if (seat->shutting_down)
+        finish_shutdown(seat, FALSE);
+}
+
+/* Delete the old homes in the trash in the background; one deletion at a time. */
+static void start_trash_deletion(Seat *seat)
+{
+    if (seat->trash_running) {
+        seat->trash_again = TRUE;
+        return;
+    }
+    seat->trash_running = TRUE;
+    GTask *task = g_task_new(NULL, NULL, trash_done, seat);
+    g_task_set_task_data(task, rk_config_ref(seat->cfg), (GDestroyNotify)rk_config_free);
+    g_task_run_in_thread(task, trash_thread);
+    g_object_unref(task);
 }
 
 static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
 {
     Seat *seat = data;
-    g_autofree WipeResult *res = g_task_propagate_pointer(G_TASK(result), NULL);
+    WipeResult *res = g_task_propagate_pointer(G_TASK(result), NULL);
     g_autoptr(GError) error = NULL;
 
     seat->wiping = FALSE;
-    wipe_log(res, 0);
+    wipe_log(res, WIPE_KEEP_TRASH);
+    if (res->home.moved_to_trash)
+        start_trash_deletion(seat);
     if (seat->stats) {
         uint64_t entries[STATS_N_CAT] = { 0 };
-        entries[STATS_CAT_HOME] = res->trash.files + res->trash.dirs;
-        entries[STATS_CAT_WATCH] = seat->watch_entries;
-        seat->watch_entries = 0;
+        entries[STATS_CAT_HOME] = res->home.moved_to_trash;
+        entries[STATS_CAT_WATCH] = res->watch.removed.files + res->watch.removed.dirs;
         static const StatsCategory cat[SWEEP_N] = { STATS_CAT_TMP, STATS_CAT_RUN_USER, STATS_CAT_PRINT, STATS_CAT_CRASH,
                                                     STATS_CAT_JOURNAL };
         for (int c = 0; c < SWEEP_N; c++)
             entries[cat[c]] = res->sweep.stats[c].files + res->sweep.stats[c].dirs;
         stats_record_wipe(seat->stats, (uint64_t)(res->total_ns / 1000000), res->verified, entries, (int64_t)time(NULL));
+        stats_record_census(seat->stats, res->census_first.found, res->census.found, res->census.error,
+                            (uint64_t)(res->census.duration_ns / 1000000));
         save_stats(seat);
     }
     seat->clean = res->verified;
@@ -319,7 +444,8 @@ static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
             seat->retry_id = g_timeout_add_seconds((guint)seat->cfg->verify_retry, on_retry, seat);
     }
     if (seat->shutting_down)
-        finish_shutdown(seat);
+        finish_shutdown(seat, FALSE);
+    wipe_result_free(res);
 }
 
 static void start_wipe(Seat *seat)
@@ -335,7 +461,19 @@ static void start_wipe(Seat *seat)
     }
     seat->wiping = TRUE;
     GTask *task = g_task_new(NULL, NULL, wipe_done, seat);
-    g_task_set_task_data(task, rk_config_ref(seat->cfg), (GDestroyNotify)rk_config_free);
+    /* The target is resolved here, once: the worker looks nothing up by name. */
+    WipeTarget *t = g_new0(WipeTarget, 1);
+    wipe_target_init(t, seat->cfg, seat->uid, seat->gid, seat->private_gid);
+    t->session_start = seat->rec.started;
+    if (seat->watch) {
+        WatchHandoff *h = g_atomic_rc_box_new0(WatchHandoff);
+        h->seat = seat;
+        g_mutex_init(&h->lock);
+        g_cond_init(&h->cond);
+        t->watch_handoff = handoff_in_wipe;
+        t->watch_data = h;
+    }
+    g_task_set_task_data(task, t, target_free);
     g_task_run_in_thread(task, wipe_thread);
     g_object_unref(task);
 }
@@ -350,16 +488,13 @@ void seat_start(Seat *seat)
         g_warning("seat journal in \"%s\" is corrupt: wiping first", seat->cfg->state_dir);
     if (rec.session[0])
         rk_log_set_session(rec.session);
-    if (rec.started > 0 && seat->cfg->watch[0] && rec.state != SEAT_READY) {
-        /* The record of what the session created in the watched folders died with the
-         * daemon: remove everything born since the session began. */
-        WatchStats ws;
-        int wr = watch_scan_since(seat->cfg->watch, rec.started, 0, &ws);
-        g_message("start-up: watched folders scanned since the session start: %" G_GUINT64_FORMAT " removed%s%s",
-                  ws.removed.files + ws.removed.dirs, wr < 0 ? ", error: " : "", wr < 0 ? g_strerror(-wr) : "");
-        seat->watch_entries = ws.removed.files + ws.removed.dirs;
-    }
-    if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot || wipe_trash_pending(seat->cfg) || open_incidents(seat) > 0) {
+    /* The record of what the session created in the watched folders died with the daemon:
+     * the wipe removes everything born there since the session began (rec.started). */
+    /* Old homes in the trash (a power cut during their deletion) are root's alone: deleting
+     * them resumes in the background and does not keep the seat closed. */
+    if (wipe_trash_pending(seat->cfg))
+        start_trash_deletion(seat);
+    if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot || open_incidents(seat) > 0) {
         g_message("start-up: last state %s, wiping before the seat opens", r < 0 ? "unknown" : journal_state_name(rec.state));
         if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE) {
             g_strlcpy(seat->rec.end_reason, seat_end_reason_name(END_RECOVERY), sizeof seat->rec.end_reason);
@@ -507,15 +642,7 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
     g_autoptr(GError) local = NULL;
     if (!transition(seat, SEAT_ENDING, &local))
         g_warning("%s", local->message); /* the wipe below still runs */
-    if (seat->watch) {
-        WatchStats ws;
-        int wr = watch_finish(seat->watch, 0, &ws);
-        seat->watch_entries = ws.removed.files + ws.removed.dirs;
-        g_message("watched folders: %" G_GUINT64_FORMAT " created entries removed (%" G_GUINT64_FORMAT " recorded, %s)%s%s",
-                  seat->watch_entries, ws.recorded, ws.fallback ? "with a scan by time" : "from events",
-                  wr < 0 ? "; error: " : "", wr < 0 ? g_strerror(-wr) : "");
-        g_clear_pointer(&seat->watch, watch_free);
-    }
+    /* The watched folders are the wipe's: it takes the Watch over once the guest is stopped. */
     start_wipe(seat);
     return TRUE;
 }
@@ -652,8 +779,9 @@ static gboolean on_shutdown_timeout(gpointer data)
 {
     Seat *seat = data;
     seat->shutdown_timeout_id = 0;
-    g_warning("shutdown: the wipe did not finish in %d s; the next start completes it", SHUTDOWN_GRACE_S);
-    finish_shutdown(seat);
+    g_warning("shutdown: the wipe or the deletion of old homes did not finish in %d s; the next start completes it",
+              SHUTDOWN_GRACE_S);
+    finish_shutdown(seat, TRUE);
     return G_SOURCE_REMOVE;
 }
 
@@ -665,8 +793,8 @@ void seat_shutdown(Seat *seat, GSourceFunc done, gpointer data)
     g_clear_handle_id(&seat->retry_id, g_source_remove);
     if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE)
         (void)seat_end(seat, END_SHUTDOWN, NULL);
-    if (!seat->wiping) {
-        finish_shutdown(seat);
+    if (!seat->wiping && !seat->trash_running) {
+        finish_shutdown(seat, FALSE);
         return;
     }
     seat->shutdown_timeout_id = g_timeout_add_seconds(SHUTDOWN_GRACE_S, on_shutdown_timeout, seat);

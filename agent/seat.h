@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "journal.h"
+#include "wipe.h"
 #include "proto.h"
 #include "stats.h"
 
@@ -49,6 +50,9 @@ void seat_set_stats(Seat *seat, Stats *stats);
 
 SeatState seat_state(const Seat *seat);
 uid_t seat_guest_uid(const Seat *seat);
+
+/* The wipe target of this seat's guest, as the seat's own wipes use it (wipe_target_clear). */
+void seat_wipe_target(const Seat *seat, WipeTarget *t);
 /* The running session's id, "" when there is none. */
 const char *seat_session_id(const Seat *seat);
 

@@ -55,6 +55,11 @@ struct Stats {
     uint64_t last_verified_unix; /* 0: never */
     uint64_t incidents_opened, incidents_resolved;
     uint64_t wiped[STATS_N_CAT];
+    /* The census of the last wipe (gauges, not persisted: the next wipe sets them again). */
+    gboolean census_ran;
+    uint64_t census_missed[CENSUS_N]; /* found by the first census: what the sweep missed */
+    uint64_t census_left[CENSUS_N];   /* found by the deciding census (or -1: not checked) */
+    uint64_t census_ms;
 };
 
 /* Counters saturate: a wrapped counter would read as a reset to Prometheus and as a lie to
@@ -116,6 +121,17 @@ void stats_record_wipe(Stats *s, uint64_t duration_ms, gboolean verified,
     hist_observe(&s->wipe_hist, duration_ms);
     for (guint i = 0; entries && i < STATS_N_CAT; i++)
         s->wiped[i] = sat_add(s->wiped[i], entries[i]);
+}
+
+void stats_record_census(Stats *s, const uint64_t first[CENSUS_N], const uint64_t last[CENSUS_N],
+                         const int error[CENSUS_N], uint64_t duration_ms)
+{
+    s->census_ran = TRUE;
+    for (guint i = 0; i < CENSUS_N; i++) {
+        s->census_missed[i] = first[i];
+        s->census_left[i] = error[i] ? UINT64_MAX : last[i];
+    }
+    s->census_ms = duration_ms;
 }
 
 void stats_record_incident(Stats *s, StatsIncident what)
@@ -720,6 +736,29 @@ char *stats_to_prometheus(const Stats *s)
     for (guint i = 0; i < STATS_N_CAT; i++)
         g_string_append_printf(out, "rentark_wiped_entries_total{category=\"%s\"} %" PRIu64 "\n",
                                cat_names[i], s->wiped[i]);
+    if (s->census_ran) {
+        /* Alert on either being above 0: "left" means the seat is closed (an incident), "missed"
+         * means the sweep's known places lack something the census found (a new package, a
+         * new trick), which the safety net removed. */
+        prom_head(out, "rentark_census_classes", "gauge", "Classes of objects the census checks after every wipe.");
+        g_string_append_printf(out, "rentark_census_classes %d\n", CENSUS_N);
+        prom_head(out, "rentark_census_missed_objects", "gauge",
+                  "Objects of the guest the last wipe's first census found (what the sweep missed), by class.");
+        for (guint i = 0; i < CENSUS_N; i++)
+            g_string_append_printf(out, "rentark_census_missed_objects{class=\"%s\"} %" PRIu64 "\n",
+                                   census_class_name(i), s->census_missed[i]);
+        prom_head(out, "rentark_census_left_objects", "gauge",
+                  "Objects of the guest left after the last wipe, by class (-1: the class could not be checked).");
+        for (guint i = 0; i < CENSUS_N; i++) {
+            if (s->census_left[i] == UINT64_MAX)
+                g_string_append_printf(out, "rentark_census_left_objects{class=\"%s\"} -1\n", census_class_name(i));
+            else
+                g_string_append_printf(out, "rentark_census_left_objects{class=\"%s\"} %" PRIu64 "\n",
+                                       census_class_name(i), s->census_left[i]);
+        }
+        prom_head(out, "rentark_census_duration_seconds", "gauge", "Duration of the last wipe's census.");
+        g_string_append_printf(out, "rentark_census_duration_seconds %.3f\n", (double)s->census_ms / 1000.0);
+    }
     return g_string_free(out, FALSE);
 }
 

@@ -7,6 +7,8 @@
  * STATS_MAX_FILE bytes); anything else is treated as corrupt. Not thread-safe: one owner. */
 #pragma once
 
+#include "census.h"
+
 #include <glib.h>
 #include <stdint.h>
 
@@ -79,6 +81,11 @@ void stats_record_wipe(Stats *s, uint64_t duration_ms, gboolean verified,
                        const uint64_t entries[STATS_N_CAT], int64_t now_unix);
 
 void stats_record_incident(Stats *s, StatsIncident what);
+
+/* The last wipe's census: per class, what the first pass found (the sweep missed it) and what
+ * the deciding pass found (error[c] != 0: not checked). Exported as gauges, not persisted. */
+void stats_record_census(Stats *s, const uint64_t first[CENSUS_N], const uint64_t last[CENSUS_N],
+                         const int error[CENSUS_N], uint64_t duration_ms);
 
 /* Write STATE_DIR/stats.json atomically and durably (mode 0640). FALSE with error else; the
  * previous file is then untouched. */

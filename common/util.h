@@ -36,11 +36,13 @@ static inline int rk_steal_fd(int *fd)
 #define RK_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Keep the first error of a sequence of operations while carrying on with the rest
- * ("return the first error, keep going"). */
-#define RK_KEEP_FIRST(r, e) \
-    do {                    \
-        if ((r) == 0)       \
-            (r) = (e);      \
+ * ("return the first error, keep going"). e is always evaluated, exactly once: it is often the
+ * operation itself, RK_KEEP_FIRST(first, sweep(...)), which must run even after an error. */
+#define RK_KEEP_FIRST(r, e)     \
+    do {                        \
+        int rk_keep_e_ = (e);   \
+        if ((r) == 0)           \
+            (r) = rk_keep_e_;   \
     } while (0)
 
 /* write(2) all of buf, retrying on EINTR and short writes. Returns 0 or -errno. */

@@ -54,6 +54,9 @@ wipe_once() { "$RKD" -c "$CONF" --wipe-once "$@" >"$T_TMP/wipe.out" 2>"$T_TMP/wi
 wipe_check() {
     local d=$1 rc=$2 why=""
     [ "$rc" -eq 0 ] || why="rentarkd --wipe-once exited $rc: $(tail -3 "$T_TMP/wipe.log" | tr '\n' ' ')"
+    # The daemon opens the seat once the fresh home is in place and the census has passed; the
+    # old home in the root-only trash is deleted in the background right after: wait for it.
+    wait_trash_empty
     if [ -z "$why" ]; then
         local want got
         want=$(cd "$SKEL" && find . -mindepth 1 -printf '%y %m %s %P -> %l\n' | LC_ALL=C sort)
@@ -78,6 +81,12 @@ wipe_check() {
         why="OUTSIDE FILES CHANGED"
     fi
     if [ -z "$why" ]; then t_ok "$d"; else t_fail "$d" "$why"; fi
+}
+
+# wait_trash_empty [SECONDS]: until the trash folder is empty (the daemon's background deletion).
+wait_trash_empty() {
+    local end=$((SECONDS + ${1:-20} * ${RK_TIME_SCALE:-1}))
+    while [ -n "$(ls -A "$FS/home/.rentark-trash" 2>/dev/null)" ] && [ $SECONDS -lt $end ]; do sleep 0.05; done
 }
 
 # live_guest_procs: number of live (not zombie) processes of the guest.
