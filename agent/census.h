@@ -60,6 +60,7 @@ typedef struct {
     const char *sysroot;      /* NULL or "" in production; in tests a prefix for /var/spool/cron,
                                * /var/lib/systemd/linger, /var/lib/AccountsService,
                                * /var/lib/lightdm-data */
+    bool report_mounts;       /* fill CensusResult.scanned_mounts (then census_result_clear it) */
     unsigned threads;         /* file walk threads: 0 = one per CPU, at most 4; 1 = this thread
                                * only (tests of the depth-first path) */
 } CensusTarget;
@@ -76,8 +77,8 @@ typedef struct {
     uint64_t mounts_hidden;   /* overmounted, unreachable and not covered elsewhere: an error */
     uint64_t inodes_seen;     /* inodes the file census looked at (mount roots included) */
     int64_t duration_ns;      /* wall time of census_run */
-    char **scanned_mounts;    /* NULL-terminated mount points the file census walked (or NULL);
-                               * owned: census_result_clear() */
+    char **scanned_mounts;    /* with t->report_mounts: NULL-terminated mount points the file
+                               * census walked; owned: census_result_clear(). Else NULL. */
 } CensusResult;
 
 /* Free what res holds (scanned_mounts) and zero it. Call before reusing a result. */

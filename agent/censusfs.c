@@ -791,14 +791,16 @@ int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *re
      * were found). Mount points are the administrator's, not the guest's names. */
     GPtrArray *walked = g_ptr_array_new();
     for (size_t a = 0; a < nc; a++) {
-        if (cand[a].kept)
+        if (cand[a].kept && t->report_mounts)
             g_ptr_array_add(walked, g_strdup(mt->m[cand[a].i].mp));
         if (cand[a].fd >= 0)
             close(cand[a].fd);
     }
     g_ptr_array_add(walked, NULL);
     g_strfreev(res->scanned_mounts);
-    res->scanned_mounts = (char **)g_ptr_array_free(walked, FALSE);
+    res->scanned_mounts = t->report_mounts ? (char **)g_ptr_array_free(walked, FALSE) : NULL;
+    if (!t->report_mounts)
+        g_ptr_array_free(walked, TRUE);
     census_keep(&r, census_pool_run(&p));
     res->found[CENSUS_FILES] = p.found;
     res->inodes_seen = p.inodes;

@@ -157,7 +157,7 @@ static void plan_init(Plan *p, const WipeTarget *t)
         p->mounts[n++] = *m;
     p->census = (CensusTarget){ .uid = t->uid, .gid = t->gid, .check_gid = t->private_gid, .user = t->user,
                                 .home = cfg->guest_home, .run_user_dir = cfg->run_user_dir,
-                                .mounts = n ? p->mounts : NULL };
+                                .mounts = n ? p->mounts : NULL, .report_mounts = true };
     p->owner = (RmOwner){ .uid = t->uid, .gid = t->gid, .match_gid = t->private_gid };
 }
 
