@@ -98,32 +98,59 @@ declare -A PROBE=(
     [scheduled]='[ -e "/var/spool/cron/crontabs/$GUEST" ]'
     [service-state]='[ -e "/var/lib/AccountsService/users/$GUEST" ]'
 )
+# replant_wipe LABEL HOOK: a wipe whose hook plants before every census; the wipe must not be
+# verified, must not hang, and its log must hold no planted name. Sets WHY (empty when so).
+replant_wipe() {
+    RENTARK_TEST_AFTER_SWEEP=$2 world_wipe; RC=$?
+    world_keep "wipe with the hook planting $1 every time (exit $RC)" "$T_TMP/wipe.log"
+    WHY=
+    [ $RC -ne 0 ] || WHY="exit 0 (verified)"
+    [ $RC -ne 124 ] && [ $RC -ne 137 ] || WHY="the wipe hung (killed after ${WORLD_WIPE_TIMEOUT:-60} s)"
+    ! grep -qF "$C" "$T_TMP/wipe.log" "$T_TMP/wipe.out" || WHY="${WHY:+$WHY; }THE LOG NAMES A PLANTED OBJECT"
+}
+names_class() { grep -iE 'not verified|census' "$T_TMP/wipe.log" | grep -qw -- "$1"; }
+log_tail() { grep -iE 'not verified|census' "$T_TMP/wipe.log" | tail -2 | tr '\n' ' ' | redact; }
+
+# Files alone: the case of the census's whole point.
+replant_wipe files "${PLANT[files]}"
+names_class files || WHY="${WHY:+$WHY; }the log does not name \"files\""
+if [ -z "$WHY" ]; then
+    t_ok "a hook that plants a file again before every census: NOT verified (exit $RC), the log names \"files\" and no name"
+else
+    t_fail "a hook that plants a file again before every census: NOT verified, the log names \"files\" and no name" "$WHY; log: $(log_tail)"
+fi
+clean_guest
+
+# Every class at once (one wipe: each census walks every file system of the machine): each
+# plant command must first make an object of its class when run by hand.
+ALL=
 for class in files processes mounts sysv-ipc mqueue keys scheduled service-state; do
     if [ "$class" = mounts ] && ! command -v bindfs >/dev/null; then
-        t_skip "a hook that plants $class again before every census" "bindfs is not installed"; continue
+        t_skip "a hook that plants every class before every census: the log names \"$class\"" "bindfs is not installed"; continue
     fi
     sh -c "${PLANT[$class]}"; sleep 0.1
-    if ! eval "${PROBE[$class]}"; then
-        t_fail "a hook that plants $class again before every census" "the plant command makes no $class object here"
-        clean_guest; continue
-    fi
-    clean_guest
-    RENTARK_TEST_AFTER_SWEEP=${PLANT[$class]} world_wipe; rc=$?
-    world_keep "wipe with the hook planting $class every time (exit $rc)" "$T_TMP/wipe.log"
-    last=$(grep -iE 'not verified|census' "$T_TMP/wipe.log" | tail -2 | tr '\n' ' ')
-    why=
-    [ $rc -ne 0 ] || why="exit 0 (verified)"
-    [ $rc -ne 124 ] && [ $rc -ne 137 ] || why="the wipe hung (killed after ${WORLD_WIPE_TIMEOUT:-60} s)"
-    grep -iE 'not verified|census' "$T_TMP/wipe.log" | grep -qw -- "$class" || why="${why:+$why; }the log does not name \"$class\""
-    ! grep -qF "$C" "$T_TMP/wipe.log" "$T_TMP/wipe.out" || why="${why:+$why; }THE LOG NAMES A PLANTED OBJECT"
-    if [ -z "$why" ]; then
-        t_ok "a hook that plants $class again before every census: NOT verified (exit $rc), the log names \"$class\" and no name"
+    if eval "${PROBE[$class]}"; then
+        ALL="$ALL${ALL:+; }${PLANT[$class]}"
     else
-        t_fail "a hook that plants $class again before every census: NOT verified, the log names \"$class\" and no name" \
-            "$why; log: $(echo "$last" | redact)"
+        t_fail "a hook that plants every class before every census: the log names \"$class\"" "the plant command makes no $class object here"
     fi
     clean_guest
 done
+replant_wipe "every class" "$ALL"
+if [ -z "$WHY" ]; then
+    t_ok "a hook that plants every class before every census: NOT verified (exit $RC), no name in the log"
+else
+    t_fail "a hook that plants every class before every census: NOT verified, no name in the log" "$WHY; log: $(log_tail)"
+fi
+for class in files processes mounts sysv-ipc mqueue keys scheduled service-state; do
+    case "; $ALL" in *"${PLANT[$class]}"*) ;; *) continue ;; esac
+    if names_class "$class"; then
+        t_ok "a hook that plants every class before every census: the log names \"$class\""
+    else
+        t_fail "a hook that plants every class before every census: the log names \"$class\"" "log: $(log_tail)"
+    fi
+done
+clean_guest
 
 # --- through the daemon -----------------------------------------------------------------------
 FS=/nonexistent   # daemon-env.sh's paths are wipe-env's; the world's socket is set below
