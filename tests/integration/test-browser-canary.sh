@@ -35,7 +35,10 @@ if usermod -d "$HOME_DIR" "$GUEST"; then PRINTER=pdf; else PRINTER=file; fi
 # The real /var/tmp and /dev/shm are swept too (the guest is a unique test user). The real /tmp
 # cannot be: the scratch file system with the home is mounted below it, and the configuration
 # refuses a sweep folder that holds the home; the guest's TMPDIR is $FS/tmp instead.
-sed -i 's|sweep = \[ \(.*\) \];|sweep = [ \1, "/var/tmp", "/dev/shm" ];|' "$CONF"
+# The census searches the machine's root file system too (where /var/tmp is): "/" beside the
+# scratch file system.
+sed -i -e 's|sweep = \[ \([^]]*\) \];|sweep = [ \1, "/var/tmp", "/dev/shm" ];|' \
+    -e 's|census_mounts = \[ \([^]]*\) \];|census_mounts = [ \1, "/" ];|' "$CONF"
 . "$RK_SRC/tests/daemon-env.sh"
 t_check "the daemon's configuration sweeps the real /var/tmp and /dev/shm too" grep -q '"/var/tmp", "/dev/shm" \];' "$CONF"
 t_cleanup 'cp -f "$T_TMP/daemon.log" "$RK_BUILD/test-logs/test-browser-canary.daemon.log" 2>/dev/null'
