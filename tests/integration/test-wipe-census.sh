@@ -152,6 +152,22 @@ for class in files processes mounts sysv-ipc mqueue keys scheduled service-state
 done
 clean_guest
 
+# --- another user's FUSE mount in a swept folder --------------------------------------------------
+# Without allow_other, FUSE refuses even root: a sweep that looks into that mount point gets
+# EACCES. The mount is not the guest's, so it stays; the wipe must still be verified.
+if command -v bindfs >/dev/null &&
+    as_other sh -c "mkdir /tmp/$C-os /tmp/$C-om && echo $C > /tmp/$C-os/f && bindfs --no-allow-other /tmp/$C-os /tmp/$C-om" >/dev/null 2>&1; then
+    as_guest sh -c "echo $C > /tmp/$C-g"
+    world_wipe; rc=$?
+    world_keep "wipe beside another user's FUSE mount in /tmp (exit $rc)" "$T_TMP/wipe.log"
+    t_check "another user's FUSE mount in /tmp (no allow_other): the wipe is verified (exit $rc)" test $rc -eq 0
+    t_check "... the guest's file in /tmp is gone" test ! -e "/tmp/$C-g"
+    t_check "... the other user's mount is still there and serves" eval 'grep -qF " /tmp/$C-om " /proc/self/mountinfo && [ "$(as_other cat "/tmp/$C-om/f")" = "$C" ]'
+    umount -l "/tmp/$C-om"; rm -rf "/tmp/$C-os" "/tmp/$C-om" "/tmp/$C-g"
+else
+    t_skip "another user's FUSE mount in /tmp: the wipe is verified" "no bindfs mount for the other user"
+fi
+
 # --- through the daemon -----------------------------------------------------------------------
 FS=/nonexistent   # daemon-env.sh's paths are wipe-env's; the world's socket is set below
 . "$RK_SRC/tests/daemon-env.sh"
