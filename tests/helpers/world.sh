@@ -130,17 +130,24 @@ world_unavailable() {
 # unclearable (keyctl setperm @u 0: not even root may clear, unlink or invalidate then), so an
 # earlier user of the same uid could have left keys that no wipe can remove.
 world_user() {
-    local name=$1 uid i
+    local name=$1 uid i try
     _world_user_gone "$name"
-    for i in $(seq 1 200); do
-        uid=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-        getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null ||
-            grep -q "^ *$uid:" /proc/key-users || break
-        uid=
+    # A few tries: another test's useradd or userdel may hold the lock of /etc/passwd a moment.
+    for try in 1 2 3 4 5; do
+        for i in $(seq 1 200); do
+            uid=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+            getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null ||
+                grep -q "^ *$uid:" /proc/key-users || break
+            uid=
+        done
+        [ -n "$uid" ] || return 1
+        if useradd -M -U -u "$uid" -s /bin/sh -d "/home/$name" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$name"; then
+            t_cleanup "_world_user_gone '$name'"
+            return 0
+        fi
+        sleep 0.$((RANDOM % 5 + 1))
     done
-    [ -n "$uid" ] || return 1
-    useradd -M -U -u "$uid" -s /bin/sh -d "/home/$name" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$name" || return 1
-    t_cleanup "_world_user_gone '$name'"
+    return 1
 }
 
 # _world_user_gone NAME: empty the user's kernel keyrings (the kernel keeps them after the
