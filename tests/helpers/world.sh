@@ -158,8 +158,13 @@ _world_user_gone() {
     gid=$(id -g "$name")
     _world_keys_gone "$uid" "$gid"
     pkill -KILL -U "$uid" >/dev/null 2>&1
-    userdel -f "$name" >/dev/null 2>&1
-    groupdel "$name" >/dev/null 2>&1
+    local try
+    for try in 1 2 3 4 5; do   # the lock of /etc/passwd may be another test's a moment
+        userdel -f "$name" >/dev/null 2>&1
+        groupdel "$name" >/dev/null 2>&1
+        id -u "$name" >/dev/null 2>&1 || getent group "$name" >/dev/null || break
+        sleep 0.$((RANDOM % 5 + 1))
+    done
     return 0
 }
 
