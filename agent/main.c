@@ -1,5 +1,6 @@
 /* rentarkd: wires the modules together. Only option parsing and the choice of mode live here. */
 #include "config.h"
+#include "journal.h"
 #include "log.h"
 #include "util.h"
 #include "control.h"
@@ -271,6 +272,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "rentarkd: guest account \"%s\": %s\n", cfg->guest_user, g_strerror(-r));
             return 1;
         }
+        /* A session the journal says was running: what it created in the watched folders is
+         * found by time since it began. */
+        SeatRecord rec;
+        if (cfg->watch[0] && journal_load(cfg->state_dir, &rec) == 0 && rec.state != SEAT_READY)
+            target.session_start = rec.started;
         g_autoptr(WipeResult) res = g_new0(WipeResult, 1);
         r = wipe_run(&target, flags, res);
         wipe_target_clear(&target);

@@ -85,7 +85,25 @@ t_scratch_fs() {
 # nothing. Never with subordinate uid/gid ranges: where /etc/subuid exists (uidmap installed,
 # as podman, rootless docker and mmdebstrap bring it) useradd would hand out ranges from
 # /etc/login.defs, and rentarkd rightly refuses such a guest.
-t_useradd() { useradd -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$@"; }
+# A uid the kernel holds no keys for: a user's keyrings outlive the account until reboot, and a
+# guest of an earlier test may have locked its keyring (keyctl setperm @u 0), which no one can
+# undo; a new account on that uid would start with the old keys.
+t_free_uid() {
+    local u
+    for _ in $(seq 1 200); do
+        u=$((20000 + RANDOM % 30000))
+        getent passwd "$u" >/dev/null || getent group "$u" >/dev/null && continue
+        grep -q "^ *$u:" /proc/key-users 2>/dev/null && continue
+        echo "$u"; return 0
+    done
+    return 1
+}
+t_useradd() {
+    local u
+    case " $* " in *" -u "*|*" -o "*) useradd -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$@"; return ;; esac
+    u=$(t_free_uid) || return 1
+    useradd -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -u "$u" "$@"
+}
 t_user() {
     local name=$1; shift
     userdel -f "$name" >/dev/null 2>&1

@@ -39,4 +39,32 @@ t_check "restart after kill -9: READY" wait_state READY
 t_check "restart removed what the session created in the watched folder" test ! -e "$SCAN/scan-0002.pdf" -a ! -e "$SCAN/deep"
 t_check "... and kept what was there before" test "$(t_tree_digest "$SCAN")" = "$before"
 wipe_check "nothing of the patron is left" 0
+
+# The watched folders are the wipe's, after the stop: a guest process that keeps writing there
+# until it is killed leaves nothing, and the watch (not the census's safety net) removed it.
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null
+as_guest sh -c "i=0; while :; do i=\$((i+1)); echo w > '$SCAN/writer-'\$i; sleep 0.01; done" &
+WPID=$!
+sleep 0.5
+ctl end >/dev/null; wait_state READY
+t_check "a guest writing into the watched folder until the stop leaves nothing there" \
+    sh -c "! ls '$SCAN' | grep -q writer"
+t_expect_fail "... removed by the watch after the stop, not left for the census" \
+    grep -q "the first pass found what the sweep missed" "$T_TMP/daemon.log"
+wait $WPID 2>/dev/null
+
+# --wipe-once after the daemon died mid-session: the watched folders are scanned since the
+# session began (from the journal), and the dry run counts them first.
+ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null
+sleep 1.1
+echo "a third scan" >"$SCAN/scan-0003.pdf"; as_guest sh -c "echo q > '$SCAN/mine2'"
+kill -9 $DPID; wait $DPID 2>/dev/null; DPID=
+"$RKD" -c "$CONF" --wipe-once --dry-run >"$T_TMP/dry.out" 2>&1
+t_check "--wipe-once --dry-run counts what the session created in the watched folder" \
+    grep -qE '^watch +2 ' "$T_TMP/dry.out"
+t_check "... and changes nothing" test -e "$SCAN/scan-0003.pdf" -a -e "$SCAN/mine2"
+wipe_once; rc=$?
+t_check "--wipe-once after a crash removes what the session created in the watched folder" \
+    test $rc -eq 0 -a ! -e "$SCAN/scan-0003.pdf" -a ! -e "$SCAN/mine2"
+t_check "... and keeps what was there before" test "$(t_tree_digest "$SCAN")" = "$before"
 t_done
