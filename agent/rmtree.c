@@ -184,10 +184,36 @@ static RmIdent rm_ident(const struct statx *sx)
                       .mnt = sx->stx_mnt_id };
 }
 
-/* Whether an entry with these ids belongs to the owner being swept. */
-static bool rm_owns(const RmCtx *c, uid_t uid, gid_t gid)
+/* Whether an entry with this owner is the swept owner's, to remove. */
+static bool rm_owns(const RmCtx *c, uid_t uid)
 {
-    return c->mode == RM_ALL || uid == c->owner->uid || (c->owner->match_gid && gid == c->owner->gid);
+    return c->mode == RM_ALL || uid == c->owner->uid;
+}
+
+/* Another user's entry that carries the guest's private group (made in a setgid folder of the
+ * guest): not the guest's to remove, but its group is taken away (root's group) so that the
+ * next patron, who has the same group, cannot reach it through it. */
+static bool rm_group_only(const RmCtx *c, uid_t uid, gid_t gid)
+{
+    return c->mode != RM_ALL && c->owner->match_gid && uid != c->owner->uid && gid == c->owner->gid;
+}
+
+/* Take the guest's group away from another user's entry (see rm_group_only). */
+static void rm_reclaim_group(RmWalker *w, RmFrame *p, const char *name)
+{
+    const RmCtx *c = w->ctx;
+    if (c->mode == RM_COUNT) {
+        w->st.files++;
+        return;
+    }
+    if (c->dry)
+        return;
+    if (fchownat(p->fd, name, (uid_t)-1, 0, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT)
+            rm_fail(w, -errno);
+        return;
+    }
+    w->st.reclaimed++;
 }
 
 /* A directory the caller excluded by identity (a fresh home, the root-only trash). */
@@ -347,7 +373,7 @@ static int rm_fix_entry_flags(RmWalker *w, RmFrame *p, const char *name, int ent
         return 0;
     if (!S_ISDIR(sx.stx_mode) && !(S_ISREG(sx.stx_mode) && sx.stx_nlink == 1))
         return 0;
-    if (!rm_owns(c, sx.stx_uid, sx.stx_gid))
+    if (!rm_owns(c, sx.stx_uid))
         return 0;
     if (fd < 0) {
         /* The ioctls need a real open; /proc/self/fd reopens the inode just checked, never the
@@ -405,17 +431,25 @@ static int rm_open_dir(RmWalker *w, RmFrame *p, const char *name)
     int fd = openat(p->fd, name, RM_O_DIR);
     if (fd >= 0)
         return fd;
-    if (errno != EACCES || c->dry)
-        return -errno;
+    int e = errno;
+    if (e != EACCES && e != ENOTCONN)
+        return -e;
     _cleanup_close_ int path_fd = openat(p->fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (path_fd < 0)
         return -errno;
     int r = rm_statx_fd(path_fd, STATX_UID | STATX_GID, &sx);
+    /* Root may look at any inode of a local file system: a directory whose very attributes are
+     * refused is another mount, of a file system that refuses root (another user's FUSE mount
+     * without allow_other) or whose server is gone. */
+    if (r == -EACCES || r == -ENOTCONN)
+        return -EREMOTE;
     if (r < 0)
         return r;
+    if (e != EACCES || c->dry)
+        return -e;
     RmIdent id = rm_ident(&sx);
     /* The mode of a mount point or of another owner's directory is never changed. */
-    if (!rm_same_mount(&id, &c->top) || !rm_owns(c, sx.stx_uid, sx.stx_gid) || rm_excluded(c, &id))
+    if (!rm_same_mount(&id, &c->top) || !rm_owns(c, sx.stx_uid) || rm_excluded(c, &id))
         return -EACCES;
     /* chmod and reopen go through /proc/self/fd: the inode just checked, never the name. */
     char path[64];
@@ -436,6 +470,18 @@ static void rm_enter(RmWalker *w, const char *name, bool again)
     int fd = rm_open_dir(w, &w->f[pi], name);
     if (fd == -ENOENT)
         return;
+    if (fd == -EREMOTE && c->mode != RM_ALL) {
+        /* A mount we cannot look into (see rm_open_dir): not entered, and whose it is cannot
+         * be told; the guest's own mounts were detached before any sweep, and the census
+         * judges what is left. Emptying a tree (RM_ALL) must stop here as at any mount. */
+        if (c->mode == RM_OWNED) {
+            w->st.skipped++;
+            w->f[pi].left++;
+        }
+        return;
+    }
+    if (fd == -EREMOTE)
+        fd = -EBUSY;
     if ((fd == -ENOTDIR || fd == -ELOOP) && !again) {
         /* Not a directory (any more): a symlink is removed as a link, never followed. */
         rm_entry(w, name, DT_UNKNOWN, true);
@@ -451,7 +497,7 @@ static void rm_enter(RmWalker *w, const char *name, bool again)
     if (fd < 0)
         return rm_keep(w, &w->f[pi], fd);
     RmIdent id = rm_ident(&sx);
-    bool owned = rm_owns(c, sx.stx_uid, sx.stx_gid);
+    bool owned = rm_owns(c, sx.stx_uid);
     if (rm_excluded(c, &id)) {
         /* Excluded by identity: neither entered nor removed, whatever its name now. */
         close(fd);
@@ -476,6 +522,8 @@ static void rm_enter(RmWalker *w, const char *name, bool again)
             RK_KEEP_FIRST(w->r, -EBUSY);
         return;
     }
+    if (rm_group_only(c, sx.stx_uid, sx.stx_gid))
+        rm_reclaim_group(w, &w->f[pi], name); /* another owner's, with the guest's group */
     if (c->mode == RM_COUNT)
         w->st.dirs += owned;
     else if (!owned)
@@ -517,8 +565,10 @@ static void rm_entry(RmWalker *w, const char *name, unsigned char type, bool aga
             return rm_keep(w, p, -EAGAIN);
         return rm_enter(w, name, again);
     }
-    if (!rm_owns(c, st.st_uid, st.st_gid)) {
-        /* Entries of other owners are never removed or changed. */
+    if (!rm_owns(c, st.st_uid)) {
+        /* Entries of other owners are never removed; only the guest's group is taken away. */
+        if (rm_group_only(c, st.st_uid, st.st_gid))
+            rm_reclaim_group(w, p, name);
         if (c->mode == RM_OWNED) {
             w->st.skipped++;
             p->left++;

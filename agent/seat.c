@@ -231,7 +231,7 @@ static void open_incident(Seat *seat, const WipeResult *res)
     /* The census names the classes of what is left (never a name): what an authority asks. */
     g_string_append_printf(what, "wipe not verified: step \"%s\" failed (%s); census found: %s; left: home %" G_GUINT64_FORMAT
                            ", trash %" G_GUINT64_FORMAT, res->failed_step ? res->failed_step : "verify",
-                           g_strerror(res->error < 0 ? -res->error : EIO), census[0] ? census : "nothing",
+                           wipe_error_text(res), census[0] ? census : "nothing",
                            res->home_differences, res->trash_left);
     for (int c = 0; c < SWEEP_N; c++)
         g_string_append_printf(what, ", %s %" G_GUINT64_FORMAT, sweep_category_name(c), res->sweep_left[c]);

@@ -385,6 +385,13 @@ void wipe_result_free(WipeResult *res)
     g_free(res);
 }
 
+const char *wipe_error_text(const WipeResult *res)
+{
+    if (res->failed_step && strcmp(res->failed_step, "census") == 0)
+        return "objects of the guest remain";
+    return g_strerror(res->error < 0 ? -res->error : EIO);
+}
+
 bool wipe_census_clean(const WipeResult *res)
 {
     return census_clean(&res->census);
@@ -471,8 +478,8 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
     }
     g_warning("wipe NOT verified: step \"%s\" failed (%s); left: census %s; %" G_GUINT64_FORMAT
               " home differences, %" G_GUINT64_FORMAT " trash entries",
-              res->failed_step ? res->failed_step : "?", g_strerror(res->error < 0 ? -res->error : EIO),
-              last[0] ? last : "nothing", res->home_differences, res->trash_left);
+              res->failed_step ? res->failed_step : "?", wipe_error_text(res), last[0] ? last : "nothing",
+              res->home_differences, res->trash_left);
     for (int k = 0; k < SWEEP_N; k++)
         if (res->sweep_left[k])
             g_warning("wipe NOT verified: %" G_GUINT64_FORMAT " entries of the guest left in %s", res->sweep_left[k],

@@ -113,6 +113,10 @@ int wipe_empty_trash(const RkConfig *cfg, RmFlags flags, RmStats *stats);
  * deletion must never slow the next patron down). Returns 0 or -errno. */
 int wipe_background_priority(void);
 
+/* Why the wipe failed, for people: the first step's error, or "objects of the guest remain"
+ * when the census found some. Static or GLib-owned string. */
+const char *wipe_error_text(const WipeResult *res);
+
 /* Whether the census found nothing and checked every class. */
 bool wipe_census_clean(const WipeResult *res);
 

@@ -650,9 +650,10 @@ static void test_owned_by(void)
     scratch_teardown(&s);
 }
 
-/* The census's safety net: the owner by uid and by a private gid, directories excluded by
- * identity (a fresh home, the trash) neither entered nor removed, whatever they are called;
- * a guest directory kept for others' entries ends root's and 0700. */
+/* The census's safety net: the owner by uid, and its private gid taken away from others'
+ * entries (never removed); directories excluded by identity (a fresh home, the trash) neither
+ * entered nor removed, whatever they are called; a guest directory kept for others' entries
+ * ends root's and 0700. */
 static void test_owner_sweep(void)
 {
     Scratch s;
@@ -679,10 +680,13 @@ static void test_owner_sweep(void)
     g_autofree char *others = others_lines(s.tree);
     const RmOwner o = { .uid = GUEST, .gid = GUEST, .match_gid = true, .skip = &skip, .nskip = 1 };
     g_assert_cmpint(rm_owner_sweep(s.tree, &o, 0, &st), ==, 0);
-    g_assert_cmpint(fstatat(s.tree, "by-gid", &sb, AT_SYMLINK_NOFOLLOW), ==, -1);
+    /* Another user's file with the guest's group stays, without that group. */
+    g_assert_cmpint(fstatat(s.tree, "by-gid", &sb, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpuint(sb.st_uid, ==, OTHER);
+    g_assert_cmpuint(sb.st_gid, ==, 0);
     g_assert_cmpint(fstatat(keep, "kept", &sb, AT_SYMLINK_NOFOLLOW), ==, 0);
     g_assert_cmpint(fstatat(s.tree, "fresh-home", &sb, AT_SYMLINK_NOFOLLOW), ==, 0);
-    g_assert_cmpuint(st.reclaimed, ==, 1);
+    g_assert_cmpuint(st.reclaimed, ==, 2);
     g_assert_cmpint(fstatat(s.tree, "gdir", &sb, AT_SYMLINK_NOFOLLOW), ==, 0);
     g_assert_cmpuint(sb.st_mode & 07777, ==, 0700);
     g_autofree char *others_after = others_lines(s.tree);
