@@ -136,6 +136,8 @@ ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
 "$RKCTL" -s "$SOCK" wipe --dry-run >"$T_TMP/dry.out" 2>&1
 t_check "wipe --dry-run prints counts per category" grep -qE '^home_files +[1-9]' "$T_TMP/dry.out"
 t_check "wipe --dry-run prints bytes" grep -qE '^home_bytes +[1-9]' "$T_TMP/dry.out"
+t_check "wipe --dry-run: the census counts the guest's files outside the home" grep -qE '^census_files +[1-9]' "$T_TMP/dry.out"
+t_check "wipe --dry-run: a row per foothold class" grep -qE '^(sysv_ipc|mqueue|keys|scheduled|service_state) +0' "$T_TMP/dry.out"
 t_expect_fail "wipe --dry-run prints no names" grep -q "x.pdf" "$T_TMP/dry.out"
 t_check "wipe --dry-run removes nothing" test -e "$HOME_DIR/Downloads/x.pdf"
 ctl end >/dev/null; wait_state READY
@@ -146,6 +148,8 @@ t_check "stats (text) for staff" sh -c "'$RKCTL' -s '$SOCK' stats | grep -qi 'se
 t_expect_fail "guest: stats denied" guest_ctl stats
 t_check "Prometheus textfile written" grep -q '^rentark_sessions_total' "$FS/state/rentark.prom"
 t_check "the textfile counts idle and time-limit ends" grep -qE 'reason="(idle|time_limit)"} [1-9]' "$FS/state/rentark.prom"
+t_check "the textfile has the last census: classes, nothing left, its duration" sh -c \
+    "grep -q '^rentark_census_classes 8' '$FS/state/rentark.prom' && grep -q '^rentark_census_left_objects{class=\"files\"} 0' '$FS/state/rentark.prom' && grep -q '^rentark_census_duration_seconds ' '$FS/state/rentark.prom'"
 t_check "statistics persisted in the state dir" test -s "$FS/state/stats.json"
 
 # SIGTERM during a session: the session ends and is wiped before the daemon exits.
