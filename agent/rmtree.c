@@ -63,7 +63,7 @@ typedef struct {
     RmMode mode;
     bool dry; /* change nothing */
     const RmOwner *owner; /* RM_OWNED, RM_COUNT: whose entries */
-    RmIdent top; /* dev and mount id every directory we enter must have */
+    RmIdent top; /* the top's identity; every directory we enter must have its mount id */
     RmPool *pool;
 } RmCtx;
 
@@ -225,9 +225,14 @@ static bool rm_excluded(const RmCtx *c, const RmIdent *id)
     return false;
 }
 
+/* The mount id alone says whether two inodes are on one mount (rm_statx_fd makes sure it is
+ * known). Never the device: an overlayfs without xino (the root of a live system or a
+ * container) shows its files with the devices of its layers, though its directories with its
+ * own, so a file would look like a mount and lose the fixes of rm_fix_entry_flags; and a btrfs
+ * subvolume has a device of its own on the same mount, which the census enters too. */
 static bool rm_same_mount(const RmIdent *a, const RmIdent *b)
 {
-    return a->dev == b->dev && a->mnt == b->mnt;
+    return a->mnt == b->mnt;
 }
 
 static void rm_walker_init(RmWalker *w, const RmCtx *c, unsigned level)

@@ -3,8 +3,9 @@
  * Rules (each enforced where the code does it):
  *  - fd-relative only: openat/unlinkat/fstatat on directory fds, O_NOFOLLOW|O_DIRECTORY|O_CLOEXEC;
  *    a symlink is removed as a link, never followed; a path is never re-resolved.
- *  - never crosses into another mount: a directory whose st_dev or mount id differs from the
- *    top's is a mount point; it is neither entered nor removed (reported as -EBUSY).
+ *  - never crosses into another mount: a directory whose mount id (statx STATX_MNT_ID, required)
+ *    differs from the top's is a mount point; it is neither entered nor removed (reported as
+ *    -EBUSY). Not st_dev: an overlayfs without xino gives its files its layers' devices.
  *  - no recursion on the C stack and no PATH_MAX limit: an explicit work list on the heap and a
  *    bounded number of open fds, whatever the depth (10,000 levels and more).
  *  - fixes what stands in its way inside the tree it owns: modes (chmod 000 dirs) and the

@@ -297,14 +297,20 @@ static int copy_entry(SkelWalk *w, const SkelFrame *f, const char *name, const s
 #define SKEL_STATX_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_SYNC_AS_STAT)
 #define SKEL_STATX_MASK (STATX_BASIC_STATS | STATX_MNT_ID)
 
-/* A mount under the home is found by its device, its mount id (a bind mount of the same file
- * system keeps the device) or the mount-root attribute, whichever the kernel reports. */
+/* A mount under the home is found by its mount id (a bind mount of the same file system keeps
+ * the device) or the mount-root attribute. The device decides only when the kernel reports no
+ * mount id (before 5.8): within one mount it is no sign of a mount at all, since an overlayfs
+ * without xino shows its files with the devices of its layers (its directories with its own)
+ * and a btrfs subvolume has a device of its own. On such an overlay an old kernel therefore
+ * sees every file as a mount: a false difference, never a mount crossed. */
 static bool on_other_mount(const SkelWalk *w, const struct statx *x)
 {
-    if (makedev(x->stx_dev_major, x->stx_dev_minor) != w->home_dev)
+    if (w->have_mnt && (x->stx_mask & STATX_MNT_ID)) {
+        if (x->stx_mnt_id != w->home_mnt)
+            return true;
+    } else if (makedev(x->stx_dev_major, x->stx_dev_minor) != w->home_dev) {
         return true;
-    if (w->have_mnt && (x->stx_mask & STATX_MNT_ID) && x->stx_mnt_id != w->home_mnt)
-        return true;
+    }
     return (x->stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (x->stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
@@ -342,16 +348,21 @@ static int compare_file(SkelWalk *w, const SkelFrame *f, const char *name, const
                         const struct statx *hx)
 {
     struct stat st;
+    struct statx ox;
 
     if ((off_t)hx->stx_size != ss->st_size) {
         w->diff->content++;
         return 0;
     }
-    /* O_NONBLOCK and the fstat check: whatever was swapped in since the statx (a FIFO, a
-     * device) is neither waited on nor read. */
+    /* O_NONBLOCK and the check of what was opened: whatever was swapped in since the statx (a
+     * FIFO, a device, a mount) is neither waited on nor read. It must be the very file the
+     * statx saw (its device and inode: an overlayfs reports the same layer device for both)
+     * on the home's mount; the home's device is no test, an overlay's files have others. */
     _cleanup_close_ int hfd = openat(f->hfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (hfd < 0 || fstat(hfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != hx->stx_ino ||
-        st.st_dev != w->home_dev) {
+    if (hfd < 0 || statx(hfd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, SKEL_STATX_MASK, &ox) < 0 ||
+        !S_ISREG(ox.stx_mode) || ox.stx_ino != hx->stx_ino ||
+        ox.stx_dev_major != hx->stx_dev_major || ox.stx_dev_minor != hx->stx_dev_minor ||
+        on_other_mount(w, &ox)) {
         w->diff->unreadable++;
         return 0;
     }

@@ -694,6 +694,158 @@ static void test_owner_sweep(void)
     scratch_teardown(&s);
 }
 
+/* Mount at ovl/ of the scratch an overlayfs without xino, the root file system of a live system
+ * or a container: its lower layer is lower/ (on the scratch tmpfs, filled by fill before the
+ * mount), its upper layer on a second tmpfs at rw/. Its directories report the overlay's device,
+ * its files the device of their layer. Returns an fd of ovl/, or -1 with the test skipped where
+ * that cannot be shown; scratch_teardown takes the mounts along. */
+static int overlay_setup(Scratch *s, void (*fill)(int lowerfd))
+{
+    g_autofree char *lower = scratch_path(s, "lower");
+    g_autofree char *rw = scratch_path(s, "rw");
+    g_autofree char *ovl = scratch_path(s, "ovl");
+    struct stat dir, file;
+    {
+        _cleanup_close_ int lfd = mkdir_open(s->root, "lower");
+        fill(lfd);
+    }
+    close(mkdir_open(s->root, "rw"));
+    close(mkdir_open(s->root, "ovl"));
+    g_assert_cmpint(mount("tmpfs", rw, "tmpfs", 0, "size=16m,mode=0755"), ==, 0);
+    {
+        _cleanup_close_ int rwfd = open(rw, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        g_assert_cmpint(rwfd, >=, 0);
+        g_assert_cmpint(mkdirat(rwfd, "upper", 0755), ==, 0);
+        g_assert_cmpint(mkdirat(rwfd, "work", 0755), ==, 0);
+    }
+    g_autofree char *opts = g_strdup_printf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work,xino=off",
+                                            lower, rw, rw);
+    if (mount("rk-test", ovl, "overlay", 0, opts) < 0) {
+        g_autofree char *why = g_strdup_printf("cannot mount an overlayfs here: %s", g_strerror(errno));
+        g_test_skip(why);
+        return -1;
+    }
+    int fd = open(ovl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    mkfile(fd, "probe", "", 0644);
+    g_assert_cmpint(fstat(fd, &dir), ==, 0);
+    g_assert_cmpint(fstatat(fd, "probe", &file, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpint(unlinkat(fd, "probe", 0), ==, 0);
+    if (file.st_dev == dir.st_dev) {
+        g_test_skip("this kernel shows an overlay's files with the overlay's device: nothing to show");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The lower layer of a home on an overlay: what the image shipped, an immutable file among it. */
+static void fill_overlay_home(int lower)
+{
+    _cleanup_close_ int home = mkdir_open(lower, "home");
+    _cleanup_close_ int d = mkdir_open(home, "d");
+    _cleanup_close_ int sub = mkdir_open(d, "sub");
+    mkfile(home, ".profile", "from the image", 0644);
+    mkfile(home, "imm-lower", "immutable in the image", 0644);
+    set_flags(home, "imm-lower", FS_IMMUTABLE_FL);
+    mkfile(sub, "f", "from the image", 0600);
+    close(mkdir_open(d, "tmnt"));
+    close(mkdir_open(d, "self"));
+    mkfile(d, "fself", "bound on itself", 0644);
+}
+
+/* A home on a plain overlayfs (a live system): every file shows another device than its
+ * folder, and the remover still removes all of the tree, fixing flags on the overlay's files
+ * as anywhere; a tmpfs mounted in it, a folder and a file bound onto themselves (nothing but
+ * the mount id tells those apart) are still neither entered nor removed. */
+static void test_overlay(void)
+{
+    Scratch s;
+    RmStats st = { 0 };
+    if (!scratch_setup(&s, "16m"))
+        return;
+    _cleanup_close_ int ovl = overlay_setup(&s, fill_overlay_home);
+    if (ovl < 0) {
+        scratch_teardown(&s);
+        return;
+    }
+    _cleanup_close_ int home = open_dir(ovl, "home");
+    _cleanup_close_ int d = open_dir(home, "d");
+    _cleanup_close_ int n = mkdir_open(home, "new");
+    _cleanup_close_ int sub = open_dir(d, "sub");
+    mkfile(n, "x", "made on the overlay", 0644);
+    mkfile(n, "imm", "immutable on the overlay", 0644);
+    set_flags(n, "imm", FS_IMMUTABLE_FL);
+    set_flags(home, ".profile", FS_APPEND_FL);
+    mkfile(sub, "g", "made on the overlay", 0600);
+    g_autofree char *tmnt = scratch_path(&s, "ovl/home/d/tmnt");
+    g_autofree char *self = scratch_path(&s, "ovl/home/d/self");
+    g_autofree char *fself = scratch_path(&s, "ovl/home/d/fself");
+    g_assert_cmpint(mount("tmpfs", tmnt, "tmpfs", 0, "size=1m"), ==, 0);
+    g_assert_cmpint(mount(self, self, NULL, MS_BIND, NULL), ==, 0);
+    g_assert_cmpint(mount(fself, fself, NULL, MS_BIND, NULL), ==, 0);
+    {
+        _cleanup_close_ int t = open_dir(d, "tmnt");
+        mkfile(t, "in-other-fs", "keep", 0644);
+    }
+
+    int r = rm_contents(home, 0, &st);
+    int dcnt = count_entries(d);
+    _cleanup_close_ int t = open_dir(d, "tmnt");
+    int tcnt = count_entries(t);
+    g_assert_cmpint(umount2(fself, 0), ==, 0);
+    g_assert_cmpint(umount2(self, 0), ==, 0);
+    g_assert_cmpint(umount2(tmnt, MNT_DETACH), ==, 0);
+    g_assert_cmpint(r, ==, -EBUSY);
+    g_assert_cmpuint(st.skipped, ==, 3);
+    g_assert_cmpuint(st.errors, ==, 0);
+    g_assert_cmpuint(st.files, ==, 6);
+    g_assert_cmpuint(st.dirs, ==, 2);
+    g_assert_cmpuint(count_entries(home), ==, 1);
+    g_assert_cmpint(dcnt, ==, 3);
+    g_assert_cmpint(tcnt, ==, 1);
+    /* Unmounted, what stayed goes. */
+    memset(&st, 0, sizeof(st));
+    g_assert_cmpint(rm_contents(home, RM_PARALLEL, &st), ==, 0);
+    g_assert_cmpuint(st.dirs, ==, 3);
+    g_assert_cmpuint(st.files, ==, 1);
+    g_assert_cmpuint(count_entries(home), ==, 0);
+    scratch_teardown(&s);
+}
+
+static void fill_owned_home(int lower)
+{
+    _cleanup_close_ int home = mkdir_open(lower, "home");
+    build_owned(home);
+}
+
+/* The sweep of a guest's entries on a plain overlayfs, which is /tmp and /var/tmp of a live
+ * system: the same result as on any file system. */
+static void test_overlay_sweep(void)
+{
+    Scratch s;
+    RmStats st = { 0 };
+    if (!scratch_setup(&s, "16m"))
+        return;
+    _cleanup_close_ int ovl = overlay_setup(&s, fill_owned_home);
+    if (ovl < 0) {
+        scratch_teardown(&s);
+        return;
+    }
+    _cleanup_close_ int home = open_dir(ovl, "home");
+    mkowned(home, "g-upper", GUEST, FALSE);
+    g_autofree char *others = others_lines(home);
+    g_assert_cmpint(rm_count_owned_by(home, GUEST), ==, 13);
+    g_assert_cmpint(rm_owned_by(home, GUEST, 0, &st), ==, 0);
+    g_assert_cmpuint(st.files, ==, 9);
+    g_assert_cmpuint(st.dirs, ==, 3);
+    g_assert_cmpuint(st.errors, ==, 0);
+    g_autofree char *others_after = others_lines(home);
+    g_assert_cmpstr(others, ==, others_after);
+    check_swept(home, 4);
+    scratch_teardown(&s);
+}
+
 static void test_count_owned_by(void)
 {
     Scratch s;
@@ -908,6 +1060,8 @@ int main(int argc, char **argv)
     g_test_add_func("/rmtree/owned-by", test_owned_by);
     g_test_add_func("/rmtree/count-owned-by", test_count_owned_by);
     g_test_add_func("/rmtree/owner-sweep", test_owner_sweep);
+    g_test_add_func("/rmtree/overlay", test_overlay);
+    g_test_add_func("/rmtree/overlay-sweep", test_overlay_sweep);
     g_test_add_func("/rmtree/parallel", test_parallel);
     g_test_add_func("/rmtree/parallel-resume", test_parallel_resume);
     g_test_add_func("/rmtree/interrupted", test_interrupted);

@@ -3,7 +3,8 @@
  * Every test works in a scratch tmpfs of its own (mkdtemp under /tmp, mounted, unmounted and
  * removed at the end) and uses uid:gid 60001:60001, which need not exist. The whole process
  * runs in a private mount namespace, so that a test that aborts half-way cannot leave a mount
- * behind on the host. Needs root (mounts, chown); otherwise every test is skipped. */
+ * behind on the host. Needs root (mounts, chown); otherwise every test is skipped. The /skel/overlay
+ * tests run the same on an overlayfs laid over the scratch (see overlay_over). */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -32,7 +33,9 @@ static void on_fatal_signal(int sig)
 {
     const char *root = scratch_live;
     if (root) {
-        umount2(root, MNT_DETACH);
+        /* An overlay over the scratch (overlay_over) is stacked on it: every layer goes. */
+        while (umount2(root, MNT_DETACH) == 0)
+            ;
         rmdir(root);
     }
     raise(sig);
@@ -42,6 +45,7 @@ typedef struct {
     char *root;     /* the scratch tmpfs */
     char *sentinel; /* a file outside both trees that links point to */
     int skelfd, homefd;
+    bool overlay;   /* an overlayfs is mounted over root (overlay_over) */
 } Scratch;
 
 static char *path_of(const Scratch *s, const char *rel)
@@ -125,6 +129,13 @@ static void scratch_free(Scratch *s)
         return;
     rk_closep(&s->skelfd);
     rk_closep(&s->homefd);
+    if (s->overlay) {
+        /* The overlay first; then its upper tmpfs, at rw/ of the scratch it covered. */
+        g_autofree char *rw = path_of(s, "rw");
+        if (umount2(s->root, 0) < 0)
+            g_assert_cmpint(umount2(s->root, MNT_DETACH), ==, 0);
+        g_assert_cmpint(umount2(rw, 0), ==, 0);
+    }
     scratch_live = NULL;
     /* A plain unmount first; a lazy one if a test left a mount inside. */
     if (umount2(s->root, 0) < 0)
@@ -172,6 +183,48 @@ static Scratch *scratch_new(bool with_skeleton)
     return s;
 }
 
+/* Make the scratch the root of a live system or a container: an overlayfs without xino laid
+ * over it (the scratch tmpfs is its lower layer, a second tmpfs at rw/ holds the upper one),
+ * so that skel/, home/ and outside/ are seen through the overlay. Its directories report the
+ * overlay's device, its files the device of their layer: the skeleton's the lower one's,
+ * whatever the copy makes the upper one's. The home's device then says nothing about a mount
+ * below it; only the mount id does. false (and the test skipped) where that cannot be shown. */
+static bool overlay_over(Scratch *s)
+{
+    g_autofree char *rw = path_of(s, "rw");
+    g_autofree char *skel = path_of(s, "skel");
+    g_autofree char *home = path_of(s, "home");
+    struct stat dir, file;
+
+    mk(s, "rw", 0755);
+    g_assert_cmpint(mount("tmpfs", rw, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755"), ==, 0);
+    mk(s, "rw/upper", 0755);
+    mk(s, "rw/work", 0755);
+    g_autofree char *opts = g_strdup_printf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work,xino=off",
+                                            s->root, rw, rw);
+    if (mount("rk-test", s->root, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
+        g_autofree char *why = g_strdup_printf("cannot mount an overlayfs here: %s", g_strerror(errno));
+        g_test_skip(why);
+        g_assert_cmpint(umount2(rw, 0), ==, 0);
+        return false;
+    }
+    s->overlay = true;
+    rk_closep(&s->skelfd);
+    rk_closep(&s->homefd);
+    s->skelfd = open(skel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    s->homefd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_assert_cmpint(s->skelfd, >=, 0);
+    g_assert_cmpint(s->homefd, >=, 0);
+
+    g_assert_cmpint(fstat(s->skelfd, &dir), ==, 0);
+    g_assert_cmpint(fstatat(s->skelfd, ".bashrc", &file, AT_SYMLINK_NOFOLLOW), ==, 0);
+    if (file.st_dev == dir.st_dev) {
+        g_test_skip("this kernel shows an overlay's files with the overlay's device: nothing to show");
+        return false;
+    }
+    return true;
+}
+
 static void assert_sentinel_intact(const Scratch *s)
 {
     g_autofree char *data = NULL;
@@ -201,6 +254,23 @@ static void test_copy_then_compare(void)
     /* diff may be NULL. */
     g_assert_cmpint(skel_compare(s->skelfd, s->homefd, UID, GID, NULL), ==, 0);
     g_assert_cmpuint(skel_diff_total(NULL), ==, 0);
+}
+
+/* A live system or a container: skeleton and home on a plain overlayfs, where every file the
+ * copy makes shows a device other than the home's. The copy still equals the skeleton. */
+static void test_overlay_copy_then_compare(void)
+{
+    g_autoptr(Scratch) s = scratch_new(true);
+    struct stat home, file;
+
+    if (!s || !overlay_over(s))
+        return;
+    g_assert_cmpint(skel_copy(s->skelfd, s->homefd, UID, GID), ==, 0);
+    g_assert_cmpint(fstat(s->homefd, &home), ==, 0);
+    g_assert_cmpint(fstatat(s->homefd, ".config/autostart/notice.desktop", &file, AT_SYMLINK_NOFOLLOW), ==, 0);
+    g_assert_cmpuint(file.st_dev, !=, home.st_dev);
+    assert_equal(s);
+    g_assert_cmpint(skel_compare(s->skelfd, s->homefd, UID, GID, NULL), ==, 0);
 }
 
 static void test_owners_modes_contents(void)
@@ -392,6 +462,21 @@ static void m_mount_extra(Scratch *s)
 static void u_mount_extra(Scratch *s) { unbind(s, "home/usb"); }
 static void m_mount_over_skel_dir(Scratch *s) { bind_outside(s, "home/.config"); }
 static void u_mount_over_skel_dir(Scratch *s) { unbind(s, "home/.config"); }
+static void m_tmpfs_over_skel_dir(Scratch *s)
+{
+    g_autofree char *p = path_of(s, "home/.config");
+    g_assert_cmpint(mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"), ==, 0);
+}
+/* A mount that differs in nothing else: the same directory or file bound onto itself keeps its
+ * device, inode, owner, mode and content; only its mount tells it apart. */
+static void bind_self(Scratch *s, const char *rel)
+{
+    g_autofree char *p = path_of(s, rel);
+    g_assert_cmpint(mount(p, p, NULL, MS_BIND, NULL), ==, 0);
+}
+static void m_dir_bound_on_itself(Scratch *s) { bind_self(s, "home/.config"); }
+static void m_file_bound_on_itself(Scratch *s) { bind_self(s, "home/.bashrc"); }
+static void u_bashrc(Scratch *s) { unbind(s, "home/.bashrc"); }
 static void m_home_mode(Scratch *s) { g_assert_cmpint(fchmod(s->homefd, 0755), ==, 0); }
 static void m_home_owner(Scratch *s) { g_assert_cmpint(fchown(s->homefd, 0, 0), ==, 0); }
 
@@ -414,18 +499,20 @@ static const DiffCase diff_cases[] = {
     { "file-to-fifo", m_file_to_fifo, NULL, { .type = 1 } },
     { "mount-extra", m_mount_extra, u_mount_extra, { .extra = 1 } },
     { "mount-over-skel-dir", m_mount_over_skel_dir, u_mount_over_skel_dir, { .extra = 1 } },
+    { "tmpfs-over-skel-dir", m_tmpfs_over_skel_dir, u_mount_over_skel_dir, { .extra = 1 } },
+    { "dir-bound-on-itself", m_dir_bound_on_itself, u_mount_over_skel_dir, { .extra = 1 } },
+    { "file-bound-on-itself", m_file_bound_on_itself, u_bashrc, { .extra = 1 } },
     { "home-mode", m_home_mode, NULL, { .mode = 1 } },
     { "home-owner", m_home_owner, NULL, { .owner = 1 } },
 };
 
-static void test_diff(gconstpointer data)
+static void run_diff(const DiffCase *c, bool overlay)
 {
-    const DiffCase *c = data;
     g_autoptr(Scratch) s = scratch_new(true);
     SkelDiff d;
     int r;
 
-    if (!s)
+    if (!s || (overlay && !overlay_over(s)))
         return;
     g_assert_cmpint(skel_copy(s->skelfd, s->homefd, UID, GID), ==, 0);
     assert_equal(s);
@@ -446,6 +533,18 @@ static void test_diff(gconstpointer data)
     g_assert_cmpuint(d.unreadable, ==, c->want.unreadable);
     g_assert_cmpuint(skel_diff_total(&d), ==, skel_diff_total(&c->want));
     assert_sentinel_intact(s);
+}
+
+static void test_diff(gconstpointer data)
+{
+    run_diff(data, false);
+}
+
+/* The same differences on a plain overlayfs: none lost (a mount below the home still counts
+ * as one and is never entered), none made up from the devices of its files. */
+static void test_overlay_diff(gconstpointer data)
+{
+    run_diff(data, true);
 }
 
 /* ---- copy refuses what it must not do --------------------------------------------------- */
@@ -615,6 +714,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < G_N_ELEMENTS(diff_cases); i++) {
         g_autofree char *name = g_strdup_printf("/skel/diff/%s", diff_cases[i].name);
         g_test_add_data_func(name, &diff_cases[i], test_diff);
+    }
+    g_test_add_func("/skel/overlay/copy-then-compare", test_overlay_copy_then_compare);
+    for (size_t i = 0; i < G_N_ELEMENTS(diff_cases); i++) {
+        g_autofree char *name = g_strdup_printf("/skel/overlay/diff/%s", diff_cases[i].name);
+        g_test_add_data_func(name, &diff_cases[i], test_overlay_diff);
     }
     g_test_add_func("/skel/copy-no-write-through", test_copy_no_write_through);
     g_test_add_func("/skel/copy-planted-dir-symlink", test_copy_planted_dir_symlink);
