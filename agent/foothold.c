@@ -13,6 +13,9 @@
  *    parent mount, which holds no submounts.
  *  - Keys are reached by a forked child that has become the guest completely (checked) and
  *    makes only async-signal-safe calls: rentarkd has threads.
+ *  - The guest's user and user-session keyrings are left without the setattr permission for
+ *    anyone (0x1f1f0000): a guest that could still change their permissions could lock them
+ *    against the wipe until reboot. (Not airtight: see "Keys" below.)
  *  - A SysV object or mqueue is removed only when the guest owns or made it, checked again on
  *    the object itself right before the removal.
  * Never logs, never records a name: only counts leave this file. */
@@ -760,13 +763,35 @@ static int fh_mqueue(const FootholdTarget *t, RmFlags flags, uint64_t *count)
  * same uid gets them back with whatever they hold. Only the user reaches them (there is no root
  * override for keyctl on another user's keys), so a child that has become the guest clears
  * them. Everything the child needs is prepared before fork: it only makes async-signal-safe
- * calls (raw syscalls, no allocation, no stdio). */
+ * calls (raw syscalls, no allocation, no stdio).
+ *
+ * The kernel makes the user keyrings with the user's setattr permission (0x1f3f0000 since
+ * 5.3; 6.18 does the same): a guest may take its own permissions away (keyctl setperm @u 0),
+ * setattr with them, and then nobody, root included, can open, clear or unlink the keyring
+ * until reboot; the census finds keys, and the seat is out of service. So the child leaves them
+ * with FH_KEY_LOCKED, where nobody holds setattr: the guest can no longer change the
+ * permissions, and the write permission left is all that clearing needs.
+ *
+ * The limit: the guest keeps search and write on them, and with search it may invalidate one
+ * (with write, revoke it); the kernel then makes a fresh user keyring at the next look-up, with
+ * the user's setattr again, which the same session can lock. Only keyrings without search,
+ * write and setattr for the guest (and so useless to it) would close that. */
 
 #define FH_KEY_IDS_MAX 8192
 #define FH_KEY_PROC_BUF 16384
 /* Key permission bits (include/linux/key.h; the uapi header has none). */
 #define FH_KEY_POS_ALL 0x3f000000u
 #define FH_KEY_USR_ALL 0x003f0000u
+#define FH_KEY_SETATTR 0x20200000u /* of possessor and user */
+#define FH_KEY_USR_VRW 0x00070000u /* user: view, read, write */
+/* Possessor and user: view, read, write, search, link; setattr for nobody. */
+#define FH_KEY_LOCKED 0x1f1f0000u
+
+typedef enum {
+    FH_KEYS_REMOVE, /* clear and invalidate, then lock the user keyrings */
+    FH_KEYS_COUNT,  /* count what FH_KEYS_REMOVE would remove; change nothing */
+    FH_KEYS_LOCK,   /* only lock the user keyrings (making them if missing) */
+} FhKeyMode;
 
 typedef struct {
     int32_t err;      /* first -errno of the child, 0 */
@@ -777,11 +802,13 @@ typedef struct {
 typedef struct {
     uid_t uid;
     gid_t gid;
-    bool dry;
+    FhKeyMode mode;
+    bool dry;           /* mode == FH_KEYS_COUNT */
     char uidstr[16];
     FhKeyReport rep;
     int32_t anchors[4]; /* user, user-session, persistent keyring, the child's process keyring */
     bool persistent_seen;
+    bool user_revoked;  /* the uid's user or user-session keyring is listed as revoked */
     long visible;       /* keys of uid in /proc/keys */
     long nkeys;         /* keys of uid in /proc/key-users; -1: no line */
     int n_seen;
@@ -941,6 +968,32 @@ static void fh_key_survey_line(FhKeyWork *w, const char *line)
         w->persistent_seen = true;
 }
 
+/* The uid's user or user-session keyring ("_uid.UID", "_uid_ses.UID") listed with the revoked
+ * flag (the second letter of FLAGS). A forged line can only spare an error: the census still
+ * judges what is left. */
+static void fh_key_revoked_line(FhKeyWork *w, const char *line)
+{
+    const char *p = line, *flags;
+    while (*p == ' ')
+        p++;
+    fh_skip_field(&p); /* serial */
+    flags = p;
+    fh_skip_field(&p); /* flags */
+    fh_skip_field(&p); /* usage */
+    fh_skip_field(&p); /* timeout */
+    fh_skip_field(&p); /* perm */
+    if (*p < '0' || *p > '9' || fh_num(&p, 10) != w->uid)
+        return;
+    fh_skip_field(&p); /* gid */
+    size_t ul = strlen(w->uidstr);
+    if (strncmp(p, "keyring ", 8) != 0)
+        return;
+    fh_skip_field(&p);
+    size_t pl = strncmp(p, "_uid.", 5) == 0 ? 5 : strncmp(p, "_uid_ses.", 9) == 0 ? 9 : 0;
+    if (pl && strncmp(p + pl, w->uidstr, ul) == 0 && p[pl + ul] == ':' && flags[0] && flags[1] == 'R')
+        w->user_revoked = true;
+}
+
 /* Every other key of the guest the child can see: keys linked only outside the three keyrings
  * (another user's keyring open to others, a keyring nested elsewhere). Best effort: a key the
  * guest made unmodifiable for itself, or one already on its way to the garbage collector,
@@ -960,15 +1013,16 @@ static void fh_key_invalidate_line(FhKeyWork *w, const char *line)
         fh_key_count(w, id);
 }
 
-/* Open up, read and clear one keyring of the guest (ring: its id or a KEY_SPEC_* id). perm:
- * the permissions to leave it with (0: leave them). */
-static void fh_key_clear(FhKeyWork *w, int32_t ring, unsigned perm)
+/* Open up, read and clear one keyring of the guest (ring: its id or a KEY_SPEC_* id). The
+ * permissions are left open: fh_key_lock() locks the user keyrings afterwards. */
+static void fh_key_clear(FhKeyWork *w, int32_t ring)
 {
     long n;
     /* The guest may have taken its own read and write permission away; set what clearing
      * needs. That takes the setattr permission, which the guest may have taken away as well
      * (then nobody, root included, can change the keyring any more), and which the persistent
-     * keyring never grants: so only the read and the clear decide. */
+     * keyring never grants, and a keyring locked by fh_key_lock() no longer grants either (it
+     * keeps write): so only the read and the clear decide. */
     if (!w->dry)
         (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_POS_ALL | FH_KEY_USR_ALL, 0, 0);
     n = fh_keyctl(KEYCTL_READ, (unsigned long)(long)ring, (unsigned long)w->rbuf, sizeof w->rbuf, 0);
@@ -995,8 +1049,93 @@ static void fh_key_clear(FhKeyWork *w, int32_t ring, unsigned perm)
     }
     if ((size_t)n > sizeof w->rbuf)
         w->rep.removed += ((size_t)n - sizeof w->rbuf) / 4;
-    if (!w->dry && perm)
-        (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, perm, 0, 0);
+}
+
+/* The permission mask of a keyring from KEYCTL_DESCRIBE ("type;uid;gid;perm;description", perm
+ * in hex), or an errno (positive) in *ret_err. */
+static bool fh_key_perm(FhKeyWork *w, int32_t ring, uint32_t *ret_perm, int *ret_err)
+{
+    char *buf = (char *)w->rbuf;
+    long n = fh_keyctl(KEYCTL_DESCRIBE, (unsigned long)(long)ring, (unsigned long)buf, sizeof w->rbuf, 0);
+    if (n < 0) {
+        *ret_err = errno;
+        return false;
+    }
+    if (n == 0 || (size_t)n > sizeof w->rbuf) {
+        *ret_err = EPROTO;
+        return false;
+    }
+    buf[n - 1] = '\0';
+    const char *p = buf;
+    for (int semis = 0; semis < 3; p++) {
+        if (!*p) {
+            *ret_err = EPROTO;
+            return false;
+        }
+        if (*p == ';')
+            semis++;
+    }
+    const char *start = p;
+    *ret_perm = (uint32_t)fh_num(&p, 16);
+    if (p == start || *p != ';') {
+        *ret_err = EPROTO;
+        return false;
+    }
+    return true;
+}
+
+/* Leave one user keyring of the guest (a KEY_SPEC_* id: possessed, and made if missing) with
+ * FH_KEY_LOCKED. Returns 0 or a (positive) errno. Once locked, setting the mask again is refused
+ * (EACCES): nobody holds setattr. Then the mask decides: without setattr for anyone, and with
+ * view, read and write for the user (the census views and reads it as the guest, the wipe
+ * clears it), the guest cannot change it, and it counts as locked; a keyring left without
+ * setattr and without what the wipe needs does not (EACCES). */
+static int fh_key_lock_ring(FhKeyWork *w, int32_t ring)
+{
+    uint32_t perm;
+    int err;
+    if (fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_LOCKED, 0, 0) == 0)
+        return 0;
+    if (errno != EACCES)
+        return errno;
+    if (!fh_key_perm(w, ring, &perm, &err))
+        return err;
+    return (perm & FH_KEY_SETATTR) == 0 && (perm & FH_KEY_USR_VRW) == FH_KEY_USR_VRW ? 0 : EACCES;
+}
+
+/* Make the user and user-session keyrings if missing and lock them. The persistent keyring,
+ * when the child reached it, too: the kernel makes it without setattr for anyone, so this
+ * normally fails, and the guest cannot change its permissions either. */
+static void fh_key_lock(FhKeyWork *w)
+{
+    static const int32_t specs[2] = { KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING };
+    for (int i = 0; i < 2; i++) {
+        if (fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)specs[i], 1, 0, 0) < 0) {
+            /* A missing keyring is made, so ENOKEY means the uid's user keyrings are there
+             * but their owner may not reach them (the kernel finds both together). One revoked
+             * (the write permission allows that): nobody can use them any more, the census
+             * judges what they hold; once the collector took the revoked one, the kernel makes
+             * a fresh one, which the next wipe locks. Else the guest took the permissions away
+             * before anything locked them: nobody can clear or lock them until reboot. ENOSYS:
+             * a kernel without keys. */
+            int e = errno;
+            if (e == ENOKEY) {
+                w->user_revoked = false;
+                (void)fh_proc_lines(w, "/proc/keys", fh_key_revoked_line);
+                if (!w->user_revoked)
+                    fh_key_fail(w, EACCES);
+                return;
+            }
+            if (e != ENOSYS)
+                fh_key_fail(w, e);
+            continue;
+        }
+        int e = fh_key_lock_ring(w, specs[i]);
+        if (e)
+            fh_key_fail(w, e);
+    }
+    if (w->anchors[2])
+        (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)w->anchors[2], FH_KEY_LOCKED, 0, 0);
 }
 
 /* Runs in the forked child and never returns; reports through fd. */
@@ -1018,14 +1157,16 @@ static _Noreturn void fh_key_child(FhKeyWork *w, int fd)
         goto out;
     }
 
-    /* A uid without a line in /proc/key-users owns no key at all: nothing to do, and nothing
-     * is created (looking the user keyrings up would make them). */
+    if (w->mode == FH_KEYS_LOCK)
+        goto lock;
+    /* A uid without a line in /proc/key-users owns no key at all: nothing to clear, and in a
+     * count nothing is created (looking the user keyrings up would make them). */
     w->nkeys = -1;
     r = fh_proc_lines(w, "/proc/key-users", fh_key_users_line);
     if (r < 0 || w->nkeys <= 0) {
         if (r < 0 && r != -ENOENT) /* ENOENT: a kernel without keys */
             fh_key_fail(w, -r);
-        goto out;
+        goto lock;
     }
     r = fh_proc_lines(w, "/proc/keys", fh_key_survey_line);
     if (r < 0)
@@ -1058,20 +1199,25 @@ static _Noreturn void fh_key_child(FhKeyWork *w, int fd)
      * and a guest that kept its possessor rights but took its user rights away (what its next
      * session, which links them into its session keyring, would regain) is still reached. */
     if (w->anchors[0])
-        fh_key_clear(w, KEY_SPEC_USER_KEYRING, FH_KEY_POS_ALL | FH_KEY_USR_ALL);
+        fh_key_clear(w, KEY_SPEC_USER_KEYRING);
     if (w->anchors[1])
-        fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING, FH_KEY_POS_ALL | FH_KEY_USR_ALL);
+        fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING);
     if (w->anchors[2])
-        fh_key_clear(w, w->anchors[2], 0);
+        fh_key_clear(w, w->anchors[2]);
     r = fh_proc_lines(w, "/proc/keys", fh_key_invalidate_line);
     if (r < 0)
         fh_key_fail(w, -r);
+lock:
+    /* Last, after a removal too (even a failed one), and made if missing: every wipe leaves
+     * the next session's keyrings locked. Never in a count, which changes nothing. */
+    if (w->mode != FH_KEYS_COUNT)
+        fh_key_lock(w);
 out:
     (void)rk_write_all(fd, &w->rep, sizeof w->rep);
     _exit(0);
 }
 
-static int fh_keys(const FootholdTarget *t, RmFlags flags, uint64_t *count)
+static int fh_keys(const FootholdTarget *t, FhKeyMode mode, uint64_t *count)
 {
     int pipefd[2], status;
     FhKeyReport rep = { 0 };
@@ -1083,7 +1229,8 @@ static int fh_keys(const FootholdTarget *t, RmFlags flags, uint64_t *count)
     g_autofree FhKeyWork *w = g_malloc0(sizeof *w);
     w->uid = t->uid;
     w->gid = t->gid;
-    w->dry = flags & RM_DRY_RUN;
+    w->mode = mode;
+    w->dry = mode == FH_KEYS_COUNT;
     snprintf(w->uidstr, sizeof w->uidstr, "%u", (unsigned)t->uid);
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return -errno;
@@ -1224,7 +1371,8 @@ int foothold_remove(const FootholdTarget *t, RmFlags flags, FootholdResult *res)
         return -EINVAL;
     res->error[FOOTHOLD_SYSV_IPC] = fh_sysv_ipc(t, flags, &res->removed[FOOTHOLD_SYSV_IPC]);
     res->error[FOOTHOLD_MQUEUE] = fh_mqueue(t, flags, &res->removed[FOOTHOLD_MQUEUE]);
-    res->error[FOOTHOLD_KEYS] = fh_keys(t, flags, &res->removed[FOOTHOLD_KEYS]);
+    res->error[FOOTHOLD_KEYS] =
+        fh_keys(t, flags & RM_DRY_RUN ? FH_KEYS_COUNT : FH_KEYS_REMOVE, &res->removed[FOOTHOLD_KEYS]);
     if (named) {
         res->error[FOOTHOLD_SCHEDULED] = fh_scheduled(t, flags, &res->removed[FOOTHOLD_SCHEDULED]);
         res->error[FOOTHOLD_SERVICE_STATE] = fh_service_state(t, flags, &res->removed[FOOTHOLD_SERVICE_STATE]);
@@ -1234,4 +1382,13 @@ int foothold_remove(const FootholdTarget *t, RmFlags flags, FootholdResult *res)
     for (int c = 0; c < FOOTHOLD_N; c++)
         RK_KEEP_FIRST(first, res->error[c]);
     return first;
+}
+
+int foothold_lock_keyrings(const FootholdTarget *t)
+{
+    uint64_t none = 0;
+    int r = fh_check_target(t);
+    if (r < 0)
+        return r;
+    return fh_keys(t, FH_KEYS_LOCK, &none);
 }

@@ -75,6 +75,14 @@ int64_t foothold_count_mounts(const FootholdTarget *t);
 /* Remove every other class (all but FOOTHOLD_MOUNTS), each one regardless of the others'
  * failures. flags: RM_DRY_RUN removes nothing, removed[] is then what would be removed (run
  * after a removal it is what is left: a verification). res is zeroed first. Keys are reached
- * by a forked child that becomes the guest (async-signal-safe after fork). Returns 0 or the
- * first -errno of all classes (each class's own in res->error). uid 0: -EPERM. */
+ * by a forked child that becomes the guest (async-signal-safe after fork); a removal ends by
+ * locking the keyrings as foothold_lock_keyrings() does (its failure in error[FOOTHOLD_KEYS]).
+ * Returns 0 or the first -errno of all classes (each class's own in res->error). uid 0: -EPERM. */
 int foothold_remove(const FootholdTarget *t, RmFlags flags, FootholdResult *res);
+
+/* In a forked child that becomes the guest (async-signal-safe after fork), make t->uid's user
+ * and user-session keyrings if missing and set both to 0x1f1f0000 (nobody has setattr; view,
+ * read, write, search, link stay), so a session cannot setperm them against the wipe (it can
+ * still invalidate one and lock the fresh one: see foothold.c). Touches no key. 0 or -errno;
+ * -EACCES: a guest locked them before (so until reboot). uid/gid 0: -EPERM/-EINVAL. */
+int foothold_lock_keyrings(const FootholdTarget *t);

@@ -9,6 +9,7 @@
  * found by the next user given the same uid. Spool and state folders are faked in a tmpfs
  * through FootholdTarget.sysroot. */
 #include "foothold.h"
+#include "census.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -216,6 +217,22 @@ static char *spawn_as(const User *u, const char *const *argv, int *ret_status)
     if (ret_status)
         *ret_status = g_spawn_check_wait_status(status, NULL) ? 0 : 1;
     return out;
+}
+
+/* A tmpfs the test owns, as the machine's root would look. */
+static char *make_sysroot(void)
+{
+    char *dir = g_dir_make_tmp("rk-fh-root-XXXXXX", NULL);
+    g_assert_nonnull(dir);
+    g_assert_cmpint(mount("tmpfs", dir, "tmpfs", 0, "mode=0755,size=4m"), ==, 0);
+    return dir;
+}
+
+static void drop_sysroot(char *dir)
+{
+    umount2(dir, MNT_DETACH);
+    g_rmdir(dir);
+    g_free(dir);
 }
 
 static bool have_program(const char *name)
@@ -507,6 +524,28 @@ static void test_mqueue(void)
 /* keyctl ARGS... run as the user; stdout returned, exit status in st. */
 #define keyctl_as(u, st, ...) spawn_as((u), (const char *const[]){ "keyctl", __VA_ARGS__, NULL }, (st))
 
+/* The permission mask of the user's keyring spec ("@u", "@us") as keyctl shows it (8 hex
+ * digits), NULL if it cannot be described. */
+static char *keyring_perm(const User *u, const char *spec)
+{
+    int st;
+    g_autofree char *d = keyctl_as(u, &st, "rdescribe", spec);
+    if (st != 0 || !d)
+        return NULL;
+    g_auto(GStrv) f = g_strsplit(g_strstrip(d), ";", 5);
+    return g_strv_length(f) >= 4 ? g_strdup(f[3]) : NULL;
+}
+
+/* Both user keyrings of u: possessor and user keep view, read, write, search, link; no one
+ * has setattr. */
+static void assert_locked(const User *u)
+{
+    g_autofree char *pu = keyring_perm(u, "@u");
+    g_autofree char *pus = keyring_perm(u, "@us");
+    g_assert_cmpstr(pu, ==, "1f1f0000");
+    g_assert_cmpstr(pus, ==, "1f1f0000");
+}
+
 static void test_keys(void)
 {
     if (!require_root())
@@ -535,6 +574,8 @@ static void test_keys(void)
     g_strstrip(okey);
     long before = key_users_nkeys(g.uid);
     g_assert_cmpint(before, ==, 5); /* @u, @us and three keys */
+    g_autofree char *operm_before = keyring_perm(&o, "@u");
+    g_assert_nonnull(operm_before);
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
     g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
@@ -568,9 +609,170 @@ static void test_keys(void)
     g_autofree char *odata = keyctl_as(&o, &st, "print", okey);
     g_assert_cmpint(st, ==, 0);
     g_assert_cmpstr(g_strstrip(odata), ==, "other-secret");
+    /* The guest's keyrings are left locked down; the other user's keep the kernel's mask. */
+    assert_locked(&g);
+    g_autofree char *operm = keyring_perm(&o, "@u");
+    g_assert_cmpstr(operm, ==, operm_before);
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
     g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+}
+
+/* Keys of uid in /proc/key-users down to want, waiting for the kernel's garbage collector. */
+static long wait_nkeys(uid_t uid, long want)
+{
+    long n = 0;
+    for (int i = 0; i < 200; i++) {
+        n = key_users_nkeys(uid);
+        if (n <= want)
+            break;
+        g_usleep(10000);
+    }
+    return n;
+}
+
+/* The census of the user's keys (only the keys: the file census is pointed at an empty tmpfs). */
+static void assert_census_keys_clean(const User *u)
+{
+    char *scratch = make_sysroot();
+    const char *mounts[] = { scratch, NULL };
+    CensusTarget ct = { .uid = u->uid, .gid = u->gid, .user = u->name, .mounts = mounts, .sysroot = scratch,
+                        .threads = 1 };
+    CensusResult cr;
+    (void)census_run(&ct, &cr);
+    g_assert_cmpint(cr.error[CENSUS_KEYS], ==, 0);
+    g_assert_cmpuint(cr.found[CENSUS_KEYS], ==, 0);
+    census_result_clear(&cr);
+    drop_sysroot(scratch);
+}
+
+/* Locked before the guest's first session: the guest can no longer change the permissions of
+ * its user keyrings, still uses them, and the wipe still clears them (a key without any
+ * permission and a nested keyring without any included); the census counts none of this. */
+static void test_keys_lock(void)
+{
+    if (!require_root())
+        return;
+    if (!have_program("keyctl")) {
+        g_test_skip("keyctl not installed (package keyutils)");
+        return;
+    }
+    User g = make_user();
+    FootholdTarget t = target_of(&g);
+    FootholdResult res;
+    int st;
+
+    g_assert_cmpint(key_users_nkeys(g.uid), ==, 0);
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    g_assert_cmpint(key_users_nkeys(g.uid), ==, 2); /* made: @u and @us */
+    assert_locked(&g);
+    /* Locking again is no error (the mask can no longer be set, but it is the right one). */
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    /* Locked down but empty: nothing of the guest for the census, nothing for the wipe. */
+    assert_census_keys_clean(&g);
+    g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+
+    /* The guest's session: it cannot lock its keyrings, but may use them. */
+    g_free(keyctl_as(&g, &st, "setperm", "@u", "0"));
+    g_assert_cmpint(st, !=, 0);
+    g_free(keyctl_as(&g, &st, "setperm", "@us", "0"));
+    g_assert_cmpint(st, !=, 0);
+    g_free(keyctl_as(&g, &st, "setperm", "@u", "0x3f3f0000"));
+    g_assert_cmpint(st, !=, 0);
+    g_free(keyctl_as(&g, &st, "add", "user", "k", "v", "@u"));
+    g_assert_cmpint(st, ==, 0);
+    g_autofree char *stripped = keyctl_as(&g, &st, "add", "user", "stripped", "guest-secret", "@u");
+    g_assert_cmpint(st, ==, 0);
+    g_strstrip(stripped);
+    g_free(keyctl_as(&g, &st, "setperm", stripped, "0"));
+    g_assert_cmpint(st, ==, 0);
+    g_autofree char *ring = keyctl_as(&g, &st, "newring", "nested", "@u");
+    g_assert_cmpint(st, ==, 0);
+    g_strstrip(ring);
+    g_free(keyctl_as(&g, &st, "add", "user", "inner", "guest-secret-2", ring));
+    g_assert_cmpint(st, ==, 0);
+    g_free(keyctl_as(&g, &st, "setperm", ring, "0"));
+    g_assert_cmpint(st, ==, 0);
+    g_free(keyctl_as(&g, &st, "add", "user", "session", "guest-secret-3", "@us"));
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpint(key_users_nkeys(g.uid), ==, 7);
+    assert_locked(&g);
+
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
+    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], >=, 4); /* linked in @u and @us */
+    g_autofree char *u_left = keyctl_as(&g, &st, "rlist", "@u");
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpstr(g_strstrip(u_left), ==, "");
+    /* Left: @u, @us and the (empty) persistent keyring, looked up because of the keys the
+     * guest hid from itself. */
+    g_assert_cmpint(wait_nkeys(g.uid, 3), <=, 3);
+    assert_locked(&g);
+    assert_census_keys_clean(&g);
+    g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+}
+
+/* A locked keyring keeps its write permission, so the guest may revoke it: then nobody can
+ * reach either user keyring until the key collector takes it, but nothing can be left in it
+ * either. Not an error of the wipe, and nothing for the census. */
+static void test_keys_revoked(void)
+{
+    if (!require_root())
+        return;
+    if (!have_program("keyctl")) {
+        g_test_skip("keyctl not installed (package keyutils)");
+        return;
+    }
+    User g = make_user();
+    FootholdTarget t = target_of(&g);
+    FootholdResult res;
+    int st;
+
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    g_free(keyctl_as(&g, &st, "add", "user", "k", "v", "@u"));
+    g_assert_cmpint(st, ==, 0);
+    g_free(keyctl_as(&g, &st, "revoke", "@u"));
+    g_assert_cmpint(st, ==, 0);
+    g_autofree char *u = keyring_perm(&g, "@u");
+    g_assert_null(u);
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
+    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    assert_census_keys_clean(&g);
+}
+
+/* A guest that locked its user keyring before rentarkd ever locked it (an older rentarkd, or
+ * a session before the daemon started): nobody can clear or lock it any more. Said as
+ * -EACCES, not hidden and not a crash. The uid keeps that keyring until reboot: make_user()
+ * never hands it out again (it owns keys). */
+static void test_keys_locked_by_guest(void)
+{
+    if (!require_root())
+        return;
+    if (!have_program("keyctl")) {
+        g_test_skip("keyctl not installed (package keyutils)");
+        return;
+    }
+    User g = make_user();
+    FootholdTarget t = target_of(&g);
+    FootholdResult res;
+    int st;
+
+    g_free(keyctl_as(&g, &st, "add", "user", "k", "v", "@u"));
+    g_assert_cmpint(st, ==, 0);
+    g_free(keyctl_as(&g, &st, "setperm", "@u", "0"));
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, -EACCES);
+    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, -EACCES);
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, -EACCES);
+    /* Nobody reaches either keyring now (the kernel finds the user-session keyring through
+     * the user keyring): the guest neither. */
+    g_autofree char *u = keyring_perm(&g, "@u");
+    g_autofree char *us = keyring_perm(&g, "@us");
+    g_assert_null(u);
+    g_assert_null(us);
 }
 
 /* The guest's persistent keyring is cleared too; and a user who owns no key gets none made. */
@@ -606,10 +808,16 @@ static void test_keys_persistent_and_none(void)
     g_autofree char *left = keyctl_as(&g, &st, "rlist", pid);
     g_assert_cmpstr(left ? g_strstrip(left) : "", ==, "");
 
+    /* A count makes no keyring for a user who owns no key; a removal makes and locks them,
+     * so that the next session cannot lock them. */
+    g_assert_cmpint(key_users_nkeys(n.uid), ==, 0);
+    g_assert_cmpint(foothold_remove(&tn, RM_DRY_RUN, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
     g_assert_cmpint(key_users_nkeys(n.uid), ==, 0);
     g_assert_cmpint(foothold_remove(&tn, 0, &res), ==, 0);
     g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpint(key_users_nkeys(n.uid), ==, 0);
+    g_assert_cmpint(key_users_nkeys(n.uid), ==, 2);
+    assert_locked(&n);
 }
 
 /* ---- scheduled jobs and service state (sysroot) ---- */
@@ -640,21 +848,6 @@ static bool exists(const char *root, const char *rel)
     return lstat(p, &st) == 0;
 }
 
-/* A tmpfs the test owns, as the machine's root would look. */
-static char *make_sysroot(void)
-{
-    char *dir = g_dir_make_tmp("rk-fh-root-XXXXXX", NULL);
-    g_assert_nonnull(dir);
-    g_assert_cmpint(mount("tmpfs", dir, "tmpfs", 0, "mode=0755,size=4m"), ==, 0);
-    return dir;
-}
-
-static void drop_sysroot(char *dir)
-{
-    umount2(dir, MNT_DETACH);
-    g_rmdir(dir);
-    g_free(dir);
-}
 
 static void test_scheduled_and_state(void)
 {
@@ -1088,6 +1281,9 @@ static int run_tests(void)
     g_test_add_func("/foothold/mqueue", test_mqueue);
     g_test_add_func("/foothold/keys", test_keys);
     g_test_add_func("/foothold/keys-persistent-and-none", test_keys_persistent_and_none);
+    g_test_add_func("/foothold/keys-lock", test_keys_lock);
+    g_test_add_func("/foothold/keys-locked-by-guest", test_keys_locked_by_guest);
+    g_test_add_func("/foothold/keys-revoked", test_keys_revoked);
     g_test_add_func("/foothold/scheduled-and-state", test_scheduled_and_state);
     g_test_add_func("/foothold/untrusted-places", test_untrusted_places);
     g_test_add_func("/foothold/mounts", test_mounts);
