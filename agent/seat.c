@@ -490,6 +490,15 @@ void seat_start(Seat *seat)
         rk_log_set_session(rec.session);
     /* The record of what the session created in the watched folders died with the daemon:
      * the wipe removes everything born there since the session began (rec.started). */
+    /* The guest's kernel keyrings outlive its processes; the first session after a boot must
+     * find them locked down already, so that no patron can lock them against the wipe. */
+    {
+        FootholdTarget ft = { .uid = seat->uid, .gid = seat->gid, .user = seat->cfg->guest_user };
+        int kr = foothold_lock_keyrings(&ft);
+        if (kr < 0)
+            g_warning("start-up: cannot lock down the guest's kernel keyrings: %s (the census decides)",
+                      g_strerror(-kr));
+    }
     /* Old homes in the trash (a power cut during their deletion) are root's alone: deleting
      * them resumes in the background and does not keep the seat closed. */
     if (wipe_trash_pending(seat->cfg))

@@ -125,14 +125,21 @@ int wipe_background_priority(void)
     } while (0)
 
 /* A directory's identity for the census and the safety net, which know the fresh home and
- * the trash by what they are, never by a name the guest could have reused. */
-static bool identity_of(const char *path, RmSkip *ret)
+ * the trash by what they are, never by a name the guest could have reused. The directory is
+ * held open (*ret_fd) while the identity is in use: on an overlay without xino an inode number
+ * can change when the kernel drops the inode from its cache. */
+static bool identity_of(const char *path, RmSkip *ret, int *ret_fd)
 {
     struct stat st;
-    if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+    int fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        if (fd >= 0)
+            close(fd);
         return false;
+    }
     ret->dev = st.st_dev;
     ret->ino = st.st_ino;
+    *ret_fd = fd;
     return true;
 }
 
@@ -141,14 +148,22 @@ typedef struct {
     CensusTarget census;
     RmOwner owner;
     RmSkip skip[2];
+    int skip_fd[2]; /* held open while the identities are in use */
     CensusSkip census_skip[2];
     const char *mounts[64];
 } Plan;
+
+static void plan_clear(Plan *p)
+{
+    for (size_t i = 0; i < RK_ELEMENTS(p->skip_fd); i++)
+        rk_closep(&p->skip_fd[i]);
+}
 
 static void plan_init(Plan *p, const WipeTarget *t)
 {
     const RkConfig *cfg = t->cfg;
     memset(p, 0, sizeof *p);
+    p->skip_fd[0] = p->skip_fd[1] = -1;
     p->foot = (FootholdTarget){ .uid = t->uid, .gid = t->gid, .check_gid = t->private_gid, .user = t->user,
                                 .home = cfg->guest_home, .run_user_dir = cfg->run_user_dir,
                                 .guest_dirs = (const char *const *)cfg->sweep };
@@ -166,9 +181,9 @@ static void plan_init(Plan *p, const WipeTarget *t)
 static void plan_skip(Plan *p, const RkConfig *cfg)
 {
     size_t n = 0;
-    if (identity_of(cfg->guest_home, &p->skip[n]))
+    if (identity_of(cfg->guest_home, &p->skip[n], &p->skip_fd[n]))
         n++;
-    if (identity_of(cfg->trash_dir, &p->skip[n]))
+    if (identity_of(cfg->trash_dir, &p->skip[n], &p->skip_fd[n]))
         n++;
     for (size_t i = 0; i < n; i++)
         p->census_skip[i] = (CensusSkip){ .dev = p->skip[i].dev, .ino = p->skip[i].ino };
@@ -276,6 +291,7 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
 
     if (flags & WIPE_DRY_RUN) {
         dry_run(t, &plan, res);
+        plan_clear(&plan);
         res->total_ns = rk_now_ns() - start;
         return 0;
     }
@@ -326,6 +342,7 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
             break;
         safety_net(t, &plan, &res->census, res);
     }
+    plan_clear(&plan);
 
     /* 6. The old home in the trash: no one but root can reach it, so the daemon leaves it to a
      *    background deletion; a one-shot wipe does it now. */
