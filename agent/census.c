@@ -465,7 +465,11 @@ static uint64_t census_tok_num(const char *tok, size_t len, unsigned base, bool 
  * completely (no supplementary groups, all gids, all uids, checked) so that /proc/keys shows
  * what the guest may see, reads it, finds the guest's standard keyrings ("_uid.UID",
  * "_uid_ses.UID", "_persistent.UID") and whether each is empty, and writes one reply. It never
- * looks a keyring up by its special id: that would create the user keyrings. */
+ * looks a keyring up by its special id: that would create the user keyrings (and the wipe's
+ * locked ones are not found so: a look-up searches). The wipe leaves the user and user-session
+ * keyrings locked, view and read only (0x03030000): the guest still sees them here and may read
+ * them by number, so a locked empty one is excused like any empty one, and one with anything
+ * in it is not. */
 static _Noreturn void census_keys_child(const CensusKeysJob *j)
 {
     static const char *const prefix[3] = { "_uid.", "_uid_ses.", "_persistent." };
@@ -523,6 +527,11 @@ static _Noreturn void census_keys_child(const CensusKeysJob *j)
             goto out;
         }
         if (owner != j->uid || !census_tok_is(tok[7], tl[7], "keyring"))
+            continue;
+        /* Invalidated ('i' in FLAGS) or dead ('D'): on its way to the collector, which the
+         * caller waits for. It may still be listed beside the fresh keyring of the same name
+         * that replaced it (the wipe swaps keyrings it cannot lock): only the live one counts. */
+        if (memchr(tok[1], 'i', tl[1]) || memchr(tok[1], 'D', tl[1]))
             continue;
         while (q < le && *q == ' ')
             q++;

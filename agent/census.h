@@ -74,7 +74,8 @@ typedef struct {
     uint64_t mounts_skipped_fuse;      /* FUSE (never walked: a dead daemon hangs stat) and below */
     uint64_t mounts_skipped_readonly;  /* "ro" per mount or per super block */
     uint64_t mounts_skipped_duplicate; /* a subtree of a device another walked mount covers */
-    uint64_t mounts_hidden;   /* overmounted, unreachable and not covered elsewhere: an error */
+    uint64_t mounts_hidden;   /* overmounted, unreachable by any path and not covered elsewhere:
+                               * not searched, not an error (nobody can reach them either) */
     uint64_t inodes_seen;     /* inodes the file census looked at (mount roots included) */
     int64_t duration_ns;      /* wall time of census_run */
     char **scanned_mounts;    /* with t->report_mounts: NULL-terminated mount points the file

@@ -13,9 +13,10 @@
  *    parent mount, which holds no submounts.
  *  - Keys are reached by a forked child that has become the guest completely (checked) and
  *    makes only async-signal-safe calls: rentarkd has threads.
- *  - The guest's user and user-session keyrings are left without the setattr permission for
- *    anyone (0x1f1f0000): a guest that could still change their permissions could lock them
- *    against the wipe until reboot. (Not airtight: see "Keys" below.)
+ *  - The guest's user and user-session keyrings are emptied and then left view- and read-only
+ *    for possessor and user (0x03030000): a guest that could still change their permissions,
+ *    or invalidate or revoke them to get fresh ones it may change, could lock them against the
+ *    wipe until reboot. (What is left open: see "Keys" below.)
  *  - A SysV object or mqueue is removed only when the guest owns or made it, checked again on
  *    the object itself right before the removal.
  * Never logs, never records a name: only counts leave this file. */
@@ -41,6 +42,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* mountinfo of a machine has tens to a few thousand lines; fusermount allows 1000 FUSE
@@ -194,6 +196,56 @@ static bool fh_is_guest_fuse(const FhMount *m, uid_t uid)
 
 /* O_PATH fd of path, refusing every symlink on the way (also the last component), so that
  * nothing a guest planted redirects the walk. */
+/* The mount id of fd, or -errno. */
+static int64_t fh_mnt_id(int fd)
+{
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
+        return -errno;
+    return (sx.stx_mask & STATX_MNT_ID) ? (int64_t)sx.stx_mnt_id : -ENOSYS;
+}
+
+/* openat2's rules by hand, one component at a time, where openat2 is missing (kernels before
+ * 5.6, valgrind): no symlink anywhere (-ELOOP), no ".." (-EXDEV: never needed for the
+ * administrator's and the kernel's paths handled here), with RESOLVE_NO_XDEV no other mount. */
+static int fh_open_path_walk(int dirfd, const char *path, int extra_flags, uint64_t resolve)
+{
+    _cleanup_close_ int cur = openat(path[0] == '/' ? AT_FDCWD : dirfd, path[0] == '/' ? "/" : ".",
+                                     O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (cur < 0)
+        return -errno;
+    int64_t mnt = (resolve & RESOLVE_NO_XDEV) ? fh_mnt_id(cur) : 0;
+    if (mnt < 0)
+        return (int)mnt;
+    g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+    guint n = g_strv_length(parts), last = n;
+    while (last > 0 && !*parts[last - 1])
+        last--;
+    for (guint i = 0; i < last; i++) {
+        const char *c = parts[i];
+        if (!*c || strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0)
+            return -EXDEV;
+        int flags = O_PATH | O_NOFOLLOW | O_CLOEXEC | (i + 1 == last ? extra_flags : O_DIRECTORY);
+        int next = openat(cur, c, flags);
+        if (next < 0)
+            return errno == ENOTDIR && i + 1 < last ? -ELOOP : -errno;
+        struct stat st;
+        if (fstat(next, &st) < 0 || S_ISLNK(st.st_mode)) {
+            close(next);
+            return -ELOOP;
+        }
+        if ((resolve & RESOLVE_NO_XDEV) && fh_mnt_id(next) != mnt) {
+            close(next);
+            return -EXDEV;
+        }
+        close(cur);
+        cur = next;
+    }
+    return rk_steal_fd(&cur);
+}
+
 static int fh_open_path(int dirfd, const char *path, int extra_flags, uint64_t resolve)
 {
     struct open_how how = {
@@ -201,6 +253,8 @@ static int fh_open_path(int dirfd, const char *path, int extra_flags, uint64_t r
         .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | resolve,
     };
     long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS)
+        return fh_open_path_walk(dirfd, path, extra_flags, resolve);
     return fd < 0 ? -errno : (int)fd;
 }
 
@@ -765,39 +819,66 @@ static int fh_mqueue(const FootholdTarget *t, RmFlags flags, uint64_t *count)
  * them. Everything the child needs is prepared before fork: it only makes async-signal-safe
  * calls (raw syscalls, no allocation, no stdio).
  *
- * The kernel makes the user keyrings with the user's setattr permission (0x1f3f0000 since
- * 5.3; 6.18 does the same): a guest may take its own permissions away (keyctl setperm @u 0),
- * setattr with them, and then nobody, root included, can open, clear or unlink the keyring
- * until reboot; the census finds keys, and the seat is out of service. So the child leaves them
- * with FH_KEY_LOCKED, where nobody holds setattr: the guest can no longer change the
- * permissions, and the write permission left is all that clearing needs.
+ * The kernel makes the user and user-session keyrings with the user's setattr permission
+ * (0x1f3f0000 since 5.3; 6.18 does the same) and keeps them until reboot: a guest may take its
+ * own permissions away (keyctl setperm @u 0), and then nobody, root included, can open, clear or
+ * unlink the keyring; the census finds keys, and the seat is out of service. Taking setattr
+ * away alone does not hold: with search the guest may invalidate the keyring (with write, revoke
+ * it), the kernel makes a fresh one with the user's setattr at the next look-up, and the same
+ * session locks that one. So the child leaves both with FH_KEY_LOCKED, view and read for
+ * possessor and user and nothing else: the guest can no longer set their permissions or a
+ * timeout, invalidate or revoke them, add, link or unlink anything in them, even through a
+ * session keyring it possesses; and the kernel's look-up by special id, which searches, no
+ * longer finds them, so it makes no fresh ones either. The price: a guest has no usable @u or
+ * @us (keyctl add ... @u fails, pam_keyinit cannot link @u into the session keyring); process and
+ * session keyrings still work and go with the session's processes, and the persistent keyring
+ * (which the kernel makes without setattr for anyone) is cleared here.
  *
- * The limit: the guest keeps search and write on them, and with search it may invalidate one
- * (with write, revoke it); the kernel then makes a fresh user keyring at the next look-up, with
- * the user's setattr again, which the same session can lock. Only keyrings without search,
- * write and setattr for the guest (and so useless to it) would close that. */
+ * Nothing can be linked into a locked keyring, so there is nothing to clear in it, and nobody
+ * could: a keyring is emptied before it is locked. Locked, it stays viewable and readable: the
+ * child (and the census) recognise it in /proc/keys, by number, and read that it is empty.
+ *
+ * User keyrings whose mask nobody may set any more but that may still be searched (left so by
+ * an older rentarkd, 0x1f1f0000, or by a guest before the first lock) are swapped for fresh
+ * ones: invalidated, which takes only search, then made again by the kernel, then locked.
+ *
+ * The limits: a guest that takes its search and setattr permissions away before the first lock
+ * after a boot (a session before rentarkd ran, or one still alive while it starts and locks)
+ * keeps that keyring out of reach until reboot (-EACCES; the census decides); so does one that
+ * revoked it then, until the collector takes it (then the kernel makes a fresh one, which the
+ * guest's next session could lock before the next wipe). Locked keyrings are never swapped:
+ * nobody can invalidate them. */
 
 #define FH_KEY_IDS_MAX 8192
 #define FH_KEY_PROC_BUF 16384
+#define FH_KEY_STD_MAX 8 /* keyrings named like the uid's user keyrings (look-alikes included) */
 /* Key permission bits (include/linux/key.h; the uapi header has none). */
 #define FH_KEY_POS_ALL 0x3f000000u
 #define FH_KEY_USR_ALL 0x003f0000u
 #define FH_KEY_SETATTR 0x20200000u /* of possessor and user */
-#define FH_KEY_USR_VRW 0x00070000u /* user: view, read, write */
-/* Possessor and user: view, read, write, search, link; setattr for nobody. */
-#define FH_KEY_LOCKED 0x1f1f0000u
+/* Possessor and user: view and read; nobody may write, search, link or setattr. */
+#define FH_KEY_LOCKED 0x03030000u
 
 typedef enum {
     FH_KEYS_REMOVE, /* clear and invalidate, then lock the user keyrings */
     FH_KEYS_COUNT,  /* count what FH_KEYS_REMOVE would remove; change nothing */
-    FH_KEYS_LOCK,   /* only lock the user keyrings (making them if missing) */
+    FH_KEYS_LOCK,   /* only empty and lock the user keyrings (making them if missing) */
 } FhKeyMode;
+
+enum { FH_STD_USER, FH_STD_SESSION, FH_STD_PERSISTENT };
 
 typedef struct {
     int32_t err;      /* first -errno of the child, 0 */
     int32_t reserved;
     uint64_t removed; /* keys unlinked from the keyrings or invalidated (or found, dry run) */
 } FhKeyReport;
+
+/* A user or user-session keyring of the uid as /proc/keys lists it, checked by its number. */
+typedef struct {
+    int32_t id;
+    int kind;    /* FH_STD_USER or FH_STD_SESSION */
+    bool locked; /* its mask is FH_KEY_LOCKED */
+} FhStdRing;
 
 typedef struct {
     uid_t uid;
@@ -806,9 +887,11 @@ typedef struct {
     bool dry;           /* mode == FH_KEYS_COUNT */
     char uidstr[16];
     FhKeyReport rep;
-    int32_t anchors[4]; /* user, user-session, persistent keyring, the child's process keyring */
+    int32_t anchors[4]; /* user, user-session (found by special id), persistent, the child's process keyring */
+    FhStdRing std[FH_KEY_STD_MAX];
+    int n_std;
+    bool std_revoked;   /* the uid's user or user-session keyring is listed as revoked */
     bool persistent_seen;
-    bool user_revoked;  /* the uid's user or user-session keyring is listed as revoked */
     long visible;       /* keys of uid in /proc/keys */
     long nkeys;         /* keys of uid in /proc/key-users; -1: no line */
     int n_seen;
@@ -839,10 +922,24 @@ static void fh_key_count(FhKeyWork *w, int32_t id)
     w->rep.removed++;
 }
 
+/* The keyrings the wipe keeps: never counted, never invalidated. */
 static bool fh_key_is_anchor(const FhKeyWork *w, int32_t id)
 {
     for (int i = 0; i < 4; i++)
         if (w->anchors[i] == id)
+            return true;
+    for (int i = 0; i < w->n_std; i++)
+        if (w->std[i].id == id)
+            return true;
+    return false;
+}
+
+static bool fh_key_is_user_ring(const FhKeyWork *w, int32_t id)
+{
+    if (id == w->anchors[0])
+        return true;
+    for (int i = 0; i < w->n_std; i++)
+        if (w->std[i].id == id && w->std[i].kind == FH_STD_USER)
             return true;
     return false;
 }
@@ -931,17 +1028,33 @@ static void fh_key_users_line(FhKeyWork *w, const char *line)
     w->nkeys = (long)fh_num(&p, 10);
 }
 
+/* Which standard keyring of the uid a description names (FH_STD_*), -1 for any other. It ends
+ * right after the uid; in /proc/keys a keyring's description is followed by ": SUMMARY". */
+static int fh_key_std_kind(const FhKeyWork *w, const char *desc, bool in_proc_keys)
+{
+    static const char *const prefix[3] = { "_uid.", "_uid_ses.", "_persistent." };
+    size_t ul = strlen(w->uidstr);
+    for (int k = 0; k < 3; k++) {
+        size_t pl = strlen(prefix[k]);
+        if (strncmp(desc, prefix[k], pl) == 0 && strncmp(desc + pl, w->uidstr, ul) == 0 &&
+            (desc[pl + ul] == '\0' || (in_proc_keys && desc[pl + ul] == ':')))
+            return k;
+    }
+    return -1;
+}
+
 /* /proc/keys: "SERIAL FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION". Only the keys the
  * reader may view are listed. A description may hold a newline, so the guest can forge a line:
  * the child then acts on some key id as the guest, which it may do only where the guest could
- * have done the same. */
-static bool fh_key_line(FhKeyWork *w, const char *line, int32_t *ret_id, const char **ret_type,
-                        const char **ret_desc)
+ * have done the same; and a line taken for one of the user keyrings is checked by its number. */
+static bool fh_key_line(FhKeyWork *w, const char *line, int32_t *ret_id, const char **ret_flags,
+                        const char **ret_type, const char **ret_desc)
 {
     const char *p = line;
     while (*p == ' ')
         p++;
     *ret_id = (int32_t)fh_num(&p, 16);
+    *ret_flags = p;
     fh_skip_field(&p); /* flags */
     fh_skip_field(&p); /* usage */
     fh_skip_field(&p); /* timeout */
@@ -955,43 +1068,91 @@ static bool fh_key_line(FhKeyWork *w, const char *line, int32_t *ret_id, const c
     return *ret_id > 0;
 }
 
+/* KEYCTL_DESCRIBE of a key by number ("type;uid;gid;perm;description", perm in hex): its
+ * permission mask, and which standard keyring of the uid it is (-1: none, or not the uid's).
+ * false with an errno (positive) in *ret_err. */
+static bool fh_key_describe(FhKeyWork *w, int32_t id, uint32_t *ret_perm, int *ret_kind, int *ret_err)
+{
+    char *buf = (char *)w->rbuf;
+    const char *f[5];
+    long n = fh_keyctl(KEYCTL_DESCRIBE, (unsigned long)(long)id, (unsigned long)buf, sizeof w->rbuf, 0);
+    if (n < 0) {
+        *ret_err = errno;
+        return false;
+    }
+    if (n == 0 || (size_t)n > sizeof w->rbuf) {
+        *ret_err = EPROTO;
+        return false;
+    }
+    buf[n - 1] = '\0';
+    f[0] = buf;
+    for (int i = 1; i < 5; i++) {
+        f[i] = strchr(f[i - 1], ';');
+        if (!f[i]) {
+            *ret_err = EPROTO;
+            return false;
+        }
+        f[i]++;
+    }
+    const char *p = f[3];
+    *ret_perm = (uint32_t)fh_num(&p, 16);
+    if (p == f[3] || *p != ';') {
+        *ret_err = EPROTO;
+        return false;
+    }
+    p = f[1];
+    bool mine = strncmp(f[0], "keyring;", 8) == 0 && *p >= '0' && *p <= '9' && fh_num(&p, 10) == w->uid && *p == ';';
+    *ret_kind = mine ? fh_key_std_kind(w, f[4], false) : -1;
+    return true;
+}
+
+/* A user or user-session keyring as listed: kept when the kernel describes that number as the
+ * uid's keyring of that name (a forged line names some other key), with its mask. */
+static void fh_key_std_add(FhKeyWork *w, int32_t id, int kind)
+{
+    uint32_t perm;
+    int k, err;
+    if (w->n_std >= FH_KEY_STD_MAX)
+        return;
+    for (int i = 0; i < w->n_std; i++)
+        if (w->std[i].id == id)
+            return;
+    if (!fh_key_describe(w, id, &perm, &k, &err) || k != kind)
+        return;
+    w->std[w->n_std++] = (FhStdRing){ .id = id, .kind = kind, .locked = perm == FH_KEY_LOCKED };
+}
+
 static void fh_key_survey_line(FhKeyWork *w, const char *line)
 {
     int32_t id;
-    const char *type, *desc;
-    if (!fh_key_line(w, line, &id, &type, &desc))
+    const char *flags, *type, *desc;
+    if (!fh_key_line(w, line, &id, &flags, &type, &desc))
         return;
     w->visible++;
-    size_t ul = strlen(w->uidstr);
-    if (strncmp(type, "keyring ", 8) == 0 && strncmp(desc, "_persistent.", 12) == 0 &&
-        strncmp(desc + 12, w->uidstr, ul) == 0 && (desc[12 + ul] == ':' || desc[12 + ul] == '\0'))
+    if (strncmp(type, "keyring ", 8) != 0)
+        return;
+    int k = fh_key_std_kind(w, desc, true);
+    if (k == FH_STD_PERSISTENT)
         w->persistent_seen = true;
+    if (k != FH_STD_USER && k != FH_STD_SESSION)
+        return;
+    /* Revoked: the second letter of FLAGS (a revoked key cannot be described). A forged line
+     * can only spare an error: the census still judges what is left. */
+    if (flags[0] && flags[1] == 'R')
+        w->std_revoked = true;
+    else
+        fh_key_std_add(w, id, k);
 }
 
-/* The uid's user or user-session keyring ("_uid.UID", "_uid_ses.UID") listed with the revoked
- * flag (the second letter of FLAGS). A forged line can only spare an error: the census still
- * judges what is left. */
-static void fh_key_revoked_line(FhKeyWork *w, const char *line)
+/* What the guest may see of its keys now: the count, the persistent keyring, and its user and
+ * user-session keyrings by number. */
+static int fh_key_survey(FhKeyWork *w)
 {
-    const char *p = line, *flags;
-    while (*p == ' ')
-        p++;
-    fh_skip_field(&p); /* serial */
-    flags = p;
-    fh_skip_field(&p); /* flags */
-    fh_skip_field(&p); /* usage */
-    fh_skip_field(&p); /* timeout */
-    fh_skip_field(&p); /* perm */
-    if (*p < '0' || *p > '9' || fh_num(&p, 10) != w->uid)
-        return;
-    fh_skip_field(&p); /* gid */
-    size_t ul = strlen(w->uidstr);
-    if (strncmp(p, "keyring ", 8) != 0)
-        return;
-    fh_skip_field(&p);
-    size_t pl = strncmp(p, "_uid.", 5) == 0 ? 5 : strncmp(p, "_uid_ses.", 9) == 0 ? 9 : 0;
-    if (pl && strncmp(p + pl, w->uidstr, ul) == 0 && p[pl + ul] == ':' && flags[0] && flags[1] == 'R')
-        w->user_revoked = true;
+    w->visible = 0;
+    w->n_std = 0;
+    w->std_revoked = false;
+    w->persistent_seen = false;
+    return fh_proc_lines(w, "/proc/keys", fh_key_survey_line);
 }
 
 /* Every other key of the guest the child can see: keys linked only outside the three keyrings
@@ -1001,8 +1162,8 @@ static void fh_key_revoked_line(FhKeyWork *w, const char *line)
 static void fh_key_invalidate_line(FhKeyWork *w, const char *line)
 {
     int32_t id;
-    const char *type, *desc;
-    if (!fh_key_line(w, line, &id, &type, &desc) || fh_key_is_anchor(w, id))
+    const char *flags, *type, *desc;
+    if (!fh_key_line(w, line, &id, &flags, &type, &desc) || fh_key_is_anchor(w, id))
         return;
     if (w->dry) {
         fh_key_count(w, id);
@@ -1013,129 +1174,196 @@ static void fh_key_invalidate_line(FhKeyWork *w, const char *line)
         fh_key_count(w, id);
 }
 
-/* Open up, read and clear one keyring of the guest (ring: its id or a KEY_SPEC_* id). The
- * permissions are left open: fh_key_lock() locks the user keyrings afterwards. */
-static void fh_key_clear(FhKeyWork *w, int32_t ring)
+/* Open up, read and clear one keyring of the guest (ring: its id or a KEY_SPEC_* id; session:
+ * it is the user-session keyring). The permissions are left open: fh_key_lock() locks the user
+ * keyrings afterwards. report: a failure is the wipe's (else the census judges what is left). */
+static void fh_key_clear(FhKeyWork *w, int32_t ring, bool session, bool report)
 {
     long n;
     /* The guest may have taken its own read and write permission away; set what clearing
      * needs. That takes the setattr permission, which the guest may have taken away as well
      * (then nobody, root included, can change the keyring any more), and which the persistent
-     * keyring never grants, and a keyring locked by fh_key_lock() no longer grants either (it
-     * keeps write): so only the read and the clear decide. */
+     * keyring never grants: so only the read and the clear decide. */
     if (!w->dry)
         (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_POS_ALL | FH_KEY_USR_ALL, 0, 0);
     n = fh_keyctl(KEYCTL_READ, (unsigned long)(long)ring, (unsigned long)w->rbuf, sizeof w->rbuf, 0);
     if (n < 0) {
-        if (!w->dry)
+        if (!w->dry && report)
             fh_key_fail(w, errno);
         return;
     }
     if (!w->dry && fh_keyctl(KEYCTL_CLEAR, (unsigned long)(long)ring, 0, 0, 0) < 0) {
-        fh_key_fail(w, errno);
+        if (report)
+            fh_key_fail(w, errno);
         return;
     }
-    /* A keyring reads as the ids of the keys linked in it, 4 bytes each. The kernel links
-     * the user keyring into the user-session keyring when it makes them: that link is put
-     * back, not counted. */
+    /* A keyring reads as the ids of the keys linked in it, 4 bytes each. The kernel links the
+     * user keyring into the user-session keyring when it makes them: that link is put back, not
+     * counted. The other keyrings the wipe keeps are not counted either, nor linked again
+     * (a locked keyring holding the persistent one would never read as empty). */
     size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
     for (size_t i = 0; i + 4 <= got; i += 4) {
         int32_t id;
         memcpy(&id, w->rbuf + i, 4);
         if (!fh_key_is_anchor(w, id))
             fh_key_count(w, id);
-        else if (!w->dry)
+        else if (!w->dry && session && fh_key_is_user_ring(w, id))
             (void)fh_keyctl(KEYCTL_LINK, (unsigned long)(long)id, (unsigned long)(long)ring, 0, 0);
     }
     if ((size_t)n > sizeof w->rbuf)
         w->rep.removed += ((size_t)n - sizeof w->rbuf) / 4;
 }
 
-/* The permission mask of a keyring from KEYCTL_DESCRIBE ("type;uid;gid;perm;description", perm
- * in hex), or an errno (positive) in *ret_err. */
-static bool fh_key_perm(FhKeyWork *w, int32_t ring, uint32_t *ret_perm, int *ret_err)
+/* In a count: what a locked keyring holds besides the user keyring's link. Normally nothing
+ * (nothing can be linked into it); keys that were in it when it was locked stay until reboot,
+ * apart from those the guest may still invalidate (the pass over /proc/keys does). */
+static void fh_key_count_locked(FhKeyWork *w, int32_t ring)
 {
-    char *buf = (char *)w->rbuf;
-    long n = fh_keyctl(KEYCTL_DESCRIBE, (unsigned long)(long)ring, (unsigned long)buf, sizeof w->rbuf, 0);
-    if (n < 0) {
-        *ret_err = errno;
-        return false;
+    long n = fh_keyctl(KEYCTL_READ, (unsigned long)(long)ring, (unsigned long)w->rbuf, sizeof w->rbuf, 0);
+    if (n < 0)
+        return;
+    size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
+    for (size_t i = 0; i + 4 <= got; i += 4) {
+        int32_t id;
+        memcpy(&id, w->rbuf + i, 4);
+        if (!fh_key_is_anchor(w, id))
+            fh_key_count(w, id);
     }
-    if (n == 0 || (size_t)n > sizeof w->rbuf) {
-        *ret_err = EPROTO;
-        return false;
-    }
-    buf[n - 1] = '\0';
-    const char *p = buf;
-    for (int semis = 0; semis < 3; p++) {
-        if (!*p) {
-            *ret_err = EPROTO;
-            return false;
-        }
-        if (*p == ';')
-            semis++;
-    }
-    const char *start = p;
-    *ret_perm = (uint32_t)fh_num(&p, 16);
-    if (p == start || *p != ';') {
-        *ret_err = EPROTO;
-        return false;
-    }
-    return true;
 }
 
-/* Leave one user keyring of the guest (a KEY_SPEC_* id: possessed, and made if missing) with
- * FH_KEY_LOCKED. Returns 0 or a (positive) errno. Once locked, setting the mask again is refused
- * (EACCES): nobody holds setattr. Then the mask decides: without setattr for anyone, and with
- * view, read and write for the user (the census views and reads it as the guest, the wipe
- * clears it), the guest cannot change it, and it counts as locked; a keyring left without
- * setattr and without what the wipe needs does not (EACCES). */
+/* Set one user keyring of the guest (by number) to FH_KEY_LOCKED. Returns 0 or a (positive)
+ * errno. Once locked, setting the mask again is refused (EACCES: nobody holds setattr); then
+ * the mask decides: FH_KEY_LOCKED is locked; any other mask without setattr can no longer be
+ * changed by anyone: EACCES. */
 static int fh_key_lock_ring(FhKeyWork *w, int32_t ring)
 {
     uint32_t perm;
-    int err;
+    int kind, err;
     if (fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_LOCKED, 0, 0) == 0)
         return 0;
     if (errno != EACCES)
         return errno;
-    if (!fh_key_perm(w, ring, &perm, &err))
-        return err;
-    return (perm & FH_KEY_SETATTR) == 0 && (perm & FH_KEY_USR_VRW) == FH_KEY_USR_VRW ? 0 : EACCES;
+    if (!fh_key_describe(w, ring, &perm, &kind, &err))
+        return err == EACCES || err == ENOKEY ? EACCES : err;
+    return perm == FH_KEY_LOCKED ? 0 : EACCES;
 }
 
-/* Make the user and user-session keyrings if missing and lock them. The persistent keyring,
- * when the child reached it, too: the kernel makes it without setattr for anyone, so this
- * normally fails, and the guest cannot change its permissions either. */
+/* A keyring found by special id (so searchable, and possessed) whose mask nobody may set any
+ * more, and which is not locked: left so by an older rentarkd (0x1f1f0000) or by a guest before
+ * the first lock. */
+static bool fh_key_stuck(FhKeyWork *w, int32_t ring)
+{
+    uint32_t perm;
+    int kind, err;
+    return fh_key_describe(w, ring, &perm, &kind, &err) && (perm & FH_KEY_SETATTR) == 0 && perm != FH_KEY_LOCKED;
+}
+
+/* Swap both user keyrings (ids, updated) for fresh ones with the kernel's mask: invalidate them
+ * (search is enough, as for a guest: the bypass of a lock that only takes setattr away, used
+ * once for good) and look them up again; the kernel makes fresh ones as soon as the collector
+ * has unlinked the old ones, normally at once. What the old ones held goes with them. 0 or a
+ * (positive) errno. */
+static int fh_key_renew(FhKeyWork *w, int32_t ids[2])
+{
+    const struct timespec tick = { 0, 10 * 1000 * 1000 };
+    for (int i = 0; i < 2; i++)
+        if (fh_keyctl(KEYCTL_INVALIDATE, (unsigned long)(long)ids[i], 0, 0, 0) < 0)
+            return errno;
+    for (int tries = 0; tries < 100; tries++) {
+        long u = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)KEY_SPEC_USER_KEYRING, 1, 0, 0);
+        long us = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)KEY_SPEC_USER_SESSION_KEYRING, 1, 0, 0);
+        if (u > 0 && us > 0 && u != ids[0] && us != ids[1]) {
+            w->anchors[0] = ids[0] = (int32_t)u;
+            w->anchors[1] = ids[1] = (int32_t)us;
+            return 0;
+        }
+        (void)nanosleep(&tick, NULL);
+    }
+    return EAGAIN;
+}
+
+/* Make the user and user-session keyrings if missing, empty them (in FH_KEYS_LOCK; a removal
+ * has emptied them already) and lock them, the user-session keyring first. Ones whose mask
+ * nobody may set but that may still be searched are swapped for fresh ones first. The
+ * persistent keyring is not locked: the kernel makes it without setattr for anyone, so its mask
+ * stays, and the wipe clears it. */
 static void fh_key_lock(FhKeyWork *w)
 {
     static const int32_t specs[2] = { KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING };
+    int32_t ids[2] = { 0, 0 };
     for (int i = 0; i < 2; i++) {
-        if (fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)specs[i], 1, 0, 0) < 0) {
-            /* A missing keyring is made, so ENOKEY means the uid's user keyrings are there
-             * but their owner may not reach them (the kernel finds both together). One revoked
-             * (the write permission allows that): nobody can use them any more, the census
-             * judges what they hold; once the collector took the revoked one, the kernel makes
-             * a fresh one, which the next wipe locks. Else the guest took the permissions away
-             * before anything locked them: nobody can clear or lock them until reboot. ENOSYS:
-             * a kernel without keys. */
-            int e = errno;
-            if (e == ENOKEY) {
-                w->user_revoked = false;
-                (void)fh_proc_lines(w, "/proc/keys", fh_key_revoked_line);
-                if (!w->user_revoked)
-                    fh_key_fail(w, EACCES);
-                return;
-            }
-            if (e != ENOSYS)
-                fh_key_fail(w, e);
+        long id = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)specs[i], 1, 0, 0);
+        if (id > 0) {
+            ids[i] = (int32_t)id;
             continue;
         }
-        int e = fh_key_lock_ring(w, specs[i]);
-        if (e)
+        int e = errno;
+        if (e == ENOSYS) /* a kernel without keys */
+            return;
+        if (e != ENOKEY && e != EACCES) {
             fh_key_fail(w, e);
+            return;
+        }
     }
-    if (w->anchors[2])
-        (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)w->anchors[2], FH_KEY_LOCKED, 0, 0);
+    if (ids[0] && ids[1]) {
+        /* Found by special id: not locked yet (a look-up searches). */
+        w->anchors[0] = ids[0];
+        w->anchors[1] = ids[1];
+        if (w->mode == FH_KEYS_LOCK) {
+            fh_key_clear(w, KEY_SPEC_USER_KEYRING, false, true);
+            fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING, true, true);
+        }
+        if (fh_key_stuck(w, ids[0]) || fh_key_stuck(w, ids[1])) {
+            int e = fh_key_renew(w, ids);
+            if (e) {
+                fh_key_fail(w, e);
+                return;
+            }
+        }
+        /* Once one is locked, neither is found by special id any more: both are set by number.
+         * Linked into this child's process keyring first, they are possessed, so the possessor
+         * rights count too (a guest may have kept only those). */
+        (void)fh_keyctl(KEYCTL_LINK, (unsigned long)(long)KEY_SPEC_USER_KEYRING,
+                        (unsigned long)(long)KEY_SPEC_PROCESS_KEYRING, 0, 0);
+        (void)fh_keyctl(KEYCTL_LINK, (unsigned long)(long)KEY_SPEC_USER_SESSION_KEYRING,
+                        (unsigned long)(long)KEY_SPEC_PROCESS_KEYRING, 0, 0);
+        for (int i = 1; i >= 0; i--) {
+            int e = fh_key_lock_ring(w, ids[i]);
+            if (e) {
+                fh_key_fail(w, e);
+                return;
+            }
+        }
+        return;
+    }
+    /* Not found by special id (ENOKEY: the kernel finds both together, and a look-up searches,
+     * which a locked keyring does not allow): locked already, normally by an earlier wipe; or
+     * half-locked; or revoked (before the first lock: nobody can use either until the collector
+     * takes it, and nothing can be left in it; then the kernel makes a fresh one, which the next
+     * wipe locks unless a session locked it first); or hidden by the guest before the first
+     * lock. /proc/keys tells, by number: a kind is done when one of its keyrings is locked; else
+     * each one listed is locked now (a look-alike the guest named so does no harm locked); none
+     * lockable is EACCES: nobody reaches it until reboot. */
+    int r = fh_key_survey(w);
+    if (r < 0) {
+        fh_key_fail(w, -r);
+        return;
+    }
+    for (int kind = FH_STD_SESSION; kind >= FH_STD_USER; kind--) {
+        bool done = false;
+        for (int i = 0; i < w->n_std; i++)
+            if (w->std[i].kind == kind && w->std[i].locked)
+                done = true;
+        for (int i = 0; i < w->n_std && !done; i++) {
+            if (w->std[i].kind != kind)
+                continue;
+            if (w->mode == FH_KEYS_LOCK)
+                fh_key_clear(w, w->std[i].id, kind == FH_STD_SESSION, false);
+            done = fh_key_lock_ring(w, w->std[i].id) == 0;
+        }
+        if (!done && !w->std_revoked)
+            fh_key_fail(w, EACCES);
+    }
 }
 
 /* Runs in the forked child and never returns; reports through fd. */
@@ -1168,17 +1396,21 @@ static _Noreturn void fh_key_child(FhKeyWork *w, int fd)
             fh_key_fail(w, -r);
         goto lock;
     }
-    r = fh_proc_lines(w, "/proc/keys", fh_key_survey_line);
+    r = fh_key_survey(w);
     if (r < 0)
         fh_key_fail(w, -r);
 
-    /* Their ids, to tell them from the keys they hold. (The kernel makes both keyrings if
-     * they are missing; the uid owns keys, so they were there or are harmless and empty.) */
+    /* The user keyrings by their special ids, while they are not locked (a look-up searches,
+     * which a locked keyring refuses: ENOKEY). So named they are possessed, and a guest that
+     * kept its possessor rights but took its user rights away (what its next session, which
+     * links them into its session keyring, would regain) is still reached. (The kernel makes
+     * both if they are missing; the uid owns keys, so they were there or are harmless and
+     * empty.) */
     for (int i = 0; i < 2; i++) {
         long id = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)(i ? KEY_SPEC_USER_SESSION_KEYRING : KEY_SPEC_USER_KEYRING), 0, 0, 0);
         if (id > 0)
             w->anchors[i] = (int32_t)id;
-        else if (errno != ENOKEY)
+        else if (errno != ENOKEY && errno != EACCES)
             fh_key_fail(w, errno);
     }
     /* The persistent keyring: KEYCTL_GET_PERSISTENT would create it, so only when it is
@@ -1195,15 +1427,27 @@ static _Noreturn void fh_key_child(FhKeyWork *w, int fd)
         long pk = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)KEY_SPEC_PROCESS_KEYRING, 0, 0, 0);
         w->anchors[3] = pk > 0 ? (int32_t)pk : 0;
     }
-    /* The user keyrings by their special ids, not by number: so named they are possessed,
-     * and a guest that kept its possessor rights but took its user rights away (what its next
-     * session, which links them into its session keyring, would regain) is still reached. */
     if (w->anchors[0])
-        fh_key_clear(w, KEY_SPEC_USER_KEYRING);
+        fh_key_clear(w, KEY_SPEC_USER_KEYRING, false, true);
     if (w->anchors[1])
-        fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING);
+        fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING, true, true);
     if (w->anchors[2])
-        fh_key_clear(w, w->anchors[2]);
+        fh_key_clear(w, w->anchors[2], false, true);
+    /* The same keyrings by number, as /proc/keys lists them. A locked one holds nothing and
+     * cannot be cleared: neither counted nor an error. One not locked that the special ids did
+     * not reach (half-locked, or a look-alike the guest named so) is cleared as far as the
+     * guest may; the lock below and the census judge the rest. */
+    for (int i = 0; i < w->n_std; i++) {
+        const FhStdRing *s = &w->std[i];
+        if (s->id == w->anchors[0] || s->id == w->anchors[1])
+            continue;
+        if (s->locked) {
+            if (w->dry)
+                fh_key_count_locked(w, s->id);
+        } else {
+            fh_key_clear(w, s->id, s->kind == FH_STD_SESSION, false);
+        }
+    }
     r = fh_proc_lines(w, "/proc/keys", fh_key_invalidate_line);
     if (r < 0)
         fh_key_fail(w, -r);

@@ -75,14 +75,20 @@ int64_t foothold_count_mounts(const FootholdTarget *t);
 /* Remove every other class (all but FOOTHOLD_MOUNTS), each one regardless of the others'
  * failures. flags: RM_DRY_RUN removes nothing, removed[] is then what would be removed (run
  * after a removal it is what is left: a verification). res is zeroed first. Keys are reached
- * by a forked child that becomes the guest (async-signal-safe after fork); a removal ends by
- * locking the keyrings as foothold_lock_keyrings() does (its failure in error[FOOTHOLD_KEYS]).
+ * by a forked child that becomes the guest (async-signal-safe after fork); user keyrings
+ * already locked hold nothing and count as nothing; a removal ends by locking the keyrings as
+ * foothold_lock_keyrings() does (its failure in error[FOOTHOLD_KEYS]).
  * Returns 0 or the first -errno of all classes (each class's own in res->error). uid 0: -EPERM. */
 int foothold_remove(const FootholdTarget *t, RmFlags flags, FootholdResult *res);
 
 /* In a forked child that becomes the guest (async-signal-safe after fork), make t->uid's user
- * and user-session keyrings if missing and set both to 0x1f1f0000 (nobody has setattr; view,
- * read, write, search, link stay), so a session cannot setperm them against the wipe (it can
- * still invalidate one and lock the fresh one: see foothold.c). Touches no key. 0 or -errno;
- * -EACCES: a guest locked them before (so until reboot). uid/gid 0: -EPERM/-EINVAL. */
+ * and user-session keyrings if missing, empty them (once locked nobody could) and set both to
+ * 0x03030000: possessor and user may view and read, nobody may write, search, link or setattr,
+ * so a session can neither lock them against the wipe nor invalidate or revoke them to get
+ * fresh ones it could lock, and nothing can be put in them (the guest has no usable @u or @us).
+ * Keyrings already locked so are success; ones nobody may set a mask on but that can still be
+ * searched (an older rentarkd's 0x1f1f0000) are invalidated and made afresh first. 0 or -errno;
+ * -EACCES: a guest took its search and setattr permissions away before the first lock, so until
+ * reboot; a guest session alive while this runs may still race it (the census decides).
+ * uid/gid 0: -EPERM/-EINVAL. */
 int foothold_lock_keyrings(const FootholdTarget *t);

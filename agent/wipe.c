@@ -482,9 +482,11 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
     g_autofree char *last = wipe_census_summary(c);
     g_message("census: %d classes checked, %" G_GUINT64_FORMAT " file systems searched (%" G_GUINT64_FORMAT
               " inodes; skipped: %" G_GUINT64_FORMAT " pseudo, %" G_GUINT64_FORMAT " network, %" G_GUINT64_FORMAT
-              " read-only, %" G_GUINT64_FORMAT " duplicate), %" G_GUINT64_FORMAT " objects of the guest found, %.1f ms",
+              " read-only, %" G_GUINT64_FORMAT " FUSE, %" G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT
+              " hidden under other mounts), %" G_GUINT64_FORMAT " objects of the guest found, %.1f ms",
               CENSUS_N, c->mounts_scanned, c->inodes_seen, c->mounts_skipped_pseudo, c->mounts_skipped_network,
-              c->mounts_skipped_readonly, c->mounts_skipped_duplicate, census_total(c), ms(c->duration_ns));
+              c->mounts_skipped_readonly, c->mounts_skipped_fuse, c->mounts_skipped_duplicate, c->mounts_hidden,
+              census_total(c), ms(c->duration_ns));
     if (res->census_passes > 1)
         g_warning("census: the first pass found what the sweep missed (%s); after one more pass (%" G_GUINT64_FORMAT
                   " files, %" G_GUINT64_FORMAT " dirs removed machine-wide): %s",

@@ -230,43 +230,78 @@ keys_kept() { # CASE: the other user's key (read as the other user) and root's (
     echo "other: $(as_other keyctl print "$(cat "$OUT/$1.okey")" 2>&1)"
     echo "root: $(keyctl print "$(cat "$OUT/$1.rkey")" 2>&1)"
 }
-case_ keyu "kernel key in the user keyring @u (keyctl add)"
+# The wipe leaves the guest's @u and @us locked: view and read only (0x03030000, see keylock
+# below). A locked keyring is found by number only (the look-up by special id searches): its
+# number is read from /proc/keys as the user sees it.
+ring_id() { # AS UID NAME(_uid|_uid_ses): that keyring's number, as that user sees it
+    local hex
+    hex=$($1 cat /proc/keys | awk -v d="$3.$2:" '$8 == "keyring" && $9 == d && substr($2, 2, 1) != "R" && $2 !~ /i/ { print $1; exit }')
+    [ -n "$hex" ] && printf '%d\n' "0x$hex"
+}
+perm_of() { $1 keyctl rdescribe "$2" 2>/dev/null | cut -d';' -f4; }
+# user_ring_add CASE RING(@u|@us) NAME: the guest tries to add a key to its locked keyring, by
+# special id and by number; the ids of keys that got in (none, if the lock holds) are recorded.
+user_ring_add() {
+    local id n
+    n=$(ring_id as_guest "$GUID" "$3")
+    : >"$OUT/$1.gkey"
+    for id in "$2" $n; do
+        as_guest keyctl add user "$C-$1" "$C-secret-$1" "$id" >>"$OUT/$1.gkey" 2>/dev/null
+    done
+}
+keys_in_gone() { # CASE: every key recorded in CASE.gkey is gone
+    local id
+    for id in $(cat "$OUT/$1.gkey"); do key_gone "$id" || return 1; done
+}
+# A holder of a session keyring of its own (killed by the wipe): keyctl session - runs SCRIPT
+# with ARGS, which prints an id and then sleeps.
+session_holder() { # AS OUTFILE SCRIPT ARGS...
+    local as=$1 f=$2 script=$3; shift 3
+    $as keyctl session - sh -c "$script; exec sleep 600" sh "$@" >"$f" 2>/dev/null &
+    local i; for i in $(seq 1 100); do [ -s "$f" ] && break; sleep 0.02; done
+}
+case_ keyu "kernel key in the user keyring @u (keyctl add, by special id and by number: refused, @u is locked)"
 plant_keyu() {
     as_other keyctl add user "$C-o" "$C-secret-o" @u >"$OUT/keyu.okey"
     root_key "$C-r" "$C-secret-r" >"$OUT/keyu.rkey"
-    as_guest keyctl add user "$C-u" "$C-secret-u" @u >"$OUT/keyu.gkey" || SKIP_keyu="keyctl add @u failed for the guest"
+    user_ring_add keyu @u _uid
 }
-gone_keyu() { key_gone "$(cat "$OUT/keyu.gkey")"; }
+gone_keyu() { keys_in_gone keyu; }
 kept_keyu() { keys_kept keyu; }
-case_ keyus "kernel key in the user-session keyring @us"
+case_ keyus "kernel key in the user-session keyring @us (keyctl add, by special id and by number: refused, @us is locked)"
 plant_keyus() {
     as_other keyctl add user "$C-os" "$C-secret-os" @us >"$OUT/keyus.okey"
     root_key "$C-rs" "$C-secret-rs" >"$OUT/keyus.rkey"
-    as_guest keyctl add user "$C-us" "$C-secret-us" @us >"$OUT/keyus.gkey" || SKIP_keyus="keyctl add @us failed for the guest"
+    user_ring_add keyus @us _uid_ses
 }
-gone_keyus() { key_gone "$(cat "$OUT/keyus.gkey")"; }
+gone_keyus() { keys_in_gone keyus; }
 kept_keyus() { keys_kept keyus; }
-case_ keyperm "kernel key in @u with every permission stripped (keyctl setperm ID 0)"
+case_ keyperm "kernel key with every permission stripped (keyctl setperm ID 0) in a session keyring held by a running process"
+STRIP='id=$(keyctl add user "$1" "$2" @s) && keyctl setperm "$id" 0 && echo "$id"'
 plant_keyperm() {
     local id
     id=$(as_other keyctl add user "$C-op" "$C-secret-op" @u) && as_other keyctl setperm "$id" 0 && echo "$id" >"$OUT/keyperm.okey"
     root_key "$C-rp" "$C-secret-rp" >"$OUT/keyperm.rkey"
-    id=$(as_guest keyctl add user "$C-p" "$C-secret-p" @u) && as_guest keyctl setperm "$id" 0 && echo "$id" >"$OUT/keyperm.gkey" ||
-        SKIP_keyperm="keyctl setperm failed for the guest"
+    session_holder as_guest "$OUT/keyperm.gkey" "$STRIP" "$C-p" "$C-secret-p"
+    [ -s "$OUT/keyperm.gkey" ] || SKIP_keyperm="keyctl setperm failed for the guest"
 }
 gone_keyperm() { key_gone "$(cat "$OUT/keyperm.gkey")"; }
 kept_keyperm() {
     echo "other: $(key_state as_other "$(cat "$OUT/keyperm.okey")")"   # hidden while it exists
     echo "root: $(keyctl print "$(cat "$OUT/keyperm.rkey")" 2>&1)"
 }
-case_ keyring "a keyring nested in @u holding a key, the ring possessor-only"
+case_ keyring "a keyring nested in the guest's persistent keyring holding a key, the ring possessor-only"
+NEST='p=$(keyctl get_persistent @s) && r=$(keyctl newring "$1" "$p") && k=$(keyctl add user "$2" "$3" "$r") && keyctl setperm "$r" 0x3f000000 && echo "$r $k"'
 plant_keyring() {
     local r
+    if ! grep -q . /proc/sys/kernel/keys/persistent_keyring_expiry 2>/dev/null; then
+        SKIP_keyring="the kernel has no persistent keyrings (CONFIG_PERSISTENT_KEYRINGS)"; return
+    fi
     r=$(as_other keyctl newring "$C-oring" @u) && as_other keyctl add user "$C-on" "$C-secret-on" "$r" >"$OUT/keyring.okey"
     root_key "$C-rn" "$C-secret-rn" >"$OUT/keyring.rkey"
-    r=$(as_guest keyctl newring "$C-ring" @u) && echo "$r" >"$OUT/keyring.gring" &&
-        as_guest keyctl add user "$C-n" "$C-secret-n" "$r" >"$OUT/keyring.gkey" &&
-        as_guest keyctl setperm "$r" 0x3f000000 || SKIP_keyring="the guest's nested keyring failed"
+    as_guest keyctl session - sh -c "$NEST" sh "$C-ring" "$C-n" "$C-secret-n" 2>/dev/null | tail -1 >"$OUT/keyring.g"
+    read -r r k <"$OUT/keyring.g" && [ -n "$k" ] && echo "$r" >"$OUT/keyring.gring" && echo "$k" >"$OUT/keyring.gkey" ||
+        SKIP_keyring="the guest's nested keyring failed"
 }
 gone_keyring() { key_gone "$(cat "$OUT/keyring.gring")" && key_gone "$(cat "$OUT/keyring.gkey")"; }
 kept_keyring() { keys_kept keyring; }
@@ -289,23 +324,56 @@ kept_keypers() {
 
 # A guest that may change the permissions of its own user or user-session keyring can lock it
 # (keyctl setperm @u 0): then nobody, root included, may clear, unlink or invalidate it or what it
-# holds until reboot, and the kernel keeps a uid's user keyrings after its users are gone. So the
-# wipe must leave the guest without the setattr right on @u and @us (as the uid: keyctl setperm
-# @u 0x1f1f0000 and @us the same: possessor and user keep view, read, write, search, link; a
-# later `keyctl clear` still works). The probe never locks anything: it sets the mask the
-# keyring already has, which the kernel allows exactly when setattr is granted.
+# holds until reboot, and the kernel keeps a uid's user keyrings after its users are gone. Taking
+# only setattr away does not hold: a guest may invalidate (or revoke) @u, the kernel makes a fresh
+# one with setattr at the next look-up, and the guest locks that one. So the wipe leaves @u and
+# @us at 0x03030000 (possessor and user: view and read; nobody may write, search, link or
+# setattr; by number: once one is locked, neither is found by special id). The probe never locks
+# anything: it sets the mask the keyring already has, which the kernel allows exactly when
+# setattr is granted; and it probes by number, where the special ids fail anyway.
 case_ keylock "the guest cannot change the permissions of its own @u and @us (a locked user keyring is unclearable until reboot)"
-perm_of() { $1 keyctl rdescribe "$2" 2>/dev/null | cut -d';' -f4; }
 plant_keylock() { perm_of as_other @u >"$OUT/keylock.operm"; }
 gone_keylock() {
-    local k p
-    for k in @u @us; do
-        p=$(perm_of as_guest "$k")
-        [ -n "$p" ] || { echo "the guest cannot describe its $k"; return 1; }
-        if as_guest keyctl setperm "$k" "0x$p" 2>/dev/null; then echo "the guest may still set the permissions of its $k (mask $p)"; return 1; fi
+    local k id p
+    for k in _uid _uid_ses; do
+        id=$(ring_id as_guest "$GUID" "$k")
+        [ -n "$id" ] || { echo "the guest does not see its $k keyring"; return 1; }
+        p=$(perm_of as_guest "$id")
+        [ "$p" = 03030000 ] || { echo "the guest's $k keyring has the mask '$p', not 03030000"; return 1; }
+        if as_guest keyctl setperm "$id" "0x$p" 2>/dev/null; then echo "the guest may still set the permissions of its $k (mask $p)"; return 1; fi
     done
 }
 kept_keylock() { echo "other's @u: $(perm_of as_other @u)"; }
+# The guest's @u and @us: number and mask of each; "none" when the guest cannot see it.
+keyring_state() {
+    local k id
+    for k in _uid _uid_ses; do
+        id=$(ring_id as_guest "$GUID" "$k")
+        echo "$k ${id:-none} $([ -n "$id" ] && perm_of as_guest "$id")"
+    done
+}
+keyrings_unchanged() { # CASE: the same keyrings as before CASE's attempt, locked
+    local now; now=$(keyring_state)
+    [ "$now" = "$(cat "$OUT/$1.before")" ] || { echo "the guest's keyrings changed: $(echo "$now" | tr '\n' ' ')"; return 1; }
+    [ "$(echo "$now" | grep -c ' 03030000$')" = 2 ] || { echo "not locked: $(echo "$now" | tr '\n' ' ')"; return 1; }
+}
+case_ keyinval "the guest invalidates its @u and then locks the new one (keyctl invalidate @u; keyctl setperm @u 0)"
+INVAL='keyctl invalidate "$1"; keyctl invalidate @u; keyctl invalidate "$2"; keyctl invalidate @us; sleep 0.2
+keyctl setperm @u 0; keyctl setperm @us 0; keyctl add user k v @u'
+plant_keyinval() {
+    keyring_state >"$OUT/keyinval.before"
+    as_guest sh -c "$INVAL" sh "$(ring_id as_guest "$GUID" _uid)" "$(ring_id as_guest "$GUID" _uid_ses)" >/dev/null 2>&1
+}
+gone_keyinval() { keyrings_unchanged keyinval; }
+kept_keyinval() { echo "other's @u: $(perm_of as_other @u)"; }
+case_ keyrevoke "the guest revokes its @u and @us (keyctl revoke: the kernel would make fresh ones it could lock)"
+REVOKE='keyctl revoke "$1"; keyctl revoke @u; keyctl revoke "$2"; keyctl revoke @us; keyctl timeout "$1" 1; keyctl timeout "$2" 1'
+plant_keyrevoke() {
+    keyring_state >"$OUT/keyrevoke.before"
+    as_guest sh -c "$REVOKE" sh "$(ring_id as_guest "$GUID" _uid)" "$(ring_id as_guest "$GUID" _uid_ses)" >/dev/null 2>&1
+}
+gone_keyrevoke() { keyrings_unchanged keyrevoke; }
+kept_keyrevoke() { echo "other's @u: $(perm_of as_other @u)"; }
 
 # Files in the shared places -------------------------------------------------------------------
 file_case() { # ID DIR DESCRIPTION: a plain file of each user in DIR
@@ -621,12 +689,14 @@ declare -A BEFORE
 # A case is only worth its line when all three objects are really there: the guest's (its gone_
 # check fails now), the other user's and root's (no MISSING, something to compare).
 declare -A VACUOUS
+REFUSALS=" keylock keyu keyus keyinval keyrevoke "
 for c in "${CASES[@]}"; do
     BEFORE[$c]=$("kept_$c" 2>&1)
     [ -n "${RK_ESCAPE_DEBUG:-}" ] && printf '# kept %s: %s\n' "$c" "$(echo "${BEFORE[$c]}" | tr '\n' '|' | cut -c1-200)"
     s=SKIP_$c
     [ -z "${!s}" ] || continue
-    if [ "$c" != keylock ] && "gone_$c" >/dev/null 2>&1; then
+    # (An attempt the lock refuses leaves nothing to find before the wipe either.)
+    if [[ $REFUSALS != *" $c "* ]] && "gone_$c" >/dev/null 2>&1; then
         VACUOUS[$c]="the guest's object was not there before the wipe"
     elif [ -z "${BEFORE[$c]}" ] || [[ ${BEFORE[$c]} == *MISSING* ]]; then
         VACUOUS[$c]="the other user's or root's object was not there before the wipe"
@@ -688,7 +758,13 @@ keys_left() { awk -v u="$GUID" '$1 == u ":" { split($3, a, "/"); print a[1] }' /
 for i in $(seq 1 40); do [ "$(keys_left)" -le 3 ] 2>/dev/null && break; sleep 0.05; done
 t_check "the kernel holds no key of the guest but its (empty) user, user-session and persistent keyrings ($(keys_left))" \
     test "$(keys_left)" -le 3
-t_check "the guest's @u and @us are empty" test -z "$(as_guest keyctl rlist @u 2>&1)$(as_guest keyctl rlist @us 2>&1 | tr ' ' '\n' | grep -vx "$(as_guest keyctl id @u 2>/dev/null)")"
+keyrings_locked_empty() {
+    local u us
+    u=$(ring_id as_guest "$GUID" _uid); us=$(ring_id as_guest "$GUID" _uid_ses)
+    [ -n "$u" ] && [ -n "$us" ] && [ "$(perm_of as_guest "$u")" = 03030000 ] && [ "$(perm_of as_guest "$us")" = 03030000 ] &&
+        [ -z "$(as_guest keyctl rlist "$u")" ] && [ "$(as_guest keyctl rlist "$us")" = "$u" ]
+}
+t_check "the guest's @u and @us are locked (0x03030000) and empty (@us holds only the link to @u)" keyrings_locked_empty
 t_check "the guest's home equals the skeleton" gone_units
 if grep -qF "$C" "$T_TMP/wipe.log" "$T_TMP/wipe.out"; then
     t_fail "the wipe's log names no planted file and holds no planted content" "$(grep -cF "$C" "$T_TMP/wipe.log" "$T_TMP/wipe.out" | tr '\n' ' ')"

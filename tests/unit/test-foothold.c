@@ -524,101 +524,69 @@ static void test_mqueue(void)
 /* keyctl ARGS... run as the user; stdout returned, exit status in st. */
 #define keyctl_as(u, st, ...) spawn_as((u), (const char *const[]){ "keyctl", __VA_ARGS__, NULL }, (st))
 
+/* sh -c SCRIPT run as the user, with $1 and $2 (each may be NULL); stdout returned, exit
+ * status in st. */
+static char *sh_as(const User *u, int *st, const char *script, const char *a1, const char *a2)
+{
+    return spawn_as(u, (const char *const[]){ "sh", "-c", script, "sh", a1, a2, NULL }, st);
+}
+
+/* The number of the user's keyring spec ("@u": "_uid.UID", "@us": "_uid_ses.UID") as the user
+ * finds it in /proc/keys, in decimal as keyctl takes it; NULL if not listed (or revoked or
+ * invalidated: an old one the wipe swapped may be listed until the collector takes it). A
+ * locked keyring is found by number only: the look-up by special id searches. */
+static char *ring_id(const User *u, const char *spec)
+{
+    int st;
+    g_autofree char *keys = spawn_as(u, (const char *const[]){ "cat", "/proc/keys", NULL }, &st);
+    g_autofree char *want = g_strdup_printf("%s.%u:", strcmp(spec, "@u") == 0 ? "_uid" : "_uid_ses", (unsigned)u->uid);
+    g_auto(GStrv) lines = g_strsplit(keys ? keys : "", "\n", -1);
+    for (char **l = lines; *l; l++) {
+        unsigned id, perm, uid;
+        char flags[16], type[32], desc[128];
+        if (sscanf(*l, "%x %15s %*s %*s %x %u %*s %31s %127s", &id, flags, &perm, &uid, type, desc) == 6 &&
+            uid == u->uid && strcmp(type, "keyring") == 0 && strcmp(desc, want) == 0 && flags[1] != 'R' &&
+            !strchr(flags, 'i'))
+            return g_strdup_printf("%u", id);
+    }
+    return NULL;
+}
+
 /* The permission mask of the user's keyring spec ("@u", "@us") as keyctl shows it (8 hex
- * digits), NULL if it cannot be described. */
+ * digits), described by number; NULL if it cannot be found or described. */
 static char *keyring_perm(const User *u, const char *spec)
 {
     int st;
-    g_autofree char *d = keyctl_as(u, &st, "rdescribe", spec);
+    g_autofree char *id = ring_id(u, spec);
+    if (!id)
+        return NULL;
+    g_autofree char *d = keyctl_as(u, &st, "rdescribe", id);
     if (st != 0 || !d)
         return NULL;
     g_auto(GStrv) f = g_strsplit(g_strstrip(d), ";", 5);
     return g_strv_length(f) >= 4 ? g_strdup(f[3]) : NULL;
 }
 
-/* Both user keyrings of u: possessor and user keep view, read, write, search, link; no one
- * has setattr. */
+/* Both user keyrings of u are view- and read-only for possessor and user, nothing for anyone
+ * else. */
 static void assert_locked(const User *u)
 {
     g_autofree char *pu = keyring_perm(u, "@u");
     g_autofree char *pus = keyring_perm(u, "@us");
-    g_assert_cmpstr(pu, ==, "1f1f0000");
-    g_assert_cmpstr(pus, ==, "1f1f0000");
+    g_assert_cmpstr(pu, ==, "03030000");
+    g_assert_cmpstr(pus, ==, "03030000");
 }
 
-static void test_keys(void)
+/* The ids the keyring ring (a number) holds, as keyctl rlist prints them ("" when empty). */
+static char *ring_list(const User *u, const char *ring)
 {
-    if (!require_root())
-        return;
-    if (!have_program("keyctl")) {
-        g_test_skip("keyctl not installed (package keyutils)");
-        return;
-    }
-    User g = make_user(), o = make_user();
-    FootholdTarget t = target_of(&g);
-    FootholdResult res;
     int st;
-
-    g_free(keyctl_as(&g, &st, "add", "user", "canary", "guest-secret", "@u"));
+    char *l = keyctl_as(u, &st, "rlist", ring);
     g_assert_cmpint(st, ==, 0);
-    g_autofree char *stripped = keyctl_as(&g, &st, "add", "user", "stripped", "guest-secret-2", "@u");
-    g_assert_cmpint(st, ==, 0);
-    g_strstrip(stripped);
-    /* No permission left at all, not even for the owner. */
-    g_free(keyctl_as(&g, &st, "setperm", stripped, "0"));
-    g_assert_cmpint(st, ==, 0);
-    g_free(keyctl_as(&g, &st, "add", "user", "session-canary", "guest-secret-3", "@us"));
-    g_assert_cmpint(st, ==, 0);
-    g_autofree char *okey = keyctl_as(&o, &st, "add", "user", "canary", "other-secret", "@u");
-    g_assert_cmpint(st, ==, 0);
-    g_strstrip(okey);
-    long before = key_users_nkeys(g.uid);
-    g_assert_cmpint(before, ==, 5); /* @u, @us and three keys */
-    g_autofree char *operm_before = keyring_perm(&o, "@u");
-    g_assert_nonnull(operm_before);
-
-    g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
-    g_assert_cmpint(key_users_nkeys(g.uid), ==, 5);
-
-    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
-    g_autofree char *u_left = keyctl_as(&g, &st, "rlist", "@u");
-    g_assert_cmpint(st, ==, 0);
-    g_assert_cmpstr(g_strstrip(u_left), ==, "");
-    /* The user-session keyring keeps the link to the user keyring the kernel made. */
-    g_autofree char *us_left = keyctl_as(&g, &st, "rlist", "@us");
-    g_assert_cmpint(st, ==, 0);
-    g_autofree char *u_id = keyctl_as(&g, &st, "id", "@u");
-    g_assert_cmpint(st, ==, 0);
-    g_assert_cmpstr(g_strstrip(us_left), ==, g_strstrip(u_id));
-    /* The unlinked keys are freed by the kernel's garbage collector, soon. Left: the two
-     * keyrings, and the persistent keyring, looked up because of the key the guest hid. */
-    long n = 0;
-    for (int i = 0; i < 100; i++) {
-        n = key_users_nkeys(g.uid);
-        if (n <= 3)
-            break;
-        g_usleep(10000);
-    }
-    g_assert_cmpint(n, <=, 3);
-    g_free(keyctl_as(&g, &st, "print", stripped));
-    g_assert_cmpint(st, !=, 0);
-    /* The other user's key is untouched. */
-    g_autofree char *odata = keyctl_as(&o, &st, "print", okey);
-    g_assert_cmpint(st, ==, 0);
-    g_assert_cmpstr(g_strstrip(odata), ==, "other-secret");
-    /* The guest's keyrings are left locked down; the other user's keep the kernel's mask. */
-    assert_locked(&g);
-    g_autofree char *operm = keyring_perm(&o, "@u");
-    g_assert_cmpstr(operm, ==, operm_before);
-
-    g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    return g_strstrip(l);
 }
 
-/* Keys of uid in /proc/key-users down to want, waiting for the kernel's garbage collector. */
+/* keys of uid in /proc/key-users down to want, waiting for the kernel's garbage collector. */
 static long wait_nkeys(uid_t uid, long want)
 {
     long n = 0;
@@ -646,17 +614,105 @@ static void assert_census_keys_clean(const User *u)
     drop_sysroot(scratch);
 }
 
-/* Locked before the guest's first session: the guest can no longer change the permissions of
- * its user keyrings, still uses them, and the wipe still clears them (a key without any
- * permission and a nested keyring without any included); the census counts none of this. */
-static void test_keys_lock(void)
+static bool keys_usable(void)
 {
     if (!require_root())
-        return;
+        return false;
     if (!have_program("keyctl")) {
         g_test_skip("keyctl not installed (package keyutils)");
-        return;
+        return false;
     }
+    return true;
+}
+
+/* Keys the guest left in its user keyrings before they were ever locked (a session before
+ * rentarkd ran) are removed, the keyrings are left locked, another user's keys stay. */
+static void test_keys(void)
+{
+    if (!keys_usable())
+        return;
+    User g = make_user(), o = make_user();
+    FootholdTarget t = target_of(&g);
+    FootholdResult res;
+    int st;
+
+    g_free(keyctl_as(&g, &st, "add", "user", "canary", "guest-secret", "@u"));
+    g_assert_cmpint(st, ==, 0);
+    g_autofree char *stripped = keyctl_as(&g, &st, "add", "user", "stripped", "guest-secret-2", "@u");
+    g_assert_cmpint(st, ==, 0);
+    g_strstrip(stripped);
+    /* No permission left at all, not even for the owner. */
+    g_free(keyctl_as(&g, &st, "setperm", stripped, "0"));
+    g_assert_cmpint(st, ==, 0);
+    g_free(keyctl_as(&g, &st, "add", "user", "session-canary", "guest-secret-3", "@us"));
+    g_assert_cmpint(st, ==, 0);
+    g_autofree char *okey = keyctl_as(&o, &st, "add", "user", "canary", "other-secret", "@u");
+    g_assert_cmpint(st, ==, 0);
+    g_strstrip(okey);
+    long before = key_users_nkeys(g.uid);
+    g_assert_cmpint(before, ==, 5); /* @u, @us and three keys */
+    g_autofree char *operm_before = keyring_perm(&o, "@u");
+    g_assert_cmpstr(operm_before, ==, "1f3f0000"); /* the kernel's mask */
+
+    g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
+    g_assert_cmpint(key_users_nkeys(g.uid), ==, 5);
+
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
+    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
+    /* The guest's keyrings are left locked down; the other user's keep the kernel's mask. */
+    assert_locked(&g);
+    g_autofree char *operm = keyring_perm(&o, "@u");
+    g_assert_cmpstr(operm, ==, operm_before);
+    g_autofree char *u_id = ring_id(&g, "@u");
+    g_autofree char *us_id = ring_id(&g, "@us");
+    g_autofree char *u_left = ring_list(&g, u_id);
+    g_assert_cmpstr(u_left, ==, "");
+    /* The user-session keyring keeps the link to the user keyring the kernel made. */
+    g_autofree char *us_left = ring_list(&g, us_id);
+    g_assert_cmpstr(us_left, ==, u_id);
+    /* The unlinked keys are freed by the kernel's garbage collector, soon. Left: the two
+     * keyrings, and the persistent keyring, looked up because of the key the guest hid. */
+    g_assert_cmpint(wait_nkeys(g.uid, 3), <=, 3);
+    g_free(keyctl_as(&g, &st, "print", stripped));
+    g_assert_cmpint(st, !=, 0);
+    /* The other user's key is untouched. */
+    g_autofree char *odata = keyctl_as(&o, &st, "print", okey);
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpstr(g_strstrip(odata), ==, "other-secret");
+    assert_census_keys_clean(&g);
+
+    g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    assert_locked(&g);
+}
+
+/* After every attempt of the guest on its locked keyrings: both keep their mask and their
+ * number (no fresh keyring was made), and the census finds nothing. */
+static void assert_still_locked(const User *g, const char *u_id, const char *us_id, const char *what)
+{
+    g_autofree char *u_now = ring_id(g, "@u");
+    g_autofree char *us_now = ring_id(g, "@us");
+    g_test_message("after: %s", what);
+    g_assert_cmpstr(u_now, ==, u_id);
+    g_assert_cmpstr(us_now, ==, us_id);
+    assert_locked(g);
+    assert_census_keys_clean(g);
+}
+
+/* Locked before the guest's first session: the guest can do nothing to or with its user
+ * keyrings, by special id or by number, from its own session keyring or not: no new mask, no
+ * invalidation or revocation (which would get it a fresh keyring it could lock: the bypass of
+ * a lock that only took setattr away), no key added, linked or unlinked, no timeout. Keys in
+ * session keyrings go with the session; keys elsewhere (the persistent keyring) are still
+ * removed by the wipe; the census counts none of this. */
+static void test_keys_lock(void)
+{
+    if (!keys_usable())
+        return;
     User g = make_user();
     FootholdTarget t = target_of(&g);
     FootholdResult res;
@@ -664,73 +720,135 @@ static void test_keys_lock(void)
 
     g_assert_cmpint(key_users_nkeys(g.uid), ==, 0);
     g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
-    g_assert_cmpint(key_users_nkeys(g.uid), ==, 2); /* made: @u and @us */
+    /* Made: @u and @us (the lock's own process keyring goes to the collector). */
+    g_assert_cmpint(wait_nkeys(g.uid, 2), ==, 2);
     assert_locked(&g);
+    g_autofree char *u_id = ring_id(&g, "@u");
+    g_autofree char *us_id = ring_id(&g, "@us");
+    g_assert_nonnull(u_id);
+    g_assert_nonnull(us_id);
+    g_autofree char *u_list = ring_list(&g, u_id);
+    g_assert_cmpstr(u_list, ==, "");
+    g_autofree char *us_list = ring_list(&g, us_id);
+    g_assert_cmpstr(us_list, ==, u_id);
     /* Locking again is no error (the mask can no longer be set, but it is the right one). */
     g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
-    /* Locked down but empty: nothing of the guest for the census, nothing for the wipe. */
+    /* Locked down and empty: nothing of the guest for the census, nothing for the wipe. */
     assert_census_keys_clean(&g);
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
     g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
-
-    /* The guest's session: it cannot lock its keyrings, but may use them. */
-    g_free(keyctl_as(&g, &st, "setperm", "@u", "0"));
-    g_assert_cmpint(st, !=, 0);
-    g_free(keyctl_as(&g, &st, "setperm", "@us", "0"));
-    g_assert_cmpint(st, !=, 0);
-    g_free(keyctl_as(&g, &st, "setperm", "@u", "0x3f3f0000"));
-    g_assert_cmpint(st, !=, 0);
-    g_free(keyctl_as(&g, &st, "add", "user", "k", "v", "@u"));
-    g_assert_cmpint(st, ==, 0);
-    g_autofree char *stripped = keyctl_as(&g, &st, "add", "user", "stripped", "guest-secret", "@u");
-    g_assert_cmpint(st, ==, 0);
-    g_strstrip(stripped);
-    g_free(keyctl_as(&g, &st, "setperm", stripped, "0"));
-    g_assert_cmpint(st, ==, 0);
-    g_autofree char *ring = keyctl_as(&g, &st, "newring", "nested", "@u");
-    g_assert_cmpint(st, ==, 0);
-    g_strstrip(ring);
-    g_free(keyctl_as(&g, &st, "add", "user", "inner", "guest-secret-2", ring));
-    g_assert_cmpint(st, ==, 0);
-    g_free(keyctl_as(&g, &st, "setperm", ring, "0"));
-    g_assert_cmpint(st, ==, 0);
-    g_free(keyctl_as(&g, &st, "add", "user", "session", "guest-secret-3", "@us"));
-    g_assert_cmpint(st, ==, 0);
-    g_assert_cmpint(key_users_nkeys(g.uid), ==, 7);
-    assert_locked(&g);
-
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
     g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], >=, 4); /* linked in @u and @us */
-    g_autofree char *u_left = keyctl_as(&g, &st, "rlist", "@u");
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    assert_still_locked(&g, u_id, us_id, "a wipe of the locked keyrings");
+
+    /* Every attempt, on both keyrings, by special id and by number. Each command line is run
+     * by sh as the guest with $1 the keyring and $2 the other one; it must fail. */
+    static const char *const attempts[] = {
+        "keyctl setperm \"$1\" 0",
+        "keyctl setperm \"$1\" 0x3f3f0000",
+        "keyctl invalidate \"$1\"",
+        "keyctl revoke \"$1\"",
+        "keyctl add user k v \"$1\"",
+        "keyctl newring r \"$1\"",
+        "keyctl timeout \"$1\" 1",
+        "keyctl clear \"$1\"",
+        "keyctl unlink \"$2\" \"$1\"",
+        "keyctl session - keyctl link \"$1\" @s",
+        "keyctl session - sh -c 'k=$(keyctl add user k v @s) && keyctl link \"$k\" \"$1\"' sh \"$1\"",
+        /* From a session keyring that tries to possess it: each must fail. */
+        ("keyctl session - sh -c 'keyctl link \"$1\" @s; keyctl setperm \"$1\" 0 || keyctl invalidate \"$1\" || "
+         "keyctl revoke \"$1\" || keyctl timeout \"$1\" 1' sh \"$1\""),
+        /* The bypass of a lock without setattr: invalidate (or revoke) it, then lock the fresh
+         * one the kernel makes at the next look-up. */
+        "keyctl invalidate \"$1\"; keyctl revoke \"$1\"; keyctl setperm @u 0 || keyctl setperm @us 0",
+    };
+    for (int k = 0; k < 2; k++) {
+        const char *spec = k ? "@us" : "@u";
+        const char *names[2][2] = { { spec, k ? "@u" : "@us" }, { k ? us_id : u_id, k ? u_id : us_id } };
+        for (int by = 0; by < 2; by++) {
+            for (size_t a = 0; a < G_N_ELEMENTS(attempts); a++) {
+                g_autofree char *what = g_strdup_printf("%s with $1=%s $2=%s", attempts[a], names[by][0], names[by][1]);
+                g_free(sh_as(&g, &st, attempts[a], names[by][0], names[by][1]));
+                if (st == 0)
+                    g_error("the guest succeeded: %s", what);
+                assert_still_locked(&g, u_id, us_id, what);
+            }
+        }
+    }
+
+    /* A session keyring of the guest's own, with a key and a nested keyring without any
+     * permission: gone with the session's processes. */
+    g_free(sh_as(&g, &st,
+                 "keyctl new_session >/dev/null && keyctl add user k v @s >/dev/null && "
+                 "r=$(keyctl newring r @s) && keyctl add user in v \"$r\" >/dev/null && keyctl setperm \"$r\" 0",
+                 NULL, NULL));
     g_assert_cmpint(st, ==, 0);
-    g_assert_cmpstr(g_strstrip(u_left), ==, "");
-    /* Left: @u, @us and the (empty) persistent keyring, looked up because of the keys the
-     * guest hid from itself. */
-    g_assert_cmpint(wait_nkeys(g.uid, 3), <=, 3);
-    assert_locked(&g);
-    assert_census_keys_clean(&g);
+    assert_census_keys_clean(&g); /* it waits for the collector */
+    g_assert_cmpint(wait_nkeys(g.uid, 2), ==, 2);
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
+    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    assert_still_locked(&g, u_id, us_id, "a session keyring");
+
+    /* Keys elsewhere are still the wipe's: the persistent keyring, with a key without any
+     * permission and a nested keyring. */
+    g_autofree char *pid = keyctl_as(&g, &st, "session", "-", "keyctl", "get_persistent", "@s");
+    if (st != 0) {
+        g_test_message("no persistent keyrings in this kernel: that part is left out");
+        return;
+    }
+    g_strstrip(pid);
+    g_free(sh_as(&g, &st,
+                 "keyctl session - sh -c '"
+                 "p=$(keyctl get_persistent @s) && keyctl add user kept v \"$p\" >/dev/null && "
+                 "s=$(keyctl add user stripped v \"$p\") && keyctl setperm \"$s\" 0 && "
+                 "r=$(keyctl newring r \"$p\") && keyctl add user in v \"$r\" >/dev/null && keyctl setperm \"$r\" 0'",
+                 NULL, NULL));
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], >=, 2); /* what the guest may still see */
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
+    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
+    g_autofree char *left = keyctl_as(&g, &st, "session", "-", "sh", "-c", "keyctl rlist $(keyctl get_persistent @s)");
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpstr(g_strstrip(left), ==, "");
+    g_assert_cmpint(wait_nkeys(g.uid, 3), <=, 3); /* @u, @us, the (empty) persistent keyring */
+    assert_still_locked(&g, u_id, us_id, "keys in the persistent keyring");
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
     g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
 }
 
-/* A locked keyring keeps its write permission, so the guest may revoke it: then nobody can
- * reach either user keyring until the key collector takes it, but nothing can be left in it
- * either. Not an error of the wipe, and nothing for the census. */
+/* A guest that kept only its possessor rights on its user keyring before the first lock (it
+ * possesses it by special id): the lock still takes (the child possesses both keyrings). */
+static void test_keys_lock_possessor_only(void)
+{
+    if (!keys_usable())
+        return;
+    User g = make_user();
+    FootholdTarget t = target_of(&g);
+    int st;
+
+    g_free(keyctl_as(&g, &st, "setperm", "@u", "0x3f000000"));
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    assert_locked(&g);
+    assert_census_keys_clean(&g);
+}
+
+/* Revoked before the first lock (the kernel's mask grants write, which revoking needs): nobody
+ * can reach either user keyring until the key collector takes it, but nothing can be left in
+ * it either. Not an error of the wipe, and nothing for the census. */
 static void test_keys_revoked(void)
 {
-    if (!require_root())
+    if (!keys_usable())
         return;
-    if (!have_program("keyctl")) {
-        g_test_skip("keyctl not installed (package keyutils)");
-        return;
-    }
     User g = make_user();
     FootholdTarget t = target_of(&g);
     FootholdResult res;
     int st;
 
-    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
     g_free(keyctl_as(&g, &st, "add", "user", "k", "v", "@u"));
     g_assert_cmpint(st, ==, 0);
     g_free(keyctl_as(&g, &st, "revoke", "@u"));
@@ -740,21 +858,19 @@ static void test_keys_revoked(void)
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
     g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
     g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    g_autofree char *us = keyring_perm(&g, "@us");
+    g_assert_cmpstr(us, ==, "03030000");
     assert_census_keys_clean(&g);
 }
 
-/* A guest that locked its user keyring before rentarkd ever locked it (an older rentarkd, or
- * a session before the daemon started): nobody can clear or lock it any more. Said as
- * -EACCES, not hidden and not a crash. The uid keeps that keyring until reboot: make_user()
- * never hands it out again (it owns keys). */
+/* A guest that locked its user keyring before rentarkd ever locked it (a session before the
+ * daemon started): nobody can clear or lock it any more. Said as -EACCES, not hidden and not a
+ * crash. The uid keeps that keyring until reboot: make_user() never hands it out again (it owns
+ * keys). */
 static void test_keys_locked_by_guest(void)
 {
-    if (!require_root())
+    if (!keys_usable())
         return;
-    if (!have_program("keyctl")) {
-        g_test_skip("keyctl not installed (package keyutils)");
-        return;
-    }
     User g = make_user();
     FootholdTarget t = target_of(&g);
     FootholdResult res;
@@ -767,23 +883,82 @@ static void test_keys_locked_by_guest(void)
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, -EACCES);
     g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, -EACCES);
     g_assert_cmpint(foothold_lock_keyrings(&t), ==, -EACCES);
-    /* Nobody reaches either keyring now (the kernel finds the user-session keyring through
-     * the user keyring): the guest neither. */
+    /* Nobody reaches the user keyring now, the guest neither; the user-session keyring, which
+     * the kernel finds only together with it, is locked by number. */
     g_autofree char *u = keyring_perm(&g, "@u");
     g_autofree char *us = keyring_perm(&g, "@us");
     g_assert_null(u);
-    g_assert_null(us);
+    g_assert_cmpstr(us, ==, "03030000");
+    g_free(keyctl_as(&g, &st, "rdescribe", "@us"));
+    g_assert_cmpint(st, !=, 0);
+}
+
+/* A guest that set its keyrings to the lock's own mask before the first lock (the same state:
+ * nobody can change them): success. */
+static void test_keys_locked_like_us(void)
+{
+    if (!keys_usable())
+        return;
+    User g = make_user();
+    FootholdTarget t = target_of(&g);
+    FootholdResult res;
+    int st;
+
+    g_free(sh_as(&g, &st,
+                 "u=$(keyctl id @u) && s=$(keyctl id @us) && keyctl setperm \"$s\" 0x03030000 && "
+                 "keyctl setperm \"$u\" 0x03030000",
+                 NULL, NULL));
+    g_assert_cmpint(st, ==, 0);
+    assert_locked(&g);
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    assert_census_keys_clean(&g);
+}
+
+/* Keyrings an older rentarkd left without setattr for anyone but searchable (0x1f1f0000; a
+ * guest may invalidate those and lock the fresh ones) are swapped for fresh ones and locked;
+ * what the old ones held goes with them. */
+static void test_keys_old_lock(void)
+{
+    if (!keys_usable())
+        return;
+    User g = make_user(), h = make_user();
+    FootholdTarget t = target_of(&g), th = target_of(&h);
+    FootholdResult res;
+    int st;
+    const char *old_lock = "u=$(keyctl id @u) && s=$(keyctl id @us) && keyctl add user k v @u >/dev/null && "
+                           "keyctl setperm \"$s\" 0x1f1f0000 && keyctl setperm \"$u\" 0x1f1f0000";
+
+    g_free(sh_as(&g, &st, old_lock, NULL, NULL));
+    g_assert_cmpint(st, ==, 0);
+    g_autofree char *old_u = ring_id(&g, "@u");
+    g_autofree char *old_perm = keyring_perm(&g, "@u");
+    g_assert_cmpstr(old_perm, ==, "1f1f0000");
+    g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
+    assert_locked(&g);
+    g_autofree char *new_u = ring_id(&g, "@u");
+    g_assert_cmpstr(new_u, !=, old_u);
+    g_autofree char *new_us = ring_id(&g, "@us");
+    g_autofree char *us_list = ring_list(&g, new_us);
+    g_assert_cmpstr(us_list, ==, new_u);
+    assert_census_keys_clean(&g);
+
+    /* The same through a wipe, which first clears them (the key is counted there). */
+    g_free(sh_as(&h, &st, old_lock, NULL, NULL));
+    g_assert_cmpint(st, ==, 0);
+    g_assert_cmpint(foothold_remove(&th, 0, &res), ==, 0);
+    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 1);
+    assert_locked(&h);
+    assert_census_keys_clean(&h);
 }
 
 /* The guest's persistent keyring is cleared too; and a user who owns no key gets none made. */
 static void test_keys_persistent_and_none(void)
 {
-    if (!require_root())
+    if (!keys_usable())
         return;
-    if (!have_program("keyctl")) {
-        g_test_skip("keyctl not installed (package keyutils)");
-        return;
-    }
     User g = make_user(), n = make_user();
     FootholdTarget t = target_of(&g), tn = target_of(&n);
     FootholdResult res;
@@ -807,6 +982,7 @@ static void test_keys_persistent_and_none(void)
     g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 2);
     g_autofree char *left = keyctl_as(&g, &st, "rlist", pid);
     g_assert_cmpstr(left ? g_strstrip(left) : "", ==, "");
+    assert_locked(&g);
 
     /* A count makes no keyring for a user who owns no key; a removal makes and locks them,
      * so that the next session cannot lock them. */
@@ -816,7 +992,7 @@ static void test_keys_persistent_and_none(void)
     g_assert_cmpint(key_users_nkeys(n.uid), ==, 0);
     g_assert_cmpint(foothold_remove(&tn, 0, &res), ==, 0);
     g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpint(key_users_nkeys(n.uid), ==, 2);
+    g_assert_cmpint(wait_nkeys(n.uid, 2), ==, 2);
     assert_locked(&n);
 }
 
@@ -1282,7 +1458,10 @@ static int run_tests(void)
     g_test_add_func("/foothold/keys", test_keys);
     g_test_add_func("/foothold/keys-persistent-and-none", test_keys_persistent_and_none);
     g_test_add_func("/foothold/keys-lock", test_keys_lock);
+    g_test_add_func("/foothold/keys-lock-possessor-only", test_keys_lock_possessor_only);
     g_test_add_func("/foothold/keys-locked-by-guest", test_keys_locked_by_guest);
+    g_test_add_func("/foothold/keys-locked-like-us", test_keys_locked_like_us);
+    g_test_add_func("/foothold/keys-old-lock", test_keys_old_lock);
     g_test_add_func("/foothold/keys-revoked", test_keys_revoked);
     g_test_add_func("/foothold/scheduled-and-state", test_scheduled_and_state);
     g_test_add_func("/foothold/untrusted-places", test_untrusted_places);
