@@ -37,6 +37,7 @@ struct Seat {
     gboolean wiping;       /* a wipe thread runs */
     gboolean trash_running; /* the background deletion of old homes runs */
     gboolean trash_again;   /* ... and must run once more when it is done */
+    guint trash_retry_id;   /* retries a failed background deletion */
     gboolean clean;        /* the last wipe was verified */
     gboolean incident_this_session; /* an incident was opened for the current session's wipe */
     Watch *watch;          /* watched folders of the running session */
@@ -132,6 +133,7 @@ void seat_free(Seat *seat)
         return;
     clear_timers(seat);
     g_clear_handle_id(&seat->retry_id, g_source_remove);
+    g_clear_handle_id(&seat->trash_retry_id, g_source_remove);
     g_clear_handle_id(&seat->shutdown_timeout_id, g_source_remove);
     watch_free(seat->watch);
     g_clear_pointer(&seat->observers, g_array_unref);
@@ -342,6 +344,14 @@ static void target_free(gpointer p)
 
 static void start_trash_deletion(Seat *seat);
 
+static gboolean on_trash_retry(gpointer data)
+{
+    Seat *seat = data;
+    seat->trash_retry_id = 0;
+    start_trash_deletion(seat);
+    return G_SOURCE_REMOVE;
+}
+
 static void trash_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c)
 {
     RmStats *st = g_new0(RmStats, 1);
@@ -360,9 +370,13 @@ static void trash_done(GObject *source, GAsyncResult *result, gpointer data)
     g_autofree RmStats *st = g_task_propagate_pointer(G_TASK(result), NULL);
 
     seat->trash_running = FALSE;
-    if (st->errors)
-        g_warning("background deletion of old homes: %s (retried after the next session)", g_strerror((int)st->errors));
-    else
+    if (st->errors) {
+        /* Root's alone and out of every patron's reach, but not to be kept: tried again. */
+        g_warning("background deletion of old homes: %s (retried in %d s)", g_strerror((int)st->errors),
+                  seat->cfg->verify_retry);
+        if (!seat->shutting_down && !seat->trash_retry_id)
+            seat->trash_retry_id = g_timeout_add_seconds((guint)seat->cfg->verify_retry, on_trash_retry, seat);
+    } else
         g_message("background deletion of old homes: %" G_GUINT64_FORMAT " files, %" G_GUINT64_FORMAT " dirs in %.1f ms",
                   st->files, st->dirs, (double)st->bytes / 1e6);
     if (seat->trash_again) {

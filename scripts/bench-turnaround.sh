@@ -38,7 +38,13 @@ truncate -s 8G "$img"
 mkfs.ext4 -q -F -N 2200000 -O ^has_journal -E lazy_itable_init=0 "$img"
 mount -o loop "$img" "$mnt"
 chmod 0755 "$mnt"
-useradd -M -U -s /usr/sbin/nologin -d "$mnt/home/$guest" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$guest"
+# A uid the kernel holds no keys for (a keyring locked by an earlier guest of that uid would
+# stay until reboot and fail every wipe of it).
+for _ in $(seq 1 200); do
+    u=$((20000 + RANDOM % 30000))
+    getent passwd "$u" >/dev/null || getent group "$u" >/dev/null || grep -q "^ *$u:" /proc/key-users || break
+done
+useradd -M -U -u "$u" -s /usr/sbin/nologin -d "$mnt/home/$guest" -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$guest"
 U=$(id -u "$guest") G=$(id -g "$guest")
 mkdir -p "$mnt/home" "$mnt/skel/.config/autostart" "$mnt/skel/Documents" "$mnt/notice/nb" "$mnt/notice/nn" \
     "$mnt/notice/en" "$mnt/state" "$mnt/tmp" "$mnt/vartmp" "$mnt/run/user" "$mnt/spool" "$mnt/crash" "$mnt/journal"

@@ -116,6 +116,9 @@ check_clean() {
     elif [ "$(out_sig)" != "$(cat "$OUT_SIG")" ]; then
         WHY="OUTSIDE FILES CHANGED"
     else
+        # The daemon opens the seat before the old home in its root-only trash is deleted (in
+        # the background, retried every verify_retry seconds after a failure): wait for it.
+        for _ in $(seq 1 100); do [ -z "$(ls -A "$FS/home/.rentark-trash" 2>/dev/null)" ] && break; sleep 0.1; done
         WHY=$(find "$FS" -xdev -printf '%U %m %P\n' | awk -v uid="$GUID" -v home="home/$GUEST" \
             -v trash="home/.rentark-trash/" -v crash="crash/_usr_bin_prog.$GUID.crash" '
             { p = substr($0, length($1 " " $2 " ") + 1) }

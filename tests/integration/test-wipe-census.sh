@@ -83,7 +83,7 @@ declare -A PLANT=(
     [mounts]="$G sh -c 'd=/tmp/$C-mnt-\$\$ && mkdir \$d \$d.src && bindfs --no-allow-other \$d.src \$d' $QUIET"
     [sysv-ipc]="$G ipcmk -M 4096 $QUIET"
     [mqueue]="$G touch /dev/mqueue/$C-q-\$\$ $QUIET"
-    [keys]="$G keyctl add user $C-k-\$\$ $C @u $QUIET"
+    [keys]="$G keyctl session - sh -c 'p=\$(keyctl get_persistent @s) && keyctl add user $C-k-\$\$ $C \"\$p\"' $QUIET"
     [scheduled]="echo '* * * * * echo $C' | $G crontab - $QUIET"
     [service-state]="printf '[User]\\nLanguage=$C\\n' > /var/lib/AccountsService/users/$GUEST"
 )
@@ -94,7 +94,7 @@ declare -A PROBE=(
     [mounts]='grep -qF "user_id=$GUID," /proc/self/mountinfo'
     [sysv-ipc]='awk -v u="$GUID" "NR > 1 && \$8 == u { f = 1 } END { exit !f }" /proc/sysvipc/shm'
     [mqueue]='[ -n "$(find /dev/mqueue -name "$C-q-*")" ]'
-    [keys]='[ -n "$(as_guest keyctl rlist @u 2>/dev/null)" ]'
+    [keys]='[ -n "$(as_guest keyctl session - sh -c "keyctl rlist \$(keyctl get_persistent @s)" 2>/dev/null)" ]'
     [scheduled]='[ -e "/var/spool/cron/crontabs/$GUEST" ]'
     [service-state]='[ -e "/var/lib/AccountsService/users/$GUEST" ]'
 )
