@@ -507,23 +507,26 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
 
 void wipe_print_dry_run(const WipeResult *res, FILE *f)
 {
-    fprintf(f, "%-14s %12s %10s %16s\n", "category", "files", "dirs", "bytes");
-    fprintf(f, "%-14s %12d %10s %16s\n", "processes", res->processes_found, "-", "-");
+    fprintf(f, "%-22s %12s %10s %16s\n", "category", "files", "dirs", "bytes");
+    fprintf(f, "%-22s %12d %10s %16s\n", "processes", res->processes_found, "-", "-");
     const struct {
         const char *name;
         const RmStats *s;
     } rows[] = { { "home", &res->home_counted }, { "trash", &res->trash }, { "watch", &res->watch.removed } };
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
-        fprintf(f, "%-14s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", rows[i].name,
+        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", rows[i].name,
                 rows[i].s->files, rows[i].s->dirs, rows[i].s->bytes);
     for (int c = 0; c < SWEEP_N; c++) {
         const RmStats *s = &res->sweep.stats[c];
-        fprintf(f, "%-14s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", sweep_category_name(c),
+        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", sweep_category_name(c),
                 s->files, s->dirs, s->bytes);
     }
     for (int c = 0; c < FOOTHOLD_N; c++)
-        fprintf(f, "%-14s %12" G_GUINT64_FORMAT " %10s %16s\n", foothold_class_name(c), res->footholds.removed[c], "-", "-");
+        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", foothold_class_name(c), res->footholds.removed[c], "-", "-");
     /* What the census sees of the guest outside the home and the trash. */
-    for (int c = 0; c < CENSUS_N; c++)
-        fprintf(f, "census:%-7s %12" G_GUINT64_FORMAT " %10s %16s\n", census_class_name(c), res->census.found[c], "-", "-");
+    for (int c = 0; c < CENSUS_N; c++) {
+        char name[40];
+        snprintf(name, sizeof name, "census %s", census_class_name(c));
+        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", name, res->census.found[c], "-", "-");
+    }
 }
