@@ -12,7 +12,8 @@
 #      a file in /tmp; a letter printed through a private print server; the browsers stay open
 #   5. what the wipe will remove, as counts (rentark never shows a patron's names)
 #   6. the patron clicks "End session and erase my data" and confirms
-#   7. the daemon stops the guest's processes, renews the home, sweeps, verifies
+#   7. the daemon stops the guest's processes, detaches its mounts, renews the home, sweeps
+#      every class, and an independent census of the machine verifies
 #   8. the proof: nothing of the patron is left, everything else untouched, and a search of
 #      every file on the machine finds the canary in none
 # Screenshots of what the patron saw are written to build/screens/demo-*.png.
@@ -83,7 +84,7 @@ for b in "${browsers[@]}"; do
 done
 
 step "5. What the wipe will remove (counts only, never names)"
-"$RKCTL" -s "$SOCK" wipe --dry-run | grep -E '^(home|tmp|processes)' | sed 's/^/   /'
+"$RKCTL" -s "$SOCK" wipe --dry-run | grep -E '^(home|tmp|processes|census_files|census_processes)' | sed 's/^/   /'
 
 step "6. The patron clicks \"End session and erase my data\" and confirms"
 s_click end && s_wait_screen confirm 10 || die "end button"
@@ -92,7 +93,7 @@ s_click confirm_yes || die "confirm"
 
 step "7. rentarkd ends the session and wipes"
 s_wait_state READY 30 || die "the seat did not become READY: $(tail -5 "$T_TMP/daemon.log")"
-grep -E 'stopped|home renewed|swept|trash emptied|wipe verified|state ' "$T_TMP/daemon.log" | tail -8 | sed 's/^/   /'
+grep -E 'stopped|home renewed|swept|removed|census|wipe verified|background deletion|state ' "$T_TMP/daemon.log" | tail -10 | sed 's/^/   /'
 
 step "8. Nothing of the patron is left"
 echo "   processes of the guest: $(live_guest_procs)"
