@@ -161,20 +161,24 @@ static int split_path(const char *path, char **ret_dir, char **ret_base)
     return 0;
 }
 
-int home_open_trash(const char *trash_dir, const char *home)
+/* The trash dir, given the home's parent (already opened through trusted folders); the trash's
+ * own parent is opened only when it is another folder. */
+static int open_trash_beside(const char *trash_dir, const char *hparent, int hfd)
 {
-    g_autofree char *tparent = NULL, *tbase = NULL, *hparent = NULL, *hbase = NULL;
+    g_autofree char *tparent = NULL, *tbase = NULL;
     struct stat st, hst;
     int r;
 
-    if ((r = split_path(trash_dir, &tparent, &tbase)) < 0 || (r = split_path(home, &hparent, &hbase)) < 0)
+    if ((r = split_path(trash_dir, &tparent, &tbase)) < 0)
         return r;
-    _cleanup_close_ int pfd = home_open_trusted_dir(tparent);
-    if (pfd < 0)
-        return pfd;
-    _cleanup_close_ int hfd = home_open_trusted_dir(hparent);
-    if (hfd < 0)
-        return hfd;
+    _cleanup_close_ int own = -1;
+    int pfd = hfd;
+    if (strcmp(tparent, hparent) != 0) {
+        own = home_open_trusted_dir(tparent);
+        if (own < 0)
+            return own;
+        pfd = own;
+    }
     if (mkdirat(pfd, tbase, 0700) < 0 && errno != EEXIST)
         return -errno;
     _cleanup_close_ int fd = openat(pfd, tbase, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -191,6 +195,57 @@ int home_open_trash(const char *trash_dir, const char *home)
     if (st.st_dev != hst.st_dev)
         return -EXDEV;
     return rk_steal_fd(&fd);
+}
+
+int home_open_trash(const char *trash_dir, const char *home)
+{
+    g_autofree char *hparent = NULL, *hbase = NULL;
+    int r = split_path(home, &hparent, &hbase);
+    if (r < 0)
+        return r;
+    _cleanup_close_ int hfd = home_open_trusted_dir(hparent);
+    if (hfd < 0)
+        return hfd;
+    return open_trash_beside(trash_dir, hparent, hfd);
+}
+
+int home_place_open(const char *home, const char *trash_dir, const char *skeleton, HomePlace *ret)
+{
+    g_autofree char *parent = NULL;
+    int r;
+
+    *ret = (HomePlace){ .parentfd = -1, .trashfd = -1, .skelfd = -1 };
+    if ((r = split_path(home, &parent, &ret->base)) < 0)
+        return r;
+    ret->home = g_strdup(home);
+    ret->parentfd = home_open_trusted_dir(parent);
+    if (ret->parentfd < 0) {
+        r = ret->parentfd;
+        home_place_close(ret);
+        return r;
+    }
+    ret->trashfd = open_trash_beside(trash_dir, parent, ret->parentfd);
+    if (ret->trashfd < 0) {
+        r = ret->trashfd;
+        home_place_close(ret);
+        return r;
+    }
+    ret->skelfd = open(skeleton, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ret->skelfd < 0) {
+        r = -errno;
+        home_place_close(ret);
+        return r;
+    }
+    return 0;
+}
+
+void home_place_close(HomePlace *p)
+{
+    rk_closep(&p->parentfd);
+    rk_closep(&p->trashfd);
+    rk_closep(&p->skelfd);
+    g_clear_pointer(&p->base, g_free);
+    g_clear_pointer(&p->home, g_free);
 }
 
 /* A name in the trash that no earlier run used: time and a random part. */
@@ -230,29 +285,29 @@ static int build_staging(int parentfd, const char *staging, int skelfd, uid_t ui
 int home_renew(const char *home, const char *trash_dir, const char *skeleton, uid_t uid, gid_t gid,
                HomeStats *stats)
 {
+    HomePlace p;
+    int r = home_place_open(home, trash_dir, skeleton, &p);
+    if (r < 0)
+        return r;
+    r = home_renew_at(&p, uid, gid, stats);
+    home_place_close(&p);
+    return r;
+}
+
+int home_renew_at(const HomePlace *p, uid_t uid, gid_t gid, HomeStats *stats)
+{
     long long start = rk_now_ns();
-    g_autofree char *parent = NULL, *base = NULL;
+    int parentfd = p->parentfd, trashfd = p->trashfd, skelfd = p->skelfd;
+    const char *base = p->base;
     int r;
 
     if (uid == 0)
         return -EPERM;
-    if ((r = split_path(home, &parent, &base)) < 0)
-        return r;
     g_autofree char *staging = g_strdup_printf(".%s.rentark-new", base);
-
-    _cleanup_close_ int parentfd = home_open_trusted_dir(parent);
-    if (parentfd < 0)
-        return parentfd;
-    _cleanup_close_ int trashfd = home_open_trash(trash_dir, home);
-    if (trashfd < 0)
-        return trashfd;
-    _cleanup_close_ int skelfd = open(skeleton, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (skelfd < 0)
-        return -errno;
 
     /* Mounts first: a rename would carry a bind mount of someone else's folder into the
      * trash, where the remover refuses to enter it but the guest's view of it would stay. */
-    r = home_detach_mounts(home);
+    r = home_detach_mounts(p->home);
     if (r < 0)
         return r;
 
@@ -321,24 +376,34 @@ int home_mount_tmpfs(const char *home, const char *size_opt, const char *skeleto
 int home_verify(const char *home, const char *skeleton, uid_t uid, gid_t gid, uint64_t *ret_differences)
 {
     g_autofree char *parent = NULL, *base = NULL;
-    SkelDiff diff = { 0 };
     int r;
 
     *ret_differences = 0;
     if ((r = split_path(home, &parent, &base)) < 0)
         return r;
-    r = home_count_mounts(home);
-    if (r != 0) {
-        *ret_differences = r > 0 ? (uint64_t)r : 1;
-        return r > 0 ? 1 : r;
-    }
     _cleanup_close_ int parentfd = home_open_trusted_dir(parent);
     if (parentfd < 0)
         return parentfd;
     _cleanup_close_ int skelfd = open(skeleton, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (skelfd < 0)
         return -errno;
-    _cleanup_close_ int fd = openat(parentfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    HomePlace p = { .parentfd = parentfd, .trashfd = -1, .skelfd = skelfd, .base = base, .home = (char *)home };
+    return home_verify_at(&p, uid, gid, ret_differences);
+}
+
+int home_verify_at(const HomePlace *p, uid_t uid, gid_t gid, uint64_t *ret_differences)
+{
+    SkelDiff diff = { 0 };
+    int r;
+
+    *ret_differences = 0;
+    r = home_count_mounts(p->home);
+    if (r != 0) {
+        *ret_differences = r > 0 ? (uint64_t)r : 1;
+        return r > 0 ? 1 : r;
+    }
+    int skelfd = p->skelfd;
+    _cleanup_close_ int fd = openat(p->parentfd, p->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         *ret_differences = 1;
         return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 1 : -errno;

@@ -40,6 +40,24 @@ typedef struct {
 int home_renew(const char *home, const char *trash_dir, const char *skeleton, uid_t uid, gid_t gid,
                HomeStats *stats);
 
+/* The places of one wipe, opened once: the home's parent (through trusted folders only), the
+ * home's name in it, the trash (created 0700 root:root if missing, on the same file system)
+ * and the skeleton. home_place_close() closes and frees (safe on a closed place). */
+typedef struct {
+    int parentfd;
+    char *base;
+    int trashfd;
+    int skelfd;
+    char *home; /* the path, for the mount table */
+} HomePlace;
+
+int home_place_open(const char *home, const char *trash_dir, const char *skeleton, HomePlace *ret);
+void home_place_close(HomePlace *p);
+
+/* home_renew and home_verify on an open place (the same contracts). */
+int home_renew_at(const HomePlace *p, uid_t uid, gid_t gid, HomeStats *stats);
+int home_verify_at(const HomePlace *p, uid_t uid, gid_t gid, uint64_t *ret_differences);
+
 /* Open (creating it 0700 root:root if missing) the trash dir; it must be on the same file
  * system as the home's parent. Returns an fd or -errno (-EXDEV: another file system). */
 int home_open_trash(const char *trash_dir, const char *home);

@@ -73,12 +73,12 @@ void wipe_target_clear(WipeTarget *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Number of entries in the trash dir (0 = empty), or -errno. */
-static int64_t count_trash(const char *trash_dir)
+/* Number of entries in the directory dirfd (0 = empty), or -errno. */
+static int64_t count_entries_at(int dirfd)
 {
-    _cleanup_close_ int fd = open(trash_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? 0 : -errno;
+        return -errno;
     DIR *d = fdopendir(fd);
     if (!d)
         return -errno;
@@ -90,6 +90,15 @@ static int64_t count_trash(const char *trash_dir)
             n++;
     closedir(d);
     return n;
+}
+
+/* Number of entries in the trash dir (0 = empty, or none), or -errno. */
+static int64_t count_trash(const char *trash_dir)
+{
+    _cleanup_close_ int fd = open(trash_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -errno;
+    return count_entries_at(fd);
 }
 
 bool wipe_trash_pending(const RkConfig *cfg)
@@ -177,14 +186,30 @@ static void plan_init(Plan *p, const WipeTarget *t)
 }
 
 /* The fresh home (checked against the skeleton by home_verify) and the trash (root's, 0700,
- * deleted in the background) are the only places where the guest's uid may remain. */
-static void plan_skip(Plan *p, const RkConfig *cfg)
+ * deleted in the background) are the only places where the guest's uid may remain. With an
+ * open place they are taken from it, else by path (the dry run). */
+static void plan_skip(Plan *p, const RkConfig *cfg, const HomePlace *place)
 {
     size_t n = 0;
-    if (identity_of(cfg->guest_home, &p->skip[n], &p->skip_fd[n]))
-        n++;
-    if (identity_of(cfg->trash_dir, &p->skip[n], &p->skip_fd[n]))
-        n++;
+    if (place && place->parentfd >= 0) {
+        int fds[2] = { openat(place->parentfd, place->base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC),
+                       openat(place->trashfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC) };
+        for (size_t i = 0; i < 2; i++) {
+            struct stat st;
+            if (fds[i] < 0 || fstat(fds[i], &st) < 0) {
+                if (fds[i] >= 0)
+                    close(fds[i]);
+                continue;
+            }
+            p->skip[n] = (RmSkip){ .dev = st.st_dev, .ino = st.st_ino };
+            p->skip_fd[n++] = fds[i];
+        }
+    } else {
+        if (identity_of(cfg->guest_home, &p->skip[n], &p->skip_fd[n]))
+            n++;
+        if (identity_of(cfg->trash_dir, &p->skip[n], &p->skip_fd[n]))
+            n++;
+    }
     for (size_t i = 0; i < n; i++)
         p->census_skip[i] = (CensusSkip){ .dev = p->skip[i].dev, .ino = p->skip[i].ino };
     p->owner.skip = p->skip;
@@ -269,7 +294,7 @@ static void dry_run(const WipeTarget *t, Plan *p, WipeResult *res)
     (void)foothold_remove(&p->foot, RM_DRY_RUN, &res->footholds);
     res->watch_error = wipe_watched(t, RM_DRY_RUN, &res->watch);
     /* The census counts everything else of the guest on the machine, read-only. */
-    plan_skip(p, cfg);
+    plan_skip(p, cfg, NULL);
     (void)census_run(&p->census, &res->census);
     res->census_passes = 1;
 }
@@ -279,6 +304,7 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     const RkConfig *cfg = t->cfg;
     long long start = rk_now_ns();
     Plan plan;
+    HomePlace place = { .parentfd = -1, .trashfd = -1, .skelfd = -1 };
     int r;
 
     memset(res, 0, sizeof *res);
@@ -288,6 +314,13 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     }
     plan_init(&plan, t);
     res->processes_found = reaper_count_uid(t->uid, "/proc");
+
+    if (!(flags & WIPE_DRY_RUN)) {
+        /* The home's parent, the trash and the skeleton, opened once for the whole wipe. */
+        r = home_place_open(cfg->guest_home, cfg->trash_dir, cfg->guest_skeleton, &place);
+        if (r < 0)
+            FAIL("renew home", r);
+    }
 
     if (flags & WIPE_DRY_RUN) {
         dry_run(t, &plan, res);
@@ -314,9 +347,11 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     /* 3. The home: moved into the trash, a fresh one from the skeleton in its place. The
      *    tmpfs strategy's mount was detached above like any other, and the folder beneath it
      *    is renewed too, so both strategies end in the same verified state. */
-    r = home_renew(cfg->guest_home, cfg->trash_dir, cfg->guest_skeleton, t->uid, t->gid, &res->home);
-    if (r < 0)
-        FAIL("renew home", r);
+    if (place.parentfd >= 0) {
+        r = home_renew_at(&place, t->uid, t->gid, &res->home);
+        if (r < 0)
+            FAIL("renew home", r);
+    }
     res->home_ready_ns = rk_now_ns() - start;
 
     /* 4. Every class outside the home: the known places (the fast path), then IPC objects,
@@ -330,7 +365,7 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     res->watch_error = wipe_watched(t, 0, &res->watch);
 
     /* 5. The census decides, independently of everything above. */
-    plan_skip(&plan, cfg);
+    plan_skip(&plan, cfg, &place);
     for (unsigned pass = 0; pass < CENSUS_PASSES; pass++) {
         test_hook("RENTARK_TEST_AFTER_SWEEP");
         census_result_clear(&res->census);
@@ -346,9 +381,9 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
 
     /* 6. The old home in the trash: no one but root can reach it, so the daemon leaves it to a
      *    background deletion; a one-shot wipe does it now. */
-    if (!(flags & WIPE_KEEP_TRASH)) {
+    if (!(flags & WIPE_KEEP_TRASH) && place.trashfd >= 0) {
         long long t0 = rk_now_ns();
-        r = wipe_empty_trash(cfg, RM_PARALLEL, &res->trash);
+        r = rm_contents(place.trashfd, RM_PARALLEL, &res->trash);
         res->trash_ns = rk_now_ns() - t0;
         if (r < 0)
             FAIL("empty trash", r);
@@ -356,30 +391,32 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
 
     /* The renamed home and every deletion must be on disk before the seat may be called
      * clean: after a power cut an un-synced rename or unlink can bring old files back. */
-    {
-        _cleanup_close_ int hfd = open(cfg->guest_home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (hfd < 0 || syncfs(hfd) < 0)
-            FAIL("sync", -errno);
-    }
+    if (place.parentfd >= 0 && syncfs(place.parentfd) < 0)
+        FAIL("sync", -errno);
 
     /* 7. What the census leaves to others: the fresh home equals the skeleton; the known
      *    places hold nothing of the guest (the fast path's own check); the trash is empty when
      *    this run emptied it. */
     res->processes_left = (int)res->census.found[CENSUS_PROCESSES];
-    r = home_verify(cfg->guest_home, cfg->guest_skeleton, t->uid, t->gid, &res->home_differences);
-    if (r < 0)
-        FAIL("verify home", r);
-    else if (r > 0 && res->home_differences == 0)
+    if (place.parentfd >= 0) {
+        r = home_verify_at(&place, t->uid, t->gid, &res->home_differences);
+        if (r < 0)
+            FAIL("verify home", r);
+        else if (r > 0 && res->home_differences == 0)
+            res->home_differences = 1;
+    } else {
         res->home_differences = 1;
+    }
     r = sweep_verify(cfg, t->uid, t->user, res->sweep_left);
     if (r < 0)
         FAIL("verify sweep", r);
     if (!(flags & WIPE_KEEP_TRASH)) {
-        int64_t n = count_trash(cfg->trash_dir);
+        int64_t n = place.trashfd >= 0 ? count_entries_at(place.trashfd) : count_trash(cfg->trash_dir);
         res->trash_left = n < 0 ? 1 : (uint64_t)n;
         if (n < 0)
             FAIL("verify trash", (int)n);
     }
+    home_place_close(&place);
 
     uint64_t left = res->home_differences + res->trash_left;
     for (int c = 0; c < SWEEP_N; c++)
