@@ -85,6 +85,16 @@ _world_init() {
     # /tmp: fresh (the real one changes under a running test, and an overlay's lower layer must
     # not); /var/tmp stays on the overlay, as the disk folder it is on Debian.
     mount -t tmpfs -o mode=1777,nosuid,nodev rk-tmp "$R/tmp"
+    # A clone or a build below /tmp (CI may put one there) stays visible inside, read-only (the
+    # census skips read-only mounts; the test writes its logs through WORLD_KEEP_FD).
+    local d
+    for d in "$RK_SRC" "$RK_BUILD"; do
+        case $d in /tmp/*) ;; *) continue ;; esac
+        mountpoint -q "$R$d" 2>/dev/null && continue
+        mkdir -p "$R$d"
+        mount --bind "$d" "$R$d"
+        mount -o remount,bind,ro "$R$d"
+    done
     cd "$R"
     pivot_root . .
     umount -l .
