@@ -8,6 +8,7 @@
  * test that touches files has a scratch tmpfs of its own and a throw-away user made by useradd
  * (rk-cen-PID-N). Guests are made by fork + setresuid in C (no setpriv, ipcmk, keyctl or
  * python needed), with the same system calls those tools make. */
+#include "testusers.h"
 #include "census.h"
 #include "util.h"
 
@@ -71,13 +72,6 @@ typedef struct {
 } Scratch;
 
 /* ---- helpers independent of the code under test ---- */
-
-static void run_quiet(const char *const *argv)
-{
-    GSpawnFlags flags =
-        G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL;
-    g_spawn_sync(NULL, (char **)argv, NULL, flags, NULL, NULL, NULL, NULL, NULL, NULL);
-}
 
 static bool become(uid_t uid, gid_t gid)
 {
@@ -145,28 +139,17 @@ static void cleanup_keys_uid(uid_t uid)
         waitpid(pid, NULL, 0);
 }
 
-/* Remove the users of one run (prefix rk-cen-PID-), or of every dead run when pid is 0. */
+/* Before userdel: no process left, no key left for a later account of the uid. */
+static void cleanup_uid(uid_t uid)
+{
+    cleanup_kill_uid(uid);
+    cleanup_keys_uid(uid);
+}
+
+/* The users of one run, or of every dead run when pid is 0 (testusers.h). */
 static void cleanup_users(pid_t pid)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    struct passwd *pw;
-
-    setpwent();
-    while ((pw = getpwent())) {
-        int owner;
-        if (sscanf(pw->pw_name, "rk-cen-%d-", &owner) != 1 || pw->pw_uid == 0)
-            continue;
-        if (pid ? owner == pid : (kill(owner, 0) < 0 && errno == ESRCH)) {
-            cleanup_kill_uid(pw->pw_uid);
-            cleanup_keys_uid(pw->pw_uid);
-            g_ptr_array_add(names, g_strdup(pw->pw_name));
-        }
-    }
-    endpwent();
-    for (guint i = 0; i < names->len; i++) {
-        const char *argv[] = { "userdel", "-f", names->pdata[i], NULL };
-        run_quiet(argv);
-    }
+    tu_cleanup_users("rk-cen", pid, cleanup_uid);
 }
 
 /* A fresh user with a uid nobody had: useradd would hand out uids again after userdel, but the

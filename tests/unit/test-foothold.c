@@ -8,6 +8,7 @@
  * uids above UID_MAX that own no key yet: a key a test user could not remove would otherwise be
  * found by the next user given the same uid. Spool and state folders are faked in a tmpfs
  * through FootholdTarget.sysroot. */
+#include "testusers.h"
 #include "foothold.h"
 #include "census.h"
 
@@ -57,13 +58,6 @@ typedef struct {
 
 /* ---- helpers independent of the code under test ---- */
 
-static void run_quiet(const char *const *argv)
-{
-    g_spawn_sync(NULL, (char **)argv, NULL,
-                 G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
-                 NULL, NULL, NULL);
-}
-
 /* Kill every process of uid (cleanup only): as the uid, kill(-1), a few rounds. */
 static void cleanup_kill_uid(uid_t uid)
 {
@@ -83,26 +77,10 @@ static void cleanup_kill_uid(uid_t uid)
     }
 }
 
-/* Users of one run (prefix rk-fh-PID-), or of every dead run when pid is 0. */
+/* The users of one run, or of every dead run when pid is 0 (testusers.h). */
 static void cleanup_users(pid_t pid)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    struct passwd *pw;
-    setpwent();
-    while ((pw = getpwent())) {
-        int owner;
-        if (sscanf(pw->pw_name, "rk-fh-%d-", &owner) != 1 || pw->pw_uid == 0)
-            continue;
-        if (pid ? owner == pid : (kill(owner, 0) < 0 && errno == ESRCH)) {
-            cleanup_kill_uid(pw->pw_uid);
-            g_ptr_array_add(names, g_strdup(pw->pw_name));
-        }
-    }
-    endpwent();
-    for (guint i = 0; i < names->len; i++) {
-        const char *argv[] = { "userdel", "-f", names->pdata[i], NULL };
-        run_quiet(argv);
-    }
+    tu_cleanup_users("rk-fh", pid, cleanup_kill_uid);
 }
 
 static bool require_root(void)

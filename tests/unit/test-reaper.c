@@ -6,6 +6,7 @@
  * a failed assertion or a sanitizer abort. That cleanup does not use the reaper: a bug in the
  * code under test must not leave the machine dirty. Guest processes are bounded (RLIMIT_NPROC)
  * so that a bug cannot turn a fork loop into a machine-wide fork bomb. */
+#include "testusers.h"
 #include "reaper.h"
 
 #include <errno.h>
@@ -161,35 +162,10 @@ static void cleanup_all_uids(void)
         cleanup_kill_uid(shared->uids[i]);
 }
 
-static void run_quiet(const char *const *argv)
-{
-    GSpawnFlags flags =
-        G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL;
-
-    g_spawn_sync(NULL, (char **)argv, NULL, flags, NULL, NULL, NULL, NULL, NULL, NULL);
-}
-
-/* Remove the users of one run (prefix rk-reap-PID-), or of every dead run when pid is 0. */
+/* The users of one run, or of every dead run when pid is 0 (testusers.h). */
 static void cleanup_users(pid_t pid)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    struct passwd *pw;
-
-    setpwent();
-    while ((pw = getpwent())) {
-        int owner;
-        if (sscanf(pw->pw_name, "rk-reap-%d-", &owner) != 1 || pw->pw_uid == 0)
-            continue;
-        if (pid ? owner == pid : (kill(owner, 0) < 0 && errno == ESRCH)) {
-            cleanup_kill_uid(pw->pw_uid);
-            g_ptr_array_add(names, g_strdup(pw->pw_name));
-        }
-    }
-    endpwent();
-    for (guint i = 0; i < names->len; i++) {
-        const char *argv[] = { "userdel", "-f", names->pdata[i], NULL };
-        run_quiet(argv);
-    }
+    tu_cleanup_users("rk-reap", pid, cleanup_kill_uid);
 }
 
 static void cleanup_mount(void)
@@ -204,7 +180,7 @@ static void cleanup_mount(void)
 static void rm_tree(const char *dir)
 {
     const char *argv[] = { "/bin/rm", "-rf", "--one-file-system", dir, NULL };
-    run_quiet(argv);
+    tu_run_quiet(argv);
 }
 
 static void cleanup_fake_proc(void)
