@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     GMainLoop *loop;
@@ -31,6 +32,16 @@ typedef struct {
     Stats *stats;
     bool ready_sent;
 } Daemon;
+
+/* What systemd shows for each seat state (systemctl status: "Status: ..."). */
+static const char *const status_text[SEAT_N_STATES] = {
+    [SEAT_READY] = "seat clean and ready",
+    [SEAT_NOTICE] = "session starting: the privacy notice is up",
+    [SEAT_ACTIVE] = "session running",
+    [SEAT_ENDING] = "session ending: stopping the guest's processes",
+    [SEAT_WIPING] = "wiping the guest's data",
+    [SEAT_BLOCKED] = "seat BLOCKED: open incident, out of service until staff resolve it",
+};
 
 /* The verbs of other modules: statistics. */
 static char *extra_verbs(const RkRequest *req, gpointer data)
@@ -105,16 +116,50 @@ static gboolean on_hup(gpointer data)
     }
     if (d->ready_sent)
         notify("READY=1");
+    else
+        notify("STATUS=reloaded; the start-up recovery is still running");
     return G_SOURCE_CONTINUE;
 }
 
-static void on_first_settled(Seat *seat, SeatState old_state, SeatState new_state, gpointer data)
+/* Every seat state goes to systemd as STATUS=; the first settled one (READY or BLOCKED, after
+ * the start-up recovery) also sends READY=1: the display manager, ordered after us, starts
+ * only then. */
+static void on_seat_changed(Seat *seat, SeatState old_state, SeatState new_state, gpointer data)
 {
     Daemon *d = data;
-    if (d->ready_sent || (new_state != SEAT_READY && new_state != SEAT_BLOCKED))
-        return;
-    d->ready_sent = true;
-    notify(new_state == SEAT_READY ? "READY=1\nSTATUS=seat clean and ready" : "READY=1\nSTATUS=seat BLOCKED: open incident");
+    (void)seat;
+    (void)old_state;
+    bool settled = new_state == SEAT_READY || new_state == SEAT_BLOCKED;
+    g_autofree char *msg = g_strdup_printf("%sSTATUS=%s", !d->ready_sent && settled ? "READY=1\n" : "",
+                                           status_text[new_state]);
+    if (settled)
+        d->ready_sent = true;
+    notify(msg);
+}
+
+/* The watchdog (WatchdogSec= in the unit): WATCHDOG=1 from the main loop at half the period
+ * systemd asks for. A main loop that hangs stops the pings; systemd then kills the daemon and
+ * restarts it, and the start-up recovery ends and wipes the session the journal records. */
+static gboolean on_watchdog(gpointer data)
+{
+    (void)data;
+    notify("WATCHDOG=1");
+    return G_SOURCE_CONTINUE;
+}
+
+static guint watchdog_start(void)
+{
+    const char *usec = g_getenv("WATCHDOG_USEC"), *pid = g_getenv("WATCHDOG_PID");
+    guint64 us = 0, p = 0;
+    if (!usec || !g_ascii_string_to_unsigned(usec, 10, 1, G_MAXUINT64, &us, NULL))
+        return 0;
+    /* WATCHDOG_PID names the process meant (not a child that inherited the environment). */
+    if (pid && (!g_ascii_string_to_unsigned(pid, 10, 1, G_MAXINT32, &p, NULL) || (pid_t)p != getpid()))
+        return 0;
+    guint ms = (guint)MIN(us / 2000, (guint64)G_MAXUINT / 2);
+    g_info("watchdog: pinging systemd every %u ms", MAX(ms, 1u));
+    notify("WATCHDOG=1");
+    return g_timeout_add(MAX(ms, 1u), on_watchdog, NULL);
 }
 
 static int run_daemon(const char *config_path, RkConfig *cfg)
@@ -164,12 +209,15 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
 
     /* Ready for systemd (and so for the display manager ordered after us) only once the
      * start-up recovery is over: the seat is clean (READY) or closed (BLOCKED). */
-    guint ready_id = seat_add_observer(d.seat, on_first_settled, &d);
+    guint ready_id = seat_add_observer(d.seat, on_seat_changed, &d);
+    guint watchdog_id = watchdog_start();
     seat_start(d.seat);
     g_message("rentarkd %s listening on \"%s\"", RK_VERSION, cfg->socket);
-    if (!d.ready_sent && (seat_state(d.seat) == SEAT_READY || seat_state(d.seat) == SEAT_BLOCKED))
-        on_first_settled(d.seat, seat_state(d.seat), seat_state(d.seat), &d);
+    if (!d.ready_sent)
+        on_seat_changed(d.seat, seat_state(d.seat), seat_state(d.seat), &d);
     g_main_loop_run(d.loop);
+    if (watchdog_id)
+        g_source_remove(watchdog_id);
 
     seat_remove_observer(d.seat, ready_id);
     server_free(d.server);
