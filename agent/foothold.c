@@ -1533,6 +1533,35 @@ static int fh_open_place(const FootholdTarget *t, const char *parent, const char
     return 0;
 }
 
+/* sysroot+parent/mid/leaf where mid belongs to a system account rather than root (Debian's
+ * /var/lib/lightdm is the lightdm user's; its data/ is root's). mid is opened without following
+ * links below the trusted parent and must be a system account's (uid below 1000, not the
+ * guest's) and writable by no one else; leaf must be root's and writable by root only. An
+ * account that owns mid can only put there what it could already reach, so a root-owned leaf
+ * found there is one root made. */
+static int fh_open_place_sys(const FootholdTarget *t, const char *parent, const char *mid, const char *leaf, int *ret_fd)
+{
+    struct stat st;
+    _cleanup_close_ int pfd = -1;
+    *ret_fd = -1;
+    int r = fh_open_place(t, parent, mid, &pfd);
+    if (r == -EPERM || pfd < 0)
+        return r;
+    if (fstat(pfd, &st) < 0)
+        return -errno;
+    if (st.st_uid >= 1000 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+        return -EPERM;
+    _cleanup_close_ int fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : errno == ENOTDIR ? -ELOOP : -errno;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+        return -EPERM;
+    *ret_fd = rk_steal_fd(&fd);
+    return 0;
+}
+
 /* Remove the entry `name` of dirfd whatever it is and whoever owns it (it carries the guest's
  * account name in a folder where that name means the guest). */
 static int fh_remove_named(int dirfd, const char *name, RmFlags flags, uint64_t *count)
@@ -1591,7 +1620,12 @@ static int fh_service_state(const FootholdTarget *t, RmFlags flags, uint64_t *co
      * name) and shows the icon on the greeter. */
     RK_KEEP_FIRST(first, fh_sweep_place(t, "/var/lib/AccountsService", "users", true, false, flags, count));
     RK_KEEP_FIRST(first, fh_sweep_place(t, "/var/lib/AccountsService", "icons", true, false, flags, count));
-    /* LightDM's per-user data folder (greeter-side files of the user's session). */
+    /* LightDM's per-user data folder (greeter-side files of the user's session), made at every
+     * login: /var/lib/lightdm/data/USER in Debian's LightDM 1.26 (tests/system found it),
+     * /var/lib/lightdm-data/USER in other builds. */
+    _cleanup_close_ int data = -1;
+    int r = fh_open_place_sys(t, "/var/lib", "lightdm", "data", &data);
+    RK_KEEP_FIRST(first, r < 0 ? r : data >= 0 ? fh_remove_named(data, t->user, flags, count) : 0);
     RK_KEEP_FIRST(first, fh_sweep_place(t, "/var/lib", "lightdm-data", true, false, flags, count));
     /* LightDM's Xauthority in the system dir (user-authority-in-system-dir). It is documented
      * as /var/run/lightdm, and /var/run is a symlink to /run, which the trusted walk refuses. */

@@ -12,6 +12,7 @@
 #include "wipe.h"
 
 #include <glib-unix.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -31,6 +32,10 @@ typedef struct {
     Server *server;
     Stats *stats;
     bool ready_sent;
+    char *exe;           /* the file this daemon was started from */
+    struct stat exe_st;  /* ... and the one that runs (to see it replaced) */
+    char **argv;
+    guint take_over_id;
 } Daemon;
 
 /* What systemd shows for each seat state (systemctl status: "Status: ..."). */
@@ -75,6 +80,50 @@ static void notify(const char *state)
                      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
 }
 
+/* A package upgrade replaces the program under the running daemon, and the .deb does not stop
+ * it (that would end a patron's session). The new version takes over between sessions: when
+ * the seat is READY (at once after the reload the package's postinst sends, or when the running
+ * session's wipe is over) the daemon execs the new program in place: the same PID for systemd,
+ * the listening socket handed over (no client finds it missing), and the state on disk read at
+ * start as after any restart. */
+static bool exe_replaced(const Daemon *d)
+{
+    struct stat st;
+    return d->exe && stat(d->exe, &st) == 0 && S_ISREG(st.st_mode) &&
+           (st.st_ino != d->exe_st.st_ino || st.st_dev != d->exe_st.st_dev);
+}
+
+static gboolean take_over(gpointer data)
+{
+    Daemon *d = data;
+    d->take_over_id = 0;
+    if (seat_state(d->seat) != SEAT_READY || !exe_replaced(d))
+        return G_SOURCE_REMOVE;
+    int fd = server_hand_over(d->server);
+    if (fd < 0) {
+        g_warning("a new version of rentarkd is installed, but the socket cannot be handed over: %s", g_strerror(errno));
+        return G_SOURCE_REMOVE;
+    }
+    g_message("a new version of rentarkd is installed: it takes over now, between sessions");
+    notify("RELOADING=1\nSTATUS=starting the new version");
+    char num[16];
+    snprintf(num, sizeof num, "%d", fd);
+    g_setenv(RENTARK_LISTEN_FD, num, TRUE);
+    execv(d->exe, d->argv);
+    int e = errno;
+    g_unsetenv(RENTARK_LISTEN_FD);
+    server_hand_over_failed(d->server);
+    g_warning("cannot start the new version \"%s\": %s; this one goes on", d->exe, g_strerror(e));
+    notify("READY=1\nSTATUS=seat clean and ready");
+    return G_SOURCE_REMOVE;
+}
+
+static void take_over_soon(Daemon *d)
+{
+    if (!d->take_over_id && d->server && exe_replaced(d))
+        d->take_over_id = g_idle_add(take_over, d);
+}
+
 static gboolean shutdown_done(gpointer data)
 {
     Daemon *d = data;
@@ -114,6 +163,8 @@ static gboolean on_hup(gpointer data)
             g_warning("the patron notice texts are missing; no session can begin until they are fixed: %s",
                       cfg->text_problems);
     }
+    if (seat_state(d->seat) == SEAT_READY)
+        take_over_soon(d);
     if (d->ready_sent)
         notify("READY=1");
     else
@@ -135,6 +186,8 @@ static void on_seat_changed(Seat *seat, SeatState old_state, SeatState new_state
     if (settled)
         d->ready_sent = true;
     notify(msg);
+    if (new_state == SEAT_READY)
+        take_over_soon(d);
 }
 
 /* The watchdog (WatchdogSec= in the unit): WATCHDOG=1 from the main loop at half the period
@@ -162,10 +215,15 @@ static guint watchdog_start(void)
     return g_timeout_add(MAX(ms, 1u), on_watchdog, NULL);
 }
 
-static int run_daemon(const char *config_path, RkConfig *cfg)
+static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
 {
-    Daemon d = { .config_path = g_strdup(config_path), .cfg = rk_config_ref(cfg) };
+    Daemon d = { .config_path = g_strdup(config_path), .cfg = rk_config_ref(cfg), .argv = argv };
     g_autoptr(GError) error = NULL;
+
+    /* Where a new version would be installed: the path this one was started from. */
+    d.exe = g_file_read_link("/proc/self/exe", NULL);
+    if (d.exe && (g_str_has_suffix(d.exe, " (deleted)") || stat("/proc/self/exe", &d.exe_st) < 0))
+        g_clear_pointer(&d.exe, g_free);
 
     /* The guest account before anything acts for it: created if missing and guest.create is
      * set, and the daemon refuses to run for an account that is root, privileged, shared or
@@ -218,6 +276,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
     g_main_loop_run(d.loop);
     if (watchdog_id)
         g_source_remove(watchdog_id);
+    g_clear_handle_id(&d.take_over_id, g_source_remove);
 
     seat_remove_observer(d.seat, ready_id);
     server_free(d.server);
@@ -228,6 +287,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg)
     g_main_loop_unref(d.loop);
     rk_config_free(d.cfg);
     g_free(d.config_path);
+    g_free(d.exe);
     return 0;
 }
 
@@ -339,5 +399,5 @@ int main(int argc, char **argv)
         wipe_log(res, flags);
         return res->verified ? 0 : 1;
     }
-    return run_daemon(config_path, cfg);
+    return run_daemon(config_path, cfg, argv);
 }

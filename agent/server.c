@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -198,10 +199,63 @@ static void client_drop(gpointer p)
     server_client_unref(c);
 }
 
+/* The listening socket a previous rentarkd handed over across execve() (server_hand_over), if
+ * $RENTARK_LISTEN_FD names one: an AF_UNIX stream socket that listens on exactly PATH. Anything
+ * else there is ignored (and the variable always removed), and the socket is made anew. */
+static int take_over(const char *path)
+{
+    const char *v = g_getenv(RENTARK_LISTEN_FD);
+    guint64 n = 0;
+    bool ok = v && g_ascii_string_to_unsigned(v, 10, 3, 1024, &n, NULL);
+    g_unsetenv(RENTARK_LISTEN_FD);
+    if (!ok)
+        return -1;
+    int fd = (int)n, domain = 0, listening = 0;
+    socklen_t len = sizeof domain;
+    struct sockaddr_un sa;
+    socklen_t salen = sizeof sa;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
+        return -1;
+    len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening ||
+        getsockname(fd, (struct sockaddr *)&sa, &salen) < 0 || salen <= offsetof(struct sockaddr_un, sun_path) ||
+        strncmp(sa.sun_path, path, sizeof sa.sun_path) != 0)
+        return -1;
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+        return -1;
+    return fd;
+}
+
+int server_hand_over(Server *s)
+{
+    return fcntl(s->fd, F_SETFD, 0) < 0 ? -1 : s->fd;
+}
+
+void server_hand_over_failed(Server *s)
+{
+    (void)fcntl(s->fd, F_SETFD, FD_CLOEXEC);
+}
+
+static Server *server_wrap(int fd, const char *path, ServerHandler handler, gpointer data)
+{
+    Server *s = g_new0(Server, 1);
+    s->fd = fd;
+    s->path = g_strdup(path);
+    s->handler = handler;
+    s->data = data;
+    s->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, client_drop, NULL);
+    s->source = g_unix_fd_add(s->fd, G_IO_IN, on_accept, s);
+    return s;
+}
+
 Server *server_new(const char *path, ServerHandler handler, gpointer data, GError **error)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     struct stat st;
+
+    int inherited = take_over(path);
+    if (inherited >= 0)
+        return server_wrap(inherited, path, handler, data);
 
     if (strlen(path) >= sizeof sa.sun_path) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "socket path \"%s\" is too long", path);
@@ -227,14 +281,7 @@ Server *server_new(const char *path, ServerHandler handler, gpointer data, GErro
         g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot listen on \"%s\": %s", path, g_strerror(e));
         return NULL;
     }
-    Server *s = g_new0(Server, 1);
-    s->fd = rk_steal_fd(&fd);
-    s->path = g_strdup(path);
-    s->handler = handler;
-    s->data = data;
-    s->clients = g_hash_table_new_full(g_direct_hash, g_direct_equal, client_drop, NULL);
-    s->source = g_unix_fd_add(s->fd, G_IO_IN, on_accept, s);
-    return s;
+    return server_wrap(rk_steal_fd(&fd), path, handler, data);
 }
 
 void server_free(Server *s)

@@ -26,6 +26,14 @@ typedef char *(*ServerHandler)(ServerClient *client, const Peer *peer, const cha
 Server *server_new(const char *path, ServerHandler handler, gpointer data, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Close every connection and the socket; unlinks the socket file. */
 void server_free(Server *server);
+
+/* A new version of rentarkd takes over the listening socket across execve(), so that no client
+ * finds the socket missing meanwhile: server_hand_over() makes the socket survive exec and
+ * returns its fd (for $RENTARK_LISTEN_FD), -1 on error; server_hand_over_failed() undoes it when
+ * the exec failed. server_new() takes such a socket over when it listens on the same path. */
+#define RENTARK_LISTEN_FD "RENTARK_LISTEN_FD"
+int server_hand_over(Server *server);
+void server_hand_over_failed(Server *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Server, server_free)
 
 /* Send a deferred reply (takes ownership of line) and close the connection. The client may

@@ -40,6 +40,7 @@ typedef struct {
     uid_t uid;
     const char *user;
     GHashTable *jobs; /* print: job ids ("00042") of the guest */
+    bool journal_active_empty; /* journal: this folder's user-UID.journal holds no entry */
 } Owner;
 
 /* Remove (or count) the entries of dirfd that match; one level. With count set, only count. */
@@ -274,7 +275,57 @@ static bool match_journal(const char *name, const struct stat *st, const void *d
     char a[32], b[32];
     snprintf(a, sizeof a, "user-%u.journal", (unsigned)o->uid);
     snprintf(b, sizeof b, "user-%u@", (unsigned)o->uid);
-    return S_ISREG(st->st_mode) && (strcmp(name, a) == 0 || g_str_has_prefix(name, b));
+    return S_ISREG(st->st_mode) && ((strcmp(name, a) == 0 && !o->journal_active_empty) || g_str_has_prefix(name, b));
+}
+
+/* journald writes the guest's messages into user-UID.journal and keeps it open: removing it
+ * would make journald go on writing the next patron's messages into a file that no longer has a
+ * name (lost to the administrator until journald happens to rotate). So journald is asked to
+ * rotate first: it renames the active file to user-UID@....journal, which the sweep removes,
+ * and opens a fresh user-UID.journal. What counts is whether a file holds any of the guest's
+ * log entries: an active file whose header says it holds none is kept, by the sweep and by the
+ * verification alike; one that holds any (the rotation failed, or a message came late) is
+ * removed, as are all archived files. */
+static void journal_rotate(int fd, uid_t uid)
+{
+    char active[32];
+    snprintf(active, sizeof active, "user-%u.journal", (unsigned)uid);
+    _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d)
+        return;
+    rk_steal_fd(&dfd);
+    bool found = false;
+    struct dirent *de;
+    while (!found && (de = readdir(d))) {
+        struct stat st;
+        _cleanup_close_ int sub = de->d_name[0] == '.' ? -1 : openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        found = sub >= 0 && fstatat(sub, active, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+    }
+    closedir(d);
+    g_autofree char *journalctl = found ? g_find_program_in_path("journalctl") : NULL;
+    if (!journalctl)
+        return;
+    const char *argv[] = { "timeout", "15", journalctl, "--rotate", NULL };
+    (void)g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL);
+}
+
+/* Whether NAME in dirfd is a journal file whose header counts no entry. The header (systemd's
+ * journal-def.h, stable on disk) starts with "LPKSHHRH"; header_size is the le64 at offset 88
+ * and n_entries the le64 at offset 152. Anything unreadable or unexpected counts as not empty. */
+static bool journal_file_empty(int dirfd, const char *name)
+{
+    _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    unsigned char h[160];
+    if (fd < 0 || pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, "LPKSHHRH", 8) != 0)
+        return false;
+    uint64_t header_size = 0, n_entries = 0;
+    for (int i = 7; i >= 0; i--) {
+        header_size = header_size << 8 | h[88 + i];
+        n_entries = n_entries << 8 | h[152 + i];
+    }
+    return header_size >= sizeof h && n_entries == 0;
 }
 
 static int sweep_journal(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
@@ -283,6 +334,10 @@ static int sweep_journal(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *
     int r = open_place(cfg->journal_dir, &fd), first = 0;
     if (r < 0 || fd < 0)
         return r;
+    if (!count && !(flags & RM_DRY_RUN))
+        journal_rotate(fd, o->uid);
+    char active[32];
+    snprintf(active, sizeof active, "user-%u.journal", (unsigned)o->uid);
     _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d)
@@ -295,8 +350,10 @@ static int sweep_journal(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *
         _cleanup_close_ int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub < 0)
             continue;
+        o->journal_active_empty = journal_file_empty(sub, active);
         RK_KEEP_FIRST(first, sweep_matching(sub, match_journal, o, flags, stats, count));
     }
+    o->journal_active_empty = false;
     closedir(d);
     return first;
 }

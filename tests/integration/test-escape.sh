@@ -572,17 +572,20 @@ plant_accounts() {
 gone_accounts() { absent "/var/lib/AccountsService/users/$GUEST" "/var/lib/AccountsService/icons/$GUEST"; }
 kept_accounts() { fp "/var/lib/AccountsService/users/$OTHER" /var/lib/AccountsService/users/root "/var/lib/AccountsService/icons/$OTHER" /var/lib/AccountsService/icons/root; }
 
-case_ lightdm "LightDM's per-user data folder /var/lib/lightdm-data/USER (made by root, the guest's, as LightDM does)"
+case_ lightdm "LightDM's per-user data folder, /var/lib/lightdm/data/USER (Debian 12) and /var/lib/lightdm-data/USER (made by root, the guest's, as LightDM does)"
 plant_lightdm() {
-    local u
-    for u in "$OTHER" "$GUEST"; do
-        mkdir -p "/var/lib/lightdm-data/$u" && chown "$u:$u" "/var/lib/lightdm-data/$u" && chmod 0770 "/var/lib/lightdm-data/$u"
+    local u d
+    for d in /var/lib/lightdm/data /var/lib/lightdm-data; do
+        for u in "$OTHER" "$GUEST"; do
+            mkdir -p "$d/$u" && chown "$u:$u" "$d/$u" && chmod 0770 "$d/$u"
+        done
+        # (Debian's /var/lib/lightdm is the lightdm user's, mode 0750: root plants the files.)
+        echo "$C-o" >"$d/$OTHER/$C-o" && chown "$OTHER:" "$d/$OTHER/$C-o"
+        echo "$C-g" >"$d/$GUEST/$C-g" && chown "$GUEST:" "$d/$GUEST/$C-g"
     done
-    as_other sh -c "echo $C-o > '/var/lib/lightdm-data/$OTHER/$C-o'"
-    as_guest sh -c "echo $C-g > '/var/lib/lightdm-data/$GUEST/$C-g'"
 }
-gone_lightdm() { absent "/var/lib/lightdm-data/$GUEST"; }
-kept_lightdm() { fp "/var/lib/lightdm-data/$OTHER" "/var/lib/lightdm-data/$OTHER/$C-o"; }
+gone_lightdm() { absent "/var/lib/lightdm-data/$GUEST" "/var/lib/lightdm/data/$GUEST"; }
+kept_lightdm() { fp "/var/lib/lightdm-data/$OTHER" "/var/lib/lightdm-data/$OTHER/$C-o" "/var/lib/lightdm/data/$OTHER" "/var/lib/lightdm/data/$OTHER/$C-o"; }
 
 # Mounts ---------------------------------------------------------------------------------------
 fuse_mounted() { grep -qF " $1 " /proc/self/mountinfo; }

@@ -130,6 +130,19 @@ t_check "files of root and of other users in swept places are untouched" test "$
 t_check "the guest's print job, dumps and journal files are gone" test ! -e "$FS/spool/cups/c00042" -a ! -e "$FS/spool/cups/d00042-001" \
     -a ! -e "$FS/crash/_usr_bin_firefox.$GUID.crash" -a ! -e "$FS/journal/0123456789abcdef/user-$GUID.journal"
 
+# journald's active user journal: one whose header counts no entry is what journald opens after
+# the rotation the wipe asks for, and is kept (removing it would make journald log the next
+# patron into a nameless file); one that counts any entry holds the patron's messages.
+journal_file() { # PATH N_ENTRIES: a journal file header (journal-def.h: header_size @88, n_entries @152)
+    python3 -c 'import struct,sys; h=bytearray(264); h[0:8]=b"LPKSHHRH"; struct.pack_into("<Q",h,88,264); struct.pack_into("<Q",h,152,int(sys.argv[2])); open(sys.argv[1],"wb").write(h)' "$1" "$2"
+}
+journal_file "$FS/journal/0123456789abcdef/user-$GUID.journal" 0
+wipe_once; wipe_check "an active user journal with no entry: verified" $?
+t_check "an active user journal with no entry is kept" test -f "$FS/journal/0123456789abcdef/user-$GUID.journal"
+journal_file "$FS/journal/0123456789abcdef/user-$GUID.journal" 3
+wipe_once; wipe_check "an active user journal with entries: verified" $?
+t_check "an active user journal with entries is removed" test ! -e "$FS/journal/0123456789abcdef/user-$GUID.journal"
+
 # --- dry run and privacy of the log -----------------------------------------------------------
 CANARY=canary-$RANDOM$RANDOM
 as_guest sh -c "mkdir -p '$HOME_DIR/Downloads/$CANARY-dir' && echo 12345 > '$HOME_DIR/Downloads/$CANARY-dir/$CANARY.pdf' && \

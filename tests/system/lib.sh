@@ -70,10 +70,35 @@ XEOF
     printf 'XDG_VTNR\n' >"$SYS_ROOT/etc/security/rentark-test-novt.conf"
     local f
     for f in lightdm lightdm-autologin lightdm-greeter; do
-        sed -i 's|^@include common-session|session optional pam_env.so readenv=0 conffile=/etc/security/rentark-test-novt.conf\n&|' \
+        sed -i -E 's|^(@include common-session\|session\s+optional\s+pam_systemd\.so)|session optional pam_env.so readenv=0 conffile=/etc/security/rentark-test-novt.conf\n&|' \
             "$SYS_ROOT/etc/pam.d/$f" || return 1
     done
-    sys_apt_install "$@"
+    sys_apt_install "$@" || return 1
+    sys_payload
+}
+
+# sys_payload: what the test adds to the installed kiosk: the patron probe (an XDG autostart
+# entry, tests/system/probe.sh), the browser driver, the canary site and search, and
+# rentark-session's screen dump (--debug-dump, the test's way of finding the buttons; the
+# session is otherwise started exactly as the package starts it).
+sys_payload() {
+    local lib=$SYS_ROOT/usr/local/lib/rentark-test f
+    install -d -m 0755 "$lib"
+    install -m 0755 "$RK_SRC/tests/system/probe.sh" "$lib/probe.sh"
+    for f in browse.py canary-server.py canary-search.py; do
+        install -m 0755 "$RK_SRC/tests/helpers/$f" "$lib/$f"
+    done
+    install -D -m 0644 /dev/stdin "$SYS_ROOT/etc/xdg/autostart/zz-rentark-test-probe.desktop" <<'XEOF'
+[Desktop Entry]
+Type=Application
+Name=rentark system test: the patron
+Exec=/usr/local/lib/rentark-test/probe.sh
+NoDisplay=true
+XEOF
+    printf '#!/bin/sh\nexec /usr/bin/rentark-session --debug-dump "$XDG_RUNTIME_DIR/rk-dump" "$@"\n' >"$lib/session.sh"
+    chmod 0755 "$lib/session.sh"
+    sed -i 's|^Exec=/usr/bin/rentark-session$|Exec=/usr/local/lib/rentark-test/session.sh|' \
+        "$SYS_ROOT/etc/xdg/autostart/rentark-session.desktop"
 }
 
 # sys_apt_install DEB...: apt-get install of local .debs in the kiosk's root (booted or not);

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# rentark on the real stack: a Debian 12 kiosk booted with systemd as PID 1 (systemd-nspawn),
+# logind, PAM, LightDM with its GTK greeter, an Openbox desktop session, Chromium and Firefox
+# ESR, and the project's own .deb installed with apt. Driven from outside: the screen through
+# the kiosk's X display (xdotool, import), loginctl, systemctl and rentarkctl inside.
+#
+# Each patron: LightDM logs the guest in, the notice comes up (screenshot), the patron accepts,
+# writes a document and files in /tmp, /dev/shm and the runtime folder, and browses with a
+# real browser (history, cache, cookies, storage, a download; left open). A search of every
+# file in the kiosk finds the canary before the end (so the search can fail), the session ends
+# one way or another, and after it the canary is nowhere, and the next patron's session,
+# looking from inside, finds a fresh home. Ways to end: the strip's end button, idle timeout,
+# the time limit, `rentarkctl end`, `loginctl terminate-session`, `systemctl restart`,
+# `kill -9` and a hung daemon (watchdog) mid-session, a power cut, a package upgrade; and a
+# tmpfs home (the mount must be where the session sees it). Finally `apt purge`.
+#
+# Needs root, systemd-nspawn, mmdebstrap and the Debian archive (the root is cached). If the
+# archive cannot be reached the test fails and says so; it never skips silently.
+. "$(dirname "$0")/../lib.sh"
+. "$RK_SRC/tests/helpers/deb-build.sh"
+. "$RK_SRC/tests/system/lib.sh"
+t_require_root
+
+ART=${RK_SYSTEM_ARTEFACTS:-$RK_BUILD/system-test}
+mkdir -p "$ART"
+rm -f "$ART"/*.png
+
+for tool in systemd-nspawn mmdebstrap nsenter xdotool import; do
+    command -v "$tool" >/dev/null || { t_fail "tool $tool is installed (scripts/deps.sh)"; t_done; exit 1; }
+done
+
+# ---- the kiosk ----
+ROOT=$("$RK_SRC/tests/system/root.sh") || { t_fail "the Debian 12 root is built from the archive (mmdebstrap)"; t_done; exit 1; }
+t_ok "the Debian 12 root is there ($ROOT)"
+deb_build || { t_fail "the .deb builds"; t_done; exit 1; }
+DEB=$DEB_FILE
+t_ok "the .deb builds ($DEB_BUILT: $(basename "$DEB"))"
+t_check "apt installs the .deb into the kiosk, dependencies from the archive" sys_prepare "$ROOT" "$DEB" ||
+    { tail -20 "$SYS_DIR/logs/apt.log" | sed 's/^/#   /'; t_done; exit 1; }
+
+GUEST=rentark-guest
+GUID=
+LAST_SID=
+SID=
+HOME_INO=
+LAST_HOME_INO=
+CANARY=
+SINCE=
+
+state() { sys rentarkctl status 2>/dev/null | awk '$1 == "state" { print $2 }'; }
+wait_state() { sys_wait "${2:-30}" "seat state $1" bash -c "[ \"\$(nsenter -t $SYS_LEADER -m -u -i -n -p -r -w rentarkctl status 2>/dev/null | awk '\$1 == \"state\" {print \$2}')\" = $1 ]"; }
+probe_log() { sys_journal -t rk-probe -o cat 2>/dev/null; }
+dump_file() { echo "/proc/$SYS_LEADER/root/run/user/$GUID/rk-dump"; }
+screen_is() { grep -qE "^screen [a-z]+ $1\$" "$(dump_file)" 2>/dev/null; }
+button() { awk -v a="$1" '$1 == "button" && $2 == a { printf "%d %d\n", $3 + $5 / 2, $4 + $6 / 2; exit }' "$(dump_file)" 2>/dev/null; }
+click() {
+    local xy
+    xy=$(button "$1")
+    [ -n "$xy" ] || { t_diag "no button $1 on screen"; return 1; }
+    # shellcheck disable=SC2086
+    sys_x xdotool mousemove $xy click 1
+}
+shot() { sys_x import -window root "$ART/$1.png"; }
+
+# new_session: waits (90 s at most) until a guest session other than the last one has started
+# and its probe has reported; SID is its logind session id, PROBE_START its report.
+new_session() {
+    local end=$(($(date +%s) + ${1:-90})) line
+    PROBE_START=
+    while [ "$(date +%s)" -lt "$end" ]; do
+        line=$(probe_log | grep '^start session=' | tail -1)
+        SID=$(sed -n 's/^start session=\([^ ]*\).*/\1/p' <<<"$line")
+        if [ -n "$SID" ] && [ "$SID" != "$LAST_SID" ]; then
+            PROBE_START=$line
+            LAST_HOME_INO=$HOME_INO
+            HOME_INO=$(sed -n 's/.* home_ino=\([0-9]*\) .*/\1/p' <<<"$line")
+            LAST_SID=$SID
+            [ -n "$GUID" ] || GUID=$(sys id -u "$GUEST")
+            return 0
+        fi
+        sleep 0.5
+    done
+    t_diag "no new guest session (last probe report: ${line:-none}); seat $(state)"
+    sys_journal -u lightdm -n 8 -o cat | sed 's/^/#   lightdm: /'
+    sys_journal -u rentarkd -n 8 -o cat | sed 's/^/#   rentarkd: /'
+    return 1
+}
+
+probe_says() { probe_log | grep -q -- "$1"; }
+# ended_by REASON: rentarkd logged the end of the current session for REASON.
+ended_by() { sys_journal -u rentarkd -o cat --since "@$((PATRON_T0 / 1000000000))" | grep -q -- "-> ENDING reason $1"; }
+
+# patron NAME BROWSER: the patron of the session SID accepts the notice and leaves traces;
+# checks that the search finds them (so that the search after the wipe can fail).
+patron() {
+    local name=$1 browser=$2 port
+    PATRON_T0=$(date +%s%N)
+    sys install -d -m 0755 /run/rentark-test
+    t_check "$name: the notice is on screen" sys_wait 30 "the notice" screen_is notice
+    [ -f "$ART/notice.png" ] || shot notice
+    t_check "$name: accept" click accept
+    t_check "$name: the session runs" wait_state ACTIVE 15
+    CANARY=rk$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    SINCE=$(($(date +%s%N) - 2000000000))
+    sys rm -f /run/rentark-test/port
+    # The canary site, inside the kiosk (its own network namespace), for this patron only.
+    nsenter -t "$SYS_LEADER" -m -u -i -n -p -r -w env -i PATH=/usr/bin:/bin RK_CANARY="$CANARY" \
+        python3 -B /usr/local/lib/rentark-test/canary-server.py --port-file /run/rentark-test/port \
+        >/dev/null 2>&1 &
+    SITE_PID=$!
+    sys_wait 20 "the canary site" test -s "/proc/$SYS_LEADER/root/run/rentark-test/port"
+    port=$(cat "/proc/$SYS_LEADER/root/run/rentark-test/port")
+    local go=/proc/$SYS_LEADER/root/run/rentark-test/$SID
+    mkdir -p "$go" && chmod 0755 "$go"
+    echo "$browser" >"$go/browser"
+    echo "http://127.0.0.1:$port" >"$go/site"
+    (umask 022 && printf '%s' "$CANARY" >"$go/canary.new" && mv "$go/canary.new" "$go/canary")
+    t_check "$name: the patron's program in the session starts" sys_wait 20 "probe got" probe_says "^got session=$SID\$"
+    rm -rf "$go"
+    t_check "$name: $browser keeps the patron's data on disk (holding)" \
+        sys_wait 150 "browser holding" probe_says "^browse session=$SID holding"
+    search "$name: before the end" 
+    local markers
+    markers=$(awk '$1 == "marker" { printf "%s ", $2 }' "$SYS_DIR/search.out")
+    case $browser in chromium) b=cr ;; *) b=ff ;; esac
+    t_check "$name: before the end, the search finds the canary in the document, tmp, shm, runtime folder and $browser's stores ($markers)" \
+        bash -c "for m in doc tmp shm runuser $b-cookie $b-dl $b-ls; do grep -qw -- \"\$m\" <<<'$markers' || { echo \"missing \$m\"; exit 1; }; done"
+}
+
+# search DESC: every file of the kiosk searched for CANARY (tests/helpers/canary-search.py),
+# output in $SYS_DIR/search.out; HITS is the number of files holding it.
+search() {
+    nsenter -t "$SYS_LEADER" -m -u -i -n -p -r -w env -i PATH=/usr/bin:/bin RK_CANARY="$CANARY" \
+        python3 -B /usr/local/lib/rentark-test/canary-search.py --since "$SINCE" \
+        --hits /run/rentark-test/hits >"$SYS_DIR/search.out" 2>"$SYS_DIR/search.err"
+    HITS=$(awk '$1 == "hits" { print $2 }' "$SYS_DIR/search.out")
+    t_diag "$1: search: $(tr '\n' ' ' <"$SYS_DIR/search.out" | cut -c1-300)"
+}
+
+# after_end NAME: the session SID has ended; the next patron's session starts, and nothing of
+# the last one is left: the canary nowhere in the kiosk, a fresh home seen from inside.
+after_end() {
+    local name=$1 ended=$SID
+    [ -n "${SITE_PID:-}" ] && kill "$SITE_PID" 2>/dev/null
+    t_check "$name: the next patron gets a new session (LightDM logs the guest in again)" new_session 120
+    t_check "$name: the session $ended is gone from logind" bash -c "! nsenter -t $SYS_LEADER -m -u -i -n -p -r -w loginctl show-session $ended -p State 2>/dev/null | grep -q ."
+    search "$name: after the wipe"
+    t_check "$name: the canary is in no file of the kiosk ($HITS hits)" test "${HITS:-x}" = 0 ||
+        sed 's/^/#   hit: /' "/proc/$SYS_LEADER/root/run/rentark-test/hits" 2>/dev/null | head
+    t_check "$name: from inside the next session: nothing of the last patron in the home, /tmp, /dev/shm or the runtime folder ($PROBE_START)" \
+        grep -q 'leftovers=0$' <<<"$PROBE_START"
+    t_check "$name: from inside the next session: the home is a new folder (home_ino $LAST_HOME_INO before)" \
+        bash -c "[ -n '$LAST_HOME_INO' ] && grep -q 'home_ino=' <<<'$PROBE_START' && ! grep -q 'home_ino=$LAST_HOME_INO ' <<<'$PROBE_START'"
+}
+
+# ---- boot ----
+BOOT_T0=$(date +%s%N)
+t_check "the kiosk boots with systemd as PID 1" sys_boot || { t_done; exit 1; }
+t_check "systemd reaches running" sys_wait_running
+t_check "rentarkd runs (systemd unit, Type=notify)" bash -c "[ \"\$(nsenter -t $SYS_LEADER -m -u -i -n -p -r -w systemctl is-active rentarkd)\" = active ]"
+t_check "logind offers seat0" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w loginctl list-seats --no-legend | grep -q seat0"
+t_check "the first patron's session starts (LightDM autologin, PAM, logind)" new_session 120
+sys_wait 30 "the notice" screen_is notice
+BOOT_MS=$((($(date +%s%N) - BOOT_T0) / 1000000))
+t_diag "boot to notice: $BOOT_MS ms"
+echo "boot_to_notice_ms $BOOT_MS" >"$ART/figures.txt"
+t_check "the session is a logind session of the guest on seat0" \
+    bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w loginctl show-session $SID -p Name -p Seat | tr '\n' ' ' | grep -q 'Name=$GUEST Seat=seat0'"
+t_check "rentarkd is in the same mount namespace as PID 1 (its mounts are the session's)" \
+    bash -c "[ \"\$(readlink /proc/$SYS_LEADER/root/proc/1/ns/mnt)\" = \"\$(nsenter -t $SYS_LEADER -m -u -i -n -p -r -w sh -c 'readlink /proc/\$(systemctl show -P MainPID rentarkd)/ns/mnt')\" ]"
+STATUS=$(sys systemctl show -P StatusText rentarkd)
+t_check "systemd shows the seat's state (STATUS=): $STATUS" grep -q 'notice' <<<"$STATUS"
+t_check "rentarkd is ordered before the display manager and was ready before LightDM started" bash -c "
+    s() { nsenter -t $SYS_LEADER -m -u -i -n -p -r -w systemctl show -P \$2 \$1; }
+    [ \"\$(s rentarkd ActiveEnterTimestampMonotonic)\" -le \"\$(s lightdm InactiveExitTimestampMonotonic)\" ] &&
+    s lightdm After | grep -qw rentarkd.service"
+
+# 1. The strip's end button, with its confirmation.
+patron "end button" chromium
+# What the guest owns outside the places rentark sweeps by name (the census finds the rest).
+sys find / -xdev \( -path /proc -o -path /sys -o -path /home -o -path /tmp -o -path /dev/shm -o -path /run/user \) -prune \
+    -o -user "$GUEST" -print 2>/dev/null | head -20 | sed 's/^/# guest owns: /'
+t_check "end button: the strip shows the end button" sys_wait 10 "strip" screen_is active
+shot strip
+click end
+t_check "end button: a confirmation" sys_wait 10 "confirm" screen_is confirm
+shot confirm
+click confirm_yes
+after_end "end button"
+
+# 2. rentarkctl end (staff).
+patron "rentarkctl end" firefox
+t_check "rentarkctl end: staff end the session" sys rentarkctl end
+after_end "rentarkctl end"
+
+# 3. loginctl terminate-session.
+patron "loginctl terminate-session" chromium
+t_check "loginctl terminate-session: logind ends it" sys loginctl terminate-session "$SID"
+after_end "loginctl terminate-session"
+
+# 4. The time limit (short, set by reload) and 5. idle timeout (no input after the accept).
+sys sed -i 's/^\(\s*time_limit = \).*/\190;/; s/^\(\s*warnings = \).*/\1[ 30 ];/' /etc/rentark/rentark.conf
+t_check "time limit: rentarkd reloads the shorter limit" sys systemctl reload rentarkd
+patron "time limit" firefox
+t_check "time limit: the session ends at the limit" sys_wait 150 "the end" ended_by time_limit
+after_end "time limit"
+sys sed -i 's/^\(\s*time_limit = \).*/\17200;/; s/^\(\s*warnings = \).*/\1[ 300, 60 ];/; s/^\(\s*idle_timeout = \).*/\160;/; s/^\(\s*idle_warning = \).*/\120;/' /etc/rentark/rentark.conf
+sys systemctl reload rentarkd
+patron "idle timeout" chromium
+t_check "idle timeout: the session ends after 60 s without input" sys_wait 150 "the idle end" ended_by idle
+after_end "idle timeout"
+sys sed -i 's/^\(\s*idle_timeout = \).*/\1900;/; s/^\(\s*idle_warning = \).*/\160;/' /etc/rentark/rentark.conf
+sys systemctl reload rentarkd
+
+t_done
