@@ -3,6 +3,7 @@
 #   make                 build rentarkd, rentarkctl, rentark-session into $(BUILD)/
 #   make check [T=NAMES] build with ASan+UBSan into build/san and run every test (or those named)
 #   make check-valgrind  the daemon's tests with rentarkd under valgrind (build/vg, no sanitizers)
+#   make system-test     the .deb on a booted Debian 12 kiosk: systemd, logind, PAM, LightDM, browsers
 #   make bench           benchmarks (optimised build)
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each (clang)
 #   make install DESTDIR=... PREFIX=...
@@ -70,7 +71,7 @@ PROGS      := $(BUILD)/rentarkd $(BUILD)/rentarkctl $(BUILD)/rentark-session
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all check check-valgrind test bench fuzz install uninstall clean tests
+.PHONY: all check check-valgrind system-test test bench fuzz install uninstall clean tests
 # Objects of tests and helpers are kept (no intermediate-file deletion, no needless rebuilds).
 .SECONDARY:
 all: $(PROGS)
@@ -145,13 +146,19 @@ test: check
 # reads as an errno, and every wipe would fail. The children are silent; the daemon's own
 # errors, and its definite leaks at exit, are marked in its log.
 VG_TESTS ?= test-daemon-lifecycle test-daemon-guided test-daemon-incident test-daemon-tmpfs test-daemon-watch \
-            test-daemon-logind
+            test-daemon-logind test-daemon-takeover
 VALGRIND := valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no \
             --child-silent-after-fork=yes --error-markers=RK-DAEMON-ERROR-BEGIN,RK-DAEMON-ERROR-END
 check-valgrind:
 	$(Q)command -v valgrind >/dev/null || { echo "check-valgrind: valgrind is not installed (scripts/deps.sh)"; exit 1; }
 	$(Q)$(MAKE) --no-print-directory BUILD=build/vg SAN=0 TEST_HOOKS=1 tests
 	$(Q)RK_BUILD=build/vg RK_DAEMON_WRAPPER="$(VALGRIND)" RK_TIME_SCALE=6 G_SLICE=always-malloc tests/run.sh $(VG_TESTS)
+
+# The system test: the project's .deb installed with apt into a Debian 12 root (mmdebstrap,
+# cached under /var/tmp/rentark-system) and booted with systemd as PID 1 (systemd-nspawn):
+# logind, PAM, LightDM, real browsers. Screenshots in build/system-test/.
+system-test:
+	$(Q)RK_BUILD=build RK_SUITE=system tests/run.sh $(T)
 
 bench:
 	$(Q)$(MAKE) --no-print-directory BUILD=build tests

@@ -613,11 +613,11 @@ static int census_keys(const CensusTarget *t, uint64_t *found)
 
 /* ---- name-keyed spools and service state ---- */
 
-/* path (under sysroot) exists, whoever owns it. */
-static int census_exists(const CensusTarget *t, const char *dir, uint64_t *found)
+/* dir/USER+suffix (under sysroot) exists, whoever owns it. */
+static int census_exists(const CensusTarget *t, const char *dir, const char *suffix, uint64_t *found)
 {
     struct stat st;
-    g_autofree char *path = g_strconcat(t->sysroot ? t->sysroot : "", dir, "/", t->user, NULL);
+    g_autofree char *path = g_strconcat(t->sysroot ? t->sysroot : "", dir, "/", t->user, suffix, NULL);
 
     if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         (*found)++;
@@ -640,10 +640,10 @@ static int census_scheduled(const CensusTarget *t, uint64_t *found)
 {
     int r = 0;
 
-    census_keep(&r, census_exists(t, "/var/spool/cron/crontabs", found));
+    census_keep(&r, census_exists(t, "/var/spool/cron/crontabs", "", found));
     census_keep(&r, census_spool_owned(t, "/var/spool/cron/atjobs", found));
     census_keep(&r, census_spool_owned(t, "/var/spool/cron/atspool", found));
-    census_keep(&r, census_exists(t, "/var/lib/systemd/linger", found));
+    census_keep(&r, census_exists(t, "/var/lib/systemd/linger", "", found));
     return r;
 }
 
@@ -651,9 +651,11 @@ static int census_service_state(const CensusTarget *t, uint64_t *found)
 {
     int r = 0;
 
-    census_keep(&r, census_exists(t, "/var/lib/AccountsService/users", found));
-    census_keep(&r, census_exists(t, "/var/lib/AccountsService/icons", found));
-    census_keep(&r, census_exists(t, "/var/lib/lightdm-data", found));
+    census_keep(&r, census_exists(t, "/var/lib/AccountsService/users", "", found));
+    census_keep(&r, census_exists(t, "/var/lib/AccountsService/icons", "", found));
+    census_keep(&r, census_exists(t, "/var/lib/lightdm-data", "", found));
+    census_keep(&r, census_exists(t, "/var/lib/lightdm/data", "", found));
+    census_keep(&r, census_exists(t, "/var/cache/lightdm/dmrc", ".dmrc", found));
     return r;
 }
 

@@ -1627,6 +1627,11 @@ static int fh_service_state(const FootholdTarget *t, RmFlags flags, uint64_t *co
     int r = fh_open_place_sys(t, "/var/lib", "lightdm", "data", &data);
     RK_KEEP_FIRST(first, r < 0 ? r : data >= 0 ? fh_remove_named(data, t->user, flags, count) : 0);
     RK_KEEP_FIRST(first, fh_sweep_place(t, "/var/lib", "lightdm-data", true, false, flags, count));
+    /* LightDM's cache of the user's last session and language choice (USER.dmrc, root's). */
+    _cleanup_close_ int dmrc = -1;
+    r = fh_open_place(t, "/var/cache/lightdm", "dmrc", &dmrc);
+    g_autofree char *dmrc_name = g_strconcat(t->user, ".dmrc", NULL);
+    RK_KEEP_FIRST(first, r < 0 ? r : dmrc >= 0 ? fh_remove_named(dmrc, dmrc_name, flags, count) : 0);
     /* LightDM's Xauthority in the system dir (user-authority-in-system-dir). It is documented
      * as /var/run/lightdm, and /var/run is a symlink to /run, which the trusted walk refuses. */
     RK_KEEP_FIRST(first, fh_sweep_place(t, "/run", "lightdm", true, false, flags, count));

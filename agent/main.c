@@ -33,7 +33,7 @@ typedef struct {
     Stats *stats;
     bool ready_sent;
     char *exe;           /* the file this daemon was started from */
-    struct stat exe_st;  /* ... and the one that runs (to see it replaced) */
+    struct stat exe_st;  /* ... as it was at the start (to see it replaced) */
     char **argv;
     guint take_over_id;
 } Daemon;
@@ -222,7 +222,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
 
     /* Where a new version would be installed: the path this one was started from. */
     d.exe = g_file_read_link("/proc/self/exe", NULL);
-    if (d.exe && (g_str_has_suffix(d.exe, " (deleted)") || stat("/proc/self/exe", &d.exe_st) < 0))
+    if (d.exe && (g_str_has_suffix(d.exe, " (deleted)") || stat(d.exe, &d.exe_st) < 0))
         g_clear_pointer(&d.exe, g_free);
 
     /* The guest account before anything acts for it: created if missing and guest.create is

@@ -25,6 +25,7 @@ test_pkgs=(
     chromium firefox-esr cups-daemon printer-driver-cups-pdf lightdm systemd
     debhelper dpkg-dev fakeroot lintian man-db groff-base mandoc ansible-core python3-apt
     cron at bindfs fuse3 keyutils
+    mmdebstrap systemd-container
 )
 
 pkgs=("${runtime_pkgs[@]}")

@@ -4,9 +4,14 @@
 # prints its own closing line "N passed, N failed, N skipped"; the last lines repeat both with
 # an overall verdict, and the exit status is non-zero if either pass failed.
 #
-# Extra arguments select tests by name for make check, and skip the valgrind pass:
+# Then the system test: the .deb installed on a Debian 12 root made from the archive and booted
+# with systemd as PID 1 (make system-test; needs the Debian archive, and fails, never skips,
+# without it).
+#
+# Extra arguments select tests by name for make check, and skip the valgrind pass and the
+# system test:
 #   scripts/test.sh config rmtree
-# RK_VALGRIND=0 skips the valgrind pass too.
+# RK_VALGRIND=0 skips the valgrind pass, RK_SYSTEM=0 the system test.
 set -u
 cd "$(dirname "$0")/.."
 scripts/deps.sh || exit 1
@@ -24,6 +29,14 @@ if [ $# -eq 0 ] && [ "${RK_VALGRIND:-1}" != 0 ]; then
     rc_vg=$?
 fi
 
+rc_sys=skip
+if [ $# -eq 0 ] && [ "${RK_SYSTEM:-1}" != 0 ]; then
+    echo
+    echo "== the system test: the .deb on a booted Debian 12 kiosk (make system-test)"
+    make system-test 2>&1 | tee "$logs/system"
+    rc_sys=$?
+fi
+
 closing() { # LOG RC: the pass's closing line, or why there is none
     local l
     l=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" 2>/dev/null | tail -1)
@@ -37,7 +50,12 @@ if [ "$rc_vg" = skip ]; then
 else
     printf '%-22s %s\n' "make check-valgrind:" "$(closing "$logs/valgrind" $rc_vg)"
 fi
-if [ $rc_check -eq 0 ] && { [ "$rc_vg" = skip ] || [ "$rc_vg" -eq 0 ]; }; then
+if [ "$rc_sys" = skip ]; then
+    printf '%-22s %s\n' "make system-test:" "skipped (tests selected by name, or RK_SYSTEM=0)"
+else
+    printf '%-22s %s\n' "make system-test:" "$(closing "$logs/system" $rc_sys)"
+fi
+if [ $rc_check -eq 0 ] && { [ "$rc_vg" = skip ] || [ "$rc_vg" -eq 0 ]; } && { [ "$rc_sys" = skip ] || [ "$rc_sys" -eq 0 ]; }; then
     echo "overall: PASSED"
     exit 0
 fi

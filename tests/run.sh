@@ -55,13 +55,21 @@ run_one() { # name, command...
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
-for t in "$RK_BUILD"/tests/test-*; do
+# RK_SUITE=system: the system test (tests/system, a booted kiosk) instead of the unit and
+# integration tests.
+unit_tests=("$RK_BUILD"/tests/test-*)
+script_tests=(tests/integration/test-*.sh)
+if [ "${RK_SUITE:-}" = system ]; then
+    unit_tests=()
+    script_tests=(tests/system/test-*.sh)
+fi
+for t in "${unit_tests[@]}"; do
     [ -x "$t" ] || continue
     n=$(basename "$t")
     selected "$n" "$@" || continue
     run_one "$n" "$t" --tap
 done
-for t in tests/integration/test-*.sh; do
+for t in "${script_tests[@]}"; do
     [ -f "$t" ] || continue
     n=$(basename "$t" .sh)
     selected "$n" "$@" || continue

@@ -572,7 +572,7 @@ plant_accounts() {
 gone_accounts() { absent "/var/lib/AccountsService/users/$GUEST" "/var/lib/AccountsService/icons/$GUEST"; }
 kept_accounts() { fp "/var/lib/AccountsService/users/$OTHER" /var/lib/AccountsService/users/root "/var/lib/AccountsService/icons/$OTHER" /var/lib/AccountsService/icons/root; }
 
-case_ lightdm "LightDM's per-user data folder, /var/lib/lightdm/data/USER (Debian 12) and /var/lib/lightdm-data/USER (made by root, the guest's, as LightDM does)"
+case_ lightdm "LightDM's per-user data folder, /var/lib/lightdm/data/USER (Debian 12) and /var/lib/lightdm-data/USER (made by root, the guest's, as LightDM does), and its dmrc cache /var/cache/lightdm/dmrc/USER.dmrc"
 plant_lightdm() {
     local u d
     for d in /var/lib/lightdm/data /var/lib/lightdm-data; do
@@ -583,9 +583,12 @@ plant_lightdm() {
         echo "$C-o" >"$d/$OTHER/$C-o" && chown "$OTHER:" "$d/$OTHER/$C-o"
         echo "$C-g" >"$d/$GUEST/$C-g" && chown "$GUEST:" "$d/$GUEST/$C-g"
     done
+    # LightDM's cache of each user's session and language choice, root's (LightDM writes it).
+    mkdir -p /var/cache/lightdm/dmrc
+    for u in "$OTHER" "$GUEST"; do printf '[Desktop]\nSession=openbox\nLanguage=%s\n' "$C-$u" >"/var/cache/lightdm/dmrc/$u.dmrc"; done
 }
-gone_lightdm() { absent "/var/lib/lightdm-data/$GUEST" "/var/lib/lightdm/data/$GUEST"; }
-kept_lightdm() { fp "/var/lib/lightdm-data/$OTHER" "/var/lib/lightdm-data/$OTHER/$C-o" "/var/lib/lightdm/data/$OTHER" "/var/lib/lightdm/data/$OTHER/$C-o"; }
+gone_lightdm() { absent "/var/lib/lightdm-data/$GUEST" "/var/lib/lightdm/data/$GUEST" "/var/cache/lightdm/dmrc/$GUEST.dmrc"; }
+kept_lightdm() { fp "/var/lib/lightdm-data/$OTHER" "/var/lib/lightdm-data/$OTHER/$C-o" "/var/lib/lightdm/data/$OTHER" "/var/lib/lightdm/data/$OTHER/$C-o" "/var/cache/lightdm/dmrc/$OTHER.dmrc"; }
 
 # Mounts ---------------------------------------------------------------------------------------
 fuse_mounted() { grep -qF " $1 " /proc/self/mountinfo; }

@@ -111,10 +111,13 @@ sys_apt_install() {
         names+=("/var/cache/rentark-test/$(basename "$d")")
         cp "$d" "$SYS_ROOT/var/cache/rentark-test/"
     done
+    # Not booted: the archive is reachable (the host's network). Booted: the kiosk has no
+    # network, and the package lists of the first install are there (an upgrade to a .deb
+    # whose dependencies are installed needs nothing from the archive).
     local run=(systemd-nspawn -q --register=no --keep-unit -M rentark-kiosk-apt -D "$SYS_ROOT" --pipe)
     [ -n "$SYS_LEADER" ] && run=(sys)
     {
-        "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+        { [ -n "$SYS_LEADER" ] || "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q; } &&
         "${run[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
             -o Dpkg::Options::=--force-confold "${names[@]}"
     } >>"$SYS_DIR/logs/apt.log" 2>&1

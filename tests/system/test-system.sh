@@ -42,8 +42,8 @@ GUEST=rentark-guest
 GUID=
 LAST_SID=
 SID=
-HOME_INO=
-LAST_HOME_INO=
+HOME_ID=
+LAST_HOME_ID=
 CANARY=
 SINCE=
 
@@ -72,8 +72,8 @@ new_session() {
         SID=$(sed -n 's/^start session=\([^ ]*\).*/\1/p' <<<"$line")
         if [ -n "$SID" ] && [ "$SID" != "$LAST_SID" ]; then
             PROBE_START=$line
-            LAST_HOME_INO=$HOME_INO
-            HOME_INO=$(sed -n 's/.* home_ino=\([0-9]*\) .*/\1/p' <<<"$line")
+            LAST_HOME_ID=$HOME_ID
+            HOME_ID=$(sed -n 's/.* home_id=\([0-9]*:[0-9]*\) .*/\1/p' <<<"$line")
             LAST_SID=$SID
             [ -n "$GUID" ] || GUID=$(sys id -u "$GUEST")
             return 0
@@ -149,8 +149,8 @@ after_end() {
         sed 's/^/#   hit: /' "/proc/$SYS_LEADER/root/run/rentark-test/hits" 2>/dev/null | head
     t_check "$name: from inside the next session: nothing of the last patron in the home, /tmp, /dev/shm or the runtime folder ($PROBE_START)" \
         grep -q 'leftovers=0$' <<<"$PROBE_START"
-    t_check "$name: from inside the next session: the home is a new folder (home_ino $LAST_HOME_INO before)" \
-        bash -c "[ -n '$LAST_HOME_INO' ] && grep -q 'home_ino=' <<<'$PROBE_START' && ! grep -q 'home_ino=$LAST_HOME_INO ' <<<'$PROBE_START'"
+    t_check "$name: from inside the next session: the home is a new folder (it was $LAST_HOME_ID)" \
+        bash -c "[ -n '$LAST_HOME_ID' ] && grep -q 'home_id=[0-9]*:[0-9]* ' <<<'$PROBE_START' && ! grep -q 'home_id=$LAST_HOME_ID ' <<<'$PROBE_START'"
 }
 
 # ---- boot ----
@@ -211,5 +211,87 @@ t_check "idle timeout: the session ends after 60 s without input" sys_wait 150 "
 after_end "idle timeout"
 sys sed -i 's/^\(\s*idle_timeout = \).*/\1900;/; s/^\(\s*idle_warning = \).*/\160;/' /etc/rentark/rentark.conf
 sys systemctl reload rentarkd
+
+# 6. A tmpfs home: the fresh tmpfs must be mounted where the display manager and the session
+#    see it (a daemon in a mount namespace of its own would mount it where no one looks).
+sys sed -i 's/^\(\s*strategy = \).*/\1"tmpfs";/; s/^\(\s*tmpfs_size = \).*/\1"256M";/' /etc/rentark/rentark.conf
+sys systemctl reload rentarkd
+sys rentarkctl end >/dev/null
+t_check "tmpfs: the next session starts" new_session 120
+t_check "tmpfs: from inside the session, the home is a tmpfs mounted on it ($PROBE_START)" \
+    grep -q 'home_fstype=tmpfs home_mount=yes' <<<"$PROBE_START"
+patron "tmpfs home" chromium
+sys rentarkctl end >/dev/null
+after_end "tmpfs home"
+t_check "tmpfs: the next patron's home is a fresh tmpfs too ($PROBE_START)" grep -q 'home_fstype=tmpfs home_mount=yes' <<<"$PROBE_START"
+
+# 7. The daemon restarted, killed, or hung mid-session: the session is kept safely or ended and
+#    wiped, never left unwiped.
+mainpid() { sys systemctl show -P MainPID rentarkd; }
+patron "systemctl restart" firefox
+t_check "systemctl restart rentarkd mid-session" sys systemctl restart rentarkd
+after_end "systemctl restart"
+
+patron "kill -9" chromium
+OLD=$(mainpid)
+sys kill -9 "$OLD"
+t_check "kill -9: systemd starts rentarkd again" sys_wait 30 "a new rentarkd" bash -c "p=\$(nsenter -t $SYS_LEADER -m -u -i -n -p -r -w systemctl show -P MainPID rentarkd); [ -n "\$p" ] && [ "\$p" != 0 ] && [ "\$p" != $OLD ]"
+after_end "kill -9"
+
+patron "hung daemon" firefox
+OLD=$(mainpid)
+sys kill -STOP "$OLD"
+t_check "hung daemon: the watchdog (WatchdogSec=20) has systemd kill it and start it again" \
+    sys_wait 90 "a new rentarkd" bash -c "p=\$(nsenter -t $SYS_LEADER -m -u -i -n -p -r -w systemctl show -P MainPID rentarkd); [ -n \"\$p\" ] && [ \"\$p\" != 0 ] && [ \"\$p\" != $OLD ]"
+t_check "hung daemon: systemd logged the watchdog timeout" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -u rentarkd -o cat | grep -q 'Watchdog timeout'"
+after_end "hung daemon"
+
+# 8. A package upgrade mid-session: version N+1 of the .deb installed with apt.
+patron "upgrade" chromium
+NEXT=$SYS_DIR/rentark-next.deb
+rm -rf "$SYS_DIR/repack" && dpkg-deb -R "$DEB" "$SYS_DIR/repack" &&
+    sed -i 's/^Version: \(.*\)$/Version: \1+systemtest1/' "$SYS_DIR/repack/DEBIAN/control" &&
+    dpkg-deb -b "$SYS_DIR/repack" "$NEXT" >/dev/null
+OLD=$(mainpid)
+t_check "upgrade: apt installs version N+1 during the session" sys_apt_install "$NEXT"
+t_check "upgrade: the package is the new version" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w dpkg-query -W -f '\${Version}' rentark | grep -q systemtest1"
+t_check "upgrade: the session goes on (ACTIVE, the patron is not thrown out)" test "$(state)" = ACTIVE
+t_check "upgrade: the running daemon is still the old one during the session" \
+    bash -c "readlink /proc/$SYS_LEADER/root/proc/$OLD/exe 2>/dev/null | grep -q deleted || nsenter -t $SYS_LEADER -m -u -i -n -p -r -w readlink /proc/$OLD/exe | grep -q deleted"
+sys rentarkctl end >/dev/null
+after_end "upgrade"
+t_check "upgrade: between sessions the new daemon took over (same unit, new program)" \
+    bash -c "p=\$(nsenter -t $SYS_LEADER -m -u -i -n -p -r -w systemctl show -P MainPID rentarkd); nsenter -t $SYS_LEADER -m -u -i -n -p -r -w readlink /proc/\$p/exe | grep -vq deleted"
+t_check "upgrade: and said so" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -u rentarkd -o cat | grep -q 'takes over now'"
+
+# 9. A power cut mid-session, and the next boot.
+patron "power cut" firefox
+sys_kill
+BOOT_T0=$(date +%s%N)
+t_check "power cut: the kiosk boots again" sys_boot
+t_check "power cut: systemd reaches running" sys_wait_running
+t_check "power cut: rentarkd wiped the old session at start-up" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -b -u rentarkd -o cat | grep -q 'start-up: last state ACTIVE, wiping'"
+t_check "power cut: the seat was clean and ready before LightDM started (unit ordering)" bash -c "
+    s() { nsenter -t $SYS_LEADER -m -u -i -n -p -r -w systemctl show -P \$2 \$1; }
+    [ \"\$(s rentarkd ActiveEnterTimestampMonotonic)\" -le \"\$(s lightdm InactiveExitTimestampMonotonic)\" ]"
+LAST_SID=
+after_end "power cut"
+
+# Over all these sessions, the sweep alone left nothing for the census's safety net to find.
+t_check "the census never found what the sweep missed" bash -c "! nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -u rentarkd -o cat | grep -q 'the first pass found'"
+t_check "no incident was opened" bash -c "! nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -u rentarkd -o cat | grep -q INCIDENT"
+
+# 10. apt purge, with a patron's session running: it is ended and wiped first, and nothing of
+#     rentark is left but what the README says.
+patron "purge" chromium
+t_check "purge: apt purge rentark" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q rentark >>'$SYS_DIR/logs/apt.log' 2>&1"
+search "purge: after the purge"
+t_check "purge: the canary is in no file of the kiosk ($HITS hits)" test "${HITS:-x}" = 0
+t_check "purge: no guest account, no rentark groups" bash -c "! grep -E '^(rentark-guest|rentark-admin|rentark-volunteer):' /proc/$SYS_LEADER/root/etc/passwd /proc/$SYS_LEADER/root/etc/group"
+LEFT=$(cd "$SYS_DIR/upper" && find . -path ./proc -prune -o -print 2>/dev/null | grep -i rentark |
+    grep -vE '^\./(var/cache/rentark-test|usr/local/lib/rentark-test|etc/security/rentark-test-novt\.conf|etc/xdg/autostart/zz-rentark-test-probe\.desktop)(/|$)' |
+    grep -vE '^\./var/log/' | head -20)
+t_check "purge: no file of rentark is left (state, home, trash, units, policies, LightDM, autostart)" test -z "$LEFT" ||
+    sed 's/^/#   left: /' <<<"$LEFT"
 
 t_done
