@@ -30,24 +30,36 @@ volunteers = (
 );
 EOF2
 
-# sd_notify: a datagram socket stands in for systemd and must receive READY=1.
+# sd_notify: a datagram socket stands in for systemd. It must receive a STATUS= for each seat
+# state, READY=1 only together with the clean seat, and (WATCHDOG_USEC set, as systemd does
+# with WatchdogSec=) WATCHDOG=1 at half the period. The stand-in records every datagram, one
+# per line, until 2 s after READY=1.
 $PY - "$T_TMP/notify.sock" "$T_TMP/notify.out" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(20)
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+deadline = time.monotonic() + 30
 with open(sys.argv[2], "w") as f:
-    try:
-        f.write(s.recv(4096).decode()); f.flush()
-    except socket.timeout:
-        pass
+    while time.monotonic() < deadline:
+        s.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            m = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        f.write(m.replace("\n", " | ") + "\n"); f.flush()
+        if "READY=1" in m:
+            deadline = min(deadline, time.monotonic() + 2)
 PY
 NPID=$!
 for _ in $(seq 1 100); do [ -S "$T_TMP/notify.sock" ] && break; sleep 0.05; done
-export NOTIFY_SOCKET=$T_TMP/notify.sock
+export NOTIFY_SOCKET=$T_TMP/notify.sock WATCHDOG_USEC=400000
 start_daemon && wait_state READY || { t_fail "daemon READY" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
-unset NOTIFY_SOCKET
+unset NOTIFY_SOCKET WATCHDOG_USEC
 wait $NPID
-t_check "sd_notify: READY=1 sent to NOTIFY_SOCKET" grep -q "READY=1" "$T_TMP/notify.out"
-t_check "... once the start-up wipe has made the seat clean" grep -q "STATUS=seat clean and ready" "$T_TMP/notify.out"
+t_check "sd_notify: READY=1 sent to NOTIFY_SOCKET, once" test "$(grep -c 'READY=1' "$T_TMP/notify.out")" = 1
+t_check "... once the start-up wipe has made the seat clean" grep -q "READY=1 | STATUS=seat clean and ready" "$T_TMP/notify.out"
+t_check "... after a STATUS= for the start-up wipe" bash -c "grep -n 'STATUS=wiping' '$T_TMP/notify.out' | head -1 | cut -d: -f1 | { read w; r=\$(grep -n 'READY=1' '$T_TMP/notify.out' | cut -d: -f1); [ -n \"\$w\" ] && [ \"\$w\" -lt \"\$r\" ]; }"
+t_check "sd_notify: WATCHDOG=1 at half of WATCHDOG_USEC (several in the 2 s after READY)" \
+    test "$(grep -c '^WATCHDOG=1$' "$T_TMP/notify.out")" -ge 3
 
 as_user() { local u=$1; shift; setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --init-groups -- "$RKCTL" -s "$SOCK" "$@"; }
 guided() { # USER ID PIN: prints the daemon's reply message, returns its exit status

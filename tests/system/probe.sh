@@ -3,7 +3,7 @@
 # autostart like rentark-session. Installed into the kiosk as /usr/local/lib/rentark-test/probe.sh.
 #
 # At the start of every session it reports what it finds in the journal (tag rk-probe): the
-# home folder's identity, device:inode (a renewed home is a new folder or a new tmpfs), its file system type and whether it is
+# home folder's identity (device:inode) and whether the mark the last session left in it is there, its file system type and whether it is
 # a mount point, how many entries the home holds, and how many files a patron of the test made
 # (rk-canary*) are in the home, /tmp, /dev/shm or the runtime folder. That is the check from INSIDE the next
 # patron's session: a home wiped and renewed only in some other mount namespace would show the
@@ -22,7 +22,11 @@ ismount=no
 [ "$target" = "$HOME" ] && ismount=yes
 entries=$(find "$HOME" -mindepth 1 2>/dev/null | wc -l)
 left=$(find "$HOME" /tmp /dev/shm "${XDG_RUNTIME_DIR:-/nonexistent}" -mindepth 1 -name 'rk-canary*' 2>/dev/null | wc -l)
-log "start session=$sid uid=$(id -u) home_id=$(stat -c %d:%i "$HOME") home_fstype=$fstype home_mount=$ismount entries=$entries leftovers=$left"
+# A mark of this session in the home: the next session must not find it (a tmpfs home cannot
+# be told apart by device and inode: the kernel gives a new tmpfs the number of the last one).
+mark=$(cat "$HOME/.rk-probe-mark" 2>/dev/null || echo none)
+echo "$sid" >"$HOME/.rk-probe-mark"
+log "start session=$sid uid=$(id -u) home_id=$(stat -c %d:%i "$HOME") home_fstype=$fstype home_mount=$ismount entries=$entries leftovers=$left last_mark=$mark"
 
 go=/run/rentark-test/$sid
 while [ ! -r "$go/canary" ]; do sleep 0.3; done
