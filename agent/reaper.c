@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logind.h"
+#include "bus.h"
 #include "util.h"
 
 /* First and longest pause between kill rounds. Processes usually die within a millisecond of
@@ -426,76 +426,6 @@ int reaper_kill_uid(uid_t uid, const char *proc_root, int timeout_ms, ReaperStat
     return r;
 }
 
-/* Completion of the async calls below: hand the result to the loop that waits for it. */
-static void reaper_on_result(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-    GAsyncResult **ret = user_data;
-
-    *ret = g_object_ref(res);
-}
-
-static gboolean reaper_on_timeout(gpointer user_data)
-{
-    g_cancellable_cancel(G_CANCELLABLE(user_data));
-    return G_SOURCE_REMOVE;
-}
-
-/* Turn a cancellation caused by our own timer into a timeout error, the error the caller can
- * act on. */
-static void reaper_timeout_error(GError **error, GCancellable *cancel, int timeout_ms)
-{
-    if (error && *error && g_cancellable_is_cancelled(cancel) &&
-        g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        g_clear_error(error);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                    "no answer from the system bus or logind within %d ms", timeout_ms);
-    }
-}
-
-/* Runs with ctx as the thread-default context. The connection is a private one from
- * logind_bus_open(), bounded in time like the call after it: both end by the deadline. */
-static gboolean reaper_logind_call(GMainContext *ctx, uid_t uid, int timeout_ms, GError **error)
-{
-    g_autoptr(GCancellable) cancel = g_cancellable_new();
-    g_autoptr(GSource) timer = g_timeout_source_new((guint)timeout_ms);
-    g_autoptr(GDBusConnection) conn = NULL;
-    g_autoptr(GVariant) reply = NULL;
-    GAsyncResult *res = NULL;
-    long long deadline = rk_now_ns() + (long long)timeout_ms * 1000000LL;
-
-    g_source_set_callback(timer, reaper_on_timeout, cancel, NULL);
-    g_source_attach(timer, ctx);
-
-    conn = logind_bus_open(timeout_ms, error);
-    if (!conn) {
-        g_source_destroy(timer);
-        return FALSE;
-    }
-
-    int left_ms = (int)((deadline - rk_now_ns()) / 1000000LL);
-    /* No autostart: when logind is not running, the uid kill that always follows is enough;
-     * starting services during a wipe is not the reaper's business. */
-    g_dbus_connection_call(conn, "org.freedesktop.login1", "/org/freedesktop/login1",
-                           "org.freedesktop.login1.Manager", "TerminateUser",
-                           g_variant_new("(u)", (guint32)uid), G_VARIANT_TYPE_UNIT,
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, MAX(left_ms, 1), cancel,
-                           reaper_on_result, &res);
-    while (!res)
-        g_main_context_iteration(ctx, TRUE);
-    reply = g_dbus_connection_call_finish(conn, res, error);
-    g_clear_object(&res);
-    if (!reply)
-        reaper_timeout_error(error, cancel, timeout_ms);
-    g_source_destroy(timer);
-
-    /* Close now rather than at finalisation, and let the connection's pending callbacks run
-     * on ctx so that nothing keeps it alive after this function. */
-    g_dbus_connection_close_sync(conn, NULL, NULL);
-    while (g_main_context_iteration(ctx, FALSE))
-        ;
-    return reply != NULL;
-}
-
 gboolean reaper_logind_terminate(uid_t uid, int timeout_ms, GError **error)
 {
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -512,11 +442,5 @@ gboolean reaper_logind_terminate(uid_t uid, int timeout_ms, GError **error)
         return FALSE;
     }
 
-    /* A private main context: the async steps are driven here, synchronously for the caller,
-     * without dispatching anything of the caller's own main loop. */
-    g_autoptr(GMainContext) ctx = g_main_context_new();
-    g_main_context_push_thread_default(ctx);
-    gboolean ok = reaper_logind_call(ctx, uid, timeout_ms, error);
-    g_main_context_pop_thread_default(ctx);
-    return ok;
+    return bus_terminate_user(uid, timeout_ms, error);
 }
