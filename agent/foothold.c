@@ -4,7 +4,7 @@
  * Security rules, each stated again where the code enforces it:
  *  - uid 0 is refused before anything else: "everything of root" is the whole machine.
  *  - Nothing the guest controls is followed: mount points are opened with openat2()
- *    RESOLVE_NO_SYMLINKS, spool folders through home_open_trusted_dir(), entries removed
+ *    RESOLVE_NO_SYMLINKS, spool folders through paths_open_trusted_dir(), entries removed
  *    fd-relative with rm_at() after fstatat(AT_SYMLINK_NOFOLLOW).
  *  - A mount is detached through an fd of exactly that mount (checked by mount id), never by a
  *    path that could meanwhile name another mount stacked on top.
@@ -22,7 +22,7 @@
  * Never logs, never records a name: only counts leave this file. */
 #include "foothold.h"
 
-#include "home.h"
+#include "paths.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -44,10 +44,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* mountinfo of a machine has tens to a few thousand lines; fusermount allows 1000 FUSE
- * mounts by default. Beyond this something is wrong: give up instead of growing. */
-#define FH_MOUNTS_MAX 100000
 
 const char *foothold_class_name(FootholdClass c)
 {
@@ -79,100 +75,6 @@ static int fh_check_target(const FootholdTarget *t)
 /* ---------------------------------------------------------------------------------------- */
 /* Mounts                                                                                   */
 
-typedef struct {
-    int id, parent;
-    char *point;   /* mount point, unescaped */
-    char *fstype;
-    char *super;   /* super options */
-    bool guest;
-    bool detached; /* in this round */
-} FhMount;
-
-static void fh_mount_free(gpointer p)
-{
-    FhMount *m = p;
-    g_free(m->point);
-    g_free(m->fstype);
-    g_free(m->super);
-    g_free(m);
-}
-
-/* Undo the octal escapes of mountinfo (\040 space, \011 tab, \012 newline, \134 backslash). */
-static void fh_unescape(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
-            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-            r += 3;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-}
-
-/* "ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
-static int fh_read_mountinfo(GPtrArray **ret)
-{
-    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(fh_mount_free);
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return -errno;
-    char *line = NULL;
-    size_t cap = 0;
-    int r = 0;
-    while (getline(&line, &cap, f) > 0) {
-        char *save = NULL, *tok[6], *fstype = NULL, *super = NULL;
-        int n = 0;
-        line[strcspn(line, "\n")] = '\0';
-        for (char *p = strtok_r(line, " ", &save); p && n < 6; p = n < 6 ? strtok_r(NULL, " ", &save) : NULL)
-            tok[n++] = p;
-        if (n < 6)
-            continue;
-        for (char *p = strtok_r(NULL, " ", &save); p; p = strtok_r(NULL, " ", &save))
-            if (strcmp(p, "-") == 0) {
-                fstype = strtok_r(NULL, " ", &save);
-                (void)strtok_r(NULL, " ", &save); /* source */
-                super = strtok_r(NULL, " ", &save);
-                break;
-            }
-        if (!fstype)
-            continue;
-        if (out->len >= FH_MOUNTS_MAX) {
-            r = -E2BIG;
-            break;
-        }
-        FhMount *m = g_new0(FhMount, 1);
-        m->id = atoi(tok[0]);
-        m->parent = atoi(tok[1]);
-        fh_unescape(tok[4]);
-        m->point = g_strdup(tok[4]);
-        m->fstype = g_strdup(fstype);
-        m->super = g_strdup(super ? super : "");
-        g_ptr_array_add(out, m);
-    }
-    free(line);
-    fclose(f);
-    if (r < 0)
-        return r;
-    *ret = g_steal_pointer(&out);
-    return 0;
-}
-
-static bool fh_at_or_below(const char *p, const char *top)
-{
-    size_t n = strlen(top);
-    if (strcmp(top, "/") == 0)
-        return p[0] == '/';
-    return strncmp(p, top, n) == 0 && (p[n] == '\0' || p[n] == '/');
-}
-
-static bool fh_below(const char *p, const char *top)
-{
-    return fh_at_or_below(p, top) && strcmp(p, top) != 0;
-}
-
 /* p relative to top (p below top), without the leading '/'. */
 static const char *fh_relative(const char *p, const char *top)
 {
@@ -181,7 +83,7 @@ static const char *fh_relative(const char *p, const char *top)
 
 /* A FUSE mount whose super options say it was mounted for uid (fusermount writes the caller's
  * real uid there; the guest cannot choose another). */
-static bool fh_is_guest_fuse(const FhMount *m, uid_t uid)
+static bool fh_is_guest_fuse(const PathsMount *m, uid_t uid)
 {
     if (strcmp(m->fstype, "fuse") != 0 && strcmp(m->fstype, "fuseblk") != 0 && !g_str_has_prefix(m->fstype, "fuse."))
         return false;
@@ -291,11 +193,11 @@ static bool fh_fd_owned_by(int fd, uid_t uid)
  * fusermount), but it lies in the guest's tree, and the next guest inherits it. Looked up in a
  * private clone of the parent mount without its submounts, where the hidden inode is visible
  * and no mount of the guest is ever entered. */
-static bool fh_hidden_dir_is_guest(const FhMount *m, const FhMount *parent, uid_t uid)
+static bool fh_hidden_dir_is_guest(const PathsMount *m, const PathsMount *parent, uid_t uid)
 {
     /* Stacked on its parent's root: the hidden inode is the parent's root, judged with the
      * parent itself. */
-    if (!parent || strcmp(m->point, parent->point) == 0 || !fh_below(m->point, parent->point))
+    if (!parent || strcmp(m->point, parent->point) == 0 || !paths_below(m->point, parent->point))
         return false;
     _cleanup_close_ int pfd = fh_open_path(AT_FDCWD, parent->point, 0, 0);
     /* The parent must be the mount seen at its path; if something covers it, m is hidden too
@@ -346,18 +248,18 @@ typedef struct {
     GPtrArray *areas;     /* at or below: the guest's own places */
     GPtrArray *below;     /* strictly below: udisks2 media folders of the user */
     GPtrArray *guest_dirs; /* sweep folders: never detached themselves */
-} FhMountRules;
+} PathsMountRules;
 
-static void fh_rules_clear(FhMountRules *r)
+static void fh_rules_clear(PathsMountRules *r)
 {
     g_clear_pointer(&r->areas, g_ptr_array_unref);
     g_clear_pointer(&r->below, g_ptr_array_unref);
     g_clear_pointer(&r->guest_dirs, g_ptr_array_unref);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FhMountRules, fh_rules_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PathsMountRules, fh_rules_clear)
 
 /* Configured paths, lexically normalised (no "//", ".", "..", trailing '/'). */
-static int fh_rules_init(const FootholdTarget *t, FhMountRules *r)
+static int fh_rules_init(const FootholdTarget *t, PathsMountRules *r)
 {
     r->uid = t->uid;
     r->areas = g_ptr_array_new_with_free_func(g_free);
@@ -395,12 +297,12 @@ static int fh_rules_init(const FootholdTarget *t, FhMountRules *r)
 static bool fh_in_list(const char *p, GPtrArray *list, bool strictly_below)
 {
     for (guint i = 0; i < list->len; i++)
-        if (strictly_below ? fh_below(p, list->pdata[i]) : fh_at_or_below(p, list->pdata[i]))
+        if (strictly_below ? paths_below(p, list->pdata[i]) : paths_at_or_below(p, list->pdata[i]))
             return true;
     return false;
 }
 
-static bool fh_is_sweep_folder(const char *p, const FhMountRules *r)
+static bool fh_is_sweep_folder(const char *p, const PathsMountRules *r)
 {
     for (guint j = 0; j < r->guest_dirs->len; j++)
         if (strcmp(p, r->guest_dirs->pdata[j]) == 0)
@@ -408,13 +310,13 @@ static bool fh_is_sweep_folder(const char *p, const FhMountRules *r)
     return false;
 }
 
-/* Mark every mount of the guest (FhMount.guest). by_id maps mount ids to mounts. */
-static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const FhMountRules *r)
+/* Mark every mount of the guest (PathsMount.guest). by_id maps mount ids to mounts. */
+static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const PathsMountRules *r)
 {
     /* Never "/" nor a sweep folder itself (a tmpfs on /tmp, /dev/shm): those are the machine's,
      * unless the guest's own FUSE daemon sits there. */
     for (guint i = 0; i < mounts->len; i++) {
-        FhMount *m = mounts->pdata[i];
+        PathsMount *m = mounts->pdata[i];
         if (strcmp(m->point, "/") == 0)
             m->guest = false;
         else if (fh_is_sweep_folder(m->point, r))
@@ -429,7 +331,7 @@ static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const FhMountRules
         for (bool changed = true; changed;) {
             changed = false;
             for (guint i = 0; i < mounts->len; i++) {
-                FhMount *m = mounts->pdata[i], *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
+                PathsMount *m = mounts->pdata[i], *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
                 if (!m->guest && p && p->guest && p != m && strcmp(m->point, "/") != 0) {
                     m->guest = true;
                     changed = true;
@@ -440,16 +342,16 @@ static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const FhMountRules
             break;
         /* The slower tests, only for what is still undecided. */
         for (guint i = 0; i < mounts->len; i++) {
-            FhMount *m = mounts->pdata[i];
+            PathsMount *m = mounts->pdata[i];
             if (m->guest || strcmp(m->point, "/") == 0 || fh_is_sweep_folder(m->point, r))
                 continue;
-            FhMount *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
+            PathsMount *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
             if (fh_hidden_dir_is_guest(m, p, r->uid)) {
                 m->guest = true;
                 continue;
             }
             for (guint j = 0; !m->guest && j < r->guest_dirs->len; j++)
-                if (fh_below(m->point, r->guest_dirs->pdata[j]))
+                if (paths_below(m->point, r->guest_dirs->pdata[j]))
                     m->guest = fh_in_guest_tree(m->point, r->guest_dirs->pdata[j], r->uid);
         }
     }
@@ -465,7 +367,7 @@ static int fh_depth(const char *p)
 
 static gint fh_deepest_first(gconstpointer a, gconstpointer b)
 {
-    const FhMount *x = *(FhMount *const *)a, *y = *(FhMount *const *)b;
+    const PathsMount *x = *(PathsMount *const *)a, *y = *(PathsMount *const *)b;
     int dx = fh_depth(x->point), dy = fh_depth(y->point);
     if (dx != dy)
         return dy - dx;
@@ -473,22 +375,22 @@ static gint fh_deepest_first(gconstpointer a, gconstpointer b)
 }
 
 /* One round: read, classify; unless count_only, detach. *ret_found = guest mounts seen. */
-static int fh_mount_round(const FhMountRules *r, bool count_only, uint64_t *ret_found, uint64_t *detached)
+static int fh_mount_round(const PathsMountRules *r, bool count_only, uint64_t *ret_found, uint64_t *detached)
 {
     g_autoptr(GPtrArray) mounts = NULL;
-    int first = fh_read_mountinfo(&mounts);
+    int first = paths_read_mounts(&mounts);
     if (first < 0)
         return first;
     g_autoptr(GHashTable) by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (guint i = 0; i < mounts->len; i++) {
-        FhMount *m = mounts->pdata[i];
+        PathsMount *m = mounts->pdata[i];
         g_hash_table_insert(by_id, GINT_TO_POINTER(m->id), m);
     }
     fh_classify(mounts, by_id, r);
 
     g_autoptr(GPtrArray) guest = g_ptr_array_new();
     for (guint i = 0; i < mounts->len; i++)
-        if (((FhMount *)mounts->pdata[i])->guest)
+        if (((PathsMount *)mounts->pdata[i])->guest)
             g_ptr_array_add(guest, mounts->pdata[i]);
     *ret_found = guest->len;
     if (count_only)
@@ -496,13 +398,13 @@ static int fh_mount_round(const FhMountRules *r, bool count_only, uint64_t *ret_
     /* Deepest first, so that a mount is never detached from under one lying on it. */
     g_ptr_array_sort(guest, fh_deepest_first);
     for (guint i = 0; i < guest->len; i++) {
-        const FhMount *m = guest->pdata[i];
+        const PathsMount *m = guest->pdata[i];
         /* Whatever is stacked at this path, top first, while the top is the guest's. */
         for (int layer = 0; layer < 64; layer++) {
             _cleanup_close_ int fd = fh_open_path(AT_FDCWD, m->point, 0, 0);
             if (fd < 0)
                 break; /* gone with a mount below it, or unreachable: the next round tells */
-            FhMount *top = g_hash_table_lookup(by_id, GINT_TO_POINTER(fh_fd_mount_id(fd)));
+            PathsMount *top = g_hash_table_lookup(by_id, GINT_TO_POINTER(fh_fd_mount_id(fd)));
             /* Only ever the mount the fd lies on, and only if it is the guest's: a mount
              * someone else stacked on top stays, with the guest's below it (-EBUSY later). */
             if (!top || !top->guest || top->detached || strcmp(top->point, m->point) != 0)
@@ -525,7 +427,7 @@ static int fh_mount_round(const FhMountRules *r, bool count_only, uint64_t *ret_
 
 int foothold_detach_mounts(const FootholdTarget *t, uint64_t *ret_detached)
 {
-    g_auto(FhMountRules) rules = { 0 };
+    g_auto(PathsMountRules) rules = { 0 };
     uint64_t detached = 0, found = 0;
     int first = fh_check_target(t);
     if (ret_detached)
@@ -555,7 +457,7 @@ int foothold_detach_mounts(const FootholdTarget *t, uint64_t *ret_detached)
 
 int64_t foothold_count_mounts(const FootholdTarget *t)
 {
-    g_auto(FhMountRules) rules = { 0 };
+    g_auto(PathsMountRules) rules = { 0 };
     uint64_t found = 0, none = 0;
     int r = fh_check_target(t);
     if (r < 0 || (r = fh_rules_init(t, &rules)) < 0)
@@ -1507,7 +1409,7 @@ static int fh_keys(const FootholdTarget *t, FhKeyMode mode, uint64_t *count)
 /* ---------------------------------------------------------------------------------------- */
 /* Scheduled jobs and service state: files in root's spool and state folders                */
 
-/* Open the folder sysroot+parent/leaf: parent through home_open_trusted_dir() (root's all the
+/* Open the folder sysroot+parent/leaf: parent through paths_open_trusted_dir() (root's all the
  * way, no symlink), leaf without following a symlink. The leaf may belong to a service account
  * (at's spool is daemon's, 1770) but never to the guest, and others may write to it only if it
  * is sticky (crontabs 1730 root:crontab): then nobody can swap the guest's entries for others'.
@@ -1517,7 +1419,7 @@ static int fh_open_place(const FootholdTarget *t, const char *parent, const char
     g_autofree char *path = t->sysroot && t->sysroot[0] ? g_strconcat(t->sysroot, parent, NULL) : g_strdup(parent);
     struct stat st;
     *ret_fd = -1;
-    _cleanup_close_ int pfd = home_open_trusted_dir(path);
+    _cleanup_close_ int pfd = paths_open_trusted_dir(path);
     if (pfd == -ENOENT)
         return 0;
     if (pfd < 0)

@@ -26,7 +26,6 @@
 #include <gio/gio.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,6 +37,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "guest.h"
 #include "util.h"
 
 /* First and longest pause between kill rounds. Processes usually die within a millisecond of
@@ -49,10 +49,6 @@
  * this buffer even with the longest escaped Name:. */
 #define REAPER_STATUS_MAX 4096
 
-/* passwd entries are small; this bounds the getpwuid_r buffer against a broken NSS module
- * that keeps answering ERANGE. */
-#define REAPER_PWBUF_MAX (1024 * 1024)
-
 typedef struct {
     bool alive;    /* not a zombie (Z) and not dead (X) */
     uid_t uids[4]; /* real, effective, saved, file-system */
@@ -62,23 +58,12 @@ typedef struct {
  * entry (a deleted account can still have processes). Runs before fork: it may allocate. */
 static int reaper_guest_gid(uid_t uid, gid_t *ret_gid)
 {
-    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-    size_t size = hint > 0 ? (size_t)hint : 16384;
-
-    for (;;) {
-        g_autofree char *buf = g_malloc(size);
-        struct passwd pw, *found = NULL;
-        int r = getpwuid_r(uid, &pw, buf, size, &found);
-
-        if (r == ERANGE && size < REAPER_PWBUF_MAX) {
-            size *= 2;
-            continue;
-        }
-        if (r != 0)
-            return -r;
-        *ret_gid = found ? found->pw_gid : (gid_t)uid;
-        return 0;
-    }
+    g_auto(GuestAccount) acct = { 0 };
+    int r = guest_account_lookup(NULL, uid, &acct);
+    if (r < 0 && r != -ENOENT)
+        return r;
+    *ret_gid = r == 0 ? acct.gid : (gid_t)uid;
+    return 0;
 }
 
 /* Ends the kill child with errno as its exit status (0 is reserved for success). */

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "seat"
 #include "seat.h"
 
+#include "guest.h"
 #include "home.h"
 #include "incident.h"
 #include "log.h"
@@ -11,7 +12,6 @@
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -112,13 +112,13 @@ Seat *seat_new(const RkConfig *cfg, GError **error)
 {
     g_autoptr(Seat) seat = g_new0(Seat, 1);
     seat->cfg = rk_config_ref((RkConfig *)cfg);
-    int r = home_lookup_guest(cfg->guest_user, &seat->uid, &seat->gid);
+    int r = guest_lookup_ids(cfg->guest_user, &seat->uid, &seat->gid);
     if (r < 0) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_GUEST, "guest account \"%s\": %s", cfg->guest_user,
                     r == -EPERM ? "is root" : r == -ENOENT ? "does not exist" : g_strerror(-r));
         return NULL;
     }
-    seat->private_gid = wipe_gid_is_private(cfg->guest_user, seat->gid);
+    seat->private_gid = guest_gid_is_private(cfg->guest_user, seat->gid);
     if (g_mkdir_with_parents(cfg->state_dir, 0700) < 0) {
         int e = errno;
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot create \"%s\": %s", cfg->state_dir, g_strerror(e));

@@ -1,7 +1,7 @@
 /* Sweeps of the places outside the home where a guest leaves traces. */
 #include "sweep.h"
 
-#include "home.h"
+#include "paths.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -21,7 +21,7 @@ const char *sweep_category_name(SweepCategory c)
 /* Open a configured folder; a folder that does not exist holds nothing of the guest. */
 static int open_place(const char *path, int *ret_fd)
 {
-    int fd = home_open_trusted_dir(path);
+    int fd = paths_open_trusted_dir(path);
     if (fd == -ENOENT) {
         *ret_fd = -1;
         return 0;
@@ -120,7 +120,7 @@ static int sweep_run_user(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats 
     }
     if (!(flags & RM_DRY_RUN)) {
         g_autofree char *path = g_build_filename(cfg->run_user_dir, name, NULL);
-        r = home_detach_mounts(path);
+        r = paths_detach_mounts(path);
         if (r < 0)
             return r;
     }

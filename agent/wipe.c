@@ -2,13 +2,13 @@
 #define G_LOG_DOMAIN "wipe"
 #include "wipe.h"
 
+#include "guest.h"
+#include "paths.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,28 +22,6 @@
  * machine-wide safety net. */
 #define CENSUS_PASSES 2
 
-bool wipe_gid_is_private(const char *user, gid_t gid)
-{
-    char buf[16384];
-    struct group gr, *g = NULL;
-
-    if (gid == 0 || getgrgid_r(gid, &gr, buf, sizeof buf, &g) != 0 || !g || strcmp(g->gr_name, user) != 0)
-        return false;
-    for (char **m = g->gr_mem; *m; m++)
-        if (strcmp(*m, user) != 0)
-            return false;
-    /* No other account may have it as its primary group: its files would be the guest's too.
-     * getpwent's cursor is process-wide: callers run this on the main thread only. */
-    bool alone = true;
-    struct passwd pw, *p;
-    setpwent();
-    while (getpwent_r(&pw, buf, sizeof buf, &p) == 0)
-        if (p->pw_gid == gid && strcmp(p->pw_name, user) != 0)
-            alone = false;
-    endpwent();
-    return alone;
-}
-
 void wipe_target_init(WipeTarget *t, const RkConfig *cfg, uid_t uid, gid_t gid, bool private_gid)
 {
     *t = (WipeTarget){ .cfg = rk_config_ref((RkConfig *)cfg), .user = g_strdup(cfg->guest_user), .uid = uid,
@@ -56,12 +34,12 @@ int wipe_target_open(const RkConfig *cfg, WipeTarget *t)
     gid_t gid;
 
     memset(t, 0, sizeof *t);
-    int r = home_lookup_guest(cfg->guest_user, &uid, &gid);
+    int r = guest_lookup_ids(cfg->guest_user, &uid, &gid);
     if (r < 0)
         return r;
     if (gid == 0)
         return -EPERM;
-    wipe_target_init(t, cfg, uid, gid, wipe_gid_is_private(cfg->guest_user, gid));
+    wipe_target_init(t, cfg, uid, gid, guest_gid_is_private(cfg->guest_user, gid));
     return 0;
 }
 
@@ -253,7 +231,7 @@ static void safety_net(const WipeTarget *t, Plan *p, const CensusResult *found, 
     for (char **m = found->found[CENSUS_FILES] ? found->scanned_mounts : NULL; m && *m; m++) {
         /* Only through folders nobody but root controls: a mount point below a guest's
          * folder is not entered by path (the census then still finds it: not verified). */
-        _cleanup_close_ int fd = home_open_trusted_dir(*m);
+        _cleanup_close_ int fd = paths_open_trusted_dir(*m);
         if (fd < 0)
             continue;
         (void)rm_owner_sweep(fd, &p->owner, RM_PARALLEL, &res->safety_net);

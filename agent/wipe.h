@@ -56,10 +56,6 @@ void wipe_target_init(WipeTarget *t, const RkConfig *cfg, uid_t uid, gid_t gid, 
 
 void wipe_target_clear(WipeTarget *t);
 
-/* Whether gid is private to the account user: the group's name is the user's, it has no other
- * members, and no other account has it as its primary group. */
-bool wipe_gid_is_private(const char *user, gid_t gid);
-
 typedef struct {
     bool verified;             /* everything checked and nothing of the guest left */
     const char *failed_step;   /* static string naming the first step that failed, or NULL */
