@@ -34,21 +34,9 @@
 #define CENSUS_KEYS_GC_NS (1000LL * 1000 * 1000) /* key garbage collection is asynchronous */
 #define CENSUS_KEYS_POLL_US 20000
 
-static const char *const census_names[CENSUS_N] = {
-    [CENSUS_PROCESSES] = "processes", [CENSUS_MOUNTS] = "mounts",
-    [CENSUS_FILES] = "files",         [CENSUS_SYSV_IPC] = "sysv-ipc",
-    [CENSUS_MQUEUE] = "mqueue",       [CENSUS_KEYS] = "keys",
-    [CENSUS_SCHEDULED] = "scheduled", [CENSUS_SERVICE_STATE] = "service-state",
-};
-
-const char *census_class_name(CensusClass c)
-{
-    return (unsigned)c < CENSUS_N ? census_names[c] : "unknown";
-}
-
 bool census_clean(const CensusResult *res)
 {
-    for (int c = 0; c < CENSUS_N; c++)
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
         if (res->found[c] || res->error[c])
             return false;
     return true;
@@ -676,25 +664,25 @@ int census_run(const CensusTarget *t, CensusResult *res)
         return -EINVAL;
 
     /* Processes first: nothing of the census runs as the guest yet (the keys child). */
-    res->error[CENSUS_PROCESSES] = census_processes(t, &res->found[CENSUS_PROCESSES]);
+    res->error[RK_WIPE_PROCESSES] = census_processes(t, &res->found[RK_WIPE_PROCESSES]);
     int mr = census_mounts_read(&mt);
     if (mr < 0) {
-        res->error[CENSUS_MOUNTS] = res->error[CENSUS_FILES] = res->error[CENSUS_MQUEUE] = mr;
+        res->error[RK_WIPE_MOUNTS] = res->error[RK_WIPE_FILES] = res->error[RK_WIPE_MQUEUE] = mr;
     } else {
-        res->error[CENSUS_MOUNTS] = census_mounts_class(t, &mt, &res->found[CENSUS_MOUNTS]);
-        res->error[CENSUS_MQUEUE] = census_mqueue(t, &mt, &res->found[CENSUS_MQUEUE]);
+        res->error[RK_WIPE_MOUNTS] = census_mounts_class(t, &mt, &res->found[RK_WIPE_MOUNTS]);
+        res->error[RK_WIPE_MQUEUE] = census_mqueue(t, &mt, &res->found[RK_WIPE_MQUEUE]);
     }
-    res->error[CENSUS_SYSV_IPC] = census_sysv(t, &res->found[CENSUS_SYSV_IPC]);
-    res->error[CENSUS_KEYS] = census_keys(t, &res->found[CENSUS_KEYS]);
-    res->error[CENSUS_SCHEDULED] = census_scheduled(t, &res->found[CENSUS_SCHEDULED]);
-    res->error[CENSUS_SERVICE_STATE] = census_service_state(t, &res->found[CENSUS_SERVICE_STATE]);
+    res->error[RK_WIPE_SYSV_IPC] = census_sysv(t, &res->found[RK_WIPE_SYSV_IPC]);
+    res->error[RK_WIPE_KEYS] = census_keys(t, &res->found[RK_WIPE_KEYS]);
+    res->error[RK_WIPE_SCHEDULED] = census_scheduled(t, &res->found[RK_WIPE_SCHEDULED]);
+    res->error[RK_WIPE_SERVICE_STATE] = census_service_state(t, &res->found[RK_WIPE_SERVICE_STATE]);
     if (mr >= 0)
-        res->error[CENSUS_FILES] = census_files(t, &mt, res);
+        res->error[RK_WIPE_FILES] = census_files(t, &mt, res);
     census_mounts_free(&mt);
     res->duration_ns = rk_now_ns() - start;
 
     int first = 0;
-    for (int c = 0; c < CENSUS_N; c++) {
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++) {
         if (res->found[c])
             return 1;
         census_keep(&first, res->error[c]);

@@ -805,7 +805,7 @@ int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *re
     if (!t->report_mounts)
         g_ptr_array_free(walked, TRUE);
     census_keep(&r, census_pool_run(&p));
-    res->found[CENSUS_FILES] = p.found;
+    res->found[RK_WIPE_FILES] = p.found;
     res->inodes_seen = p.inodes;
     return r;
 }

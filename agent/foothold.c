@@ -45,11 +45,10 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *foothold_class_name(FootholdClass c)
+bool foothold_class(RkWipeCategory c)
 {
-    static const char *const names[FOOTHOLD_N] = { "mounts", "sysv-ipc", "mqueue", "keys", "scheduled",
-                                                   "service-state" };
-    return c < FOOTHOLD_N ? names[c] : "?";
+    return c == RK_WIPE_MOUNTS || c == RK_WIPE_SYSV_IPC || c == RK_WIPE_MQUEUE || c == RK_WIPE_KEYS ||
+           c == RK_WIPE_SCHEDULED || c == RK_WIPE_SERVICE_STATE;
 }
 
 /* The account name becomes a file name in root's folders: one path component, nothing else. */
@@ -1515,17 +1514,17 @@ int foothold_remove(const FootholdTarget *t, RmFlags flags, FootholdResult *res)
     bool named = fh_name_ok(t->user);
     if (t->sysroot && t->sysroot[0] && t->sysroot[0] != '/')
         return -EINVAL;
-    res->error[FOOTHOLD_SYSV_IPC] = fh_sysv_ipc(t, flags, &res->removed[FOOTHOLD_SYSV_IPC]);
-    res->error[FOOTHOLD_MQUEUE] = fh_mqueue(t, flags, &res->removed[FOOTHOLD_MQUEUE]);
-    res->error[FOOTHOLD_KEYS] =
-        fh_keys(t, flags & RM_DRY_RUN ? FH_KEYS_COUNT : FH_KEYS_REMOVE, &res->removed[FOOTHOLD_KEYS]);
+    res->error[RK_WIPE_SYSV_IPC] = fh_sysv_ipc(t, flags, &res->removed[RK_WIPE_SYSV_IPC]);
+    res->error[RK_WIPE_MQUEUE] = fh_mqueue(t, flags, &res->removed[RK_WIPE_MQUEUE]);
+    res->error[RK_WIPE_KEYS] =
+        fh_keys(t, flags & RM_DRY_RUN ? FH_KEYS_COUNT : FH_KEYS_REMOVE, &res->removed[RK_WIPE_KEYS]);
     if (named) {
-        res->error[FOOTHOLD_SCHEDULED] = fh_scheduled(t, flags, &res->removed[FOOTHOLD_SCHEDULED]);
-        res->error[FOOTHOLD_SERVICE_STATE] = fh_service_state(t, flags, &res->removed[FOOTHOLD_SERVICE_STATE]);
+        res->error[RK_WIPE_SCHEDULED] = fh_scheduled(t, flags, &res->removed[RK_WIPE_SCHEDULED]);
+        res->error[RK_WIPE_SERVICE_STATE] = fh_service_state(t, flags, &res->removed[RK_WIPE_SERVICE_STATE]);
     } else {
-        res->error[FOOTHOLD_SCHEDULED] = res->error[FOOTHOLD_SERVICE_STATE] = -EINVAL;
+        res->error[RK_WIPE_SCHEDULED] = res->error[RK_WIPE_SERVICE_STATE] = -EINVAL;
     }
-    for (int c = 0; c < FOOTHOLD_N; c++)
+    for (int c = 0; c < RK_WIPE_N; c++)
         RK_KEEP_FIRST(first, res->error[c]);
     return first;
 }

@@ -12,12 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *sweep_category_name(SweepCategory c)
-{
-    static const char *const names[SWEEP_N] = { "tmp", "run-user", "print", "crash", "journal" };
-    return c < SWEEP_N ? names[c] : "?";
-}
-
 /* Open a configured folder; a folder that does not exist holds nothing of the guest. */
 static int open_place(const char *path, int *ret_fd)
 {
@@ -303,7 +297,10 @@ static int sweep_journal(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *
 
 typedef int (*SweepFn)(const RkConfig *, Owner *, RmFlags, RmStats *, uint64_t *);
 
-static const SweepFn sweeps[SWEEP_N] = { sweep_tmp, sweep_run_user, sweep_print, sweep_crash, sweep_journal };
+static const SweepFn sweeps[RK_WIPE_N] = {
+    [RK_WIPE_TMP] = sweep_tmp,     [RK_WIPE_RUN_USER] = sweep_run_user, [RK_WIPE_PRINT] = sweep_print,
+    [RK_WIPE_CRASH] = sweep_crash, [RK_WIPE_JOURNAL] = sweep_journal,
+};
 
 int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, SweepResult *res)
 {
@@ -312,7 +309,7 @@ int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, S
 
     if (uid == 0)
         return -EPERM;
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         int r = sweeps[c](cfg, &o, flags, &res->stats[c], NULL);
         res->error[c] = r;
         RK_KEEP_FIRST(first, r);
@@ -320,14 +317,14 @@ int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, S
     return first;
 }
 
-int sweep_verify(const RkConfig *cfg, uid_t uid, const char *user, uint64_t remaining[SWEEP_N])
+int sweep_verify(const RkConfig *cfg, uid_t uid, const char *user, uint64_t remaining[RK_WIPE_N])
 {
     Owner o = { .uid = uid, .user = user };
     int first = 0;
 
     if (uid == 0)
         return -EPERM;
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         remaining[c] = 0;
         int r = sweeps[c](cfg, &o, 0, NULL, &remaining[c]);
         if (r < 0)

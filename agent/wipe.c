@@ -219,7 +219,7 @@ static void test_hook(const char *var)
  * class again. */
 static void safety_net(const WipeTarget *t, Plan *p, const CensusResult *found, WipeResult *res)
 {
-    if (found->found[CENSUS_PROCESSES] || found->error[CENSUS_PROCESSES]) {
+    if (found->found[RK_WIPE_PROCESSES] || found->error[RK_WIPE_PROCESSES]) {
         ReaperStats rs;
         int r = reaper_kill_uid(t->uid, "/proc", KILL_TIMEOUT_MS, &rs);
         if (r < 0)
@@ -228,7 +228,7 @@ static void safety_net(const WipeTarget *t, Plan *p, const CensusResult *found, 
     uint64_t detached = 0;
     (void)foothold_detach_mounts(&p->foot, &detached);
     res->mounts_detached += detached;
-    for (char **m = found->found[CENSUS_FILES] ? found->scanned_mounts : NULL; m && *m; m++) {
+    for (char **m = found->found[RK_WIPE_FILES] ? found->scanned_mounts : NULL; m && *m; m++) {
         /* Only through folders nobody but root controls: a mount point below a guest's
          * folder is not entered by path (the census then still finds it: not verified). */
         _cleanup_close_ int fd = paths_open_trusted_dir(*m);
@@ -238,7 +238,7 @@ static void safety_net(const WipeTarget *t, Plan *p, const CensusResult *found, 
     }
     FootholdResult again = { 0 };
     (void)foothold_remove(&p->foot, 0, &again);
-    for (int c = 0; c < FOOTHOLD_N; c++)
+    for (int c = 0; c < RK_WIPE_N; c++)
         res->footholds.removed[c] += again.removed[c];
 }
 
@@ -375,7 +375,7 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     /* 7. What the census leaves to others: the fresh home equals the skeleton; the known
      *    places hold nothing of the guest (the fast path's own check); the trash is empty when
      *    this run emptied it. */
-    res->processes_left = (int)res->census.found[CENSUS_PROCESSES];
+    res->processes_left = (int)res->census.found[RK_WIPE_PROCESSES];
     if (place.parentfd >= 0) {
         r = home_verify_at(&place, t->uid, t->gid, &res->home_differences);
         if (r < 0)
@@ -397,7 +397,7 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     home_place_close(&place);
 
     uint64_t left = res->home_differences + res->trash_left;
-    for (int c = 0; c < SWEEP_N; c++)
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
         left += res->sweep_left[c];
     if (!census_clean(&res->census))
         FAIL("census", -ENOTEMPTY);
@@ -432,12 +432,12 @@ bool wipe_census_clean(const WipeResult *res)
 char *wipe_census_summary(const CensusResult *c)
 {
     GString *s = g_string_new(NULL);
-    for (int k = 0; k < CENSUS_N; k++) {
+    for (int k = RK_WIPE_CENSUS_FIRST; k < RK_WIPE_N; k++) {
         if (c->error[k])
-            g_string_append_printf(s, "%s%s: not checked (%s)", s->len ? ", " : "", census_class_name(k),
+            g_string_append_printf(s, "%s%s: not checked (%s)", s->len ? ", " : "", rk_wipe_category_name(k),
                                    g_strerror(-c->error[k]));
         else if (c->found[k])
-            g_string_append_printf(s, "%s%s %" G_GUINT64_FORMAT, s->len ? ", " : "", census_class_name(k), c->found[k]);
+            g_string_append_printf(s, "%s%s %" G_GUINT64_FORMAT, s->len ? ", " : "", rk_wipe_category_name(k), c->found[k]);
     }
     return g_string_free(s, FALSE);
 }
@@ -450,7 +450,7 @@ static double ms(int64_t ns)
 static uint64_t census_total(const CensusResult *c)
 {
     uint64_t n = 0;
-    for (int k = 0; k < CENSUS_N; k++)
+    for (int k = RK_WIPE_CENSUS_FIRST; k < RK_WIPE_N; k++)
         n += c->found[k];
     return n;
 }
@@ -470,17 +470,17 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
     if (res->mounts_detached)
         g_message("detached %" G_GUINT64_FORMAT " mounts of the guest", res->mounts_detached);
     g_message("home renewed in %.1f ms (%u moved to trash)", ms(res->home.turnaround_ns), res->home.moved_to_trash);
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         const RmStats *s = &res->sweep.stats[c];
         if (s->files || s->dirs || s->errors || s->reclaimed || res->sweep.error[c])
             g_message("swept %s: %" G_GUINT64_FORMAT " files, %" G_GUINT64_FORMAT " dirs, %" G_GUINT64_FORMAT
                       " errors, %" G_GUINT64_FORMAT " dirs kept for others' entries (now root's)%s%s",
-                      sweep_category_name(c), s->files, s->dirs, s->errors, s->reclaimed, res->sweep.error[c] ? ": " : "",
+                      rk_wipe_category_name(c), s->files, s->dirs, s->errors, s->reclaimed, res->sweep.error[c] ? ": " : "",
                       res->sweep.error[c] ? g_strerror(-res->sweep.error[c]) : "");
     }
-    for (int c = 0; c < FOOTHOLD_N; c++)
-        if (res->footholds.removed[c] || res->footholds.error[c])
-            g_message("removed %s: %" G_GUINT64_FORMAT "%s%s", foothold_class_name(c), res->footholds.removed[c],
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        if (foothold_class(c) && (res->footholds.removed[c] || res->footholds.error[c]))
+            g_message("removed %s: %" G_GUINT64_FORMAT "%s%s", rk_wipe_category_name(c), res->footholds.removed[c],
                       res->footholds.error[c] ? "; error: " : "",
                       res->footholds.error[c] ? g_strerror(-res->footholds.error[c]) : "");
     if (t_watch_logged(res))
@@ -499,7 +499,7 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
               " inodes; skipped: %" G_GUINT64_FORMAT " pseudo, %" G_GUINT64_FORMAT " network, %" G_GUINT64_FORMAT
               " read-only, %" G_GUINT64_FORMAT " FUSE, %" G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT
               " hidden under other mounts), %" G_GUINT64_FORMAT " objects of the guest found, %.1f ms",
-              CENSUS_N, c->mounts_scanned, c->inodes_seen, c->mounts_skipped_pseudo, c->mounts_skipped_network,
+              RK_WIPE_N - RK_WIPE_CENSUS_FIRST, c->mounts_scanned, c->inodes_seen, c->mounts_skipped_pseudo, c->mounts_skipped_network,
               c->mounts_skipped_readonly, c->mounts_skipped_fuse, c->mounts_skipped_duplicate, c->mounts_hidden,
               census_total(c), ms(c->duration_ns));
     if (res->census_passes > 1)
@@ -514,10 +514,40 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
               " home differences, %" G_GUINT64_FORMAT " trash entries",
               res->failed_step ? res->failed_step : "?", wipe_error_text(res), last[0] ? last : "nothing",
               res->home_differences, res->trash_left);
-    for (int k = 0; k < SWEEP_N; k++)
+    for (int k = RK_WIPE_SWEEP_FIRST; k <= RK_WIPE_SWEEP_LAST; k++)
         if (res->sweep_left[k])
             g_warning("wipe NOT verified: %" G_GUINT64_FORMAT " entries of the guest left in %s", res->sweep_left[k],
-                      sweep_category_name(k));
+                      rk_wipe_category_name(k));
+}
+
+/* A reply key: prefix, the category's name with '_' for '-', suffix. */
+static void reply_count(RkReply *reply, const char *prefix, const char *name, const char *suffix, uint64_t n)
+{
+    g_autofree char *k = g_strconcat(prefix, name, suffix, NULL);
+    g_strdelimit(k, "-", '_');
+    rk_reply_add_int(reply, k, (long long)n);
+}
+
+static void reply_rm_stats(RkReply *reply, const char *name, const RmStats *s)
+{
+    reply_count(reply, "", name, "_files", s->files);
+    reply_count(reply, "", name, "_dirs", s->dirs);
+    reply_count(reply, "", name, "_bytes", s->bytes);
+}
+
+void wipe_dry_run_reply(const WipeResult *res, RkReply *reply)
+{
+    rk_reply_add_int(reply, "processes", res->processes_found);
+    reply_rm_stats(reply, "home", &res->home_counted);
+    reply_rm_stats(reply, "trash", &res->trash);
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
+        reply_rm_stats(reply, rk_wipe_category_name(c), &res->sweep.stats[c]);
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        if (foothold_class(c))
+            reply_count(reply, "", rk_wipe_category_name(c), "", res->footholds.removed[c]);
+    /* What the census sees of the guest outside the home and the trash. */
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        reply_count(reply, "census_", rk_wipe_category_name(c), "", res->census.found[c]);
 }
 
 void wipe_print_dry_run(const WipeResult *res, FILE *f)
@@ -531,17 +561,18 @@ void wipe_print_dry_run(const WipeResult *res, FILE *f)
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
         fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", rows[i].name,
                 rows[i].s->files, rows[i].s->dirs, rows[i].s->bytes);
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         const RmStats *s = &res->sweep.stats[c];
-        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", sweep_category_name(c),
+        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", rk_wipe_category_name(c),
                 s->files, s->dirs, s->bytes);
     }
-    for (int c = 0; c < FOOTHOLD_N; c++)
-        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", foothold_class_name(c), res->footholds.removed[c], "-", "-");
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        if (foothold_class(c))
+            fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", rk_wipe_category_name(c), res->footholds.removed[c], "-", "-");
     /* What the census sees of the guest outside the home and the trash. */
-    for (int c = 0; c < CENSUS_N; c++) {
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++) {
         char name[40];
-        snprintf(name, sizeof name, "census %s", census_class_name(c));
+        snprintf(name, sizeof name, "census %s", rk_wipe_category_name(c));
         fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", name, res->census.found[c], "-", "-");
     }
 }
