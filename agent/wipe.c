@@ -277,6 +277,104 @@ static void dry_run(const WipeTarget *t, Plan *p, WipeResult *res)
     res->census_passes = 1;
 }
 
+/* Steps 1 to 4: stop the guest, detach its mounts, renew the home, sweep every class. */
+static void wipe_clean(const WipeTarget *t, WipeFlags flags, Plan *plan, const HomePlace *place, long long start,
+                       WipeResult *res)
+{
+    int r;
+
+    /* 1. Stop the guest before anything is deleted: a live process could write again behind
+     *    the wipe. logind first (it also ends the user's services), then the uid kill, which
+     *    is the one that is verified. */
+    if (!(flags & WIPE_NO_LOGIND) && res->processes_found > 0)
+        (void)reaper_logind_terminate(t->uid, LOGIND_TIMEOUT_MS, NULL);
+    r = reaper_kill_uid(t->uid, "/proc", KILL_TIMEOUT_MS, &res->reaper);
+    if (r < 0)
+        FAIL("stop processes", r);
+
+    /* 2. Every mount the guest made, anywhere, before any sweep: a mount is never crossed and
+     *    must never block a wipe (a FUSE mount in /tmp would otherwise keep the seat closed). */
+    r = foothold_detach_mounts(&plan->foot, &res->mounts_detached);
+    if (r < 0)
+        FAIL("detach mounts", r);
+
+    /* 3. The home: moved into the trash, a fresh one from the skeleton in its place. The
+     *    tmpfs strategy's mount was detached above like any other, and the folder beneath it
+     *    is renewed too, so both strategies end in the same verified state. */
+    if (place->parentfd >= 0) {
+        r = home_renew_at(place, t->uid, t->gid, &res->home);
+        if (r < 0)
+            FAIL("renew home", r);
+    }
+    res->home_ready_ns = rk_now_ns() - start;
+
+    /* 4. Every class outside the home: the known places (the fast path), then IPC objects,
+     *    keys, scheduled work and the state system services keep per user. */
+    r = sweep_run(t->cfg, t->uid, t->user, 0, &res->sweep);
+    if (r < 0)
+        FAIL("sweep", r);
+    r = foothold_remove(&plan->foot, 0, &res->footholds);
+    if (r < 0)
+        FAIL("footholds", r);
+    res->watch_error = wipe_watched(t, 0, &res->watch);
+}
+
+/* Step 5: the census decides, independently of everything above; after a finding, one pass
+ * of the safety net and a second, deciding census. */
+static void wipe_census(const WipeTarget *t, Plan *plan, const HomePlace *place, WipeResult *res)
+{
+    plan_skip(plan, t->cfg, place);
+    for (unsigned pass = 0; pass < CENSUS_PASSES; pass++) {
+        test_hook("RENTARK_TEST_AFTER_SWEEP");
+        census_result_clear(&res->census);
+        (void)census_run(&plan->census, &res->census);
+        res->census_passes++;
+        if (pass == 0)
+            census_result_copy_counts(&res->census_first, &res->census);
+        if (census_clean(&res->census) || pass + 1 == CENSUS_PASSES)
+            break;
+        safety_net(t, plan, &res->census, res);
+    }
+}
+
+/* Step 7: what the census leaves to others: the fresh home equals the skeleton; the known
+ * places hold nothing of the guest (the fast path's own check); the trash is empty when this
+ * run emptied it. */
+static void wipe_verify(const WipeTarget *t, WipeFlags flags, const HomePlace *place, WipeResult *res)
+{
+    const RkConfig *cfg = t->cfg;
+    int r;
+
+    res->processes_left = (int)res->census.found[RK_WIPE_PROCESSES];
+    if (place->parentfd >= 0) {
+        r = home_verify_at(place, t->uid, t->gid, &res->home_differences);
+        if (r < 0)
+            FAIL("verify home", r);
+        else if (r > 0 && res->home_differences == 0)
+            res->home_differences = 1;
+    } else {
+        res->home_differences = 1;
+    }
+    r = sweep_verify(cfg, t->uid, t->user, res->sweep_left);
+    if (r < 0)
+        FAIL("verify sweep", r);
+    if (!(flags & WIPE_KEEP_TRASH)) {
+        int64_t n = place->trashfd >= 0 ? count_entries_at(place->trashfd) : count_trash(cfg->trash_dir);
+        res->trash_left = n < 0 ? 1 : (uint64_t)n;
+        if (n < 0)
+            FAIL("verify trash", (int)n);
+    }
+
+    uint64_t left = res->home_differences + res->trash_left;
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
+        left += res->sweep_left[c];
+    if (!census_clean(&res->census))
+        FAIL("census", -ENOTEMPTY);
+    res->verified = left == 0 && res->failed_step == NULL;
+    if (!res->verified && !res->failed_step)
+        FAIL("verify", -ENOTEMPTY);
+}
+
 int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
 {
     const RkConfig *cfg = t->cfg;
@@ -293,13 +391,6 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     plan_init(&plan, t);
     res->processes_found = reaper_count_uid(t->uid, "/proc");
 
-    if (!(flags & WIPE_DRY_RUN)) {
-        /* The home's parent, the trash and the skeleton, opened once for the whole wipe. */
-        r = home_place_open(cfg->guest_home, cfg->trash_dir, cfg->guest_skeleton, &place);
-        if (r < 0)
-            FAIL("renew home", r);
-    }
-
     if (flags & WIPE_DRY_RUN) {
         dry_run(t, &plan, res);
         plan_clear(&plan);
@@ -307,54 +398,12 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
         return 0;
     }
 
-    /* 1. Stop the guest before anything is deleted: a live process could write again behind
-     *    the wipe. logind first (it also ends the user's services), then the uid kill, which
-     *    is the one that is verified. */
-    if (!(flags & WIPE_NO_LOGIND) && res->processes_found > 0)
-        (void)reaper_logind_terminate(t->uid, LOGIND_TIMEOUT_MS, NULL);
-    r = reaper_kill_uid(t->uid, "/proc", KILL_TIMEOUT_MS, &res->reaper);
+    /* The home's parent, the trash and the skeleton, opened once for the whole wipe. */
+    r = home_place_open(cfg->guest_home, cfg->trash_dir, cfg->guest_skeleton, &place);
     if (r < 0)
-        FAIL("stop processes", r);
-
-    /* 2. Every mount the guest made, anywhere, before any sweep: a mount is never crossed and
-     *    must never block a wipe (a FUSE mount in /tmp would otherwise keep the seat closed). */
-    r = foothold_detach_mounts(&plan.foot, &res->mounts_detached);
-    if (r < 0)
-        FAIL("detach mounts", r);
-
-    /* 3. The home: moved into the trash, a fresh one from the skeleton in its place. The
-     *    tmpfs strategy's mount was detached above like any other, and the folder beneath it
-     *    is renewed too, so both strategies end in the same verified state. */
-    if (place.parentfd >= 0) {
-        r = home_renew_at(&place, t->uid, t->gid, &res->home);
-        if (r < 0)
-            FAIL("renew home", r);
-    }
-    res->home_ready_ns = rk_now_ns() - start;
-
-    /* 4. Every class outside the home: the known places (the fast path), then IPC objects,
-     *    keys, scheduled work and the state system services keep per user. */
-    r = sweep_run(cfg, t->uid, t->user, 0, &res->sweep);
-    if (r < 0)
-        FAIL("sweep", r);
-    r = foothold_remove(&plan.foot, 0, &res->footholds);
-    if (r < 0)
-        FAIL("footholds", r);
-    res->watch_error = wipe_watched(t, 0, &res->watch);
-
-    /* 5. The census decides, independently of everything above. */
-    plan_skip(&plan, cfg, &place);
-    for (unsigned pass = 0; pass < CENSUS_PASSES; pass++) {
-        test_hook("RENTARK_TEST_AFTER_SWEEP");
-        census_result_clear(&res->census);
-        (void)census_run(&plan.census, &res->census);
-        res->census_passes++;
-        if (pass == 0)
-            census_result_copy_counts(&res->census_first, &res->census);
-        if (census_clean(&res->census) || pass + 1 == CENSUS_PASSES)
-            break;
-        safety_net(t, &plan, &res->census, res);
-    }
+        FAIL("renew home", r);
+    wipe_clean(t, flags, &plan, &place, start, res);
+    wipe_census(t, &plan, &place, res);
     plan_clear(&plan);
 
     /* 6. The old home in the trash: no one but root can reach it, so the daemon leaves it to a
@@ -372,38 +421,8 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     if (place.parentfd >= 0 && syncfs(place.parentfd) < 0)
         FAIL("sync", -errno);
 
-    /* 7. What the census leaves to others: the fresh home equals the skeleton; the known
-     *    places hold nothing of the guest (the fast path's own check); the trash is empty when
-     *    this run emptied it. */
-    res->processes_left = (int)res->census.found[RK_WIPE_PROCESSES];
-    if (place.parentfd >= 0) {
-        r = home_verify_at(&place, t->uid, t->gid, &res->home_differences);
-        if (r < 0)
-            FAIL("verify home", r);
-        else if (r > 0 && res->home_differences == 0)
-            res->home_differences = 1;
-    } else {
-        res->home_differences = 1;
-    }
-    r = sweep_verify(cfg, t->uid, t->user, res->sweep_left);
-    if (r < 0)
-        FAIL("verify sweep", r);
-    if (!(flags & WIPE_KEEP_TRASH)) {
-        int64_t n = place.trashfd >= 0 ? count_entries_at(place.trashfd) : count_trash(cfg->trash_dir);
-        res->trash_left = n < 0 ? 1 : (uint64_t)n;
-        if (n < 0)
-            FAIL("verify trash", (int)n);
-    }
+    wipe_verify(t, flags, &place, res);
     home_place_close(&place);
-
-    uint64_t left = res->home_differences + res->trash_left;
-    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
-        left += res->sweep_left[c];
-    if (!census_clean(&res->census))
-        FAIL("census", -ENOTEMPTY);
-    res->verified = left == 0 && res->failed_step == NULL;
-    if (!res->verified && !res->failed_step)
-        FAIL("verify", -ENOTEMPTY);
     res->total_ns = rk_now_ns() - start;
     return res->verified ? 0 : (res->error ? res->error : -ENOTEMPTY);
 }
