@@ -373,6 +373,21 @@ static void keys_invalidate_line(KeysWork *w, const char *line)
         keys_count(w, id);
 }
 
+/* The ids KEYCTL_READ put in w->rbuf (n bytes reported, 4 each): every key but the anchors is
+ * counted; with relink, the user keyring's link is put back into ring. */
+static void keys_count_read(KeysWork *w, long n, int32_t ring, bool relink)
+{
+    size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
+    for (size_t i = 0; i + 4 <= got; i += 4) {
+        int32_t id;
+        memcpy(&id, w->rbuf + i, 4);
+        if (!keys_is_anchor(w, id))
+            keys_count(w, id);
+        else if (relink && keys_is_user_ring(w, id))
+            (void)keys_keyctl(KEYCTL_LINK, (unsigned long)(long)id, (unsigned long)(long)ring, 0, 0);
+    }
+}
+
 /* Open up, read and clear one keyring of the guest (ring: its id or a KEY_SPEC_* id; session:
  * it is the user-session keyring). The permissions are left open: keys_lock() locks the user
  * keyrings afterwards. report: a failure is the wipe's (else the census judges what is left). */
@@ -400,15 +415,7 @@ static void keys_clear(KeysWork *w, int32_t ring, bool session, bool report)
      * user keyring into the user-session keyring when it makes them: that link is put back, not
      * counted. The other keyrings the wipe keeps are not counted either, nor linked again
      * (a locked keyring holding the persistent one would never read as empty). */
-    size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
-    for (size_t i = 0; i + 4 <= got; i += 4) {
-        int32_t id;
-        memcpy(&id, w->rbuf + i, 4);
-        if (!keys_is_anchor(w, id))
-            keys_count(w, id);
-        else if (!w->dry && session && keys_is_user_ring(w, id))
-            (void)keys_keyctl(KEYCTL_LINK, (unsigned long)(long)id, (unsigned long)(long)ring, 0, 0);
-    }
+    keys_count_read(w, n, ring, !w->dry && session);
     if ((size_t)n > sizeof w->rbuf)
         w->rep.removed += ((size_t)n - sizeof w->rbuf) / 4;
 }
@@ -421,13 +428,7 @@ static void keys_count_locked(KeysWork *w, int32_t ring)
     long n = keys_keyctl(KEYCTL_READ, (unsigned long)(long)ring, (unsigned long)w->rbuf, sizeof w->rbuf, 0);
     if (n < 0)
         return;
-    size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
-    for (size_t i = 0; i + 4 <= got; i += 4) {
-        int32_t id;
-        memcpy(&id, w->rbuf + i, 4);
-        if (!keys_is_anchor(w, id))
-            keys_count(w, id);
-    }
+    keys_count_read(w, n, ring, false);
 }
 
 /* Set one user keyring of the guest (by number) to KEYS_LOCKED. Returns 0 or a (positive)

@@ -23,20 +23,12 @@ int record_read(int dirfd, const char *name, size_t max, char **ret, size_t *ret
     if (!S_ISREG(st.st_mode))
         return -EBADF;
     g_autofree char *buf = g_malloc(max + 2);
-    size_t len = 0;
-    while (len < max + 1) {
-        ssize_t n = read(fd, buf + len, max + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
+    ssize_t len = rk_read_all(fd, buf, max + 1);
+    if (len < 0)
+        return (int)len;
     buf[len] = '\0';
     *ret = g_steal_pointer(&buf);
-    *ret_len = len;
+    *ret_len = (size_t)len;
     return 0;
 }
 
