@@ -649,7 +649,7 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
     clear_timers(seat);
     if (seat->stats) {
         int64_t dur = seat->rec.started ? (int64_t)time(NULL) - seat->rec.started : 0;
-        stats_record_session(seat->stats, seat->rec.guided, (EndReason)reason, (uint64_t)MAX(dur, 0) * 1000);
+        stats_record_session(seat->stats, seat->rec.guided, reason, (uint64_t)MAX(dur, 0) * 1000);
     }
     g_autoptr(GError) local = NULL;
     if (!transition(seat, SEAT_ENDING, &local))
