@@ -220,10 +220,6 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
     Daemon d = { .config_path = g_strdup(config_path), .cfg = rk_config_ref(cfg), .argv = argv };
     g_autoptr(GError) error = NULL;
 
-    /* Where a new version would be installed: the path this one was started from. */
-    d.exe = g_file_read_link("/proc/self/exe", NULL);
-    if (d.exe && (g_str_has_suffix(d.exe, " (deleted)") || stat(d.exe, &d.exe_st) < 0))
-        g_clear_pointer(&d.exe, g_free);
 
     /* The guest account before anything acts for it: created if missing and guest.create is
      * set, and the daemon refuses to run for an account that is root, privileged, shared or
@@ -267,6 +263,10 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
 
     /* Ready for systemd (and so for the display manager ordered after us) only once the
      * start-up recovery is over: the seat is clean (READY) or closed (BLOCKED). */
+    /* Where a new version would be installed: the path this one was started from. */
+    d.exe = g_file_read_link("/proc/self/exe", NULL);
+    if (d.exe && (g_str_has_suffix(d.exe, " (deleted)") || stat(d.exe, &d.exe_st) < 0))
+        g_clear_pointer(&d.exe, g_free);
     guint ready_id = seat_add_observer(d.seat, on_seat_changed, &d);
     guint watchdog_id = watchdog_start();
     seat_start(d.seat);
