@@ -146,7 +146,7 @@ test: check
 # reads as an errno, and every wipe would fail. The children are silent; the daemon's own
 # errors, and its definite leaks at exit, are marked in its log.
 VG_TESTS ?= test-daemon-lifecycle test-daemon-guided test-daemon-incident test-daemon-tmpfs test-daemon-watch \
-            test-daemon-logind test-daemon-takeover
+            test-daemon-logind test-daemon-takeover test-daemon-mounthelper
 VALGRIND := valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no \
             --child-silent-after-fork=yes --error-markers=RK-DAEMON-ERROR-BEGIN,RK-DAEMON-ERROR-END
 check-valgrind:
@@ -226,7 +226,7 @@ install: $(PROGS)
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	# The unit and the autostart entry name the programs by path: the installed ones.
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xdg/autostart
-	for u in config/systemd/*.service; do \
+	for u in config/systemd/*.service config/systemd/*.socket; do \
 	    sed -e 's|/usr/sbin/rentarkd|$(SBINDIR)/rentarkd|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
 	    chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
 	sed -e 's|/usr/bin/rentark-session|$(BINDIR)/rentark-session|g' config/autostart/rentark-session.desktop \
@@ -236,7 +236,7 @@ install: $(PROGS)
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rentarkd $(DESTDIR)$(BINDIR)/rentarkctl $(DESTDIR)$(BINDIR)/rentark-session
 	rm -f $(DESTDIR)$(MANDIR)/man1/rentark* $(DESTDIR)$(MANDIR)/man5/rentark* $(DESTDIR)$(MANDIR)/man8/rentark*
-	rm -f $(DESTDIR)$(UNITDIR)/rentarkd*.service
+	rm -f $(DESTDIR)$(UNITDIR)/rentarkd*.service $(DESTDIR)$(UNITDIR)/rentark-mount.service $(DESTDIR)$(UNITDIR)/rentark-mount.socket
 	rm -f $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
 
 clean:

@@ -1,6 +1,7 @@
 /* The guest's home: renewal from the skeleton, tmpfs homes, verification. */
 #include "home.h"
 
+#include "mountctl.h"
 #include "paths.h"
 #include "rmtree.h"
 #include "skel.h"
@@ -161,7 +162,7 @@ int home_renew_at(const HomePlace *p, uid_t uid, gid_t gid, HomeStats *stats)
 
     /* Mounts first: a rename would carry a bind mount of someone else's folder into the
      * trash, where the remover refuses to enter it but the guest's view of it would stay. */
-    r = paths_detach_mounts(p->home);
+    r = mountctl_detach_below(p->home);
     if (r < 0)
         return r;
 
@@ -198,7 +199,6 @@ int home_renew_at(const HomePlace *p, uid_t uid, gid_t gid, HomeStats *stats)
 int home_mount_tmpfs(const char *home, const char *size_opt, const char *skeleton, uid_t uid, gid_t gid)
 {
     g_autofree char *parent = NULL, *base = NULL;
-    char target[64], opts[128];
     int r;
 
     if (uid == 0)
@@ -208,19 +208,12 @@ int home_mount_tmpfs(const char *home, const char *size_opt, const char *skeleto
     _cleanup_close_ int parentfd = paths_open_trusted_dir(parent);
     if (parentfd < 0)
         return parentfd;
-    _cleanup_close_ int homefd = openat(parentfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (homefd < 0)
-        return -errno;
     _cleanup_close_ int skelfd = open(skeleton, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (skelfd < 0)
         return -errno;
-
-    /* Mount on the folder we opened, not on a path that could be re-resolved. */
-    snprintf(target, sizeof target, "/proc/self/fd/%d", homefd);
-    snprintf(opts, sizeof opts, "size=%s,mode=0700,uid=%u,gid=%u", size_opt, (unsigned)uid, (unsigned)gid);
-    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-        return -errno;
-
+    /* Mounted where the session sees it (mountctl: through rentark-mount under systemd). */
+    if ((r = mountctl_tmpfs(home, size_opt, uid, gid)) < 0)
+        return r;
     _cleanup_close_ int fd = openat(parentfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return -errno;

@@ -5,6 +5,7 @@
 #include "util.h"
 #include "control.h"
 #include "logind.h"
+#include "mountctl.h"
 #include "guest.h"
 #include "seat.h"
 #include "server.h"
@@ -303,12 +304,14 @@ static void usage(FILE *f)
                "                      (creates a missing guest account if guest.create is set)\n"
             "      --dry-run       with --wipe-once: count what would be wiped, delete nothing\n"
             "  -d, --debug         debug logging\n"
-            "      --version       print the version\n");
+            "      --version       print the version\n"
+            "      --mount-helper  rentark-mount: the mount-table changes of the wipe, in the host's\n"
+            "                      mount namespace (started by rentark-mount.socket)\n");
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CHECK = 256, OPT_WIPE_ONCE, OPT_DRY_RUN, OPT_VERSION };
+    enum { OPT_CHECK = 256, OPT_WIPE_ONCE, OPT_DRY_RUN, OPT_VERSION, OPT_MOUNT_HELPER };
     static const struct option opts[] = {
         { "config", required_argument, NULL, 'c' },
         { "foreground", no_argument, NULL, 'f' },
@@ -317,6 +320,7 @@ int main(int argc, char **argv)
         { "wipe-once", no_argument, NULL, OPT_WIPE_ONCE },
         { "dry-run", no_argument, NULL, OPT_DRY_RUN },
         { "version", no_argument, NULL, OPT_VERSION },
+        { "mount-helper", no_argument, NULL, OPT_MOUNT_HELPER },
         { "help", no_argument, NULL, 'h' },
         {},
     };
@@ -333,6 +337,7 @@ int main(int argc, char **argv)
         case OPT_WIPE_ONCE: wipe_once = true; break;
         case OPT_DRY_RUN: dry_run = true; break;
         case OPT_VERSION: printf("rentarkd %s\n", RK_VERSION); return 0;
+        case OPT_MOUNT_HELPER: rk_log_init("rentark-mount", false); return mountctl_serve();
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -204,3 +204,30 @@ int paths_count_mounts(const char *path)
     int r = paths_mounts_below(path, &mounts);
     return r < 0 ? r : (int)mounts->len;
 }
+
+int paths_mount_tmpfs(const char *home, const char *size_opt, uid_t uid, gid_t gid)
+{
+    g_autofree char *parent = NULL, *base = NULL;
+    char target[64], opts[128];
+    int r;
+
+    /* A size as the config allows it (digits and one unit): nothing that adds an option. */
+    size_t digits = strspn(size_opt, "0123456789");
+    if (uid == 0 || gid == 0 || digits == 0 || strlen(size_opt) > digits + 1 ||
+        (size_opt[digits] && !strchr("kKmMgG%", size_opt[digits])))
+        return -EINVAL;
+    if ((r = paths_split(home, &parent, &base)) < 0)
+        return r;
+    _cleanup_close_ int parentfd = paths_open_trusted_dir(parent);
+    if (parentfd < 0)
+        return parentfd;
+    _cleanup_close_ int homefd = openat(parentfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (homefd < 0)
+        return -errno;
+    /* Mount on the folder we opened, not on a path that could be re-resolved. */
+    snprintf(target, sizeof target, "/proc/self/fd/%d", homefd);
+    snprintf(opts, sizeof opts, "size=%s,mode=0700,uid=%u,gid=%u", size_opt, (unsigned)uid, (unsigned)gid);
+    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+        return -errno;
+    return 0;
+}

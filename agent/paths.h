@@ -48,3 +48,7 @@ int paths_detach_mounts(const char *path);
 
 /* Number of mounts at or below path (0 = none), or -errno. */
 int paths_count_mounts(const char *path);
+
+/* Mount a fresh tmpfs on home (size as in wipe.tmpfs_size, mode 0700, owned by uid:gid, nosuid,
+ * nodev), on the folder opened through its trusted parent. */
+int paths_mount_tmpfs(const char *home, const char *size_opt, uid_t uid, gid_t gid);

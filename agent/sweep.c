@@ -1,6 +1,8 @@
 /* Sweeps of the places outside the home where a guest leaves traces. */
 #include "sweep.h"
 
+#include "mountctl.h"
+
 #include "paths.h"
 #include "util.h"
 
@@ -115,7 +117,7 @@ static int sweep_run_user(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats 
     }
     if (!(flags & RM_DRY_RUN)) {
         g_autofree char *path = g_build_filename(cfg->run_user_dir, name, NULL);
-        r = paths_detach_mounts(path);
+        r = mountctl_detach_below(path);
         if (r < 0)
             return r;
     }

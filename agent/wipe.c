@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "wipe"
 #include "wipe.h"
 
+#include "mountctl.h"
+
 #include "guest.h"
 #include "paths.h"
 #include "util.h"
@@ -226,7 +228,7 @@ static void safety_net(const WipeTarget *t, Plan *p, const CensusResult *found, 
             FAIL("stop processes", r);
     }
     uint64_t detached = 0;
-    (void)foothold_detach_mounts(&p->foot, &detached);
+    (void)mountctl_detach_guest(&p->foot, &detached);
     res->mounts_detached += detached;
     for (char **m = found->found[RK_WIPE_FILES] ? found->scanned_mounts : NULL; m && *m; m++) {
         /* Only through folders nobody but root controls: a mount point below a guest's
@@ -294,7 +296,7 @@ static void wipe_clean(const WipeTarget *t, WipeFlags flags, Plan *plan, const H
 
     /* 2. Every mount the guest made, anywhere, before any sweep: a mount is never crossed and
      *    must never block a wipe (a FUSE mount in /tmp would otherwise keep the seat closed). */
-    r = foothold_detach_mounts(&plan->foot, &res->mounts_detached);
+    r = mountctl_detach_guest(&plan->foot, &res->mounts_detached);
     if (r < 0)
         FAIL("detach mounts", r);
 

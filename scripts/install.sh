@@ -287,12 +287,17 @@ do_install() {
 
     if command -v systemctl >/dev/null && [ -d /etc/systemd/system ]; then
         recorded enabled rentarkd.service || record enabled rentarkd.service
+        # rentark-mount.socket: the mount-table changes of the wipe, in the machine's namespace
+        # (rentarkd itself runs in one of its own).
+        recorded enabled rentark-mount.socket || record enabled rentark-mount.socket
         if systemd_running; then
             systemctl daemon-reload
+            systemctl enable --now rentark-mount.socket
             systemctl enable --now rentarkd.service
             systemctl reload rentarkd.service 2>/dev/null || true
             say "rentarkd.service enabled and running (before the display manager)"
         else
+            systemctl enable rentark-mount.socket >/dev/null 2>&1 || true
             systemctl enable rentarkd.service >/dev/null 2>&1 || true
             say "rentarkd.service enabled; systemd is not running here, so start the daemon yourself:"
             say "  start-stop-daemon --start --background --exec $prefix/sbin/rentarkd"
@@ -313,13 +318,15 @@ do_uninstall() {
     field() { cut -d$'\t' -f"$2" <<<"$1"; }
 
     say "stopping rentarkd"
-    if grep -qx $'enabled\trentarkd.service' "$MANIFEST"; then
+    local unit
+    for unit in rentarkd.service rentark-mount.socket; do
+        grep -qx $'enabled\t'"$unit" "$MANIFEST" || continue
         if systemd_running; then
-            systemctl disable --now rentarkd.service || true
+            systemctl disable --now "$unit" || true
         else
-            systemctl disable rentarkd.service >/dev/null 2>&1 || true
+            systemctl disable "$unit" >/dev/null 2>&1 || true
         fi
-    fi
+    done
     # Only the installed daemon (by its executable), never another rentarkd on the machine.
     local inst pid
     inst=$(awk -F'\t' '$1 == "file" && $2 ~ /\/sbin\/rentarkd$/ { print $2 }' "$MANIFEST" | head -1)

@@ -34,7 +34,8 @@ contents=$(dpkg-deb -c "$DEB_FILE" | sed -E 's/^([^ ]+ +){5}\.//; s/ -> .*//')
 has() { grep -qxF -- "$1" <<<"$contents"; }
 for f in /usr/sbin/rentarkd /usr/bin/rentarkctl /usr/bin/rentark-session /etc/rentark/rentark.conf \
     /etc/rentark/notice/nb/notice.txt /etc/rentark/notice/nn/guided.txt /etc/rentark/notice/en/ui.txt \
-    /lib/systemd/system/rentarkd.service /etc/xdg/autostart/rentark-session.desktop \
+    /lib/systemd/system/rentarkd.service /lib/systemd/system/rentark-mount.socket /lib/systemd/system/rentark-mount.service \
+    /etc/xdg/autostart/rentark-session.desktop \
     /etc/lightdm/lightdm.conf.d/50-rentark.conf /etc/chromium/policies/managed/rentark.json \
     /etc/firefox-esr/policies/policies.json /usr/share/doc/rentark/copyright /usr/share/doc/rentark/README.md.gz; do
     t_check "the package holds $f" has "$f"
@@ -94,6 +95,8 @@ t_check "the installed rentarkctl runs (hash-pin makes a yescrypt hash)" grep -q
 t_check "the installed rentark-session runs (--help)" quiet /usr/bin/rentark-session --help
 t_check "the unit is enabled (multi-user.target wants it)" \
     test -L /etc/systemd/system/multi-user.target.wants/rentarkd.service
+t_check "rentark-mount.socket is enabled (sockets.target wants it)" \
+    test -L /etc/systemd/system/sockets.target.wants/rentark-mount.socket
 if [ -d /run/systemd/system ]; then
     t_diag "systemd is running: deb-systemd-invoke started rentarkd.service"
 else

@@ -91,6 +91,9 @@ systemd-analyze verify $unit >"$T_TMP/verify.txt" 2>&1
 t_check "systemd-analyze verify accepts the unit" test $? -eq 0 -a ! -s "$T_TMP/verify.txt"
 [ -s "$T_TMP/verify.txt" ] && t_diag "$(head -5 "$T_TMP/verify.txt")"
 t_check "the unit is enabled" test -L /etc/systemd/system/multi-user.target.wants/rentarkd.service
+t_check "rentark-mount.socket is installed and enabled" test -L /etc/systemd/system/sockets.target.wants/rentark-mount.socket
+t_check "rentark-mount.service starts the installed daemon's helper" \
+    grep -q "^ExecStart=/usr/local/sbin/rentarkd --mount-helper" /etc/systemd/system/rentark-mount.service
 t_check "the autostart entry runs the installed client" grep -q "^Exec=/usr/local/bin/rentark-session" /etc/xdg/autostart/rentark-session.desktop
 t_check "without systemd it says how to start the daemon" grep -q "start the daemon yourself" "$T_TMP/install.log"
 

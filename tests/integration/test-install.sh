@@ -10,7 +10,8 @@ for f in usr/sbin/rentarkd usr/bin/rentarkctl usr/bin/rentark-session; do
     t_check "installed and executable: /$f" test -x "$root/$f"
 done
 for f in etc/rentark/rentark.conf etc/rentark/notice/nb/notice.txt etc/rentark/notice/nn/guided.txt \
-    etc/rentark/notice/en/ui.txt lib/systemd/system/rentarkd.service etc/xdg/autostart/rentark-session.desktop; do
+    etc/rentark/notice/en/ui.txt lib/systemd/system/rentarkd.service lib/systemd/system/rentark-mount.socket \
+    lib/systemd/system/rentark-mount.service etc/xdg/autostart/rentark-session.desktop; do
     t_check "installed: /$f" test -s "$root/$f"
 done
 sed "s|\"/etc/rentark/notice\"|\"$root/etc/rentark/notice\"|" "$root/etc/rentark/rentark.conf" >"$T_TMP/installed.conf"
@@ -21,5 +22,6 @@ make -C "$RK_SRC" --no-print-directory -s install BUILD="$RK_BUILD" DESTDIR="$ro
 t_check "a second install keeps the admin's config" grep -q "changed by the admin" "$root/etc/rentark/rentark.conf"
 make -C "$RK_SRC" --no-print-directory -s uninstall BUILD="$RK_BUILD" DESTDIR="$root" PREFIX=/usr >/dev/null 2>&1
 t_check "make uninstall removes the programs" test ! -e "$root/usr/sbin/rentarkd" -a ! -e "$root/usr/bin/rentarkctl"
-t_check "... and the unit and autostart entry" test ! -e "$root/lib/systemd/system/rentarkd.service" -a ! -e "$root/etc/xdg/autostart/rentark-session.desktop"
+t_check "... and the units and autostart entry" test ! -e "$root/lib/systemd/system/rentarkd.service" -a ! -e "$root/etc/xdg/autostart/rentark-session.desktop" \
+    -a ! -e "$root/lib/systemd/system/rentark-mount.socket" -a ! -e "$root/lib/systemd/system/rentark-mount.service"
 t_done

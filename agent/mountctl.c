@@ -1,0 +1,206 @@
+/* Mount-table changes, here or through rentark-mount (see mountctl.h). */
+#include "mountctl.h"
+
+#include "paths.h"
+#include "proto.h"
+#include "util.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HELPER_TIMEOUT_MS 60000 /* a detach of many mounts, a slow disk: never a wipe's limit */
+#define HELPER_IDLE_MS 60000    /* the helper exits after a minute without work */
+
+/* ---- the daemon's side ---- */
+
+static const char *helper_socket(void)
+{
+    const char *s = g_getenv(RENTARK_MOUNT_HELPER);
+    return s && *s ? s : NULL;
+}
+
+/* Sends verb and args (escaped) to the helper; returns its result (a count, or -errno), or
+ * -EIO when the helper could not be asked (the caller's step then fails: not verified). */
+static long long helper_call(const char *sock, const char *verb, const char *const *args)
+{
+    g_autoptr(GString) line = g_string_new(verb);
+    for (; args && *args; args++) {
+        g_autofree char *e = rk_proto_escape(*args);
+        g_string_append_printf(line, " %s", e);
+    }
+    g_string_append_c(line, '\n');
+    g_autoptr(GError) error = NULL;
+    g_autofree char *reply = rk_proto_call(sock, line->str, HELPER_TIMEOUT_MS, &error);
+    if (!reply) {
+        g_warning("rentark-mount (%s): %s", sock, error->message);
+        return -EIO;
+    }
+    g_autoptr(RkParsedReply) r = rk_proto_parse_reply(reply, strlen(reply));
+    const char *v = r && r->ok ? rk_reply_get(r, "result") : NULL;
+    gint64 n = 0;
+    if (!v || !g_ascii_string_to_signed(v, 10, -4095, G_MAXINT64, &n, NULL)) {
+        g_warning("rentark-mount: %s", r && !r->ok ? r->message : "a reply without a result");
+        return -EIO;
+    }
+    return n;
+}
+
+int mountctl_detach_below(const char *path)
+{
+    const char *sock = helper_socket();
+    if (!sock)
+        return paths_detach_mounts(path);
+    const char *args[] = { path, NULL };
+    return (int)CLAMP(helper_call(sock, "detach-below", args), -4095, G_MAXINT);
+}
+
+int mountctl_detach_guest(const FootholdTarget *t, uint64_t *ret_detached)
+{
+    const char *sock = helper_socket();
+    if (!sock)
+        return foothold_detach_mounts(t, ret_detached);
+    char uid[16], gid[16];
+    snprintf(uid, sizeof uid, "%u", (unsigned)t->uid);
+    snprintf(gid, sizeof gid, "%u", (unsigned)t->gid);
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    g_ptr_array_add(args, uid);
+    g_ptr_array_add(args, gid);
+    g_ptr_array_add(args, (char *)(t->check_gid ? "1" : "0"));
+    g_ptr_array_add(args, (char *)t->user);
+    g_ptr_array_add(args, (char *)t->home);
+    g_ptr_array_add(args, (char *)(t->run_user_dir ? t->run_user_dir : "-"));
+    g_ptr_array_add(args, (char *)(t->sysroot && *t->sysroot ? t->sysroot : "-"));
+    for (const char *const *d = t->guest_dirs; d && *d; d++)
+        g_ptr_array_add(args, (char *)*d);
+    g_ptr_array_add(args, NULL);
+    long long n = helper_call(sock, "detach-guest", (const char *const *)args->pdata);
+    if (ret_detached)
+        *ret_detached = n > 0 ? (uint64_t)n : 0;
+    return n < 0 ? (int)n : 0;
+}
+
+int mountctl_tmpfs(const char *home, const char *size_opt, uid_t uid, gid_t gid)
+{
+    const char *sock = helper_socket();
+    if (!sock)
+        return paths_mount_tmpfs(home, size_opt, uid, gid);
+    char u[16], g[16];
+    snprintf(u, sizeof u, "%u", (unsigned)uid);
+    snprintf(g, sizeof g, "%u", (unsigned)gid);
+    const char *args[] = { home, size_opt, u, g, NULL };
+    return (int)CLAMP(helper_call(sock, "tmpfs", args), -4095, G_MAXINT);
+}
+
+/* ---- the helper's side ---- */
+
+static bool parse_id(const char *s, unsigned *ret)
+{
+    guint64 v = 0;
+    if (!g_ascii_string_to_unsigned(s, 10, 1, G_MAXUINT32 - 1, &v, NULL))
+        return false;
+    *ret = (unsigned)v;
+    return true;
+}
+
+/* One request; returns the result (count or -errno) for the reply. */
+static long long serve_request(const RkRequest *q, const char **ret_what)
+{
+    unsigned uid = 0, gid = 0;
+    *ret_what = q->verb;
+    if (strcmp(q->verb, "detach-below") == 0 && q->n_args == 1 && q->args[0][0] == '/')
+        return paths_detach_mounts(q->args[0]);
+    if (strcmp(q->verb, "tmpfs") == 0 && q->n_args == 4 && parse_id(q->args[2], &uid) && parse_id(q->args[3], &gid))
+        return paths_mount_tmpfs(q->args[0], q->args[1], uid, gid);
+    if (strcmp(q->verb, "detach-guest") == 0 && q->n_args >= 7 && parse_id(q->args[0], &uid) &&
+        parse_id(q->args[1], &gid)) {
+        FootholdTarget t = {
+            .uid = uid,
+            .gid = gid,
+            .check_gid = strcmp(q->args[2], "1") == 0,
+            .user = q->args[3],
+            .home = q->args[4],
+            .run_user_dir = strcmp(q->args[5], "-") == 0 ? NULL : q->args[5],
+            .sysroot = strcmp(q->args[6], "-") == 0 ? NULL : q->args[6],
+            .guest_dirs = q->n_args > 7 ? (const char *const *)&q->args[7] : NULL,
+        };
+        uint64_t n = 0;
+        int r = foothold_detach_mounts(&t, &n);
+        return r < 0 ? r : (long long)n;
+    }
+    *ret_what = NULL;
+    return -EINVAL;
+}
+
+/* Reads one line (at most RK_PROTO_MAX_LINE bytes) from a client that must be root. */
+static void serve_client(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    char buf[RK_PROTO_MAX_LINE + 1];
+    size_t n = 0;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+        g_warning("refused a request from uid %d: only root may ask", len == sizeof cred ? (int)cred.uid : -1);
+        return;
+    }
+    struct timeval tv = { .tv_sec = 10 };
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    while (n < sizeof buf - 1 && !memchr(buf, '\n', n)) {
+        ssize_t k = read(fd, buf + n, sizeof buf - 1 - n);
+        if (k <= 0)
+            return;
+        n += (size_t)k;
+    }
+    const char *perr = NULL, *what = NULL;
+    g_autoptr(RkRequest) q = rk_proto_parse_request(buf, n, &perr);
+    g_autofree char *reply = NULL;
+    if (!q) {
+        reply = rk_reply_error("invalid", "%s", perr);
+    } else {
+        long long r = serve_request(q, &what);
+        if (!what) {
+            reply = rk_reply_error("invalid", "unknown request or arguments");
+        } else {
+            RkReply out;
+            rk_reply_init_ok(&out);
+            rk_reply_add_int(&out, "result", r);
+            reply = rk_reply_finish(&out);
+            if (r < 0)
+                g_warning("%s: %s", what, g_strerror((int)-r));
+            else
+                g_info("%s: %lld", what, r);
+        }
+    }
+    (void)rk_write_all(fd, reply, strlen(reply));
+}
+
+int mountctl_serve(void)
+{
+    const char *pid = g_getenv("LISTEN_PID"), *fds = g_getenv("LISTEN_FDS");
+    guint64 p = 0, nfds = 0;
+    if (!pid || !fds || !g_ascii_string_to_unsigned(pid, 10, 1, G_MAXINT32, &p, NULL) || (pid_t)p != getpid() ||
+        !g_ascii_string_to_unsigned(fds, 10, 1, 1, &nfds, NULL)) {
+        g_printerr("rentarkd --mount-helper: start it by its socket unit (rentark-mount.socket)\n");
+        return 2;
+    }
+    const int listen_fd = 3; /* SD_LISTEN_FDS_START */
+    for (;;) {
+        struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+        int r = poll(&pfd, 1, HELPER_IDLE_MS);
+        if (r == 0)
+            return 0; /* idle: systemd starts it again at the next request */
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return 1;
+        }
+        _cleanup_close_ int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0)
+            serve_client(fd);
+    }
+}
