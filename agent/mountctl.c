@@ -51,13 +51,20 @@ static long long helper_call(const char *sock, const char *verb, const char *con
     return n;
 }
 
+/* A result as an int (a function, not CLAMP(): a macro would make the call more than once). */
+static int helper_int(long long r)
+{
+    return r < -4095 ? -EIO : r > G_MAXINT ? G_MAXINT : (int)r;
+}
+
 int mountctl_detach_below(const char *path)
 {
     const char *sock = helper_socket();
-    if (!sock)
-        return paths_detach_mounts(path);
     const char *args[] = { path, NULL };
-    return (int)CLAMP(helper_call(sock, "detach-below", args), -4095, G_MAXINT);
+    int r = sock ? helper_int(helper_call(sock, "detach-below", args)) : paths_detach_mounts(path);
+    /* A folder that is gone (logind removes /run/user/UID at logout, racing the wipe) has no
+     * mount below it. */
+    return r == -ENOENT ? 0 : r;
 }
 
 int mountctl_detach_guest(const FootholdTarget *t, uint64_t *ret_detached)
@@ -94,7 +101,7 @@ int mountctl_tmpfs(const char *home, const char *size_opt, uid_t uid, gid_t gid)
     snprintf(u, sizeof u, "%u", (unsigned)uid);
     snprintf(g, sizeof g, "%u", (unsigned)gid);
     const char *args[] = { home, size_opt, u, g, NULL };
-    return (int)CLAMP(helper_call(sock, "tmpfs", args), -4095, G_MAXINT);
+    return helper_int(helper_call(sock, "tmpfs", args));
 }
 
 /* ---- the helper's side ---- */

@@ -42,6 +42,7 @@ RK_DAEMON_WRAPPER="unshare --mount --propagation slave env RENTARK_MOUNT_HELPER=
 start_daemon && wait_state READY || { t_fail "daemon READY (own mount namespace, with rentark-mount)" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
 ctl hook session-setup "$GUEST" >/dev/null
 t_check "session start: the tmpfs home is mounted in the machine's namespace" home_is_tmpfs
+t_check "... once (one mount on the home)" test "$(awk -v h="$HOME_DIR" '$5 == h' /proc/self/mountinfo | wc -l)" = 1
 t_check "... mode 0700, owned by the guest, filled from the skeleton" \
     bash -c "test \"\$(stat -c '%a %U' '$HOME_DIR')\" = '700 $GUEST' && test -f '$HOME_DIR/.mozilla/firefox/policies.json'"
 guest_ctl accept >/dev/null
@@ -58,7 +59,7 @@ t_check "session end: READY (wipe verified)" test $rc -eq 0
 t_check "the tmpfs home is gone from the machine's namespace" bash -c "! awk -v h='$HOME_DIR' '\$5 == h' /proc/self/mountinfo | grep -q ' - tmpfs '"
 t_check "the mount on the guest's folder is detached in the machine's namespace" bash -c "! grep -qF ' $FS/tmp/guest-mnt ' /proc/self/mountinfo"
 wipe_check "nothing of the patron is left" 0
-t_check "rentark-mount did the work" grep -q 'tmpfs: 0' "$T_TMP/helper.log"
+t_check "rentark-mount did the work, each request once" test "$(grep -c 'tmpfs: 0' "$T_TMP/helper.log")" = 1
 
 # Only root may ask.
 out=$(as_guest /usr/bin/python3 -c '
