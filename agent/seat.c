@@ -44,8 +44,6 @@ struct Seat {
     gboolean shutting_down;
 
     Stats *stats;
-    SeatChangedFn changed;
-    gpointer changed_data;
     GArray *observers; /* SeatObserver, see seat_add_observer */
     guint next_observer_id;
     GSourceFunc shutdown_done;
@@ -98,8 +96,6 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
     seat->rec = next;
     g_message("state %s -> %s%s%s%s", journal_state_name(old), journal_state_name(new_state),
               seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason, r < 0 ? " (not recorded)" : "");
-    if (seat->changed)
-        seat->changed(seat, old, new_state, seat->changed_data);
     /* By index and by copy: an observer may remove itself (or another) while called. */
     for (guint i = 0; seat->observers && i < seat->observers->len; i++) {
         SeatObserver o = g_array_index(seat->observers, SeatObserver, i);
@@ -146,12 +142,6 @@ void seat_set_config(Seat *seat, const RkConfig *cfg)
     RkConfig *old = seat->cfg;
     seat->cfg = rk_config_ref((RkConfig *)cfg);
     rk_config_free(old);
-}
-
-void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data)
-{
-    seat->changed = fn;
-    seat->changed_data = data;
 }
 
 guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data)

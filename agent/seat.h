@@ -36,11 +36,9 @@ void seat_start(Seat *seat);
 /* Use a new configuration (SIGHUP). Takes effect for the next session's limits. */
 void seat_set_config(Seat *seat, const RkConfig *cfg);
 
-void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data);
-
-/* More state-change callbacks for modules that follow the seat (logind), called after the one
- * of seat_set_changed_cb, in the order added. Returns an id (> 0) for seat_remove_observer;
- * remove it before seat_free or before data goes away. */
+/* State-change callbacks for modules that follow the seat (logind, systemd's status), called
+ * in the order added. Returns an id (> 0) for seat_remove_observer; remove it before
+ * seat_free or before data goes away. */
 guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data);
 void seat_remove_observer(Seat *seat, guint id);
 

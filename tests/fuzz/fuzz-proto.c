@@ -116,7 +116,7 @@ static void fuzz_init(void)
         fprintf(stderr, "fuzz-proto: seat: %s (needs the user \"nobody\")\n", error->message);
         abort();
     }
-    seat_set_changed_cb(fuzz_seat, on_seat_changed, NULL);
+    (void)seat_add_observer(fuzz_seat, on_seat_changed, NULL);
     /* seat_start() is never called: it could wipe, and the fuzzer must never delete. */
     CHECK(seat_state(fuzz_seat) == SEAT_READY);
 }
