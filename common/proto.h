@@ -59,6 +59,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkRequest, rk_request_free)
 
 /* Percent-escape s (any bytes but NUL) for a line. Returns a new string. */
 char *rk_proto_escape(const char *s);
+/* The same, appended to out (no copy of s but the escaped one in out). */
+void rk_proto_append_escaped(GString *out, const char *s);
+/* The length of s escaped, without escaping it. */
+size_t rk_proto_escaped_len(const char *s);
 
 /* Undo rk_proto_escape. Returns NULL for a bad escape or an escaped NUL. */
 char *rk_proto_unescape(const char *s, size_t len);
@@ -89,9 +93,3 @@ RkParsedReply *rk_proto_parse_reply(const char *line, size_t len);
 void rk_parsed_reply_free(RkParsedReply *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkParsedReply, rk_parsed_reply_free)
 const char *rk_reply_get(const RkParsedReply *r, const char *key);
-
-/* Connect to the socket at path, send request (a complete line), read one reply line, with a
- * timeout in ms for the whole exchange. Returns the reply line (newline stripped) or NULL with
- * error (G_IO_ERROR_NOT_FOUND / _CONNECTION_REFUSED when the daemon is not running,
- * G_IO_ERROR_TIMED_OUT). Blocking; for clients. */
-char *rk_proto_call(const char *socket_path, const char *request, int timeout_ms, GError **error);
