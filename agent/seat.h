@@ -73,7 +73,8 @@ gboolean seat_consent(Seat *seat, GError **error);
  * last wipe was verified. -ENOENT / -EINVAL as incident_resolve. */
 int seat_resolve_incident(Seat *seat, const char *id);
 
-/* Fill reply with the status keys of the protocol (see common/proto.h). */
+/* Fill reply with the seat's status keys of the protocol (see common/proto.h; the settings in
+ * the same reply are control.c's). */
 void seat_status(const Seat *seat, RkReply *reply);
 
 /* SIGTERM: end a running session and wipe if that can finish within the shutdown grace; the
