@@ -391,11 +391,14 @@ static char *verb_hook(Control *ctl, const Call *call)
     g_autoptr(GError) error = NULL;
     if (strcmp(req->args[1], ctl->cfg->guest_user) != 0)
         return ok_status(ctl); /* not the guest: not ours to manage */
+    gboolean ok;
     if (strcmp(req->args[0], "session-setup") == 0)
-        return seat_reply(ctl, seat_session_begin(ctl->seat, &error), error);
-    if (strcmp(req->args[0], "session-cleanup") == 0)
-        return seat_reply(ctl, seat_end(ctl->seat, END_LOGOUT, &error), error);
-    return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
+        ok = seat_session_begin(ctl->seat, &error);
+    else if (strcmp(req->args[0], "session-cleanup") == 0)
+        ok = seat_end(ctl->seat, END_LOGOUT, &error);
+    else
+        return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
+    return seat_reply(ctl, ok, error);
 }
 
 static char *verb_wipe_dry_run(Control *ctl, const Call *call)

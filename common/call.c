@@ -74,7 +74,7 @@ static char *exchange(const char *socket_path, const char *line, size_t len, int
 }
 
 RkParsedReply *rk_call_argv(const char *socket_path, int timeout_ms, const char *verb,
-                                   const char *const *args, GError **error)
+                            const char *const *args, GError **error)
 {
     /* SECURITY: an argument may be a PIN. The line is measured first and then built in a
      * buffer of its final size, so it never moves (no stale copy in freed memory), and it is

@@ -18,11 +18,11 @@
  * G_IO_ERROR_TIMED_OUT, G_IO_ERROR_INVALID_DATA for a malformed reply, and
  * G_IO_ERROR_INVALID_ARGUMENT for a request longer than a protocol line. */
 RkParsedReply *rk_call_argv(const char *socket_path, int timeout_ms, const char *verb,
-                                   const char *const *args, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+                            const char *const *args, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The same with the arguments as a NULL-terminated list. */
 RkParsedReply *rk_call(const char *socket_path, int timeout_ms, GError **error, const char *verb,
-                              ...) G_GNUC_NULL_TERMINATED G_GNUC_WARN_UNUSED_RESULT;
+                       ...) G_GNUC_NULL_TERMINATED G_GNUC_WARN_UNUSED_RESULT;
 
 /* TRUE when error says that no daemon listens on the socket (missing or refused). */
 gboolean rk_call_daemon_absent(const GError *error);

@@ -11,14 +11,18 @@
  * Verbs (who may use them: A = root/admin group, G = the guest, V = volunteer group, * = anyone)
  *   status                       *  state=READY|NOTICE|ACTIVE|ENDING|WIPING|BLOCKED session=ID
  *                                   guided=0|1 volunteer=NAME time_left=S idle_left=S warn=S
- *                                   last_wipe=UNIX verified=0|1
- *                                   and the configuration the guest's client needs (it may not
- *                                   read the file, which holds the PIN hashes):
- *                                   idle_timeout=S idle_warning=S idle_report_interval=S
- *                                   lang=nb (the default language) guided_enabled=0|1
- *                                   warnings=S,S|- languages=nb,nn,en (in order, first =
- *                                   default) notice_dir=PATH (notice.text_dir; left out only
- *                                   if it would make the line too long)
+ *                                   last_wipe=UNIX verified=0|1 closed=notice-texts|-
+ *                                   caller=guest|other, and the settings of session-config
+ *                                   (generation=N among them: a client compares it with the one of
+ *                                   its settings and asks session-config again when it differs)
+ *   session-config               G A  generation=N idle_timeout=S idle_warning=S
+ *                                   idle_report_interval=S lang=nb (the default language)
+ *                                   guided_enabled=0|1 warnings=S,S|- languages=nb,nn,en (in
+ *                                   order, first = default) notice_dir=PATH (notice.text_dir;
+ *                                   left out only if it would make the line too long): what
+ *                                   the guest's client needs and may not read from the file,
+ *                                   which holds the PIN hashes. N changes at every start and
+ *                                   reload of the daemon.
  *   accept                       G  NOTICE -> ACTIVE (after the guided consent, if guided)
  *   decline                      G  NOTICE -> ENDING
  *   end [REASON]                 G A  end the session (reason: button|logout|staff)
