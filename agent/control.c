@@ -145,10 +145,12 @@ static char *ok_status(Control *ctl)
     return rk_reply_finish(&r);
 }
 
-/* OK with the status when a seat event was taken, its error otherwise. */
-static char *seat_reply(Control *ctl, gboolean ok, GError *error)
+/* OK with the status when a seat event was taken, its error (*error, freed) otherwise. The
+ * error comes by pointer: it is read here, after the event in the same call has run. */
+static char *seat_reply(Control *ctl, gboolean ok, GError **error)
 {
-    return ok ? ok_status(ctl) : seat_error_reply(error);
+    g_autoptr(GError) e = g_steal_pointer(error);
+    return ok ? ok_status(ctl) : seat_error_reply(e);
 }
 
 /* One request being answered. */
@@ -349,30 +351,26 @@ static char *verb_session_config(Control *ctl, const Call *call)
 
 static char *verb_accept(Control *ctl, const Call *call)
 {
-    g_autoptr(GError) error = NULL;
-    gboolean ok = seat_accept(ctl->seat, &error);
-    return seat_reply(ctl, ok, error);
+    GError *error = NULL;
+    return seat_reply(ctl, seat_accept(ctl->seat, &error), &error);
 }
 
 static char *verb_decline(Control *ctl, const Call *call)
 {
-    g_autoptr(GError) error = NULL;
-    gboolean ok = seat_end(ctl->seat, END_DECLINE, &error);
-    return seat_reply(ctl, ok, error);
+    GError *error = NULL;
+    return seat_reply(ctl, seat_end(ctl->seat, END_DECLINE, &error), &error);
 }
 
 static char *verb_consent(Control *ctl, const Call *call)
 {
-    g_autoptr(GError) error = NULL;
-    gboolean ok = seat_consent(ctl->seat, &error);
-    return seat_reply(ctl, ok, error);
+    GError *error = NULL;
+    return seat_reply(ctl, seat_consent(ctl->seat, &error), &error);
 }
 
 static char *verb_end(Control *ctl, const Call *call)
 {
-    g_autoptr(GError) error = NULL;
-    gboolean ok = seat_end(ctl->seat, parse_end_reason(call->req, call->role), &error);
-    return seat_reply(ctl, ok, error);
+    GError *error = NULL;
+    return seat_reply(ctl, seat_end(ctl->seat, parse_end_reason(call->req, call->role), &error), &error);
 }
 
 static char *verb_idle(Control *ctl, const Call *call)
@@ -388,17 +386,14 @@ static char *verb_idle(Control *ctl, const Call *call)
 static char *verb_hook(Control *ctl, const Call *call)
 {
     const RkRequest *req = call->req;
-    g_autoptr(GError) error = NULL;
+    GError *error = NULL;
     if (strcmp(req->args[1], ctl->cfg->guest_user) != 0)
         return ok_status(ctl); /* not the guest: not ours to manage */
-    gboolean ok;
     if (strcmp(req->args[0], "session-setup") == 0)
-        ok = seat_session_begin(ctl->seat, &error);
-    else if (strcmp(req->args[0], "session-cleanup") == 0)
-        ok = seat_end(ctl->seat, END_LOGOUT, &error);
-    else
-        return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
-    return seat_reply(ctl, ok, error);
+        return seat_reply(ctl, seat_session_begin(ctl->seat, &error), &error);
+    if (strcmp(req->args[0], "session-cleanup") == 0)
+        return seat_reply(ctl, seat_end(ctl->seat, END_LOGOUT, &error), &error);
+    return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
 }
 
 static char *verb_wipe_dry_run(Control *ctl, const Call *call)
