@@ -34,21 +34,9 @@
 #define CENSUS_KEYS_GC_NS (1000LL * 1000 * 1000) /* key garbage collection is asynchronous */
 #define CENSUS_KEYS_POLL_US 20000
 
-static const char *const census_names[CENSUS_N] = {
-    [CENSUS_PROCESSES] = "processes", [CENSUS_MOUNTS] = "mounts",
-    [CENSUS_FILES] = "files",         [CENSUS_SYSV_IPC] = "sysv-ipc",
-    [CENSUS_MQUEUE] = "mqueue",       [CENSUS_KEYS] = "keys",
-    [CENSUS_SCHEDULED] = "scheduled", [CENSUS_SERVICE_STATE] = "service-state",
-};
-
-const char *census_class_name(CensusClass c)
-{
-    return (unsigned)c < CENSUS_N ? census_names[c] : "unknown";
-}
-
 bool census_clean(const CensusResult *res)
 {
-    for (int c = 0; c < CENSUS_N; c++)
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
         if (res->found[c] || res->error[c])
             return false;
     return true;
@@ -461,55 +449,82 @@ static uint64_t census_tok_num(const char *tok, size_t len, unsigned base, bool 
     return v;
 }
 
-/* Runs in the forked child and never returns; only raw system calls. It becomes the guest
- * completely (no supplementary groups, all gids, all uids, checked) so that /proc/keys shows
- * what the guest may see, reads it, finds the guest's standard keyrings ("_uid.UID",
- * "_uid_ses.UID", "_persistent.UID") and whether each is empty, and writes one reply. It never
- * looks a keyring up by its special id: that would create the user keyrings (and the wipe's
- * locked ones are not found so: a look-up searches). The wipe leaves the user and user-session
- * keyrings locked, view and read only (0x03030000): the guest still sees them here and may read
- * them by number, so a locked empty one is excused like any empty one, and one with anything
- * in it is not. */
-static _Noreturn void census_keys_child(const CensusKeysJob *j)
+/* What the keys child learns while it reads /proc/keys. */
+typedef struct {
+    bool seen[3];     /* each standard keyring of the uid is excused once */
+    int32_t user_id;  /* the user keyring, 0 if not seen */
+    int32_t ses_id;   /* the user-session keyring, 0 if not seen */
+    bool ses_one;     /* the user-session keyring holds one link */
+} CensusKeysScan;
+
+/* Become the guest completely, checked. Async-signal-safe (a forked child). */
+static bool census_keys_become(const CensusKeysJob *j)
 {
-    static const char *const prefix[3] = { "_uid.", "_uid_ses.", "_persistent." };
-    CensusKeysReply rep = { 0 };
     uid_t ru, eu, su;
     gid_t rg, eg, sg;
-    size_t len = 0;
-    int32_t user_id = 0, ses_id = 0;
-    bool ses_one = false, seen[3] = { false, false, false };
+    return j->uid != 0 && setgroups(0, NULL) == 0 && setresgid(j->gid, j->gid, j->gid) == 0 &&
+           setresuid(j->uid, j->uid, j->uid) == 0 && getresuid(&ru, &eu, &su) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
+           ru == j->uid && eu == j->uid && su == j->uid && rg == j->gid && eg == j->gid && sg == j->gid;
+}
 
-    if (j->uid == 0 || setgroups(0, NULL) < 0 || setresgid(j->gid, j->gid, j->gid) < 0 ||
-        setresuid(j->uid, j->uid, j->uid) < 0 || getresuid(&ru, &eu, &su) < 0 ||
-        getresgid(&rg, &eg, &sg) < 0 || ru != j->uid || eu != j->uid || su != j->uid ||
-        rg != j->gid || eg != j->gid || sg != j->gid) {
-        rep.err = EPERM;
-        goto out;
-    }
+/* /proc/keys as the guest sees it, into j->buf: 0 (*ret_len 0 without /proc/keys) or an
+ * errno (EFBIG: more than the buffer). Async-signal-safe. */
+static int census_keys_read(const CensusKeysJob *j, size_t *ret_len)
+{
+    size_t len = 0;
+    int err = 0;
     int fd = open("/proc/keys", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rep.err = errno == ENOENT ? 0 : errno;
-        goto out;
-    }
+    if (fd < 0)
+        return errno == ENOENT ? 0 : errno;
     for (;;) {
         ssize_t n = read(fd, j->buf + len, j->size - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
             if (n < 0)
-                rep.err = errno;
+                err = errno;
             break;
         }
         len += (size_t)n;
         if (len == j->size) {
-            rep.err = EFBIG;
+            err = EFBIG;
             break;
         }
     }
     close(fd);
-    if (rep.err)
-        goto out;
+    *ret_len = len;
+    return err;
+}
+
+/* The description d..le of a live keyring id of the uid: one of its standard keyrings
+ * ("_uid.UID", "_uid_ses.UID", "_persistent.UID"), and is it empty? */
+static void census_keys_standard(const CensusKeysJob *j, const char *d, const char *le, uint64_t id,
+                                 CensusKeysScan *sc, CensusKeysReply *rep)
+{
+    static const char *const prefix[3] = { "_uid.", "_uid_ses.", "_persistent." };
+    size_t lu = strlen(j->uid_str);
+
+    for (int k = 0; k < 3; k++) {
+        size_t lp = strlen(prefix[k]);
+        if (sc->seen[k] || (size_t)(le - d) < lp + lu + 2 || memcmp(d, prefix[k], lp) != 0 ||
+            memcmp(d + lp, j->uid_str, lu) != 0 || d[lp + lu] != ':' || d[lp + lu + 1] != ' ')
+            continue;
+        const char *sum = d + lp + lu + 2;
+        sc->seen[k] = true; /* one of each: a look-alike the guest made is not excused */
+        if (k == 0)
+            sc->user_id = (int32_t)id;
+        if (k == 1)
+            sc->ses_id = (int32_t)id;
+        if (census_tok_is(sum, (size_t)(le - sum), "empty"))
+            rep->std_empty++;
+        else if (k == 1 && census_tok_is(sum, (size_t)(le - sum), "1"))
+            sc->ses_one = true;
+    }
+}
+
+/* The lines of /proc/keys in j->buf: 0 or EBADMSG. */
+static int census_keys_scan(const CensusKeysJob *j, size_t len, CensusKeysScan *sc, CensusKeysReply *rep)
+{
     /* "ID FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION: SUMMARY", one key a line. */
     for (const char *p = j->buf, *end = j->buf + len; p < end;) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -522,10 +537,8 @@ static _Noreturn void census_keys_child(const CensusKeysJob *j)
         p = eol ? eol + 1 : end;
         uint64_t id = census_tok_num(tok[0], tl[0], 16, &ok);
         uint64_t owner = census_tok_num(tok[5], tl[5], 10, &ok2);
-        if (!ok || !ok2) {
-            rep.err = EBADMSG;
-            goto out;
-        }
+        if (!ok || !ok2)
+            return EBADMSG;
         if (owner != j->uid || !census_tok_is(tok[7], tl[7], "keyring"))
             continue;
         /* Invalidated ('i' in FLAGS) or dead ('D'): on its way to the collector, which the
@@ -535,32 +548,37 @@ static _Noreturn void census_keys_child(const CensusKeysJob *j)
             continue;
         while (q < le && *q == ' ')
             q++;
-        for (int k = 0; k < 3; k++) {
-            size_t lp = strlen(prefix[k]), lu = strlen(j->uid_str);
-            const char *d = q;
-            if (seen[k] || (size_t)(le - d) < lp + lu + 2 || memcmp(d, prefix[k], lp) != 0 ||
-                memcmp(d + lp, j->uid_str, lu) != 0 || d[lp + lu] != ':' || d[lp + lu + 1] != ' ')
-                continue;
-            const char *sum = d + lp + lu + 2;
-            seen[k] = true; /* one of each: a look-alike the guest made is not excused */
-            if (k == 0)
-                user_id = (int32_t)id;
-            if (k == 1)
-                ses_id = (int32_t)id;
-            if (census_tok_is(sum, (size_t)(le - sum), "empty"))
-                rep.std_empty++;
-            else if (k == 1 && census_tok_is(sum, (size_t)(le - sum), "1"))
-                ses_one = true;
-        }
+        census_keys_standard(j, q, le, id, sc, rep);
     }
+    return 0;
+}
+
+/* Runs in the forked child and never returns; only raw system calls. It becomes the guest
+ * completely (no supplementary groups, all gids, all uids, checked) so that /proc/keys shows
+ * what the guest may see, reads it, finds the guest's standard keyrings ("_uid.UID",
+ * "_uid_ses.UID", "_persistent.UID") and whether each is empty, and writes one reply. It never
+ * looks a keyring up by its special id: that would create the user keyrings (and the wipe's
+ * locked ones are not found so: a look-up searches). The wipe leaves the user and user-session
+ * keyrings locked, view and read only (0x03030000): the guest still sees them here and may read
+ * them by number, so a locked empty one is excused like any empty one, and one with anything
+ * in it is not. */
+static _Noreturn void census_keys_child(const CensusKeysJob *j)
+{
+    CensusKeysReply rep = { 0 };
+    CensusKeysScan sc = { 0 };
+    size_t len = 0;
+
+    if (!census_keys_become(j))
+        rep.err = EPERM;
+    else if ((rep.err = census_keys_read(j, &len)) == 0)
+        rep.err = census_keys_scan(j, len, &sc, &rep);
     /* The user-session keyring links the user keyring: with that one link it is empty. */
-    if (ses_one && user_id) {
+    if (!rep.err && sc.ses_one && sc.user_id) {
         int32_t ids[2] = { 0, 0 };
-        long n = syscall(SYS_keyctl, KEYCTL_READ, ses_id, ids, sizeof ids, 0);
-        if (n == (long)sizeof(int32_t) && ids[0] == user_id)
+        long n = syscall(SYS_keyctl, KEYCTL_READ, sc.ses_id, ids, sizeof ids, 0);
+        if (n == (long)sizeof(int32_t) && ids[0] == sc.user_id)
             rep.std_empty++;
     }
-out:
     (void)!write(j->wfd, &rep, sizeof rep);
     _exit(0);
 }
@@ -676,25 +694,25 @@ int census_run(const CensusTarget *t, CensusResult *res)
         return -EINVAL;
 
     /* Processes first: nothing of the census runs as the guest yet (the keys child). */
-    res->error[CENSUS_PROCESSES] = census_processes(t, &res->found[CENSUS_PROCESSES]);
+    res->error[RK_WIPE_PROCESSES] = census_processes(t, &res->found[RK_WIPE_PROCESSES]);
     int mr = census_mounts_read(&mt);
     if (mr < 0) {
-        res->error[CENSUS_MOUNTS] = res->error[CENSUS_FILES] = res->error[CENSUS_MQUEUE] = mr;
+        res->error[RK_WIPE_MOUNTS] = res->error[RK_WIPE_FILES] = res->error[RK_WIPE_MQUEUE] = mr;
     } else {
-        res->error[CENSUS_MOUNTS] = census_mounts_class(t, &mt, &res->found[CENSUS_MOUNTS]);
-        res->error[CENSUS_MQUEUE] = census_mqueue(t, &mt, &res->found[CENSUS_MQUEUE]);
+        res->error[RK_WIPE_MOUNTS] = census_mounts_class(t, &mt, &res->found[RK_WIPE_MOUNTS]);
+        res->error[RK_WIPE_MQUEUE] = census_mqueue(t, &mt, &res->found[RK_WIPE_MQUEUE]);
     }
-    res->error[CENSUS_SYSV_IPC] = census_sysv(t, &res->found[CENSUS_SYSV_IPC]);
-    res->error[CENSUS_KEYS] = census_keys(t, &res->found[CENSUS_KEYS]);
-    res->error[CENSUS_SCHEDULED] = census_scheduled(t, &res->found[CENSUS_SCHEDULED]);
-    res->error[CENSUS_SERVICE_STATE] = census_service_state(t, &res->found[CENSUS_SERVICE_STATE]);
+    res->error[RK_WIPE_SYSV_IPC] = census_sysv(t, &res->found[RK_WIPE_SYSV_IPC]);
+    res->error[RK_WIPE_KEYS] = census_keys(t, &res->found[RK_WIPE_KEYS]);
+    res->error[RK_WIPE_SCHEDULED] = census_scheduled(t, &res->found[RK_WIPE_SCHEDULED]);
+    res->error[RK_WIPE_SERVICE_STATE] = census_service_state(t, &res->found[RK_WIPE_SERVICE_STATE]);
     if (mr >= 0)
-        res->error[CENSUS_FILES] = census_files(t, &mt, res);
+        res->error[RK_WIPE_FILES] = census_files(t, &mt, res);
     census_mounts_free(&mt);
     res->duration_ns = rk_now_ns() - start;
 
     int first = 0;
-    for (int c = 0; c < CENSUS_N; c++) {
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++) {
         if (res->found[c])
             return 1;
         census_keep(&first, res->error[c]);

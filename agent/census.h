@@ -13,29 +13,26 @@
  * own and join them before returning. */
 #pragma once
 
+#include "proto.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-typedef enum {
-    CENSUS_PROCESSES,     /* live tasks (threads too) with the uid as real/effective/saved/fs uid,
-                           * or (check_gid) the gid as real/effective/saved/fs gid; no zombies */
-    CENSUS_MOUNTS,        /* mounts made by or for the guest: FUSE with user_id=UID, a mount whose
-                           * root is owned by the uid (or gid), a mount point at/below the home or
-                           * run_user_dir/UID */
-    CENSUS_FILES,         /* inodes owned by the uid (or gid) on every local writable file system */
-    CENSUS_SYSV_IPC,      /* System V shm, msg, sem with uid or cuid (gid, cgid) of the guest */
-    CENSUS_MQUEUE,        /* POSIX message queues owned by the uid (or gid) */
-    CENSUS_KEYS,          /* kernel keys of the uid beyond its own empty standard keyrings */
-    CENSUS_SCHEDULED,     /* crontab, at jobs, systemd linger of the guest */
-    CENSUS_SERVICE_STATE, /* AccountsService and LightDM records of the guest */
-    CENSUS_N
-} CensusClass;
-
-/* "processes", "mounts", "files", "sysv-ipc", "mqueue", "keys", "scheduled", "service-state";
- * "unknown" for anything else. Static strings. */
-const char *census_class_name(CensusClass c);
+/* The classes, RK_WIPE_CENSUS_FIRST to RK_WIPE_N - 1 of the wipe's categories (proto.h; the
+ * census shares the names, not the code):
+ *   RK_WIPE_PROCESSES     live tasks (threads too) with the uid as real/effective/saved/fs uid,
+ *                         or (check_gid) the gid as real/effective/saved/fs gid; no zombies
+ *   RK_WIPE_MOUNTS        mounts made by or for the guest: FUSE with user_id=UID, a mount whose
+ *                         root is owned by the uid (or gid), a mount point at/below the home or
+ *                         run_user_dir/UID
+ *   RK_WIPE_FILES         inodes owned by the uid (or gid) on every local writable file system
+ *   RK_WIPE_SYSV_IPC      System V shm, msg, sem with uid or cuid (gid, cgid) of the guest
+ *   RK_WIPE_MQUEUE        POSIX message queues owned by the uid (or gid)
+ *   RK_WIPE_KEYS          kernel keys of the uid beyond its own empty standard keyrings
+ *   RK_WIPE_SCHEDULED     crontab, at jobs, systemd linger of the guest
+ *   RK_WIPE_SERVICE_STATE AccountsService and LightDM records of the guest */
 
 /* A directory the file census neither counts nor enters, known by identity (st_dev, st_ino),
  * never by name: the fresh home (verified against the skeleton elsewhere) and the root-only
@@ -66,8 +63,8 @@ typedef struct {
 } CensusTarget;
 
 typedef struct {
-    uint64_t found[CENSUS_N]; /* objects of the guest found, per class */
-    int error[CENSUS_N];      /* first -errno per class: a class not checked completely is NOT clean */
+    uint64_t found[RK_WIPE_N]; /* objects of the guest found, per class (other categories: 0) */
+    int error[RK_WIPE_N];      /* first -errno per class: a class not checked completely is NOT clean */
     uint64_t mounts_scanned;  /* file systems walked */
     uint64_t mounts_skipped_pseudo;    /* proc, sysfs, devtmpfs, cgroup, mqueue, ... */
     uint64_t mounts_skipped_network;   /* nfs, cifs, 9p, ceph, virtiofs, ... and mounts below one */

@@ -712,18 +712,17 @@ static bool census_listed(const CensusTarget *t, const char *mp, bool *matched)
     return false;
 }
 
-int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *res)
+/* The mounts the file census may walk (in t's scope, local, writable), each opened, into
+ * cand; the others counted as skipped in res. Returns how many; *r keeps the first error. */
+static size_t census_candidates(const CensusTarget *t, const CensusMounts *mt, CensusCand *cand, CensusResult *res,
+                                int *r)
 {
     bool scoped = t->mounts && t->mounts[0];
-    size_t nlisted = 0;
-    int r = 0;
+    size_t nlisted = 0, nc = 0;
 
     while (scoped && t->mounts[nlisted])
         nlisted++;
     g_autofree bool *matched = g_new0(bool, nlisted + 1);
-    g_autofree CensusCand *cand = g_new0(CensusCand, mt->n + 1);
-    size_t nc = 0;
-
     for (size_t i = 0; i < mt->n; i++) {
         const CensusMount *m = &mt->m[i];
         if (scoped && !census_listed(t, m->mp, matched))
@@ -744,20 +743,22 @@ int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *re
             c->i = i;
             c->fd = census_open_mount(m, &c->sx);
             if (c->fd < 0 && c->fd != -EBUSY) {
-                census_keep(&r, c->fd);
+                census_keep(r, c->fd);
                 nc--;
             }
         }
     }
     for (size_t j = 0; j < nlisted; j++)
         if (!matched[j])
-            census_keep(&r, -ENOENT); /* a test scope naming no mount must not pass */
+            census_keep(r, -ENOENT); /* a test scope naming no mount must not pass */
+    return nc;
+}
 
-    /* One walk per distinct visible subtree of a device: shallow roots first, reachable
-     * mounts before hidden ones. */
-    g_qsort_with_data(cand, (gint)nc, sizeof *cand, census_cand_cmp, (void *)mt);
-    CensusPool p;
-    census_pool_init(&p, t);
+/* Hand the candidates (sorted) to the pool: one walk per distinct visible subtree of a device;
+ * hidden and covered ones are counted. Marks the walked ones kept; *r keeps the first error. */
+static void census_add_roots(const CensusTarget *t, const CensusMounts *mt, CensusCand *cand, size_t nc,
+                             CensusPool *p, CensusResult *res, int *r)
+{
     for (size_t a = 0; a < nc; a++) {
         const CensusMount *m = &mt->m[cand[a].i];
         bool covered = false;
@@ -775,23 +776,29 @@ int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *re
         } else if (S_ISDIR(cand[a].sx.stx_mode)) {
             int fd = openat(cand[a].fd, ".", CENSUS_O_DIR);
             if (fd < 0) {
-                census_keep(&r, -errno);
+                census_keep(r, -errno);
             } else {
                 cand[a].kept = true;
                 res->mounts_scanned++;
-                census_pool_add_root(&p, fd, &cand[a].sx);
+                census_pool_add_root(p, fd, &cand[a].sx);
             }
         } else {
             /* A file bind-mounted on a file: one inode. */
             cand[a].kept = true;
             res->mounts_scanned++;
-            p.inodes++;
+            p->inodes++;
             if (census_owned(t, cand[a].sx.stx_uid, cand[a].sx.stx_gid))
-                p.found++;
+                p->found++;
         }
     }
-    /* The mount points walked, for the wipe's safety net (where to sweep again when files
-     * were found). Mount points are the administrator's, not the guest's names. */
+}
+
+/* The mount points walked, for the wipe's safety net (where to sweep again when files were
+ * found), into res with t->report_mounts; closes the candidates. Mount points are the
+ * administrator's, not the guest's names. */
+static void census_report_walked(const CensusTarget *t, const CensusMounts *mt, CensusCand *cand, size_t nc,
+                                 CensusResult *res)
+{
     GPtrArray *walked = g_ptr_array_new();
     for (size_t a = 0; a < nc; a++) {
         if (cand[a].kept && t->report_mounts)
@@ -804,8 +811,22 @@ int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *re
     res->scanned_mounts = t->report_mounts ? (char **)g_ptr_array_free(walked, FALSE) : NULL;
     if (!t->report_mounts)
         g_ptr_array_free(walked, TRUE);
+}
+
+int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *res)
+{
+    g_autofree CensusCand *cand = g_new0(CensusCand, mt->n + 1);
+    CensusPool p;
+    int r = 0;
+
+    size_t nc = census_candidates(t, mt, cand, res, &r);
+    /* Shallow roots first, reachable mounts before hidden ones. */
+    g_qsort_with_data(cand, (gint)nc, sizeof *cand, census_cand_cmp, (void *)mt);
+    census_pool_init(&p, t);
+    census_add_roots(t, mt, cand, nc, &p, res, &r);
+    census_report_walked(t, mt, cand, nc, res);
     census_keep(&r, census_pool_run(&p));
-    res->found[CENSUS_FILES] = p.found;
+    res->found[RK_WIPE_FILES] = p.found;
     res->inodes_seen = p.inodes;
     return r;
 }

@@ -81,6 +81,6 @@ CensusFsKind census_below_remote(const CensusMounts *mt, size_t i);
 int census_open_mount(const CensusMount *m, struct statx *sx);
 
 /* The file class of census_run over the mount table: selection, deduplication, walk. Fills
- * found[CENSUS_FILES], inodes_seen and the mount counters of res; returns 0 or the first
+ * found[RK_WIPE_FILES], inodes_seen and the mount counters of res; returns 0 or the first
  * -errno. */
 int census_files(const CensusTarget *t, const CensusMounts *mt, CensusResult *res);

@@ -280,34 +280,7 @@ static void dry_run_done(GObject *src, GAsyncResult *result, gpointer data)
     g_autoptr(WipeResult) res = g_task_propagate_pointer(G_TASK(result), NULL);
     RkReply r;
     rk_reply_init_ok(&r);
-    rk_reply_add_int(&r, "processes", res->processes_found);
-    const struct {
-        const char *name;
-        const RmStats *s;
-    } rows[] = { { "home", &res->home_counted }, { "trash", &res->trash } };
-    char k[48];
-    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-        snprintf(k, sizeof k, "%s_files", rows[i].name), rk_reply_add_int(&r, k, (long long)rows[i].s->files);
-        snprintf(k, sizeof k, "%s_dirs", rows[i].name), rk_reply_add_int(&r, k, (long long)rows[i].s->dirs);
-        snprintf(k, sizeof k, "%s_bytes", rows[i].name), rk_reply_add_int(&r, k, (long long)rows[i].s->bytes);
-    }
-    for (int c = 0; c < SWEEP_N; c++) {
-        const RmStats *s = &res->sweep.stats[c];
-        snprintf(k, sizeof k, "%s_files", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->files);
-        snprintf(k, sizeof k, "%s_dirs", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->dirs);
-        snprintf(k, sizeof k, "%s_bytes", sweep_category_name(c)), rk_reply_add_int(&r, k, (long long)s->bytes);
-    }
-    for (int c = 0; c < FOOTHOLD_N; c++) {
-        snprintf(k, sizeof k, "%s", foothold_class_name(c));
-        g_strdelimit(k, "-", '_');
-        rk_reply_add_int(&r, k, (long long)res->footholds.removed[c]);
-    }
-    /* What the census sees of the guest outside the home and the trash. */
-    for (int c = 0; c < CENSUS_N; c++) {
-        snprintf(k, sizeof k, "census_%s", census_class_name(c));
-        g_strdelimit(k, "-", '_');
-        rk_reply_add_int(&r, k, (long long)res->census.found[c]);
-    }
+    wipe_dry_run_reply(res, &r);
     server_client_reply(d->client, rk_reply_finish(&r));
 }
 

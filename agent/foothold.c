@@ -4,7 +4,7 @@
  * Security rules, each stated again where the code enforces it:
  *  - uid 0 is refused before anything else: "everything of root" is the whole machine.
  *  - Nothing the guest controls is followed: mount points are opened with openat2()
- *    RESOLVE_NO_SYMLINKS, spool folders through home_open_trusted_dir(), entries removed
+ *    RESOLVE_NO_SYMLINKS, spool folders through paths_open_trusted_dir(), entries removed
  *    fd-relative with rm_at() after fstatat(AT_SYMLINK_NOFOLLOW).
  *  - A mount is detached through an fd of exactly that mount (checked by mount id), never by a
  *    path that could meanwhile name another mount stacked on top.
@@ -16,20 +16,19 @@
  *  - The guest's user and user-session keyrings are emptied and then left view- and read-only
  *    for possessor and user (0x03030000): a guest that could still change their permissions,
  *    or invalidate or revoke them to get fresh ones it may change, could lock them against the
- *    wipe until reboot. (What is left open: see "Keys" below.)
+ *    wipe until reboot. (What is left open: see keys.c.)
  *  - A SysV object or mqueue is removed only when the guest owns or made it, checked again on
  *    the object itself right before the removal.
  * Never logs, never records a name: only counts leave this file. */
 #include "foothold.h"
 
-#include "home.h"
+#include "keys.h"
+#include "paths.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <grp.h>
-#include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,19 +40,13 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-/* mountinfo of a machine has tens to a few thousand lines; fusermount allows 1000 FUSE
- * mounts by default. Beyond this something is wrong: give up instead of growing. */
-#define FH_MOUNTS_MAX 100000
-
-const char *foothold_class_name(FootholdClass c)
+bool foothold_class(RkWipeCategory c)
 {
-    static const char *const names[FOOTHOLD_N] = { "mounts", "sysv-ipc", "mqueue", "keys", "scheduled",
-                                                   "service-state" };
-    return c < FOOTHOLD_N ? names[c] : "?";
+    return c == RK_WIPE_MOUNTS || c == RK_WIPE_SYSV_IPC || c == RK_WIPE_MQUEUE || c == RK_WIPE_KEYS ||
+           c == RK_WIPE_SCHEDULED || c == RK_WIPE_SERVICE_STATE;
 }
 
 /* The account name becomes a file name in root's folders: one path component, nothing else. */
@@ -79,100 +72,6 @@ static int fh_check_target(const FootholdTarget *t)
 /* ---------------------------------------------------------------------------------------- */
 /* Mounts                                                                                   */
 
-typedef struct {
-    int id, parent;
-    char *point;   /* mount point, unescaped */
-    char *fstype;
-    char *super;   /* super options */
-    bool guest;
-    bool detached; /* in this round */
-} FhMount;
-
-static void fh_mount_free(gpointer p)
-{
-    FhMount *m = p;
-    g_free(m->point);
-    g_free(m->fstype);
-    g_free(m->super);
-    g_free(m);
-}
-
-/* Undo the octal escapes of mountinfo (\040 space, \011 tab, \012 newline, \134 backslash). */
-static void fh_unescape(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
-            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-            r += 3;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-}
-
-/* "ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
-static int fh_read_mountinfo(GPtrArray **ret)
-{
-    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(fh_mount_free);
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    if (!f)
-        return -errno;
-    char *line = NULL;
-    size_t cap = 0;
-    int r = 0;
-    while (getline(&line, &cap, f) > 0) {
-        char *save = NULL, *tok[6], *fstype = NULL, *super = NULL;
-        int n = 0;
-        line[strcspn(line, "\n")] = '\0';
-        for (char *p = strtok_r(line, " ", &save); p && n < 6; p = n < 6 ? strtok_r(NULL, " ", &save) : NULL)
-            tok[n++] = p;
-        if (n < 6)
-            continue;
-        for (char *p = strtok_r(NULL, " ", &save); p; p = strtok_r(NULL, " ", &save))
-            if (strcmp(p, "-") == 0) {
-                fstype = strtok_r(NULL, " ", &save);
-                (void)strtok_r(NULL, " ", &save); /* source */
-                super = strtok_r(NULL, " ", &save);
-                break;
-            }
-        if (!fstype)
-            continue;
-        if (out->len >= FH_MOUNTS_MAX) {
-            r = -E2BIG;
-            break;
-        }
-        FhMount *m = g_new0(FhMount, 1);
-        m->id = atoi(tok[0]);
-        m->parent = atoi(tok[1]);
-        fh_unescape(tok[4]);
-        m->point = g_strdup(tok[4]);
-        m->fstype = g_strdup(fstype);
-        m->super = g_strdup(super ? super : "");
-        g_ptr_array_add(out, m);
-    }
-    free(line);
-    fclose(f);
-    if (r < 0)
-        return r;
-    *ret = g_steal_pointer(&out);
-    return 0;
-}
-
-static bool fh_at_or_below(const char *p, const char *top)
-{
-    size_t n = strlen(top);
-    if (strcmp(top, "/") == 0)
-        return p[0] == '/';
-    return strncmp(p, top, n) == 0 && (p[n] == '\0' || p[n] == '/');
-}
-
-static bool fh_below(const char *p, const char *top)
-{
-    return fh_at_or_below(p, top) && strcmp(p, top) != 0;
-}
-
 /* p relative to top (p below top), without the leading '/'. */
 static const char *fh_relative(const char *p, const char *top)
 {
@@ -181,7 +80,7 @@ static const char *fh_relative(const char *p, const char *top)
 
 /* A FUSE mount whose super options say it was mounted for uid (fusermount writes the caller's
  * real uid there; the guest cannot choose another). */
-static bool fh_is_guest_fuse(const FhMount *m, uid_t uid)
+static bool fh_is_guest_fuse(const PathsMount *m, uid_t uid)
 {
     if (strcmp(m->fstype, "fuse") != 0 && strcmp(m->fstype, "fuseblk") != 0 && !g_str_has_prefix(m->fstype, "fuse."))
         return false;
@@ -291,11 +190,11 @@ static bool fh_fd_owned_by(int fd, uid_t uid)
  * fusermount), but it lies in the guest's tree, and the next guest inherits it. Looked up in a
  * private clone of the parent mount without its submounts, where the hidden inode is visible
  * and no mount of the guest is ever entered. */
-static bool fh_hidden_dir_is_guest(const FhMount *m, const FhMount *parent, uid_t uid)
+static bool fh_hidden_dir_is_guest(const PathsMount *m, const PathsMount *parent, uid_t uid)
 {
     /* Stacked on its parent's root: the hidden inode is the parent's root, judged with the
      * parent itself. */
-    if (!parent || strcmp(m->point, parent->point) == 0 || !fh_below(m->point, parent->point))
+    if (!parent || strcmp(m->point, parent->point) == 0 || !paths_below(m->point, parent->point))
         return false;
     _cleanup_close_ int pfd = fh_open_path(AT_FDCWD, parent->point, 0, 0);
     /* The parent must be the mount seen at its path; if something covers it, m is hidden too
@@ -346,18 +245,18 @@ typedef struct {
     GPtrArray *areas;     /* at or below: the guest's own places */
     GPtrArray *below;     /* strictly below: udisks2 media folders of the user */
     GPtrArray *guest_dirs; /* sweep folders: never detached themselves */
-} FhMountRules;
+} PathsMountRules;
 
-static void fh_rules_clear(FhMountRules *r)
+static void fh_rules_clear(PathsMountRules *r)
 {
     g_clear_pointer(&r->areas, g_ptr_array_unref);
     g_clear_pointer(&r->below, g_ptr_array_unref);
     g_clear_pointer(&r->guest_dirs, g_ptr_array_unref);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FhMountRules, fh_rules_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(PathsMountRules, fh_rules_clear)
 
 /* Configured paths, lexically normalised (no "//", ".", "..", trailing '/'). */
-static int fh_rules_init(const FootholdTarget *t, FhMountRules *r)
+static int fh_rules_init(const FootholdTarget *t, PathsMountRules *r)
 {
     r->uid = t->uid;
     r->areas = g_ptr_array_new_with_free_func(g_free);
@@ -395,12 +294,12 @@ static int fh_rules_init(const FootholdTarget *t, FhMountRules *r)
 static bool fh_in_list(const char *p, GPtrArray *list, bool strictly_below)
 {
     for (guint i = 0; i < list->len; i++)
-        if (strictly_below ? fh_below(p, list->pdata[i]) : fh_at_or_below(p, list->pdata[i]))
+        if (strictly_below ? paths_below(p, list->pdata[i]) : paths_at_or_below(p, list->pdata[i]))
             return true;
     return false;
 }
 
-static bool fh_is_sweep_folder(const char *p, const FhMountRules *r)
+static bool fh_is_sweep_folder(const char *p, const PathsMountRules *r)
 {
     for (guint j = 0; j < r->guest_dirs->len; j++)
         if (strcmp(p, r->guest_dirs->pdata[j]) == 0)
@@ -408,13 +307,13 @@ static bool fh_is_sweep_folder(const char *p, const FhMountRules *r)
     return false;
 }
 
-/* Mark every mount of the guest (FhMount.guest). by_id maps mount ids to mounts. */
-static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const FhMountRules *r)
+/* Mark every mount of the guest (PathsMount.guest). by_id maps mount ids to mounts. */
+static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const PathsMountRules *r)
 {
     /* Never "/" nor a sweep folder itself (a tmpfs on /tmp, /dev/shm): those are the machine's,
      * unless the guest's own FUSE daemon sits there. */
     for (guint i = 0; i < mounts->len; i++) {
-        FhMount *m = mounts->pdata[i];
+        PathsMount *m = mounts->pdata[i];
         if (strcmp(m->point, "/") == 0)
             m->guest = false;
         else if (fh_is_sweep_folder(m->point, r))
@@ -429,7 +328,7 @@ static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const FhMountRules
         for (bool changed = true; changed;) {
             changed = false;
             for (guint i = 0; i < mounts->len; i++) {
-                FhMount *m = mounts->pdata[i], *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
+                PathsMount *m = mounts->pdata[i], *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
                 if (!m->guest && p && p->guest && p != m && strcmp(m->point, "/") != 0) {
                     m->guest = true;
                     changed = true;
@@ -440,16 +339,16 @@ static void fh_classify(GPtrArray *mounts, GHashTable *by_id, const FhMountRules
             break;
         /* The slower tests, only for what is still undecided. */
         for (guint i = 0; i < mounts->len; i++) {
-            FhMount *m = mounts->pdata[i];
+            PathsMount *m = mounts->pdata[i];
             if (m->guest || strcmp(m->point, "/") == 0 || fh_is_sweep_folder(m->point, r))
                 continue;
-            FhMount *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
+            PathsMount *p = g_hash_table_lookup(by_id, GINT_TO_POINTER(m->parent));
             if (fh_hidden_dir_is_guest(m, p, r->uid)) {
                 m->guest = true;
                 continue;
             }
             for (guint j = 0; !m->guest && j < r->guest_dirs->len; j++)
-                if (fh_below(m->point, r->guest_dirs->pdata[j]))
+                if (paths_below(m->point, r->guest_dirs->pdata[j]))
                     m->guest = fh_in_guest_tree(m->point, r->guest_dirs->pdata[j], r->uid);
         }
     }
@@ -465,7 +364,7 @@ static int fh_depth(const char *p)
 
 static gint fh_deepest_first(gconstpointer a, gconstpointer b)
 {
-    const FhMount *x = *(FhMount *const *)a, *y = *(FhMount *const *)b;
+    const PathsMount *x = *(PathsMount *const *)a, *y = *(PathsMount *const *)b;
     int dx = fh_depth(x->point), dy = fh_depth(y->point);
     if (dx != dy)
         return dy - dx;
@@ -473,22 +372,22 @@ static gint fh_deepest_first(gconstpointer a, gconstpointer b)
 }
 
 /* One round: read, classify; unless count_only, detach. *ret_found = guest mounts seen. */
-static int fh_mount_round(const FhMountRules *r, bool count_only, uint64_t *ret_found, uint64_t *detached)
+static int fh_mount_round(const PathsMountRules *r, bool count_only, uint64_t *ret_found, uint64_t *detached)
 {
     g_autoptr(GPtrArray) mounts = NULL;
-    int first = fh_read_mountinfo(&mounts);
+    int first = paths_read_mounts(&mounts);
     if (first < 0)
         return first;
     g_autoptr(GHashTable) by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
     for (guint i = 0; i < mounts->len; i++) {
-        FhMount *m = mounts->pdata[i];
+        PathsMount *m = mounts->pdata[i];
         g_hash_table_insert(by_id, GINT_TO_POINTER(m->id), m);
     }
     fh_classify(mounts, by_id, r);
 
     g_autoptr(GPtrArray) guest = g_ptr_array_new();
     for (guint i = 0; i < mounts->len; i++)
-        if (((FhMount *)mounts->pdata[i])->guest)
+        if (((PathsMount *)mounts->pdata[i])->guest)
             g_ptr_array_add(guest, mounts->pdata[i]);
     *ret_found = guest->len;
     if (count_only)
@@ -496,13 +395,13 @@ static int fh_mount_round(const FhMountRules *r, bool count_only, uint64_t *ret_
     /* Deepest first, so that a mount is never detached from under one lying on it. */
     g_ptr_array_sort(guest, fh_deepest_first);
     for (guint i = 0; i < guest->len; i++) {
-        const FhMount *m = guest->pdata[i];
+        const PathsMount *m = guest->pdata[i];
         /* Whatever is stacked at this path, top first, while the top is the guest's. */
         for (int layer = 0; layer < 64; layer++) {
             _cleanup_close_ int fd = fh_open_path(AT_FDCWD, m->point, 0, 0);
             if (fd < 0)
                 break; /* gone with a mount below it, or unreachable: the next round tells */
-            FhMount *top = g_hash_table_lookup(by_id, GINT_TO_POINTER(fh_fd_mount_id(fd)));
+            PathsMount *top = g_hash_table_lookup(by_id, GINT_TO_POINTER(fh_fd_mount_id(fd)));
             /* Only ever the mount the fd lies on, and only if it is the guest's: a mount
              * someone else stacked on top stays, with the guest's below it (-EBUSY later). */
             if (!top || !top->guest || top->detached || strcmp(top->point, m->point) != 0)
@@ -525,7 +424,7 @@ static int fh_mount_round(const FhMountRules *r, bool count_only, uint64_t *ret_
 
 int foothold_detach_mounts(const FootholdTarget *t, uint64_t *ret_detached)
 {
-    g_auto(FhMountRules) rules = { 0 };
+    g_auto(PathsMountRules) rules = { 0 };
     uint64_t detached = 0, found = 0;
     int first = fh_check_target(t);
     if (ret_detached)
@@ -555,7 +454,7 @@ int foothold_detach_mounts(const FootholdTarget *t, uint64_t *ret_detached)
 
 int64_t foothold_count_mounts(const FootholdTarget *t)
 {
-    g_auto(FhMountRules) rules = { 0 };
+    g_auto(PathsMountRules) rules = { 0 };
     uint64_t found = 0, none = 0;
     int r = fh_check_target(t);
     if (r < 0 || (r = fh_rules_init(t, &rules)) < 0)
@@ -810,704 +709,9 @@ static int fh_mqueue(const FootholdTarget *t, RmFlags flags, uint64_t *count)
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Keys                                                                                     */
-
-/* The kernel keeps a user's keyrings (user "_uid.UID", user-session "_uid_ses.UID", persistent
- * "_persistent.UID") after every process of the user has exited, and the next session of the
- * same uid gets them back with whatever they hold. Only the user reaches them (there is no root
- * override for keyctl on another user's keys), so a child that has become the guest clears
- * them. Everything the child needs is prepared before fork: it only makes async-signal-safe
- * calls (raw syscalls, no allocation, no stdio).
- *
- * The kernel makes the user and user-session keyrings with the user's setattr permission
- * (0x1f3f0000 since 5.3; 6.18 does the same) and keeps them until reboot: a guest may take its
- * own permissions away (keyctl setperm @u 0), and then nobody, root included, can open, clear or
- * unlink the keyring; the census finds keys, and the seat is out of service. Taking setattr
- * away alone does not hold: with search the guest may invalidate the keyring (with write, revoke
- * it), the kernel makes a fresh one with the user's setattr at the next look-up, and the same
- * session locks that one. So the child leaves both with FH_KEY_LOCKED, view and read for
- * possessor and user and nothing else: the guest can no longer set their permissions or a
- * timeout, invalidate or revoke them, add, link or unlink anything in them, even through a
- * session keyring it possesses; and the kernel's look-up by special id, which searches, no
- * longer finds them, so it makes no fresh ones either. The price: a guest has no usable @u or
- * @us (keyctl add ... @u fails, pam_keyinit cannot link @u into the session keyring); process and
- * session keyrings still work and go with the session's processes, and the persistent keyring
- * (which the kernel makes without setattr for anyone) is cleared here.
- *
- * Nothing can be linked into a locked keyring, so there is nothing to clear in it, and nobody
- * could: a keyring is emptied before it is locked. Locked, it stays viewable and readable: the
- * child (and the census) recognise it in /proc/keys, by number, and read that it is empty.
- *
- * User keyrings whose mask nobody may set any more but that may still be searched (left so by
- * an older rentarkd, 0x1f1f0000, or by a guest before the first lock) are swapped for fresh
- * ones: invalidated, which takes only search, then made again by the kernel, then locked.
- *
- * The limits: a guest that takes its search and setattr permissions away before the first lock
- * after a boot (a session before rentarkd ran, or one still alive while it starts and locks)
- * keeps that keyring out of reach until reboot (-EACCES; the census decides); so does one that
- * revoked it then, until the collector takes it (then the kernel makes a fresh one, which the
- * guest's next session could lock before the next wipe). Locked keyrings are never swapped:
- * nobody can invalidate them. */
-
-#define FH_KEY_IDS_MAX 8192
-#define FH_KEY_PROC_BUF 16384
-#define FH_KEY_STD_MAX 8 /* keyrings named like the uid's user keyrings (look-alikes included) */
-/* Key permission bits (include/linux/key.h; the uapi header has none). */
-#define FH_KEY_POS_ALL 0x3f000000u
-#define FH_KEY_USR_ALL 0x003f0000u
-#define FH_KEY_SETATTR 0x20200000u /* of possessor and user */
-/* Possessor and user: view and read; nobody may write, search, link or setattr. */
-#define FH_KEY_LOCKED 0x03030000u
-
-typedef enum {
-    FH_KEYS_REMOVE, /* clear and invalidate, then lock the user keyrings */
-    FH_KEYS_COUNT,  /* count what FH_KEYS_REMOVE would remove; change nothing */
-    FH_KEYS_LOCK,   /* only empty and lock the user keyrings (making them if missing) */
-} FhKeyMode;
-
-enum { FH_STD_USER, FH_STD_SESSION, FH_STD_PERSISTENT };
-
-typedef struct {
-    int32_t err;      /* first -errno of the child, 0 */
-    int32_t reserved;
-    uint64_t removed; /* keys unlinked from the keyrings or invalidated (or found, dry run) */
-} FhKeyReport;
-
-/* A user or user-session keyring of the uid as /proc/keys lists it, checked by its number. */
-typedef struct {
-    int32_t id;
-    int kind;    /* FH_STD_USER or FH_STD_SESSION */
-    bool locked; /* its mask is FH_KEY_LOCKED */
-} FhStdRing;
-
-typedef struct {
-    uid_t uid;
-    gid_t gid;
-    FhKeyMode mode;
-    bool dry;           /* mode == FH_KEYS_COUNT */
-    char uidstr[16];
-    FhKeyReport rep;
-    int32_t anchors[4]; /* user, user-session (found by special id), persistent, the child's process keyring */
-    FhStdRing std[FH_KEY_STD_MAX];
-    int n_std;
-    bool std_revoked;   /* the uid's user or user-session keyring is listed as revoked */
-    bool persistent_seen;
-    long visible;       /* keys of uid in /proc/keys */
-    long nkeys;         /* keys of uid in /proc/key-users; -1: no line */
-    int n_seen;
-    int32_t seen[FH_KEY_IDS_MAX];
-    unsigned char rbuf[FH_KEY_IDS_MAX * 4];
-    char pbuf[FH_KEY_PROC_BUF];
-} FhKeyWork;
-
-static long fh_keyctl(int op, unsigned long a, unsigned long b, unsigned long c, unsigned long d)
-{
-    return syscall(SYS_keyctl, op, a, b, c, d);
-}
-
-static void fh_key_fail(FhKeyWork *w, int err)
-{
-    if (w->rep.err == 0)
-        w->rep.err = -err;
-}
-
-/* Count id once however often it is unlinked or invalidated. */
-static void fh_key_count(FhKeyWork *w, int32_t id)
-{
-    for (int i = 0; i < w->n_seen; i++)
-        if (w->seen[i] == id)
-            return;
-    if (w->n_seen < FH_KEY_IDS_MAX)
-        w->seen[w->n_seen++] = id;
-    w->rep.removed++;
-}
-
-/* The keyrings the wipe keeps: never counted, never invalidated. */
-static bool fh_key_is_anchor(const FhKeyWork *w, int32_t id)
-{
-    for (int i = 0; i < 4; i++)
-        if (w->anchors[i] == id)
-            return true;
-    for (int i = 0; i < w->n_std; i++)
-        if (w->std[i].id == id)
-            return true;
-    return false;
-}
-
-static bool fh_key_is_user_ring(const FhKeyWork *w, int32_t id)
-{
-    if (id == w->anchors[0])
-        return true;
-    for (int i = 0; i < w->n_std; i++)
-        if (w->std[i].id == id && w->std[i].kind == FH_STD_USER)
-            return true;
-    return false;
-}
-
-/* Decimal or hex number at *p, advancing past it and the blanks after it. */
-static unsigned long fh_num(const char **p, int base)
-{
-    unsigned long v = 0;
-    for (;;) {
-        char c = **p;
-        int d = c >= '0' && c <= '9' ? c - '0' : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (d < 0)
-            break;
-        v = v * (unsigned long)base + (unsigned long)d;
-        (*p)++;
-    }
-    while (**p == ' ' || **p == ':')
-        (*p)++;
-    return v;
-}
-
-static void fh_skip_field(const char **p)
-{
-    while (**p && **p != ' ')
-        (*p)++;
-    while (**p == ' ')
-        (*p)++;
-}
-
-/* Call fn for every line of a /proc file (lines longer than the buffer are cut). */
-static int fh_proc_lines(FhKeyWork *w, const char *path, void (*fn)(FhKeyWork *, const char *))
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    size_t have = 0;
-    bool skipping = false;
-    if (fd < 0)
-        return -errno;
-    for (;;) {
-        ssize_t n = read(fd, w->pbuf + have, sizeof w->pbuf - 1 - have);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            close(fd);
-            return -e;
-        }
-        have += (size_t)n;
-        w->pbuf[have] = '\0';
-        char *start = w->pbuf, *nl;
-        while ((nl = memchr(start, '\n', have - (size_t)(start - w->pbuf)))) {
-            *nl = '\0';
-            if (!skipping)
-                fn(w, start);
-            skipping = false;
-            start = nl + 1;
-        }
-        have -= (size_t)(start - w->pbuf);
-        memmove(w->pbuf, start, have);
-        if (n == 0)
-            break;
-        if (have == sizeof w->pbuf - 1) {
-            w->pbuf[have] = '\0';
-            if (!skipping)
-                fn(w, w->pbuf);
-            skipping = true;
-            have = 0;
-        }
-    }
-    if (have > 0 && !skipping) {
-        w->pbuf[have] = '\0';
-        fn(w, w->pbuf);
-    }
-    close(fd);
-    return 0;
-}
-
-/* /proc/key-users: "  UID:  USAGE NKEYS/NIKEYS QNKEYS/MAXKEYS QNBYTES/MAXBYTES" */
-static void fh_key_users_line(FhKeyWork *w, const char *line)
-{
-    const char *p = line;
-    while (*p == ' ')
-        p++;
-    if (fh_num(&p, 10) != w->uid)
-        return;
-    (void)fh_num(&p, 10); /* usage */
-    w->nkeys = (long)fh_num(&p, 10);
-}
-
-/* Which standard keyring of the uid a description names (FH_STD_*), -1 for any other. It ends
- * right after the uid; in /proc/keys a keyring's description is followed by ": SUMMARY". */
-static int fh_key_std_kind(const FhKeyWork *w, const char *desc, bool in_proc_keys)
-{
-    static const char *const prefix[3] = { "_uid.", "_uid_ses.", "_persistent." };
-    size_t ul = strlen(w->uidstr);
-    for (int k = 0; k < 3; k++) {
-        size_t pl = strlen(prefix[k]);
-        if (strncmp(desc, prefix[k], pl) == 0 && strncmp(desc + pl, w->uidstr, ul) == 0 &&
-            (desc[pl + ul] == '\0' || (in_proc_keys && desc[pl + ul] == ':')))
-            return k;
-    }
-    return -1;
-}
-
-/* /proc/keys: "SERIAL FLAGS USAGE TIMEOUT PERM UID GID TYPE DESCRIPTION". Only the keys the
- * reader may view are listed. A description may hold a newline, so the guest can forge a line:
- * the child then acts on some key id as the guest, which it may do only where the guest could
- * have done the same; and a line taken for one of the user keyrings is checked by its number. */
-static bool fh_key_line(FhKeyWork *w, const char *line, int32_t *ret_id, const char **ret_flags,
-                        const char **ret_type, const char **ret_desc)
-{
-    const char *p = line;
-    while (*p == ' ')
-        p++;
-    *ret_id = (int32_t)fh_num(&p, 16);
-    *ret_flags = p;
-    fh_skip_field(&p); /* flags */
-    fh_skip_field(&p); /* usage */
-    fh_skip_field(&p); /* timeout */
-    fh_skip_field(&p); /* perm */
-    if (*p < '0' || *p > '9' || fh_num(&p, 10) != w->uid)
-        return false;
-    fh_skip_field(&p); /* gid */
-    *ret_type = p;
-    fh_skip_field(&p);
-    *ret_desc = p;
-    return *ret_id > 0;
-}
-
-/* KEYCTL_DESCRIBE of a key by number ("type;uid;gid;perm;description", perm in hex): its
- * permission mask, and which standard keyring of the uid it is (-1: none, or not the uid's).
- * false with an errno (positive) in *ret_err. */
-static bool fh_key_describe(FhKeyWork *w, int32_t id, uint32_t *ret_perm, int *ret_kind, int *ret_err)
-{
-    char *buf = (char *)w->rbuf;
-    const char *f[5];
-    long n = fh_keyctl(KEYCTL_DESCRIBE, (unsigned long)(long)id, (unsigned long)buf, sizeof w->rbuf, 0);
-    if (n < 0) {
-        *ret_err = errno;
-        return false;
-    }
-    if (n == 0 || (size_t)n > sizeof w->rbuf) {
-        *ret_err = EPROTO;
-        return false;
-    }
-    buf[n - 1] = '\0';
-    f[0] = buf;
-    for (int i = 1; i < 5; i++) {
-        f[i] = strchr(f[i - 1], ';');
-        if (!f[i]) {
-            *ret_err = EPROTO;
-            return false;
-        }
-        f[i]++;
-    }
-    const char *p = f[3];
-    *ret_perm = (uint32_t)fh_num(&p, 16);
-    if (p == f[3] || *p != ';') {
-        *ret_err = EPROTO;
-        return false;
-    }
-    p = f[1];
-    bool mine = strncmp(f[0], "keyring;", 8) == 0 && *p >= '0' && *p <= '9' && fh_num(&p, 10) == w->uid && *p == ';';
-    *ret_kind = mine ? fh_key_std_kind(w, f[4], false) : -1;
-    return true;
-}
-
-/* A user or user-session keyring as listed: kept when the kernel describes that number as the
- * uid's keyring of that name (a forged line names some other key), with its mask. */
-static void fh_key_std_add(FhKeyWork *w, int32_t id, int kind)
-{
-    uint32_t perm;
-    int k, err;
-    if (w->n_std >= FH_KEY_STD_MAX)
-        return;
-    for (int i = 0; i < w->n_std; i++)
-        if (w->std[i].id == id)
-            return;
-    if (!fh_key_describe(w, id, &perm, &k, &err) || k != kind)
-        return;
-    w->std[w->n_std++] = (FhStdRing){ .id = id, .kind = kind, .locked = perm == FH_KEY_LOCKED };
-}
-
-static void fh_key_survey_line(FhKeyWork *w, const char *line)
-{
-    int32_t id;
-    const char *flags, *type, *desc;
-    if (!fh_key_line(w, line, &id, &flags, &type, &desc))
-        return;
-    w->visible++;
-    if (strncmp(type, "keyring ", 8) != 0)
-        return;
-    int k = fh_key_std_kind(w, desc, true);
-    if (k == FH_STD_PERSISTENT)
-        w->persistent_seen = true;
-    if (k != FH_STD_USER && k != FH_STD_SESSION)
-        return;
-    /* Revoked: the second letter of FLAGS (a revoked key cannot be described). A forged line
-     * can only spare an error: the census still judges what is left. */
-    if (flags[0] && flags[1] == 'R')
-        w->std_revoked = true;
-    else
-        fh_key_std_add(w, id, k);
-}
-
-/* What the guest may see of its keys now: the count, the persistent keyring, and its user and
- * user-session keyrings by number. */
-static int fh_key_survey(FhKeyWork *w)
-{
-    w->visible = 0;
-    w->n_std = 0;
-    w->std_revoked = false;
-    w->persistent_seen = false;
-    return fh_proc_lines(w, "/proc/keys", fh_key_survey_line);
-}
-
-/* Every other key of the guest the child can see: keys linked only outside the three keyrings
- * (another user's keyring open to others, a keyring nested elsewhere). Best effort: a key the
- * guest made unmodifiable for itself, or one already on its way to the garbage collector,
- * fails here and is not counted. */
-static void fh_key_invalidate_line(FhKeyWork *w, const char *line)
-{
-    int32_t id;
-    const char *flags, *type, *desc;
-    if (!fh_key_line(w, line, &id, &flags, &type, &desc) || fh_key_is_anchor(w, id))
-        return;
-    if (w->dry) {
-        fh_key_count(w, id);
-        return;
-    }
-    (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)id, FH_KEY_POS_ALL | FH_KEY_USR_ALL, 0, 0);
-    if (fh_keyctl(KEYCTL_INVALIDATE, (unsigned long)id, 0, 0, 0) == 0)
-        fh_key_count(w, id);
-}
-
-/* Open up, read and clear one keyring of the guest (ring: its id or a KEY_SPEC_* id; session:
- * it is the user-session keyring). The permissions are left open: fh_key_lock() locks the user
- * keyrings afterwards. report: a failure is the wipe's (else the census judges what is left). */
-static void fh_key_clear(FhKeyWork *w, int32_t ring, bool session, bool report)
-{
-    long n;
-    /* The guest may have taken its own read and write permission away; set what clearing
-     * needs. That takes the setattr permission, which the guest may have taken away as well
-     * (then nobody, root included, can change the keyring any more), and which the persistent
-     * keyring never grants: so only the read and the clear decide. */
-    if (!w->dry)
-        (void)fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_POS_ALL | FH_KEY_USR_ALL, 0, 0);
-    n = fh_keyctl(KEYCTL_READ, (unsigned long)(long)ring, (unsigned long)w->rbuf, sizeof w->rbuf, 0);
-    if (n < 0) {
-        if (!w->dry && report)
-            fh_key_fail(w, errno);
-        return;
-    }
-    if (!w->dry && fh_keyctl(KEYCTL_CLEAR, (unsigned long)(long)ring, 0, 0, 0) < 0) {
-        if (report)
-            fh_key_fail(w, errno);
-        return;
-    }
-    /* A keyring reads as the ids of the keys linked in it, 4 bytes each. The kernel links the
-     * user keyring into the user-session keyring when it makes them: that link is put back, not
-     * counted. The other keyrings the wipe keeps are not counted either, nor linked again
-     * (a locked keyring holding the persistent one would never read as empty). */
-    size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
-    for (size_t i = 0; i + 4 <= got; i += 4) {
-        int32_t id;
-        memcpy(&id, w->rbuf + i, 4);
-        if (!fh_key_is_anchor(w, id))
-            fh_key_count(w, id);
-        else if (!w->dry && session && fh_key_is_user_ring(w, id))
-            (void)fh_keyctl(KEYCTL_LINK, (unsigned long)(long)id, (unsigned long)(long)ring, 0, 0);
-    }
-    if ((size_t)n > sizeof w->rbuf)
-        w->rep.removed += ((size_t)n - sizeof w->rbuf) / 4;
-}
-
-/* In a count: what a locked keyring holds besides the user keyring's link. Normally nothing
- * (nothing can be linked into it); keys that were in it when it was locked stay until reboot,
- * apart from those the guest may still invalidate (the pass over /proc/keys does). */
-static void fh_key_count_locked(FhKeyWork *w, int32_t ring)
-{
-    long n = fh_keyctl(KEYCTL_READ, (unsigned long)(long)ring, (unsigned long)w->rbuf, sizeof w->rbuf, 0);
-    if (n < 0)
-        return;
-    size_t got = (size_t)n < sizeof w->rbuf ? (size_t)n : sizeof w->rbuf;
-    for (size_t i = 0; i + 4 <= got; i += 4) {
-        int32_t id;
-        memcpy(&id, w->rbuf + i, 4);
-        if (!fh_key_is_anchor(w, id))
-            fh_key_count(w, id);
-    }
-}
-
-/* Set one user keyring of the guest (by number) to FH_KEY_LOCKED. Returns 0 or a (positive)
- * errno. Once locked, setting the mask again is refused (EACCES: nobody holds setattr); then
- * the mask decides: FH_KEY_LOCKED is locked; any other mask without setattr can no longer be
- * changed by anyone: EACCES. */
-static int fh_key_lock_ring(FhKeyWork *w, int32_t ring)
-{
-    uint32_t perm;
-    int kind, err;
-    if (fh_keyctl(KEYCTL_SETPERM, (unsigned long)(long)ring, FH_KEY_LOCKED, 0, 0) == 0)
-        return 0;
-    if (errno != EACCES)
-        return errno;
-    if (!fh_key_describe(w, ring, &perm, &kind, &err))
-        return err == EACCES || err == ENOKEY ? EACCES : err;
-    return perm == FH_KEY_LOCKED ? 0 : EACCES;
-}
-
-/* A keyring found by special id (so searchable, and possessed) whose mask nobody may set any
- * more, and which is not locked: left so by an older rentarkd (0x1f1f0000) or by a guest before
- * the first lock. */
-static bool fh_key_stuck(FhKeyWork *w, int32_t ring)
-{
-    uint32_t perm;
-    int kind, err;
-    return fh_key_describe(w, ring, &perm, &kind, &err) && (perm & FH_KEY_SETATTR) == 0 && perm != FH_KEY_LOCKED;
-}
-
-/* Swap both user keyrings (ids, updated) for fresh ones with the kernel's mask: invalidate them
- * (search is enough, as for a guest: the bypass of a lock that only takes setattr away, used
- * once for good) and look them up again; the kernel makes fresh ones as soon as the collector
- * has unlinked the old ones, normally at once. What the old ones held goes with them. 0 or a
- * (positive) errno. */
-static int fh_key_renew(FhKeyWork *w, int32_t ids[2])
-{
-    const struct timespec tick = { 0, 10 * 1000 * 1000 };
-    for (int i = 0; i < 2; i++)
-        if (fh_keyctl(KEYCTL_INVALIDATE, (unsigned long)(long)ids[i], 0, 0, 0) < 0)
-            return errno;
-    for (int tries = 0; tries < 100; tries++) {
-        long u = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)KEY_SPEC_USER_KEYRING, 1, 0, 0);
-        long us = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)KEY_SPEC_USER_SESSION_KEYRING, 1, 0, 0);
-        if (u > 0 && us > 0 && u != ids[0] && us != ids[1]) {
-            w->anchors[0] = ids[0] = (int32_t)u;
-            w->anchors[1] = ids[1] = (int32_t)us;
-            return 0;
-        }
-        (void)nanosleep(&tick, NULL);
-    }
-    return EAGAIN;
-}
-
-/* Make the user and user-session keyrings if missing, empty them (in FH_KEYS_LOCK; a removal
- * has emptied them already) and lock them, the user-session keyring first. Ones whose mask
- * nobody may set but that may still be searched are swapped for fresh ones first. The
- * persistent keyring is not locked: the kernel makes it without setattr for anyone, so its mask
- * stays, and the wipe clears it. */
-static void fh_key_lock(FhKeyWork *w)
-{
-    static const int32_t specs[2] = { KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING };
-    int32_t ids[2] = { 0, 0 };
-    for (int i = 0; i < 2; i++) {
-        long id = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)specs[i], 1, 0, 0);
-        if (id > 0) {
-            ids[i] = (int32_t)id;
-            continue;
-        }
-        int e = errno;
-        if (e == ENOSYS) /* a kernel without keys */
-            return;
-        if (e != ENOKEY && e != EACCES) {
-            fh_key_fail(w, e);
-            return;
-        }
-    }
-    if (ids[0] && ids[1]) {
-        /* Found by special id: not locked yet (a look-up searches). */
-        w->anchors[0] = ids[0];
-        w->anchors[1] = ids[1];
-        if (w->mode == FH_KEYS_LOCK) {
-            fh_key_clear(w, KEY_SPEC_USER_KEYRING, false, true);
-            fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING, true, true);
-        }
-        if (fh_key_stuck(w, ids[0]) || fh_key_stuck(w, ids[1])) {
-            int e = fh_key_renew(w, ids);
-            if (e) {
-                fh_key_fail(w, e);
-                return;
-            }
-        }
-        /* Once one is locked, neither is found by special id any more: both are set by number.
-         * Linked into this child's process keyring first, they are possessed, so the possessor
-         * rights count too (a guest may have kept only those). */
-        (void)fh_keyctl(KEYCTL_LINK, (unsigned long)(long)KEY_SPEC_USER_KEYRING,
-                        (unsigned long)(long)KEY_SPEC_PROCESS_KEYRING, 0, 0);
-        (void)fh_keyctl(KEYCTL_LINK, (unsigned long)(long)KEY_SPEC_USER_SESSION_KEYRING,
-                        (unsigned long)(long)KEY_SPEC_PROCESS_KEYRING, 0, 0);
-        for (int i = 1; i >= 0; i--) {
-            int e = fh_key_lock_ring(w, ids[i]);
-            if (e) {
-                fh_key_fail(w, e);
-                return;
-            }
-        }
-        return;
-    }
-    /* Not found by special id (ENOKEY: the kernel finds both together, and a look-up searches,
-     * which a locked keyring does not allow): locked already, normally by an earlier wipe; or
-     * half-locked; or revoked (before the first lock: nobody can use either until the collector
-     * takes it, and nothing can be left in it; then the kernel makes a fresh one, which the next
-     * wipe locks unless a session locked it first); or hidden by the guest before the first
-     * lock. /proc/keys tells, by number: a kind is done when one of its keyrings is locked; else
-     * each one listed is locked now (a look-alike the guest named so does no harm locked); none
-     * lockable is EACCES: nobody reaches it until reboot. */
-    int r = fh_key_survey(w);
-    if (r < 0) {
-        fh_key_fail(w, -r);
-        return;
-    }
-    for (int kind = FH_STD_SESSION; kind >= FH_STD_USER; kind--) {
-        bool done = false;
-        for (int i = 0; i < w->n_std; i++)
-            if (w->std[i].kind == kind && w->std[i].locked)
-                done = true;
-        for (int i = 0; i < w->n_std && !done; i++) {
-            if (w->std[i].kind != kind)
-                continue;
-            if (w->mode == FH_KEYS_LOCK)
-                fh_key_clear(w, w->std[i].id, kind == FH_STD_SESSION, false);
-            done = fh_key_lock_ring(w, w->std[i].id) == 0;
-        }
-        if (!done && !w->std_revoked)
-            fh_key_fail(w, EACCES);
-    }
-}
-
-/* Runs in the forked child and never returns; reports through fd. */
-static _Noreturn void fh_key_child(FhKeyWork *w, int fd)
-{
-    uid_t ruid, euid, suid;
-    gid_t rgid, egid, sgid;
-    int r;
-
-    /* Become the guest completely, and check it, before any keyctl: as root the child could
-     * reach root's keys. Any failure ends the child without touching a key. */
-    if (setgroups(0, NULL) < 0 || setresgid(w->gid, w->gid, w->gid) < 0 || setresuid(w->uid, w->uid, w->uid) < 0) {
-        fh_key_fail(w, errno);
-        goto out;
-    }
-    if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0 || ruid != w->uid ||
-        euid != w->uid || suid != w->uid || ruid == 0 || rgid != w->gid || egid != w->gid || sgid != w->gid) {
-        fh_key_fail(w, EPERM);
-        goto out;
-    }
-
-    if (w->mode == FH_KEYS_LOCK)
-        goto lock;
-    /* A uid without a line in /proc/key-users owns no key at all: nothing to clear, and in a
-     * count nothing is created (looking the user keyrings up would make them). */
-    w->nkeys = -1;
-    r = fh_proc_lines(w, "/proc/key-users", fh_key_users_line);
-    if (r < 0 || w->nkeys <= 0) {
-        if (r < 0 && r != -ENOENT) /* ENOENT: a kernel without keys */
-            fh_key_fail(w, -r);
-        goto lock;
-    }
-    r = fh_key_survey(w);
-    if (r < 0)
-        fh_key_fail(w, -r);
-
-    /* The user keyrings by their special ids, while they are not locked (a look-up searches,
-     * which a locked keyring refuses: ENOKEY). So named they are possessed, and a guest that
-     * kept its possessor rights but took its user rights away (what its next session, which
-     * links them into its session keyring, would regain) is still reached. (The kernel makes
-     * both if they are missing; the uid owns keys, so they were there or are harmless and
-     * empty.) */
-    for (int i = 0; i < 2; i++) {
-        long id = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)(long)(i ? KEY_SPEC_USER_SESSION_KEYRING : KEY_SPEC_USER_KEYRING), 0, 0, 0);
-        if (id > 0)
-            w->anchors[i] = (int32_t)id;
-        else if (errno != ENOKEY && errno != EACCES)
-            fh_key_fail(w, errno);
-    }
-    /* The persistent keyring: KEYCTL_GET_PERSISTENT would create it, so only when it is
-     * listed, or when the uid owns keys the child cannot see (the guest may have hidden the
-     * keyring from its own view, keeping its possessor rights: the next session's
-     * GET_PERSISTENT would hand it over). Linked into the child's process keyring, which
-     * makes it possessed, so its possessor permissions apply. */
-    if (w->persistent_seen || (!w->dry && w->nkeys > w->visible)) {
-        long p = fh_keyctl(KEYCTL_GET_PERSISTENT, (unsigned long)-1, (unsigned long)KEY_SPEC_PROCESS_KEYRING, 0, 0);
-        if (p > 0)
-            w->anchors[2] = (int32_t)p;
-        else if (errno != EOPNOTSUPP && errno != ENOKEY)
-            fh_key_fail(w, errno);
-        long pk = fh_keyctl(KEYCTL_GET_KEYRING_ID, (unsigned long)KEY_SPEC_PROCESS_KEYRING, 0, 0, 0);
-        w->anchors[3] = pk > 0 ? (int32_t)pk : 0;
-    }
-    if (w->anchors[0])
-        fh_key_clear(w, KEY_SPEC_USER_KEYRING, false, true);
-    if (w->anchors[1])
-        fh_key_clear(w, KEY_SPEC_USER_SESSION_KEYRING, true, true);
-    if (w->anchors[2])
-        fh_key_clear(w, w->anchors[2], false, true);
-    /* The same keyrings by number, as /proc/keys lists them. A locked one holds nothing and
-     * cannot be cleared: neither counted nor an error. One not locked that the special ids did
-     * not reach (half-locked, or a look-alike the guest named so) is cleared as far as the
-     * guest may; the lock below and the census judge the rest. */
-    for (int i = 0; i < w->n_std; i++) {
-        const FhStdRing *s = &w->std[i];
-        if (s->id == w->anchors[0] || s->id == w->anchors[1])
-            continue;
-        if (s->locked) {
-            if (w->dry)
-                fh_key_count_locked(w, s->id);
-        } else {
-            fh_key_clear(w, s->id, s->kind == FH_STD_SESSION, false);
-        }
-    }
-    r = fh_proc_lines(w, "/proc/keys", fh_key_invalidate_line);
-    if (r < 0)
-        fh_key_fail(w, -r);
-lock:
-    /* Last, after a removal too (even a failed one), and made if missing: every wipe leaves
-     * the next session's keyrings locked. Never in a count, which changes nothing. */
-    if (w->mode != FH_KEYS_COUNT)
-        fh_key_lock(w);
-out:
-    (void)rk_write_all(fd, &w->rep, sizeof w->rep);
-    _exit(0);
-}
-
-static int fh_keys(const FootholdTarget *t, FhKeyMode mode, uint64_t *count)
-{
-    int pipefd[2], status;
-    FhKeyReport rep = { 0 };
-
-    /* gid: the child needs one to become the guest even when check_gid is off; the primary
-     * gid from the caller is the guest's. (gid_t)-1 would mean "unchanged" (root's). */
-    if (t->gid == (gid_t)-1 || t->gid == 0)
-        return -EINVAL;
-    g_autofree FhKeyWork *w = g_malloc0(sizeof *w);
-    w->uid = t->uid;
-    w->gid = t->gid;
-    w->mode = mode;
-    w->dry = mode == FH_KEYS_COUNT;
-    snprintf(w->uidstr, sizeof w->uidstr, "%u", (unsigned)t->uid);
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
-        return -errno;
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        return -e;
-    }
-    if (pid == 0) {
-        close(pipefd[0]);
-        fh_key_child(w, pipefd[1]);
-    }
-    close(pipefd[1]);
-    ssize_t n = rk_read_all(pipefd[0], &rep, sizeof rep);
-    close(pipefd[0]);
-    while (waitpid(pid, &status, 0) < 0) {
-        /* ECHILD: the caller ignores SIGCHLD; the report decides. */
-        if (errno != EINTR)
-            break;
-    }
-    /* No full report: the child died before it could say what it did. */
-    if (n != (ssize_t)sizeof rep)
-        return n < 0 ? (int)n : -EPROTO;
-    *count += rep.removed;
-    return rep.err;
-}
-
-/* ---------------------------------------------------------------------------------------- */
 /* Scheduled jobs and service state: files in root's spool and state folders                */
 
-/* Open the folder sysroot+parent/leaf: parent through home_open_trusted_dir() (root's all the
+/* Open the folder sysroot+parent/leaf: parent through paths_open_trusted_dir() (root's all the
  * way, no symlink), leaf without following a symlink. The leaf may belong to a service account
  * (at's spool is daemon's, 1770) but never to the guest, and others may write to it only if it
  * is sticky (crontabs 1730 root:crontab): then nobody can swap the guest's entries for others'.
@@ -1517,7 +721,7 @@ static int fh_open_place(const FootholdTarget *t, const char *parent, const char
     g_autofree char *path = t->sysroot && t->sysroot[0] ? g_strconcat(t->sysroot, parent, NULL) : g_strdup(parent);
     struct stat st;
     *ret_fd = -1;
-    _cleanup_close_ int pfd = home_open_trusted_dir(path);
+    _cleanup_close_ int pfd = paths_open_trusted_dir(path);
     if (pfd == -ENOENT)
         return 0;
     if (pfd < 0)
@@ -1613,17 +817,17 @@ int foothold_remove(const FootholdTarget *t, RmFlags flags, FootholdResult *res)
     bool named = fh_name_ok(t->user);
     if (t->sysroot && t->sysroot[0] && t->sysroot[0] != '/')
         return -EINVAL;
-    res->error[FOOTHOLD_SYSV_IPC] = fh_sysv_ipc(t, flags, &res->removed[FOOTHOLD_SYSV_IPC]);
-    res->error[FOOTHOLD_MQUEUE] = fh_mqueue(t, flags, &res->removed[FOOTHOLD_MQUEUE]);
-    res->error[FOOTHOLD_KEYS] =
-        fh_keys(t, flags & RM_DRY_RUN ? FH_KEYS_COUNT : FH_KEYS_REMOVE, &res->removed[FOOTHOLD_KEYS]);
+    res->error[RK_WIPE_SYSV_IPC] = fh_sysv_ipc(t, flags, &res->removed[RK_WIPE_SYSV_IPC]);
+    res->error[RK_WIPE_MQUEUE] = fh_mqueue(t, flags, &res->removed[RK_WIPE_MQUEUE]);
+    res->error[RK_WIPE_KEYS] =
+        keys_run(t->uid, t->gid, flags & RM_DRY_RUN ? KEYS_COUNT : KEYS_REMOVE, &res->removed[RK_WIPE_KEYS]);
     if (named) {
-        res->error[FOOTHOLD_SCHEDULED] = fh_scheduled(t, flags, &res->removed[FOOTHOLD_SCHEDULED]);
-        res->error[FOOTHOLD_SERVICE_STATE] = fh_service_state(t, flags, &res->removed[FOOTHOLD_SERVICE_STATE]);
+        res->error[RK_WIPE_SCHEDULED] = fh_scheduled(t, flags, &res->removed[RK_WIPE_SCHEDULED]);
+        res->error[RK_WIPE_SERVICE_STATE] = fh_service_state(t, flags, &res->removed[RK_WIPE_SERVICE_STATE]);
     } else {
-        res->error[FOOTHOLD_SCHEDULED] = res->error[FOOTHOLD_SERVICE_STATE] = -EINVAL;
+        res->error[RK_WIPE_SCHEDULED] = res->error[RK_WIPE_SERVICE_STATE] = -EINVAL;
     }
-    for (int c = 0; c < FOOTHOLD_N; c++)
+    for (int c = 0; c < RK_WIPE_N; c++)
         RK_KEEP_FIRST(first, res->error[c]);
     return first;
 }
@@ -1634,5 +838,5 @@ int foothold_lock_keyrings(const FootholdTarget *t)
     int r = fh_check_target(t);
     if (r < 0)
         return r;
-    return fh_keys(t, FH_KEYS_LOCK, &none);
+    return keys_run(t->uid, t->gid, KEYS_LOCK, &none);
 }

@@ -19,20 +19,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proto.h"
 #include "rmtree.h"
 
-typedef enum {
-    FOOTHOLD_MOUNTS,        /* mounts the guest made */
-    FOOTHOLD_SYSV_IPC,      /* SysV shm, msg queues, semaphore sets */
-    FOOTHOLD_MQUEUE,        /* POSIX message queues */
-    FOOTHOLD_KEYS,          /* kernel keyrings and keys */
-    FOOTHOLD_SCHEDULED,     /* cron, at/batch, lingering */
-    FOOTHOLD_SERVICE_STATE, /* per-user state kept by system services */
-    FOOTHOLD_N
-} FootholdClass;
-
-/* "mounts", "sysv-ipc", "mqueue", "keys", "scheduled", "service-state"; "?" out of range. */
-const char *foothold_class_name(FootholdClass c);
+/* The classes of this module, categories of the wipe (proto.h): RK_WIPE_MOUNTS (mounts the
+ * guest made), RK_WIPE_SYSV_IPC (SysV shm, msg queues, semaphore sets), RK_WIPE_MQUEUE (POSIX
+ * message queues), RK_WIPE_KEYS (kernel keyrings and keys), RK_WIPE_SCHEDULED (cron, at/batch,
+ * lingering), RK_WIPE_SERVICE_STATE (per-user state kept by system services): the census's
+ * classes but processes (the reaper's) and files (the sweep's and the safety net's). */
+bool foothold_class(RkWipeCategory c);
 
 typedef struct {
     uid_t uid;                     /* the guest; never 0 */
@@ -46,8 +41,8 @@ typedef struct {
 } FootholdTarget;
 
 typedef struct {
-    uint64_t removed[FOOTHOLD_N]; /* objects removed (or found, in dry-run mode) */
-    int error[FOOTHOLD_N];        /* first -errno per class, 0 if none */
+    uint64_t removed[RK_WIPE_N]; /* objects removed (or found, in dry-run mode), per class */
+    int error[RK_WIPE_N];        /* first -errno per class, 0 if none */
 } FootholdResult;
 
 /* Detach (MNT_DETACH, deepest first) every mount of this mount namespace the guest made or
@@ -72,12 +67,12 @@ int foothold_detach_mounts(const FootholdTarget *t, uint64_t *ret_detached);
 /* Number of mounts foothold_detach_mounts() would detach now (0 = verified), or -errno. */
 int64_t foothold_count_mounts(const FootholdTarget *t);
 
-/* Remove every other class (all but FOOTHOLD_MOUNTS), each one regardless of the others'
+/* Remove every other class (all but RK_WIPE_MOUNTS), each one regardless of the others'
  * failures. flags: RM_DRY_RUN removes nothing, removed[] is then what would be removed (run
  * after a removal it is what is left: a verification). res is zeroed first. Keys are reached
  * by a forked child that becomes the guest (async-signal-safe after fork); user keyrings
  * already locked hold nothing and count as nothing; a removal ends by locking the keyrings as
- * foothold_lock_keyrings() does (its failure in error[FOOTHOLD_KEYS]).
+ * foothold_lock_keyrings() does (its failure in error[RK_WIPE_KEYS]).
  * Returns 0 or the first -errno of all classes (each class's own in res->error). uid 0: -EPERM. */
 int foothold_remove(const FootholdTarget *t, RmFlags flags, FootholdResult *res);
 

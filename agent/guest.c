@@ -2,7 +2,7 @@
  * to an anonymous patron and to wipe for. See guest.h. */
 #define G_LOG_DOMAIN "guest"
 #include "guest.h"
-#include "home.h"
+#include "paths.h"
 #include "util.h"
 
 #include <errno.h>
@@ -60,51 +60,117 @@ static const char *const guest_system_dirs[] = {
     "/root", "/etc", "/usr", "/var", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev", "/run",
 };
 
-/* One account from the user database, copied out of getpwnam_r's buffer. */
-typedef struct {
-    uid_t uid;
-    gid_t gid;
-    char *dir;
-} GuestAccount;
+/* passwd entries are small; this bounds the getpw*_r buffer against a broken NSS module that
+ * keeps answering ERANGE. */
+#define GUEST_PWBUF_MAX (1024 * 1024)
 
-static void guest_account_clear(GuestAccount *a)
+void guest_account_clear(GuestAccount *a)
 {
+    g_clear_pointer(&a->name, g_free);
     g_clear_pointer(&a->dir, g_free);
 }
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GuestAccount, guest_account_clear)
 
-/* path equals dir or lies below it; both already canonical (no trailing or double slash). */
-static gboolean guest_path_within(const char *path, const char *dir)
+typedef enum { GUEST_PW_BY_NAME, GUEST_PW_BY_UID, GUEST_PW_NEXT } GuestPwCall;
+
+/* The one call into the user database: getpwnam_r, getpwuid_r, or getpwent_r for the next
+ * entry of an enumeration (between setpwent and endpwent). *buf (of *size bytes, g_malloc'd)
+ * doubles on ERANGE up to GUEST_PWBUF_MAX; glibc leaves the enumeration's cursor on an entry
+ * that did not fit, so the retry reads it again. 0 with *pw filled (its strings in *buf),
+ * -ENOENT when there is no (further) entry, or -errno. */
+static int guest_getpw(GuestPwCall call, const char *name, uid_t uid, struct passwd *pw, char **buf, size_t *size)
 {
-    size_t n = strlen(dir);
-    if (n == 1 && dir[0] == '/')
-        return TRUE;
-    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-/* Look the account up by name. 0, -ENOENT when there is none, or -errno. */
-static int guest_lookup(const char *user, GuestAccount *ret)
-{
-    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-    size_t size = hint > 0 ? (size_t)hint : 4096;
-
     for (;;) {
-        g_autofree char *buf = g_malloc(size);
-        struct passwd pw, *res = NULL;
-        int r = getpwnam_r(user, &pw, buf, size, &res);
-        if (r == ERANGE && size < 1024 * 1024) {
-            size *= 2;
+        struct passwd *res = NULL;
+        int r = call == GUEST_PW_BY_NAME ? getpwnam_r(name, pw, *buf, *size, &res)
+                : call == GUEST_PW_BY_UID ? getpwuid_r(uid, pw, *buf, *size, &res)
+                                          : getpwent_r(pw, *buf, *size, &res);
+        if (r == ERANGE && *size < GUEST_PWBUF_MAX) {
+            *size *= 2;
+            g_free(*buf);
+            *buf = g_malloc(*size);
             continue;
         }
         if (r != 0)
-            return -r;
-        if (!res)
-            return -ENOENT;
-        ret->uid = pw.pw_uid;
-        ret->gid = pw.pw_gid;
-        ret->dir = g_strdup(pw.pw_dir ? pw.pw_dir : "");
-        return 0;
+            return r == ENOENT && call == GUEST_PW_NEXT ? -ENOENT : -r;
+        return res ? 0 : -ENOENT;
     }
+}
+
+static char *guest_pwbuf(size_t *ret_size)
+{
+    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+    *ret_size = hint > 0 ? (size_t)hint : 16384;
+    return g_malloc(*ret_size);
+}
+
+int guest_account_lookup(const char *name, uid_t uid, GuestAccount *ret)
+{
+    size_t size;
+    g_autofree char *buf = guest_pwbuf(&size);
+    struct passwd pw;
+    int r = guest_getpw(name ? GUEST_PW_BY_NAME : GUEST_PW_BY_UID, name, uid, &pw, &buf, &size);
+    if (r < 0)
+        return r;
+    *ret = (GuestAccount){ .name = g_strdup(pw.pw_name), .uid = pw.pw_uid, .gid = pw.pw_gid,
+                           .dir = g_strdup(pw.pw_dir ? pw.pw_dir : "") };
+    return 0;
+}
+
+int guest_lookup_ids(const char *user, uid_t *ret_uid, gid_t *ret_gid)
+{
+    g_auto(GuestAccount) acct = { 0 };
+    int r = guest_account_lookup(user, 0, &acct);
+    if (r < 0)
+        return r;
+    /* The one rule above all: the wipe never runs for root. */
+    if (acct.uid == 0)
+        return -EPERM;
+    *ret_uid = acct.uid;
+    *ret_gid = acct.gid;
+    return 0;
+}
+
+/* Call fn for every entry of the user database, in order. The cursor of getpwent is
+ * process-wide: main thread only. */
+static void guest_foreach_account(void (*fn)(const struct passwd *pw, gpointer data), gpointer data)
+{
+    size_t size;
+    g_autofree char *buf = guest_pwbuf(&size);
+    struct passwd pw;
+
+    setpwent();
+    while (guest_getpw(GUEST_PW_NEXT, NULL, 0, &pw, &buf, &size) == 0)
+        fn(&pw, data);
+    endpwent();
+}
+
+typedef struct {
+    const char *user;
+    gid_t gid;
+    bool alone;
+} GuestGidUse;
+
+static void guest_gid_use(const struct passwd *pw, gpointer data)
+{
+    GuestGidUse *u = data;
+    if (pw->pw_gid == u->gid && strcmp(pw->pw_name, u->user) != 0)
+        u->alone = false;
+}
+
+bool guest_gid_is_private(const char *user, gid_t gid)
+{
+    char buf[16384];
+    struct group gr, *g = NULL;
+
+    if (gid == 0 || getgrgid_r(gid, &gr, buf, sizeof buf, &g) != 0 || !g || strcmp(g->gr_name, user) != 0)
+        return false;
+    for (char **m = g->gr_mem; *m; m++)
+        if (strcmp(*m, user) != 0)
+            return false;
+    /* No other account may have it as its primary group: its files would be the guest's too. */
+    GuestGidUse use = { .user = user, .gid = gid, .alone = true };
+    guest_foreach_account(guest_gid_use, &use);
+    return use.alone;
 }
 
 /* Run a user-database tool (absolute argv[0], no shell) with a fixed environment; fail with
@@ -217,7 +283,7 @@ static gboolean guest_create(const RkConfig *cfg, gboolean *ret_created, GError 
                           "-c", "rentark guest", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0",
                           "--", cfg->guest_user, NULL };
     if (!guest_run(add, GUEST_ERROR_CREATE, &local)) {
-        if (guest_lookup(cfg->guest_user, &acct) == 0)
+        if (guest_account_lookup(cfg->guest_user, 0, &acct) == 0)
             return TRUE;
         g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
@@ -231,7 +297,7 @@ static gboolean guest_create(const RkConfig *cfg, gboolean *ret_created, GError 
     if (!guest_run(lock, GUEST_ERROR_CREATE, error))
         return FALSE;
 
-    int r = guest_lookup(cfg->guest_user, &acct);
+    int r = guest_account_lookup(cfg->guest_user, 0, &acct);
     if (r < 0) {
         g_set_error(error, GUEST_ERROR, GUEST_ERROR_CREATE, "the new account cannot be found: %s", g_strerror(-r));
         return FALSE;
@@ -310,41 +376,34 @@ static void guest_check_groups(const RkConfig *cfg, const GuestAccount *acct, GP
 /* Rules against other accounts: none may share the guest's uid (the reaper would kill its
  * processes and the sweep delete its files), and none may have its home at or below the
  * guest's home (the wipe would replace it). Other accounts are counted, never named. */
+typedef struct {
+    const char *user, *home;
+    uid_t uid;
+    unsigned same_uid, same_home, guest_entries;
+} GuestOthers;
+
+static void guest_count_other(const struct passwd *pw, gpointer data)
+{
+    GuestOthers *o = data;
+    if (strcmp(pw->pw_name, o->user) == 0) {
+        o->guest_entries++;
+        return;
+    }
+    if (pw->pw_uid == o->uid)
+        o->same_uid++;
+    if (pw->pw_dir && pw->pw_dir[0] == '/') {
+        g_autofree char *dir = g_canonicalize_filename(pw->pw_dir, "/");
+        if (paths_at_or_below(dir, o->home))
+            o->same_home++;
+    }
+}
+
 static void guest_check_others(const RkConfig *cfg, const GuestAccount *acct, const char *home,
                                GPtrArray *reasons)
 {
-    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-    size_t size = hint > 0 ? (size_t)hint : 4096;
-    g_autofree char *buf = g_malloc(size);
-    unsigned same_uid = 0, same_home = 0, guest_entries = 0;
-    struct passwd pw, *res;
-
-    setpwent();
-    for (;;) {
-        res = NULL;
-        int r = getpwent_r(&pw, buf, size, &res);
-        if (r == ERANGE && size < 1024 * 1024) {
-            /* glibc leaves the cursor on an entry that did not fit: retry it, bigger. */
-            size *= 2;
-            g_free(buf);
-            buf = g_malloc(size);
-            continue;
-        }
-        if (r != 0 || !res)
-            break;
-        if (strcmp(pw.pw_name, cfg->guest_user) == 0) {
-            guest_entries++;
-            continue;
-        }
-        if (pw.pw_uid == acct->uid)
-            same_uid++;
-        if (pw.pw_dir && pw.pw_dir[0] == '/') {
-            g_autofree char *dir = g_canonicalize_filename(pw.pw_dir, "/");
-            if (guest_path_within(dir, home))
-                same_home++;
-        }
-    }
-    endpwent();
+    GuestOthers o = { .user = cfg->guest_user, .home = home, .uid = acct->uid };
+    guest_foreach_account(guest_count_other, &o);
+    unsigned same_uid = o.same_uid, same_home = o.same_home, guest_entries = o.guest_entries;
 
     /* uid 0 is refused as root already; "shares it with root" would say nothing more. */
     if (same_uid && acct->uid != 0)
@@ -369,7 +428,7 @@ static void guest_check_home(const char *home, GPtrArray *reasons)
         return;
     }
     for (size_t i = 0; i < RK_ELEMENTS(guest_system_dirs); i++)
-        if (guest_path_within(home, guest_system_dirs[i])) {
+        if (paths_at_or_below(home, guest_system_dirs[i])) {
             g_ptr_array_add(reasons, g_strdup_printf("guest.home \"%s\" is inside the system folder \"%s\"", home,
                                                      guest_system_dirs[i]));
             return;
@@ -382,7 +441,7 @@ static void guest_check_home(const char *home, GPtrArray *reasons)
 
     g_autofree char *parent = g_path_get_dirname(home);
     g_autofree char *base = g_path_get_basename(home);
-    _cleanup_close_ int fd = home_open_trusted_dir(parent);
+    _cleanup_close_ int fd = paths_open_trusted_dir(parent);
     if (fd < 0) {
         g_ptr_array_add(reasons, g_strdup_printf(
             "the folder \"%s\" above guest.home %s", parent,
@@ -392,7 +451,7 @@ static void guest_check_home(const char *home, GPtrArray *reasons)
                             : "cannot be opened"));
         return;
     }
-    /* home_open_trusted_dir accepts root's sticky folders on the way (a home below a root
+    /* paths_open_trusted_dir accepts root's sticky folders on the way (a home below a root
      * folder inside /tmp is fine), but the home's own parent must not be writable by anyone
      * else even with the sticky bit: in /tmp anybody could create the home's name first. */
     struct stat st;
@@ -462,7 +521,7 @@ gboolean guest_check(const RkConfig *cfg, GError **error)
     g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *home = g_canonicalize_filename(cfg->guest_home, "/");
 
-    int r = guest_lookup(cfg->guest_user, &acct);
+    int r = guest_account_lookup(cfg->guest_user, 0, &acct);
     if (r == -ENOENT) {
         g_set_error(error, GUEST_ERROR, GUEST_ERROR_MISSING,
                     "guest account \"%s\" does not exist (set guest.create = true or create it)", cfg->guest_user);
@@ -474,7 +533,7 @@ gboolean guest_check(const RkConfig *cfg, GError **error)
         return FALSE;
     }
 
-    /* Rule: never root. Everything else in rentark also refuses uid 0 (home_lookup_guest). */
+    /* Rule: never root. Everything else in rentark also refuses uid 0 (guest_lookup_ids). */
     if (acct.uid == 0)
         g_ptr_array_add(reasons, g_strdup("is root (uid 0)"));
     /* Rule: not a system account or nobody: their uid owns daemons and system files that the
@@ -512,7 +571,7 @@ gboolean guest_check(const RkConfig *cfg, GError **error)
 gboolean guest_ensure(const RkConfig *cfg, GError **error)
 {
     g_auto(GuestAccount) acct = { 0 };
-    int r = guest_lookup(cfg->guest_user, &acct);
+    int r = guest_account_lookup(cfg->guest_user, 0, &acct);
 
     if (r == -ENOENT && cfg->guest_create) {
         gboolean created = FALSE;

@@ -16,6 +16,8 @@
 #include "config.h"
 
 #include <glib.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #define GUEST_ERROR (guest_error_quark())
 GQuark guest_error_quark(void);
@@ -40,3 +42,28 @@ gboolean guest_ensure(const RkConfig *cfg, GError **error) G_GNUC_WARN_UNUSED_RE
  * warnings and do not fail the check. A passwd home other than guest.home is refused: the
  * guest's programs would keep their files in a folder no wipe looks at. */
 gboolean guest_check(const RkConfig *cfg, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* One account from the user database, copied out of the getpw*_r buffer. */
+typedef struct {
+    char *name;
+    uid_t uid;
+    gid_t gid;
+    char *dir; /* "" when the entry has none */
+} GuestAccount;
+
+void guest_account_clear(GuestAccount *a);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GuestAccount, guest_account_clear)
+
+/* The account by name (name != NULL) or else by uid, from the one getpw*_r call of rentarkd
+ * (its buffer grows on ERANGE, bounded). 0 with *ret filled (guest_account_clear it), -ENOENT
+ * when there is no such account, or -errno. Any thread. */
+int guest_account_lookup(const char *name, uid_t uid, GuestAccount *ret);
+
+/* The guest account's uid and gid by name. -ENOENT if there is none; -EPERM if it is root:
+ * nothing in rentark ever wipes for uid 0. Any thread. */
+int guest_lookup_ids(const char *user, uid_t *ret_uid, gid_t *ret_gid);
+
+/* Whether gid is private to the account user: the group's name is the user's, it has no other
+ * members, and no other account has it as its primary group. Main thread (it enumerates the
+ * user database, whose cursor is process-wide). */
+bool guest_gid_is_private(const char *user, gid_t gid);

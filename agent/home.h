@@ -1,29 +1,13 @@
-/* The guest's home: trusted parent folders, mounts under the home, the two strategies.
+/* The guest's home: the two strategies (renewal from the skeleton on disk, a tmpfs), and the
+ * comparison with the skeleton that verifies it.
  *
- * Paths handled here come from the configuration (root's), never from the guest; below the
- * home everything is reached fd-relative. Never logs, never names a guest's file. */
+ * Paths handled here come from the configuration (root's), never from the guest: the home's
+ * parent is reached through trusted folders only (paths.h), and below it everything is
+ * fd-relative. Never logs, never names a guest's file. */
 #pragma once
 
 #include <stdint.h>
 #include <sys/types.h>
-
-/* Open the directory at the absolute path `path` walking it component by component with
- * O_NOFOLLOW|O_DIRECTORY from "/", and require every component to be owned by root and not
- * writable by group or others unless it is root's sticky directory (such as /tmp). A guest
- * therefore cannot redirect the path. Returns an O_RDONLY|O_DIRECTORY fd or -errno
- * (-EPERM for an untrusted component, -ELOOP for a symlink). */
-int home_open_trusted_dir(const char *path);
-
-/* The guest account's uid and gid from the user database. -ENOENT if there is none;
- * -EPERM if it is root: nothing in rentark ever wipes for uid 0. */
-int home_lookup_guest(const char *user, uid_t *ret_uid, gid_t *ret_gid);
-
-/* Detach every mount at or below `path` (deepest first, MNT_DETACH|UMOUNT_NOFOLLOW), as read
- * from /proc/self/mountinfo. Returns the number detached or the first -errno. */
-int home_detach_mounts(const char *path);
-
-/* Number of mounts at or below path (0 = none), or -errno. */
-int home_count_mounts(const char *path);
 
 typedef struct {
     int64_t turnaround_ns;  /* from the start until the fresh home is in place */

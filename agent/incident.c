@@ -1,6 +1,7 @@
-/* Incident records: one file per incident, key=value lines, written atomically. */
+/* Incident records: one file per incident, a record (record.h) written atomically. */
 #include "incident.h"
 
+#include "record.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -36,10 +37,14 @@ static int write_record(const char *state_dir, const Incident *inc)
     if (g_mkdir_with_parents(dir, 0700) < 0)
         return -errno;
     g_autofree char *path = g_build_filename(dir, inc->id, NULL);
-    g_autofree char *text = g_strdup_printf("id=%s\nopened=%" G_GINT64_FORMAT "\ndeadline=%" G_GINT64_FORMAT
-                                            "\nresolved=%" G_GINT64_FORMAT "\nsession=%s\nwhat=%s\n",
-                                            inc->id, inc->opened, inc->deadline, inc->resolved, inc->session, inc->what);
-    return rk_write_file_atomic(path, text, strlen(text), 0600);
+    g_autoptr(GString) text = g_string_new(NULL);
+    record_add(text, "id", inc->id);
+    record_add_u64(text, "opened", (uint64_t)inc->opened);
+    record_add_u64(text, "deadline", (uint64_t)inc->deadline);
+    record_add_u64(text, "resolved", (uint64_t)inc->resolved);
+    record_add(text, "session", inc->session);
+    record_add(text, "what", inc->what);
+    return record_save(path, text, 0600);
 }
 
 int incident_open(const char *state_dir, const char *session, const char *what, int deadline_hours, Incident *ret)
@@ -54,48 +59,38 @@ int incident_open(const char *state_dir, const char *session, const char *what, 
     inc.opened = (int64_t)time(NULL);
     inc.deadline = inc.opened + (int64_t)deadline_hours * 3600;
     g_strlcpy(inc.session, session ? session : "", sizeof inc.session);
-    /* One line: a newline in `what` would start a new key. */
+    /* One line of printable bytes: a newline in `what` would start a new key, and the record
+     * reader refuses any control byte. */
     g_strlcpy(inc.what, what, sizeof inc.what);
-    g_strdelimit(inc.what, "\n\r", ' ');
+    for (char *p = inc.what; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     int r = write_record(state_dir, &inc);
     if (r == 0 && ret)
         *ret = inc;
     return r;
 }
 
+/* The record name in dirfd, strictly: every key, nothing else, and the id its name. */
 static bool read_record(int dirfd, const char *name, Incident *ret)
 {
-    char buf[MAX_RECORD + 1];
+    g_auto(Record) rec = { 0 };
     Incident inc = { 0 };
-    _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
+    uint64_t opened, deadline, resolved;
+
+    if (record_load(dirfd, name, MAX_RECORD, &rec) < 0)
         return false;
-    ssize_t n = read(fd, buf, MAX_RECORD + 1);
-    if (n <= 0 || n > MAX_RECORD)
+    if (!record_take_str(&rec, "id", inc.id, sizeof inc.id) || !record_take_u64(&rec, "opened", INT64_MAX, &opened) ||
+        !record_take_u64(&rec, "deadline", INT64_MAX, &deadline) ||
+        !record_take_u64(&rec, "resolved", INT64_MAX, &resolved) ||
+        !record_take_str(&rec, "session", inc.session, sizeof inc.session) ||
+        !record_take_str(&rec, "what", inc.what, sizeof inc.what) || !record_all_taken(&rec))
         return false;
-    buf[n] = '\0';
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strchr(line, '=');
-        if (!eq)
-            return false;
-        *eq = '\0';
-        const char *v = eq + 1;
-        if (strcmp(line, "id") == 0)
-            g_strlcpy(inc.id, v, sizeof inc.id);
-        else if (strcmp(line, "opened") == 0)
-            inc.opened = g_ascii_strtoll(v, NULL, 10);
-        else if (strcmp(line, "deadline") == 0)
-            inc.deadline = g_ascii_strtoll(v, NULL, 10);
-        else if (strcmp(line, "resolved") == 0)
-            inc.resolved = g_ascii_strtoll(v, NULL, 10);
-        else if (strcmp(line, "session") == 0)
-            g_strlcpy(inc.session, v, sizeof inc.session);
-        else if (strcmp(line, "what") == 0)
-            g_strlcpy(inc.what, v, sizeof inc.what);
-    }
     if (strcmp(inc.id, name) != 0)
         return false;
+    inc.opened = (int64_t)opened;
+    inc.deadline = (int64_t)deadline;
+    inc.resolved = (int64_t)resolved;
     *ret = inc;
     return true;
 }

@@ -1,113 +1,70 @@
-/* The seat journal: key=value lines, strictly parsed, written atomically and durably. */
+/* The seat journal: one record (record.h), written atomically and durably. */
 #include "journal.h"
 
-#include "util.h"
+#include "record.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define JOURNAL_FILE "seat.state"
 #define JOURNAL_MAX 4096
 
-static const char *const state_names[SEAT_N_STATES] = { "READY", "NOTICE", "ACTIVE", "ENDING", "WIPING", "BLOCKED" };
-
-const char *journal_state_name(SeatState s)
+/* A word: [A-Za-z0-9_-], shorter than size. Session and volunteer ids and end reasons are
+ * such words; anything else in their place was not written by us. Absent: stays "". */
+static bool take_word(Record *rec, const char *key, char *dst, size_t size)
 {
-    return s < SEAT_N_STATES ? state_names[s] : "?";
+    const char *v = record_take(rec, key);
+    if (!v)
+        return true;
+    for (const char *p = v; *p; p++)
+        if (!(g_ascii_isalnum(*p) || *p == '_' || *p == '-'))
+            return false;
+    return g_strlcpy(dst, v, size) < size;
 }
 
-int journal_state_from_name(const char *name)
+/* A time or a count. Absent: stays 0. */
+static bool take_number(Record *rec, const char *key, uint64_t max, uint64_t *ret)
 {
-    for (int i = 0; i < SEAT_N_STATES; i++)
-        if (strcmp(state_names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-static bool parse_i64(const char *s, int64_t *ret)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < 0)
+    uint64_t v = 0;
+    if (record_has(rec, key) && !record_take_u64(rec, key, max, &v))
         return false;
     *ret = v;
     return true;
 }
 
-/* Copy a value that must be [A-Za-z0-9_-], at most size-1 bytes. */
-static bool copy_word(char *dst, size_t size, const char *v)
+static bool journal_from_record(Record *rec, SeatRecord *r)
 {
-    size_t n = strlen(v);
-    if (n >= size)
+    uint64_t started, accepted, guided, last_wipe;
+    SeatState state = rk_seat_state_from_name(record_take(rec, "state"));
+    if (state == SEAT_N_STATES)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (!(g_ascii_isalnum(v[i]) || v[i] == '_' || v[i] == '-'))
-            return false;
-    memcpy(dst, v, n + 1);
-    return true;
+    r->state = state;
+    if (!take_word(rec, "session", r->session, sizeof r->session) ||
+        !take_word(rec, "volunteer", r->volunteer, sizeof r->volunteer) ||
+        !take_word(rec, "end_reason", r->end_reason, sizeof r->end_reason) ||
+        !take_number(rec, "started", INT64_MAX, &started) || !take_number(rec, "accepted", INT64_MAX, &accepted) ||
+        !take_number(rec, "guided", 1, &guided) || !take_number(rec, "last_wipe", INT64_MAX, &last_wipe) ||
+        !take_number(rec, "generation", INT64_MAX, &r->generation))
+        return false;
+    r->started = (int64_t)started;
+    r->accepted = (int64_t)accepted;
+    r->guided = guided == 1;
+    r->last_wipe = (int64_t)last_wipe;
+    return record_all_taken(rec);
 }
 
 int journal_load(const char *state_dir, SeatRecord *ret)
 {
     g_autofree char *path = g_build_filename(state_dir, JOURNAL_FILE, NULL);
-    char buf[JOURNAL_MAX + 1];
+    g_auto(Record) rec = { 0 };
     SeatRecord r = { .state = SEAT_WIPING };
-    bool have_state = false;
 
     *ret = r;
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    ssize_t n = read(fd, buf, JOURNAL_MAX + 1);
-    if (n < 0)
-        return -errno;
-    if (n > JOURNAL_MAX || n == 0 || buf[n - 1] != '\n')
-        return -EBADMSG; /* too long, empty, or torn: not something we wrote whole */
-    buf[n] = '\0';
-
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strchr(line, '=');
-        if (!eq)
-            return -EBADMSG;
-        *eq = '\0';
-        const char *k = line, *v = eq + 1;
-        int64_t x;
-        bool ok = true;
-        if (strcmp(k, "state") == 0) {
-            int s = journal_state_from_name(v);
-            ok = s >= 0;
-            if (ok)
-                r.state = (SeatState)s, have_state = true;
-        } else if (strcmp(k, "session") == 0) {
-            ok = copy_word(r.session, sizeof r.session, v);
-        } else if (strcmp(k, "started") == 0) {
-            ok = parse_i64(v, &r.started);
-        } else if (strcmp(k, "accepted") == 0) {
-            ok = parse_i64(v, &r.accepted);
-        } else if (strcmp(k, "guided") == 0) {
-            ok = parse_i64(v, &x) && x <= 1;
-            r.guided = x == 1;
-        } else if (strcmp(k, "volunteer") == 0) {
-            ok = copy_word(r.volunteer, sizeof r.volunteer, v);
-        } else if (strcmp(k, "end_reason") == 0) {
-            ok = copy_word(r.end_reason, sizeof r.end_reason, v);
-        } else if (strcmp(k, "last_wipe") == 0) {
-            ok = parse_i64(v, &r.last_wipe);
-        } else if (strcmp(k, "generation") == 0) {
-            ok = parse_i64(v, &x);
-            r.generation = (uint64_t)x;
-        } else {
-            ok = false;
-        }
-        if (!ok)
-            return -EBADMSG;
-    }
-    if (!have_state)
+    int e = record_load(AT_FDCWD, path, JOURNAL_MAX, &rec);
+    if (e < 0)
+        return e;
+    if (!journal_from_record(&rec, &r))
         return -EBADMSG;
     *ret = r;
     return 0;
@@ -116,13 +73,19 @@ int journal_load(const char *state_dir, SeatRecord *ret)
 int journal_commit(const char *state_dir, SeatRecord *r)
 {
     g_autofree char *path = g_build_filename(state_dir, JOURNAL_FILE, NULL);
+    g_autoptr(GString) text = g_string_new(NULL);
+
     r->generation++;
-    g_autofree char *text = g_strdup_printf("state=%s\nsession=%s\nstarted=%" G_GINT64_FORMAT "\naccepted=%" G_GINT64_FORMAT
-                                            "\nguided=%d\nvolunteer=%s\nend_reason=%s\nlast_wipe=%" G_GINT64_FORMAT
-                                            "\ngeneration=%" G_GUINT64_FORMAT "\n",
-                                            journal_state_name(r->state), r->session, r->started, r->accepted,
-                                            r->guided ? 1 : 0, r->volunteer, r->end_reason, r->last_wipe, r->generation);
-    return rk_write_file_atomic(path, text, strlen(text), 0600);
+    record_add(text, "state", rk_seat_state_name(r->state));
+    record_add(text, "session", r->session);
+    record_add_u64(text, "started", (uint64_t)r->started);
+    record_add_u64(text, "accepted", (uint64_t)r->accepted);
+    record_add_u64(text, "guided", r->guided ? 1 : 0);
+    record_add(text, "volunteer", r->volunteer);
+    record_add(text, "end_reason", r->end_reason);
+    record_add_u64(text, "last_wipe", (uint64_t)r->last_wipe);
+    record_add_u64(text, "generation", r->generation);
+    return record_save(path, text, 0600);
 }
 
 bool journal_needs_wipe(int load_result, const SeatRecord *r)

@@ -5,19 +5,11 @@
  * wipe first. A missing, unreadable or corrupt journal counts as "not clean". Never logs. */
 #pragma once
 
+#include "proto.h"
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-typedef enum {
-    SEAT_READY,   /* clean, verified, waiting for a patron */
-    SEAT_NOTICE,  /* a guest session started; the notice is up */
-    SEAT_ACTIVE,  /* the patron accepted; the session runs */
-    SEAT_ENDING,  /* the session is ending: processes being stopped */
-    SEAT_WIPING,  /* the wipe runs or is retried; no login */
-    SEAT_BLOCKED, /* a wipe could not be verified: out of order until an admin resolves it */
-    SEAT_N_STATES
-} SeatState;
 
 typedef struct {
     SeatState state;
@@ -26,15 +18,11 @@ typedef struct {
     int64_t accepted;     /* unix time the notice was accepted, 0 if not */
     bool guided;
     char volunteer[64];   /* volunteer id of a guided session, "" if none */
-    char end_reason[16];  /* why the session ended (logout, button, idle, ...), "" if running */
+    char end_reason[16];  /* rk_end_reason_name() of why the session ended, "" if running; any
+                           * word as read (earlier versions wrote "recovery") */
     int64_t last_wipe;    /* unix time of the last verified wipe, 0 if none */
     uint64_t generation;  /* increases with every write */
 } SeatRecord;
-
-/* "READY", "NOTICE", ... */
-const char *journal_state_name(SeatState s);
-/* The state for a name, or -1. */
-int journal_state_from_name(const char *name);
 
 /* Read the journal in state_dir. Returns 0 with *ret filled; -ENOENT when there is none;
  * -EBADMSG when it is corrupt (then *ret is a WIPING record, the safe assumption). */

@@ -14,16 +14,13 @@
 #define G_LOG_DOMAIN "logind"
 #include "logind.h"
 
+#include "bus.h"
+
 #include "util.h"
 
 #include <gio/gunixfdlist.h>
 #include <limits.h>
 #include <string.h>
-
-#define LOGIND_BUS_NAME "org.freedesktop.login1"
-#define LOGIND_PATH "/org/freedesktop/login1"
-#define LOGIND_MANAGER "org.freedesktop.login1.Manager"
-#define LOGIND_SESSION "org.freedesktop.login1.Session"
 
 /* The start-up's whole budget on the bus, and the timeout of every later call. */
 #define LOGIND_TIMEOUT_MS 2000
@@ -82,77 +79,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(LogindCall, logind_call_free)
 static Logind *logind_call_self(const LogindCall *c)
 {
     return g_cancellable_is_cancelled(c->cancel) ? NULL : c->self;
-}
-
-static void logind_on_ready(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-    GAsyncResult **ret = user_data;
-
-    *ret = g_object_ref(res);
-}
-
-static gboolean logind_on_timeout(gpointer user_data)
-{
-    g_cancellable_cancel(G_CANCELLABLE(user_data));
-    return G_SOURCE_REMOVE;
-}
-
-GDBusConnection *logind_bus_open(int timeout_ms, GError **error)
-{
-    g_autoptr(GDBusConnection) conn = NULL;
-    g_autoptr(GMainContext) ctx = NULL;
-    g_autoptr(GCancellable) cancel = NULL;
-    g_autoptr(GSource) timer = NULL;
-    g_autofree char *address = NULL;
-    GAsyncResult *res = NULL;
-    gboolean ok;
-
-    g_return_val_if_fail(timeout_ms > 0, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-
-    /* Honours DBUS_SYSTEM_BUS_ADDRESS, which is how tests point this at a private bus. */
-    address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-    if (!address)
-        return NULL;
-
-    /* A private connection, not the shared one of g_bus_get(): that one would exit the
-     * process if the bus went away, and its connect cannot be bounded in time. It is
-     * constructed before the private context below is pushed, because a connection emits
-     * "closed" in the thread-default context of its construction: that must be the
-     * caller's, not one that nobody iterates after this function. */
-    conn = g_object_new(G_TYPE_DBUS_CONNECTION, "address", address, "flags",
-                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                        NULL);
-
-    /* The connect and the authentication run in a GIO thread; this thread waits on a
-     * context of its own, so none of the caller's sources is dispatched meanwhile, and the
-     * timer cancels the wait when the bus does not answer. */
-    ctx = g_main_context_new();
-    cancel = g_cancellable_new();
-    timer = g_timeout_source_new((guint)timeout_ms);
-    g_source_set_callback(timer, logind_on_timeout, cancel, NULL);
-    g_source_attach(timer, ctx);
-    g_main_context_push_thread_default(ctx);
-    g_async_initable_init_async(G_ASYNC_INITABLE(conn), G_PRIORITY_DEFAULT, cancel, logind_on_ready, &res);
-    while (!res)
-        g_main_context_iteration(ctx, TRUE);
-    ok = g_async_initable_init_finish(G_ASYNC_INITABLE(conn), res, error);
-    g_object_unref(res);
-    g_main_context_pop_thread_default(ctx);
-    g_source_destroy(timer);
-
-    if (!ok) {
-        /* A cancellation by our own timer is a timeout, the error the caller can act on. */
-        if (error && g_cancellable_is_cancelled(cancel) && g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-            g_clear_error(error);
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no answer from the system bus within %d ms",
-                        timeout_ms);
-        }
-        return NULL;
-    }
-    g_dbus_connection_set_exit_on_close(conn, FALSE);
-    return g_steal_pointer(&conn);
 }
 
 /* Give the shutdown delay lock back: logind goes on with the shutdown once every delay lock
@@ -550,7 +476,7 @@ Logind *logind_new(Seat *seat, GError **error)
     self->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     self->pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-    conn = logind_bus_open(LOGIND_TIMEOUT_MS, &local);
+    conn = bus_open_system(LOGIND_TIMEOUT_MS, &local);
     if (!conn) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                     "no system bus, logind is not followed (the display manager hooks are): %s", local->message);

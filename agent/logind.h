@@ -22,10 +22,3 @@ Logind *logind_new(Seat *seat, GError **error);
  * accepted. */
 void logind_free(Logind *logind);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Logind, logind_free)
-
-/* Open a private connection to the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured), giving
- * up with G_IO_ERROR_TIMED_OUT after timeout_ms (> 0). Blocks the calling thread meanwhile
- * but dispatches none of its main contexts' sources. The connection belongs to the caller's
- * thread-default context (its "closed" signal is emitted there) and never exits the process
- * when the bus goes away, unlike the shared one of g_bus_get(). Any thread. */
-GDBusConnection *logind_bus_open(int timeout_ms, GError **error) G_GNUC_WARN_UNUSED_RESULT;

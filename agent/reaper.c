@@ -26,7 +26,6 @@
 #include <gio/gio.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,7 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logind.h"
+#include "bus.h"
+#include "guest.h"
 #include "util.h"
 
 /* First and longest pause between kill rounds. Processes usually die within a millisecond of
@@ -49,10 +49,6 @@
  * this buffer even with the longest escaped Name:. */
 #define REAPER_STATUS_MAX 4096
 
-/* passwd entries are small; this bounds the getpwuid_r buffer against a broken NSS module
- * that keeps answering ERANGE. */
-#define REAPER_PWBUF_MAX (1024 * 1024)
-
 typedef struct {
     bool alive;    /* not a zombie (Z) and not dead (X) */
     uid_t uids[4]; /* real, effective, saved, file-system */
@@ -62,23 +58,12 @@ typedef struct {
  * entry (a deleted account can still have processes). Runs before fork: it may allocate. */
 static int reaper_guest_gid(uid_t uid, gid_t *ret_gid)
 {
-    long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
-    size_t size = hint > 0 ? (size_t)hint : 16384;
-
-    for (;;) {
-        g_autofree char *buf = g_malloc(size);
-        struct passwd pw, *found = NULL;
-        int r = getpwuid_r(uid, &pw, buf, size, &found);
-
-        if (r == ERANGE && size < REAPER_PWBUF_MAX) {
-            size *= 2;
-            continue;
-        }
-        if (r != 0)
-            return -r;
-        *ret_gid = found ? found->pw_gid : (gid_t)uid;
-        return 0;
-    }
+    g_auto(GuestAccount) acct = { 0 };
+    int r = guest_account_lookup(NULL, uid, &acct);
+    if (r < 0 && r != -ENOENT)
+        return r;
+    *ret_gid = r == 0 ? acct.gid : (gid_t)uid;
+    return 0;
 }
 
 /* Ends the kill child with errno as its exit status (0 is reserved for success). */
@@ -426,76 +411,6 @@ int reaper_kill_uid(uid_t uid, const char *proc_root, int timeout_ms, ReaperStat
     return r;
 }
 
-/* Completion of the async calls below: hand the result to the loop that waits for it. */
-static void reaper_on_result(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-    GAsyncResult **ret = user_data;
-
-    *ret = g_object_ref(res);
-}
-
-static gboolean reaper_on_timeout(gpointer user_data)
-{
-    g_cancellable_cancel(G_CANCELLABLE(user_data));
-    return G_SOURCE_REMOVE;
-}
-
-/* Turn a cancellation caused by our own timer into a timeout error, the error the caller can
- * act on. */
-static void reaper_timeout_error(GError **error, GCancellable *cancel, int timeout_ms)
-{
-    if (error && *error && g_cancellable_is_cancelled(cancel) &&
-        g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        g_clear_error(error);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                    "no answer from the system bus or logind within %d ms", timeout_ms);
-    }
-}
-
-/* Runs with ctx as the thread-default context. The connection is a private one from
- * logind_bus_open(), bounded in time like the call after it: both end by the deadline. */
-static gboolean reaper_logind_call(GMainContext *ctx, uid_t uid, int timeout_ms, GError **error)
-{
-    g_autoptr(GCancellable) cancel = g_cancellable_new();
-    g_autoptr(GSource) timer = g_timeout_source_new((guint)timeout_ms);
-    g_autoptr(GDBusConnection) conn = NULL;
-    g_autoptr(GVariant) reply = NULL;
-    GAsyncResult *res = NULL;
-    long long deadline = rk_now_ns() + (long long)timeout_ms * 1000000LL;
-
-    g_source_set_callback(timer, reaper_on_timeout, cancel, NULL);
-    g_source_attach(timer, ctx);
-
-    conn = logind_bus_open(timeout_ms, error);
-    if (!conn) {
-        g_source_destroy(timer);
-        return FALSE;
-    }
-
-    int left_ms = (int)((deadline - rk_now_ns()) / 1000000LL);
-    /* No autostart: when logind is not running, the uid kill that always follows is enough;
-     * starting services during a wipe is not the reaper's business. */
-    g_dbus_connection_call(conn, "org.freedesktop.login1", "/org/freedesktop/login1",
-                           "org.freedesktop.login1.Manager", "TerminateUser",
-                           g_variant_new("(u)", (guint32)uid), G_VARIANT_TYPE_UNIT,
-                           G_DBUS_CALL_FLAGS_NO_AUTO_START, MAX(left_ms, 1), cancel,
-                           reaper_on_result, &res);
-    while (!res)
-        g_main_context_iteration(ctx, TRUE);
-    reply = g_dbus_connection_call_finish(conn, res, error);
-    g_clear_object(&res);
-    if (!reply)
-        reaper_timeout_error(error, cancel, timeout_ms);
-    g_source_destroy(timer);
-
-    /* Close now rather than at finalisation, and let the connection's pending callbacks run
-     * on ctx so that nothing keeps it alive after this function. */
-    g_dbus_connection_close_sync(conn, NULL, NULL);
-    while (g_main_context_iteration(ctx, FALSE))
-        ;
-    return reply != NULL;
-}
-
 gboolean reaper_logind_terminate(uid_t uid, int timeout_ms, GError **error)
 {
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
@@ -512,11 +427,5 @@ gboolean reaper_logind_terminate(uid_t uid, int timeout_ms, GError **error)
         return FALSE;
     }
 
-    /* A private main context: the async steps are driven here, synchronously for the caller,
-     * without dispatching anything of the caller's own main loop. */
-    g_autoptr(GMainContext) ctx = g_main_context_new();
-    g_main_context_push_thread_default(ctx);
-    gboolean ok = reaper_logind_call(ctx, uid, timeout_ms, error);
-    g_main_context_pop_thread_default(ctx);
-    return ok;
+    return bus_terminate_user(uid, timeout_ms, error);
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "seat"
 #include "seat.h"
 
+#include "guest.h"
 #include "home.h"
 #include "incident.h"
 #include "log.h"
@@ -11,7 +12,6 @@
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -57,15 +57,6 @@ typedef struct {
     gpointer data;
 } SeatObserver;
 
-G_STATIC_ASSERT((int)END_N == (int)STATS_N_END && (int)END_RECOVERY == (int)STATS_END_CRASH_RECOVERY);
-
-static const char *const end_names[END_N] = { "logout", "button", "idle", "time_limit", "staff", "shutdown", "decline", "recovery" };
-
-const char *seat_end_reason_name(EndReason r)
-{
-    return r < END_N ? end_names[r] : "?";
-}
-
 static void clear_timers(Seat *seat)
 {
     g_clear_handle_id(&seat->time_limit_id, g_source_remove);
@@ -94,7 +85,7 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
         next.state = new_state;
     }
     seat->rec = next;
-    g_message("state %s -> %s%s%s%s", journal_state_name(old), journal_state_name(new_state),
+    g_message("state %s -> %s%s%s%s", rk_seat_state_name(old), rk_seat_state_name(new_state),
               seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason, r < 0 ? " (not recorded)" : "");
     /* By index and by copy: an observer may remove itself (or another) while called. */
     for (guint i = 0; seat->observers && i < seat->observers->len; i++) {
@@ -108,13 +99,13 @@ Seat *seat_new(const RkConfig *cfg, GError **error)
 {
     g_autoptr(Seat) seat = g_new0(Seat, 1);
     seat->cfg = rk_config_ref((RkConfig *)cfg);
-    int r = home_lookup_guest(cfg->guest_user, &seat->uid, &seat->gid);
+    int r = guest_lookup_ids(cfg->guest_user, &seat->uid, &seat->gid);
     if (r < 0) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_GUEST, "guest account \"%s\": %s", cfg->guest_user,
                     r == -EPERM ? "is root" : r == -ENOENT ? "does not exist" : g_strerror(-r));
         return NULL;
     }
-    seat->private_gid = wipe_gid_is_private(cfg->guest_user, seat->gid);
+    seat->private_gid = guest_gid_is_private(cfg->guest_user, seat->gid);
     if (g_mkdir_with_parents(cfg->state_dir, 0700) < 0) {
         int e = errno;
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot create \"%s\": %s", cfg->state_dir, g_strerror(e));
@@ -225,8 +216,8 @@ static void open_incident(Seat *seat, const WipeResult *res)
                            ", trash %" G_GUINT64_FORMAT, res->failed_step ? res->failed_step : "verify",
                            wipe_error_text(res), census[0] ? census : "nothing",
                            res->home_differences, res->trash_left);
-    for (int c = 0; c < SWEEP_N; c++)
-        g_string_append_printf(what, ", %s %" G_GUINT64_FORMAT, sweep_category_name(c), res->sweep_left[c]);
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
+        g_string_append_printf(what, ", %s %" G_GUINT64_FORMAT, rk_wipe_category_name(c), res->sweep_left[c]);
     g_autofree char *text = g_string_free(what, FALSE);
     int r = incident_open(seat->cfg->state_dir, seat->rec.session, text, seat->cfg->report_deadline_hours, &inc);
     if (r < 0) {
@@ -402,13 +393,11 @@ static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
     if (res->home.moved_to_trash)
         start_trash_deletion(seat);
     if (seat->stats) {
-        uint64_t entries[STATS_N_CAT] = { 0 };
-        entries[STATS_CAT_HOME] = res->home.moved_to_trash;
-        entries[STATS_CAT_WATCH] = res->watch.removed.files + res->watch.removed.dirs;
-        static const StatsCategory cat[SWEEP_N] = { STATS_CAT_TMP, STATS_CAT_RUN_USER, STATS_CAT_PRINT, STATS_CAT_CRASH,
-                                                    STATS_CAT_JOURNAL };
-        for (int c = 0; c < SWEEP_N; c++)
-            entries[cat[c]] = res->sweep.stats[c].files + res->sweep.stats[c].dirs;
+        uint64_t entries[RK_WIPE_N] = { 0 };
+        entries[RK_WIPE_HOME] = res->home.moved_to_trash;
+        entries[RK_WIPE_WATCH] = res->watch.removed.files + res->watch.removed.dirs;
+        for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
+            entries[c] = res->sweep.stats[c].files + res->sweep.stats[c].dirs;
         stats_record_wipe(seat->stats, (uint64_t)(res->total_ns / 1000000), res->verified, entries, (int64_t)time(NULL));
         stats_record_census(seat->stats, res->census_first.found, res->census.found, res->census.error,
                             (uint64_t)(res->census.duration_ns / 1000000));
@@ -508,11 +497,11 @@ void seat_start(Seat *seat)
     if (wipe_trash_pending(seat->cfg))
         start_trash_deletion(seat);
     if (journal_needs_wipe(r, &rec) || seat->cfg->at_boot || open_incidents(seat) > 0) {
-        g_message("start-up: last state %s, wiping before the seat opens", r < 0 ? "unknown" : journal_state_name(rec.state));
+        g_message("start-up: last state %s, wiping before the seat opens", r < 0 ? "unknown" : rk_seat_state_name(rec.state));
         if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE) {
-            g_strlcpy(seat->rec.end_reason, seat_end_reason_name(END_RECOVERY), sizeof seat->rec.end_reason);
+            g_strlcpy(seat->rec.end_reason, rk_end_reason_name(END_CRASH_RECOVERY), sizeof seat->rec.end_reason);
             if (seat->stats)
-                stats_record_session(seat->stats, seat->rec.guided, STATS_END_CRASH_RECOVERY, 0);
+                stats_record_session(seat->stats, seat->rec.guided, END_CRASH_RECOVERY, 0);
         }
         if (r < 0)
             seat->rec.state = SEAT_WIPING;
@@ -549,7 +538,7 @@ gboolean seat_session_begin(Seat *seat, GError **error)
         break;
     default:
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "the seat is %s: no session can begin",
-                    journal_state_name(seat->rec.state));
+                    rk_seat_state_name(seat->rec.state));
         return FALSE;
     }
     SeatRecord save = seat->rec;
@@ -617,7 +606,7 @@ gboolean seat_accept(Seat *seat, GError **error)
         return TRUE;
     if (seat->rec.state != SEAT_NOTICE) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "no notice is waiting for an answer (seat is %s)",
-                    journal_state_name(seat->rec.state));
+                    rk_seat_state_name(seat->rec.state));
         return FALSE;
     }
     if (seat->rec.guided && !seat->consented) {
@@ -646,11 +635,11 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
     default:
         return TRUE; /* already ending or clean: a late or repeated end changes nothing */
     }
-    g_strlcpy(seat->rec.end_reason, seat_end_reason_name(reason), sizeof seat->rec.end_reason);
+    g_strlcpy(seat->rec.end_reason, rk_end_reason_name(reason), sizeof seat->rec.end_reason);
     clear_timers(seat);
     if (seat->stats) {
         int64_t dur = seat->rec.started ? (int64_t)time(NULL) - seat->rec.started : 0;
-        stats_record_session(seat->stats, seat->rec.guided, (StatsEndReason)reason, (uint64_t)MAX(dur, 0) * 1000);
+        stats_record_session(seat->stats, seat->rec.guided, reason, (uint64_t)MAX(dur, 0) * 1000);
     }
     g_autoptr(GError) local = NULL;
     if (!transition(seat, SEAT_ENDING, &local))
@@ -688,7 +677,7 @@ gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error)
 {
     if (seat->rec.state != SEAT_NOTICE) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "a guided session starts at the notice (seat is %s)",
-                    journal_state_name(seat->rec.state));
+                    rk_seat_state_name(seat->rec.state));
         return FALSE;
     }
     SeatRecord save = seat->rec;
@@ -755,7 +744,7 @@ void seat_status(const Seat *seat, RkReply *reply)
         if (time_left <= w)
             warn = w;
     }
-    rk_reply_add(reply, "state", journal_state_name(seat->rec.state));
+    rk_reply_add(reply, "state", rk_seat_state_name(seat->rec.state));
     rk_reply_add(reply, "session", seat->rec.session[0] ? seat->rec.session : "-");
     rk_reply_add_int(reply, "guided", seat->rec.guided);
     rk_reply_add(reply, "volunteer", v ? v->name : "-");

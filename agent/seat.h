@@ -16,12 +16,6 @@
 
 typedef struct Seat Seat;
 
-/* Why a session ended; also the statistics label. */
-typedef enum {
-    END_LOGOUT, END_BUTTON, END_IDLE, END_TIME_LIMIT, END_STAFF, END_SHUTDOWN, END_DECLINE, END_RECOVERY, END_N
-} EndReason;
-const char *seat_end_reason_name(EndReason r);
-
 /* Called after every state change (for tests, logging of transitions, notifications). */
 typedef void (*SeatChangedFn)(Seat *seat, SeatState old_state, SeatState new_state, gpointer data);
 

@@ -1,8 +1,9 @@
-/* Statistics: counters and histograms, a JSON file with a strict reader, a human table and the
- * Prometheus textfile. See stats.h. */
+/* Statistics: counters and histograms, kept in a record file (record.h), shown as JSON, as a
+ * table for people and as the Prometheus textfile. See stats.h. */
 #define G_LOG_DOMAIN "stats"
 
 #include "stats.h"
+#include "record.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,14 +18,12 @@
 G_DEFINE_QUARK(stats-error-quark, stats_error)
 
 #define STATS_VERSION 1
-#define STATS_FILE "stats.json"
-
-static const char *const end_names[STATS_N_END] = {
-    "logout", "button", "idle", "time_limit", "staff", "shutdown", "decline", "crash_recovery",
-};
-static const char *const cat_names[STATS_N_CAT] = {
-    "home", "tmp", "run-user", "print", "crash", "journal", "watch",
-};
+#define STATS_FILE "stats.state"
+/* The JSON file of versions before the record file: read when there is no record file, and
+ * removed by the first save. */
+#define STATS_LEGACY_FILE "stats.json"
+/* Wiped entries are counted for RK_WIPE_HOME up to RK_WIPE_ENTRIES_LAST. */
+#define STATS_N_ENTRIES (RK_WIPE_ENTRIES_LAST + 1)
 
 /* Bucket bounds in ms and their "le" labels (seconds, as Prometheus wants them). */
 static const uint64_t session_bounds[STATS_SESSION_BUCKETS] = {
@@ -44,21 +43,23 @@ typedef struct {
     const char *const *les;    /* n + 1 labels */
     uint64_t cumulative[8];    /* count of observations <= bound; [n] is +Inf = count */
     uint64_t sum_ms;
+    uint64_t count;            /* = cumulative[n]; a number of its own in the file */
 } Histogram;
 
 struct Stats {
     char *state_dir;
+    uint64_t version; /* STATS_VERSION */
     uint64_t sessions, guided;
-    uint64_t ends[STATS_N_END];
+    uint64_t ends[END_N];
     Histogram session_hist, wipe_hist;
     uint64_t wipes, verified, failed;
     uint64_t last_verified_unix; /* 0: never */
     uint64_t incidents_opened, incidents_resolved;
-    uint64_t wiped[STATS_N_CAT];
+    uint64_t wiped[RK_WIPE_N];
     /* The census of the last wipe (gauges, not persisted: the next wipe sets them again). */
     gboolean census_ran;
-    uint64_t census_missed[CENSUS_N]; /* found by the first census: what the sweep missed */
-    uint64_t census_left[CENSUS_N];   /* found by the deciding census (or -1: not checked) */
+    uint64_t census_missed[RK_WIPE_N]; /* found by the first census: what the sweep missed */
+    uint64_t census_left[RK_WIPE_N];     /* found by the deciding census (or -1: not checked) */
     uint64_t census_ms;
 };
 
@@ -73,6 +74,7 @@ Stats *stats_new(const char *state_dir)
 {
     Stats *s = g_new0(Stats, 1);
     s->state_dir = g_strdup(state_dir);
+    s->version = STATS_VERSION;
     s->session_hist = (Histogram){ .n = STATS_SESSION_BUCKETS, .bounds = session_bounds,
                                    .les = session_les };
     s->wipe_hist = (Histogram){ .n = STATS_WIPE_BUCKETS, .bounds = wipe_bounds, .les = wipe_les };
@@ -93,12 +95,13 @@ static void hist_observe(Histogram *h, uint64_t ms)
         if (ms <= h->bounds[i])
             h->cumulative[i] = sat_add(h->cumulative[i], 1);
     h->cumulative[h->n] = sat_add(h->cumulative[h->n], 1);
+    h->count = h->cumulative[h->n];
     h->sum_ms = sat_add(h->sum_ms, ms);
 }
 
-void stats_record_session(Stats *s, gboolean guided, StatsEndReason reason, uint64_t duration_ms)
+void stats_record_session(Stats *s, gboolean guided, EndReason reason, uint64_t duration_ms)
 {
-    g_return_if_fail(s && (unsigned)reason < STATS_N_END);
+    g_return_if_fail(s && (unsigned)reason < END_N);
     s->sessions = sat_add(s->sessions, 1);
     if (guided)
         s->guided = sat_add(s->guided, 1);
@@ -107,7 +110,7 @@ void stats_record_session(Stats *s, gboolean guided, StatsEndReason reason, uint
 }
 
 void stats_record_wipe(Stats *s, uint64_t duration_ms, gboolean verified,
-                       const uint64_t entries[STATS_N_CAT], int64_t now_unix)
+                       const uint64_t entries[RK_WIPE_N], int64_t now_unix)
 {
     g_return_if_fail(s);
     s->wipes = sat_add(s->wipes, 1);
@@ -119,15 +122,15 @@ void stats_record_wipe(Stats *s, uint64_t duration_ms, gboolean verified,
         s->failed = sat_add(s->failed, 1);
     }
     hist_observe(&s->wipe_hist, duration_ms);
-    for (guint i = 0; entries && i < STATS_N_CAT; i++)
+    for (guint i = 0; entries && i < STATS_N_ENTRIES; i++)
         s->wiped[i] = sat_add(s->wiped[i], entries[i]);
 }
 
-void stats_record_census(Stats *s, const uint64_t first[CENSUS_N], const uint64_t last[CENSUS_N],
-                         const int error[CENSUS_N], uint64_t duration_ms)
+void stats_record_census(Stats *s, const uint64_t first[RK_WIPE_N], const uint64_t last[RK_WIPE_N],
+                         const int error[RK_WIPE_N], uint64_t duration_ms)
 {
     s->census_ran = TRUE;
-    for (guint i = 0; i < CENSUS_N; i++) {
+    for (guint i = RK_WIPE_CENSUS_FIRST; i < RK_WIPE_N; i++) {
         s->census_missed[i] = first[i];
         s->census_left[i] = error[i] ? UINT64_MAX : last[i];
     }
@@ -150,342 +153,297 @@ uint64_t stats_sessions(const Stats *s, gboolean guided_only)
     return guided_only ? s->guided : s->sessions;
 }
 
-uint64_t stats_end_reason(const Stats *s, StatsEndReason reason)
+uint64_t stats_end_reason(const Stats *s, EndReason reason)
 {
-    return (unsigned)reason < STATS_N_END ? s->ends[reason] : 0;
+    return (unsigned)reason < END_N ? s->ends[reason] : 0;
 }
 
-uint64_t stats_wiped_entries(const Stats *s, StatsCategory cat)
+uint64_t stats_wiped_entries(const Stats *s, RkWipeCategory cat)
 {
-    return (unsigned)cat < STATS_N_CAT ? s->wiped[cat] : 0;
+    return (unsigned)cat < RK_WIPE_N ? s->wiped[cat] : 0;
+}
+
+/* ---- the fields: one list for the file, its reader and the JSON ---------------------------- */
+
+/* Every persisted number, in the order of the JSON output, by its path: an object or a
+ * top-level name, a member (NULL for a top-level number) and a member of that (the buckets of
+ * a histogram). The record file's keys are the path joined with '.' ("sessions.total",
+ * "wipe_duration.buckets.0.05"): the JSON file of earlier versions, flattened the same way,
+ * is read by the same code and checked by the same rules. */
+typedef struct {
+    const char *path[3];
+    uint64_t *v;
+} StatsField;
+
+#define STATS_MAX_FIELDS 64
+
+static guint stats_hist_fields(StatsField *f, guint n, const char *name, Histogram *h)
+{
+    for (guint i = 0; i <= h->n; i++)
+        f[n++] = (StatsField){ { name, "buckets", h->les[i] }, &h->cumulative[i] };
+    f[n++] = (StatsField){ { name, "sum_ms", NULL }, &h->sum_ms };
+    f[n++] = (StatsField){ { name, "count", NULL }, &h->count };
+    return n;
+}
+
+/* The fields of s (pointers into it, written only by the reader); returns how many. */
+static guint stats_fields(Stats *s, StatsField f[STATS_MAX_FIELDS])
+{
+    guint n = 0;
+    f[n++] = (StatsField){ { "version", NULL, NULL }, &s->version };
+    f[n++] = (StatsField){ { "sessions", "total", NULL }, &s->sessions };
+    f[n++] = (StatsField){ { "sessions", "guided", NULL }, &s->guided };
+    for (guint i = 0; i < END_N; i++)
+        f[n++] = (StatsField){ { "end_reasons", rk_end_reason_name(i), NULL }, &s->ends[i] };
+    n = stats_hist_fields(f, n, "session_duration", &s->session_hist);
+    n = stats_hist_fields(f, n, "wipe_duration", &s->wipe_hist);
+    f[n++] = (StatsField){ { "wipes", "total", NULL }, &s->wipes };
+    f[n++] = (StatsField){ { "wipes", "verified", NULL }, &s->verified };
+    f[n++] = (StatsField){ { "wipes", "failed", NULL }, &s->failed };
+    f[n++] = (StatsField){ { "wipes", "last_verified_unix", NULL }, &s->last_verified_unix };
+    f[n++] = (StatsField){ { "incidents", "opened", NULL }, &s->incidents_opened };
+    f[n++] = (StatsField){ { "incidents", "resolved", NULL }, &s->incidents_resolved };
+    for (guint i = 0; i < STATS_N_ENTRIES; i++)
+        f[n++] = (StatsField){ { "wiped_entries", rk_wipe_category_name(i), NULL }, &s->wiped[i] };
+    g_assert(n <= STATS_MAX_FIELDS);
+    return n;
+}
+
+static guint field_depth(const StatsField *f)
+{
+    return f->path[1] ? (f->path[2] ? 3 : 2) : 1;
 }
 
 /* ---- JSON out ----------------------------------------------------------------------------- */
 
-static void json_member(GString *out, const char *indent, const char *key, uint64_t v, gboolean last)
+static void json_separate(GString *out, gboolean *has_member)
 {
-    g_string_append_printf(out, "%s\"%s\": %" PRIu64 "%s\n", indent, key, v, last ? "" : ",");
-}
-
-static void json_hist(GString *out, const char *name, const Histogram *h)
-{
-    g_string_append_printf(out, "  \"%s\": {\n    \"buckets\": {\n", name);
-    for (guint i = 0; i <= h->n; i++)
-        json_member(out, "      ", h->les[i], h->cumulative[i], i == h->n);
-    g_string_append(out, "    },\n");
-    json_member(out, "    ", "sum_ms", h->sum_ms, FALSE);
-    json_member(out, "    ", "count", h->cumulative[h->n], TRUE);
-    g_string_append(out, "  },\n");
+    g_string_append(out, *has_member ? ",\n" : "\n");
+    *has_member = TRUE;
 }
 
 char *stats_to_json(const Stats *s)
 {
-    GString *out = g_string_new("{\n");
-    json_member(out, "  ", "version", STATS_VERSION, FALSE);
-    g_string_append(out, "  \"sessions\": {\n");
-    json_member(out, "    ", "total", s->sessions, FALSE);
-    json_member(out, "    ", "guided", s->guided, TRUE);
-    g_string_append(out, "  },\n  \"end_reasons\": {\n");
-    for (guint i = 0; i < STATS_N_END; i++)
-        json_member(out, "    ", end_names[i], s->ends[i], i + 1 == STATS_N_END);
-    g_string_append(out, "  },\n");
-    json_hist(out, "session_duration", &s->session_hist);
-    json_hist(out, "wipe_duration", &s->wipe_hist);
-    g_string_append(out, "  \"wipes\": {\n");
-    json_member(out, "    ", "total", s->wipes, FALSE);
-    json_member(out, "    ", "verified", s->verified, FALSE);
-    json_member(out, "    ", "failed", s->failed, FALSE);
-    json_member(out, "    ", "last_verified_unix", s->last_verified_unix, TRUE);
-    g_string_append(out, "  },\n  \"incidents\": {\n");
-    json_member(out, "    ", "opened", s->incidents_opened, FALSE);
-    json_member(out, "    ", "resolved", s->incidents_resolved, TRUE);
-    g_string_append(out, "  },\n  \"wiped_entries\": {\n");
-    for (guint i = 0; i < STATS_N_CAT; i++)
-        json_member(out, "    ", cat_names[i], s->wiped[i], i + 1 == STATS_N_CAT);
-    g_string_append(out, "  }\n}\n");
+    StatsField f[STATS_MAX_FIELDS];
+    guint n = stats_fields((Stats *)s, f), open = 0;
+    gboolean has_member[3] = { FALSE };
+    GString *out = g_string_new("{");
+
+    for (guint i = 0; i < n; i++) {
+        guint d = field_depth(&f[i]), same = 0;
+        /* Close the objects this field is not in, then open the ones it is. */
+        while (same < open && same + 1 < d && strcmp(f[i].path[same], f[i - 1].path[same]) == 0)
+            same++;
+        for (; open > same; open--)
+            g_string_append_printf(out, "\n%*s}", (int)(2 * open), "");
+        for (; open + 1 < d; open++) {
+            json_separate(out, &has_member[open]);
+            g_string_append_printf(out, "%*s\"%s\": {", (int)(2 * (open + 1)), "", f[i].path[open]);
+            has_member[open + 1] = FALSE;
+        }
+        json_separate(out, &has_member[open]);
+        g_string_append_printf(out, "%*s\"%s\": %" PRIu64, (int)(2 * (open + 1)), "", f[i].path[d - 1], *f[i].v);
+    }
+    for (; open > 0; open--)
+        g_string_append_printf(out, "\n%*s}", (int)(2 * open), "");
+    g_string_append(out, "\n}\n");
     return g_string_free(out, FALSE);
 }
 
-/* ---- JSON in: a strict reader of exactly that shape ---------------------------------------- */
+/* ---- the record file ---------------------------------------------------------------------- */
 
-/* Objects whose keys are short plain names, and non-negative integers; nothing else (no
- * strings as values, no arrays, floats, signs, escapes, duplicate keys, nesting deeper than
- * the format's). */
-#define JSON_MAX_DEPTH 3
-#define JSON_MAX_KEY 32
-#define JSON_MAX_MEMBERS 16
-
-typedef struct JNode JNode;
-struct JNode {
-    gboolean is_obj;
-    uint64_t num;
-    guint n;
-    char *keys[JSON_MAX_MEMBERS];
-    JNode *vals[JSON_MAX_MEMBERS];
-};
-
-static void jnode_free(JNode *n)
+static char *field_key(const StatsField *f)
 {
-    if (!n)
-        return;
-    for (guint i = 0; i < n->n; i++) {
-        g_free(n->keys[i]);
-        jnode_free(n->vals[i]);
-    }
-    g_free(n);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(JNode, jnode_free)
-
-typedef struct {
-    const char *start, *p, *end;
-    GError **error;
-} JParser;
-
-static gboolean jfail(JParser *jp, const char *what)
-{
-    g_set_error(jp->error, STATS_ERROR, STATS_ERROR_CORRUPT, "%s at byte %td", what,
-                jp->p - jp->start);
-    return FALSE;
+    return g_strjoinv(".", (char **)(const char *const[]){ f->path[0], f->path[1], f->path[2], NULL });
 }
 
-static void jskip(JParser *jp)
+static GString *stats_to_record(const Stats *s)
 {
-    while (jp->p < jp->end && (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' || *jp->p == '\r'))
-        jp->p++;
-}
-
-static gboolean jkey_char(char c)
-{
-    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '.' || c == '+';
-}
-
-static gboolean jparse_value(JParser *jp, int depth, JNode **ret);
-
-static gboolean jparse_number(JParser *jp, JNode **ret)
-{
-    uint64_t v = 0;
-    const char *first = jp->p;
-    while (jp->p < jp->end && g_ascii_isdigit(*jp->p)) {
-        unsigned d = (unsigned)(*jp->p - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return jfail(jp, "number too large");
-        v = v * 10 + d;
-        jp->p++;
-    }
-    if (jp->p - first > 1 && *first == '0')
-        return jfail(jp, "number with a leading zero");
-    if (jp->p < jp->end && (*jp->p == '.' || *jp->p == 'e' || *jp->p == 'E'))
-        return jfail(jp, "number that is not an integer");
-    JNode *n = g_new0(JNode, 1);
-    n->num = v;
-    *ret = n;
-    return TRUE;
-}
-
-static gboolean jparse_object(JParser *jp, int depth, JNode **ret)
-{
-    if (depth >= JSON_MAX_DEPTH)
-        return jfail(jp, "nesting too deep");
-    jp->p++; /* '{' */
-    g_autoptr(JNode) obj = g_new0(JNode, 1);
-    obj->is_obj = TRUE;
-    jskip(jp);
-    if (jp->p < jp->end && *jp->p == '}') {
-        jp->p++;
-        *ret = g_steal_pointer(&obj);
-        return TRUE;
-    }
-    for (;;) {
-        jskip(jp);
-        if (jp->p >= jp->end || *jp->p != '"')
-            return jfail(jp, "expected a key");
-        const char *k = ++jp->p;
-        while (jp->p < jp->end && jkey_char(*jp->p))
-            jp->p++;
-        if (jp->p >= jp->end || *jp->p != '"')
-            return jfail(jp, "bad character in a key");
-        size_t klen = (size_t)(jp->p - k);
-        if (klen == 0 || klen > JSON_MAX_KEY)
-            return jfail(jp, "bad key length");
-        jp->p++;
-        for (guint i = 0; i < obj->n; i++)
-            if (strlen(obj->keys[i]) == klen && memcmp(obj->keys[i], k, klen) == 0)
-                return jfail(jp, "duplicate key");
-        if (obj->n >= JSON_MAX_MEMBERS)
-            return jfail(jp, "too many members");
-        jskip(jp);
-        if (jp->p >= jp->end || *jp->p != ':')
-            return jfail(jp, "expected ':'");
-        jp->p++;
-        JNode *val = NULL;
-        if (!jparse_value(jp, depth + 1, &val))
-            return FALSE;
-        obj->keys[obj->n] = g_strndup(k, klen);
-        obj->vals[obj->n++] = val;
-        jskip(jp);
-        if (jp->p < jp->end && *jp->p == ',') {
-            jp->p++;
-            continue;
-        }
-        if (jp->p < jp->end && *jp->p == '}') {
-            jp->p++;
-            *ret = g_steal_pointer(&obj);
-            return TRUE;
-        }
-        return jfail(jp, "expected ',' or '}'");
-    }
-}
-
-static gboolean jparse_value(JParser *jp, int depth, JNode **ret)
-{
-    jskip(jp);
-    if (jp->p >= jp->end)
-        return jfail(jp, "unexpected end");
-    if (*jp->p == '{')
-        return jparse_object(jp, depth, ret);
-    if (g_ascii_isdigit(*jp->p))
-        return jparse_number(jp, ret);
-    return jfail(jp, "unexpected character");
-}
-
-/* The member key of obj, of the wanted kind; NULL (and an error) when missing or wrong. */
-static JNode *jget(const JNode *obj, const char *key, gboolean want_obj, GError **error)
-{
-    for (guint i = 0; i < obj->n; i++)
-        if (strcmp(obj->keys[i], key) == 0) {
-            if (obj->vals[i]->is_obj != want_obj) {
-                g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "“%s” is not %s", key,
-                            want_obj ? "an object" : "an integer");
-                return NULL;
-            }
-            return obj->vals[i];
-        }
-    g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "“%s” is missing", key);
-    return NULL;
-}
-
-/* Look up `n` integer members of obj by name into out[]; obj must have no other member. */
-static gboolean jnums(const JNode *obj, const char *name, const char *const *keys, guint n,
-                      uint64_t *const *out, GError **error)
-{
-    if (obj->n != n) {
-        g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "“%s” has %u members, not %u",
-                    name, obj->n, n);
-        return FALSE;
-    }
+    StatsField f[STATS_MAX_FIELDS];
+    guint n = stats_fields((Stats *)s, f);
+    GString *out = g_string_new(NULL);
     for (guint i = 0; i < n; i++) {
-        JNode *v = jget(obj, keys[i], FALSE, error);
-        if (!v)
-            return FALSE;
-        *out[i] = v->num;
+        g_autofree char *key = field_key(&f[i]);
+        record_add_u64(out, key, *f[i].v);
     }
-    return TRUE;
+    return out;
 }
 
-static gboolean jcorrupt(GError **error, const char *what)
+static gboolean stats_corrupt(GError **error, const char *what)
 {
     g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "inconsistent totals: %s", what);
     return FALSE;
 }
 
-static gboolean jhist(const JNode *root, const char *name, Histogram *h, uint64_t expect_count,
-                      GError **error)
+static gboolean hist_check(const Histogram *h, uint64_t expect_count, GError **error)
 {
-    JNode *o = jget(root, name, TRUE, error);
-    if (!o)
-        return FALSE;
-    if (o->n != 3)
-        return jcorrupt(error, "histogram members");
-    JNode *b = jget(o, "buckets", TRUE, error);
-    if (!b)
-        return FALSE;
-    uint64_t *outs[8];
-    for (guint i = 0; i <= h->n; i++)
-        outs[i] = &h->cumulative[i];
-    if (!jnums(b, "buckets", h->les, h->n + 1, outs, error))
-        return FALSE;
-    uint64_t count = 0;
-    const char *const keys[] = { "sum_ms", "count" };
-    JNode *sum = jget(o, keys[0], FALSE, error);
-    JNode *cnt = sum ? jget(o, keys[1], FALSE, error) : NULL;
-    if (!cnt)
-        return FALSE;
-    h->sum_ms = sum->num;
-    count = cnt->num;
     for (guint i = 0; i < h->n; i++)
         if (h->cumulative[i] > h->cumulative[i + 1])
-            return jcorrupt(error, "histogram buckets decrease");
-    if (h->cumulative[h->n] != count || count != expect_count)
-        return jcorrupt(error, "histogram count");
+            return stats_corrupt(error, "histogram buckets decrease");
+    if (h->cumulative[h->n] != h->count || h->count != expect_count)
+        return stats_corrupt(error, "histogram count");
     return TRUE;
 }
 
-static gboolean stats_from_tree(Stats *s, const JNode *root, GError **error)
+/* The numbers must agree with each other as stats_record_* keeps them. */
+static gboolean stats_check(const Stats *s, GError **error)
 {
-    if (root->n != 8)
-        return jcorrupt(error, "top-level members");
-    JNode *v = jget(root, "version", FALSE, error);
-    if (!v)
-        return FALSE;
-    if (v->num != STATS_VERSION) {
-        g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "unknown version %" PRIu64, v->num);
+    uint64_t sum = 0;
+    if (s->version != STATS_VERSION) {
+        g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "unknown version %" PRIu64, s->version);
         return FALSE;
     }
-    JNode *o;
-    {
-        const char *const keys[] = { "total", "guided" };
-        uint64_t *outs[] = { &s->sessions, &s->guided };
-        if (!(o = jget(root, "sessions", TRUE, error)) || !jnums(o, "sessions", keys, 2, outs, error))
-            return FALSE;
-        if (s->guided > s->sessions)
-            return jcorrupt(error, "more guided sessions than sessions");
+    if (s->guided > s->sessions)
+        return stats_corrupt(error, "more guided sessions than sessions");
+    for (guint i = 0; i < END_N; i++) {
+        if (s->ends[i] > UINT64_MAX - sum)
+            return stats_corrupt(error, "end reasons overflow");
+        sum += s->ends[i];
     }
-    {
-        uint64_t *outs[STATS_N_END];
-        for (guint i = 0; i < STATS_N_END; i++)
-            outs[i] = &s->ends[i];
-        if (!(o = jget(root, "end_reasons", TRUE, error)) ||
-            !jnums(o, "end_reasons", end_names, STATS_N_END, outs, error))
-            return FALSE;
-        uint64_t sum = 0;
-        for (guint i = 0; i < STATS_N_END; i++) {
-            if (s->ends[i] > UINT64_MAX - sum)
-                return jcorrupt(error, "end reasons overflow");
-            sum += s->ends[i];
-        }
-        if (sum != s->sessions)
-            return jcorrupt(error, "end reasons do not add up to the sessions");
-    }
-    {
-        const char *const keys[] = { "total", "verified", "failed", "last_verified_unix" };
-        uint64_t *outs[] = { &s->wipes, &s->verified, &s->failed, &s->last_verified_unix };
-        if (!(o = jget(root, "wipes", TRUE, error)) || !jnums(o, "wipes", keys, 4, outs, error))
-            return FALSE;
-        if (s->verified > UINT64_MAX - s->failed || s->verified + s->failed != s->wipes)
-            return jcorrupt(error, "verified and failed wipes do not add up");
-        if (s->last_verified_unix > INT64_MAX)
-            return jcorrupt(error, "last verified wipe time");
-    }
-    if (!jhist(root, "session_duration", &s->session_hist, s->sessions, error) ||
-        !jhist(root, "wipe_duration", &s->wipe_hist, s->wipes, error))
+    if (sum != s->sessions)
+        return stats_corrupt(error, "end reasons do not add up to the sessions");
+    if (s->verified > UINT64_MAX - s->failed || s->verified + s->failed != s->wipes)
+        return stats_corrupt(error, "verified and failed wipes do not add up");
+    if (s->last_verified_unix > INT64_MAX)
+        return stats_corrupt(error, "last verified wipe time");
+    if (!hist_check(&s->session_hist, s->sessions, error) || !hist_check(&s->wipe_hist, s->wipes, error))
         return FALSE;
-    {
-        const char *const keys[] = { "opened", "resolved" };
-        uint64_t *outs[] = { &s->incidents_opened, &s->incidents_resolved };
-        if (!(o = jget(root, "incidents", TRUE, error)) || !jnums(o, "incidents", keys, 2, outs, error))
-            return FALSE;
-        if (s->incidents_resolved > s->incidents_opened)
-            return jcorrupt(error, "more incidents resolved than opened");
-    }
-    {
-        uint64_t *outs[STATS_N_CAT];
-        for (guint i = 0; i < STATS_N_CAT; i++)
-            outs[i] = &s->wiped[i];
-        if (!(o = jget(root, "wiped_entries", TRUE, error)) ||
-            !jnums(o, "wiped_entries", cat_names, STATS_N_CAT, outs, error))
-            return FALSE;
-    }
+    if (s->incidents_resolved > s->incidents_opened)
+        return stats_corrupt(error, "more incidents resolved than opened");
     return TRUE;
+}
+
+Stats *stats_from_records(const char *data, size_t len, GError **error)
+{
+    g_auto(Record) rec = { 0 };
+    StatsField f[STATS_MAX_FIELDS];
+
+    if (len > STATS_MAX_FILE) {
+        g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "larger than %d bytes", STATS_MAX_FILE);
+        return NULL;
+    }
+    if (record_parse(data, len, STATS_MAX_FILE, &rec) < 0) {
+        g_set_error_literal(error, STATS_ERROR, STATS_ERROR_CORRUPT, "not a record of KEY=VALUE lines");
+        return NULL;
+    }
+    g_autoptr(Stats) s = stats_new(NULL);
+    guint n = stats_fields(s, f);
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *key = field_key(&f[i]);
+        if (!record_take_u64(&rec, key, UINT64_MAX, f[i].v)) {
+            g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "“%s” is missing or not a number", key);
+            return NULL;
+        }
+    }
+    if (!record_all_taken(&rec)) {
+        g_set_error_literal(error, STATS_ERROR, STATS_ERROR_CORRUPT, "a key that is not a statistic");
+        return NULL;
+    }
+    if (!stats_check(s, error))
+        return NULL;
+    return g_steal_pointer(&s);
+}
+
+/* ---- JSON in: the file of earlier versions, flattened into a record ------------------------ */
+
+/* Objects of short plain names and unsigned integers, nothing else (no strings as values, no
+ * arrays, floats, signs or escapes), at most the format's depth. {"a": {"b": 1}} becomes the
+ * line "a.b=1"; the record reader then refuses duplicate and unknown keys and numbers out of
+ * range, as for a record file. */
+#define FLAT_MAX_DEPTH 3
+#define FLAT_MAX_KEY 32
+
+typedef struct {
+    const char *start, *p, *end;
+    GString *key; /* the path so far, joined with '.' */
+    GString *out; /* record lines */
+    GError **error;
+} Flat;
+
+static gboolean flat_fail(Flat *f, const char *what)
+{
+    g_set_error(f->error, STATS_ERROR, STATS_ERROR_CORRUPT, "%s at byte %td", what, f->p - f->start);
+    return FALSE;
+}
+
+static void flat_skip(Flat *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+        f->p++;
+}
+
+/* Skip white space; whether the next character is c. */
+static gboolean flat_at(Flat *f, char c)
+{
+    flat_skip(f);
+    return f->p < f->end && *f->p == c;
+}
+
+/* A '.' only in the buckets' labels (depth 2): elsewhere it would let two JSON shapes
+ * flatten to the same key. */
+static gboolean flat_key_char(char c, int depth)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '+' || (c == '.' && depth == 2);
+}
+
+/* "name": appended to f->key. */
+static gboolean flat_key(Flat *f, int depth)
+{
+    if (!flat_at(f, '"'))
+        return flat_fail(f, "expected a key");
+    const char *k = ++f->p;
+    while (f->p < f->end && flat_key_char(*f->p, depth))
+        f->p++;
+    if (f->p >= f->end || *f->p != '"')
+        return flat_fail(f, "bad character in a key");
+    size_t n = (size_t)(f->p - k);
+    if (n == 0 || n > FLAT_MAX_KEY)
+        return flat_fail(f, "bad key length");
+    f->p++;
+    if (f->key->len)
+        g_string_append_c(f->key, '.');
+    g_string_append_len(f->key, k, (gssize)n);
+    if (!flat_at(f, ':'))
+        return flat_fail(f, "expected ':'");
+    f->p++;
+    return TRUE;
+}
+
+static gboolean flat_object(Flat *f, int depth)
+{
+    if (depth >= FLAT_MAX_DEPTH)
+        return flat_fail(f, "nesting too deep");
+    f->p++; /* '{' */
+    if (flat_at(f, '}')) {
+        f->p++;
+        return TRUE;
+    }
+    for (;;) {
+        gsize mark = f->key->len;
+        if (!flat_key(f, depth))
+            return FALSE;
+        if (flat_at(f, '{')) {
+            if (!flat_object(f, depth + 1))
+                return FALSE;
+        } else if (f->p < f->end && g_ascii_isdigit(*f->p)) {
+            const char *v = f->p;
+            while (f->p < f->end && g_ascii_isdigit(*f->p))
+                f->p++;
+            g_string_append_printf(f->out, "%s=%.*s\n", f->key->str, (int)(f->p - v), v);
+        } else {
+            return flat_fail(f, "expected an object or an integer");
+        }
+        g_string_truncate(f->key, mark);
+        if (flat_at(f, ',')) {
+            f->p++;
+            continue;
+        }
+        if (flat_at(f, '}')) {
+            f->p++;
+            return TRUE;
+        }
+        return flat_fail(f, "expected ',' or '}'");
+    }
 }
 
 Stats *stats_from_json(const char *data, size_t len, GError **error)
@@ -494,61 +452,24 @@ Stats *stats_from_json(const char *data, size_t len, GError **error)
         g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "larger than %d bytes", STATS_MAX_FILE);
         return NULL;
     }
-    JParser jp = { .start = data, .p = data, .end = data + len, .error = error };
-    g_autoptr(JNode) root = NULL;
-    jskip(&jp);
-    if (jp.p >= jp.end || *jp.p != '{') {
-        jfail(&jp, "expected an object");
+    g_autoptr(GString) key = g_string_new(NULL);
+    g_autoptr(GString) out = g_string_new(NULL);
+    Flat f = { .start = data, .p = data, .end = data + len, .key = key, .out = out, .error = error };
+    if (!flat_at(&f, '{')) {
+        flat_fail(&f, "expected an object");
         return NULL;
     }
-    if (!jparse_value(&jp, 0, &root))
+    if (!flat_object(&f, 0))
         return NULL;
-    jskip(&jp);
-    if (jp.p != jp.end) {
-        jfail(&jp, "trailing data");
+    flat_skip(&f);
+    if (f.p != f.end) {
+        flat_fail(&f, "trailing data");
         return NULL;
     }
-    g_autoptr(Stats) s = stats_new(NULL);
-    if (!stats_from_tree(s, root, error))
-        return NULL;
-    return g_steal_pointer(&s);
+    return stats_from_records(out->str, out->len, error);
 }
 
-/* ---- file ---------------------------------------------------------------------------------- */
-
-static char *stats_path(const char *state_dir)
-{
-    return g_build_filename(state_dir, STATS_FILE, NULL);
-}
-
-/* Read at most STATS_MAX_FILE + 1 bytes of a regular file, never through a symlink. */
-static int stats_read(const char *path, char **ret, size_t *ret_len)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    struct stat st;
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) < 0)
-        return -errno;
-    if (!S_ISREG(st.st_mode))
-        return -EBADF;
-    g_autofree char *buf = g_malloc(STATS_MAX_FILE + 2);
-    size_t len = 0;
-    while (len < STATS_MAX_FILE + 1) {
-        ssize_t n = read(fd, buf + len, STATS_MAX_FILE + 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    *ret = g_steal_pointer(&buf);
-    *ret_len = len;
-    return 0;
-}
+/* ---- files --------------------------------------------------------------------------------- */
 
 /* Rename a corrupt file aside without replacing an earlier one. Returns the new name or NULL. */
 static char *stats_rename_aside(const char *path, int *ret_errno)
@@ -566,17 +487,21 @@ static char *stats_rename_aside(const char *path, int *ret_errno)
     return NULL;
 }
 
-Stats *stats_load(const char *state_dir, GError **error)
+/* Load STATE_DIR/name, a record file or (legacy) the JSON of earlier versions. NULL with
+ * *ret_r = -ENOENT when there is none; else statistics, zeroed with a warning in error when
+ * the file could not be read or was corrupt (then it is renamed aside). */
+static Stats *stats_load_file(const char *state_dir, const char *name, gboolean legacy, int *ret_r,
+                              GError **error)
 {
-    g_autofree char *path = stats_path(state_dir);
+    g_autofree char *path = g_build_filename(state_dir, name, NULL);
     g_autofree char *data = NULL;
-    size_t len = 0;
-    int r = stats_read(path, &data, &len);
-    if (r == -ENOENT)
-        return stats_new(state_dir);
     g_autoptr(GError) parse_error = NULL;
+    size_t len = 0;
+    int r = *ret_r = record_read(AT_FDCWD, path, STATS_MAX_FILE, &data, &len);
+    if (r == -ENOENT)
+        return NULL;
     if (r == 0) {
-        Stats *s = stats_from_json(data, len, &parse_error);
+        Stats *s = legacy ? stats_from_json(data, len, &parse_error) : stats_from_records(data, len, &parse_error);
         if (s) {
             s->state_dir = g_strdup(state_dir);
             return s;
@@ -584,8 +509,7 @@ Stats *stats_load(const char *state_dir, GError **error)
     } else if (r != -ELOOP && r != -EBADF) {
         /* Could not be read (yet it is there): leave it for an admin to look at. */
         g_set_error(error, STATS_ERROR, STATS_ERROR_IO,
-                    "cannot read statistics file “%s”: %s; counting from zero", path,
-                    g_strerror(-r));
+                    "cannot read statistics file “%s”: %s; counting from zero", path, g_strerror(-r));
         return stats_new(state_dir);
     }
     int rename_errno = 0;
@@ -593,13 +517,21 @@ Stats *stats_load(const char *state_dir, GError **error)
     const char *why = parse_error ? parse_error->message : "not a regular file";
     if (aside)
         g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT,
-                    "statistics file “%s” is corrupt (%s); moved aside to “%s”, counting from "
-                    "zero", path, why, aside);
+                    "statistics file “%s” is corrupt (%s); moved aside to “%s”, counting from zero", path, why, aside);
     else
         g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT,
-                    "statistics file “%s” is corrupt (%s) and could not be moved aside: %s; "
-                    "counting from zero", path, why, g_strerror(rename_errno));
+                    "statistics file “%s” is corrupt (%s) and could not be moved aside: %s; counting from zero", path,
+                    why, g_strerror(rename_errno));
     return stats_new(state_dir);
+}
+
+Stats *stats_load(const char *state_dir, GError **error)
+{
+    int r;
+    Stats *s = stats_load_file(state_dir, STATS_FILE, FALSE, &r, error);
+    if (r == -ENOENT)
+        s = stats_load_file(state_dir, STATS_LEGACY_FILE, TRUE, &r, error);
+    return r == -ENOENT ? stats_new(state_dir) : s;
 }
 
 gboolean stats_save(const Stats *s, GError **error)
@@ -608,14 +540,17 @@ gboolean stats_save(const Stats *s, GError **error)
         g_set_error_literal(error, STATS_ERROR, STATS_ERROR_IO, "statistics have no state dir");
         return FALSE;
     }
-    g_autofree char *path = stats_path(s->state_dir);
-    g_autofree char *json = stats_to_json(s);
-    int r = rk_write_file_atomic(path, json, strlen(json), 0640);
+    g_autofree char *path = g_build_filename(s->state_dir, STATS_FILE, NULL);
+    g_autoptr(GString) text = stats_to_record(s);
+    int r = record_save(path, text, 0640);
     if (r < 0) {
-        g_set_error(error, STATS_ERROR, STATS_ERROR_IO, "cannot write statistics file “%s”: %s",
-                    path, g_strerror(-r));
+        g_set_error(error, STATS_ERROR, STATS_ERROR_IO, "cannot write statistics file “%s”: %s", path, g_strerror(-r));
         return FALSE;
     }
+    /* The JSON file of an earlier version is taken over now: it must not come back as the
+     * statistics should this file ever be lost. (Nothing to do in all later saves.) */
+    g_autofree char *legacy = g_build_filename(s->state_dir, STATS_LEGACY_FILE, NULL);
+    (void)unlink(legacy);
     return TRUE;
 }
 
@@ -653,8 +588,8 @@ char *stats_to_text(const Stats *s)
     g_string_append_printf(out, "%-22s%" PRIu64 " (guided %" PRIu64 ")\n", "sessions", s->sessions,
                            s->guided);
     g_string_append_printf(out, "%-22s", "ended by");
-    for (guint i = 0; i < STATS_N_END; i++)
-        g_string_append_printf(out, "%s%s %" PRIu64, i ? ", " : "", end_names[i], s->ends[i]);
+    for (guint i = 0; i < END_N; i++)
+        g_string_append_printf(out, "%s%s %" PRIu64, i ? ", " : "", rk_end_reason_name(i), s->ends[i]);
     g_string_append_c(out, '\n');
     text_hist(out, "session duration", &s->session_hist, TRUE);
     g_string_append_printf(out, "%-22s%" PRIu64 " (verified %" PRIu64 ", failed %" PRIu64 ")\n",
@@ -672,8 +607,8 @@ char *stats_to_text(const Stats *s)
                            "incidents", s->incidents_opened, s->incidents_resolved,
                            s->incidents_opened - MIN(s->incidents_opened, s->incidents_resolved));
     g_string_append_printf(out, "%-22s", "entries wiped");
-    for (guint i = 0; i < STATS_N_CAT; i++)
-        g_string_append_printf(out, "%s%s %" PRIu64, i ? ", " : "", cat_names[i], s->wiped[i]);
+    for (guint i = 0; i < STATS_N_ENTRIES; i++)
+        g_string_append_printf(out, "%s%s %" PRIu64, i ? ", " : "", rk_wipe_category_name(i), s->wiped[i]);
     g_string_append_c(out, '\n');
     return g_string_free(out, FALSE);
 }
@@ -706,9 +641,9 @@ char *stats_to_prometheus(const Stats *s)
     g_string_append_printf(out, "rentark_sessions_total{kind=\"unguided\"} %" PRIu64 "\n",
                            s->sessions - s->guided);
     prom_head(out, "rentark_session_end_total", "counter", "Guest sessions ended, by reason.");
-    for (guint i = 0; i < STATS_N_END; i++)
+    for (guint i = 0; i < END_N; i++)
         g_string_append_printf(out, "rentark_session_end_total{reason=\"%s\"} %" PRIu64 "\n",
-                               end_names[i], s->ends[i]);
+                               rk_end_reason_name(i), s->ends[i]);
     prom_hist(out, "rentark_session_duration_seconds", "Duration of guest sessions.",
               &s->session_hist);
     prom_hist(out, "rentark_wipe_duration_seconds", "Duration of end-of-session wipes.",
@@ -733,28 +668,28 @@ char *stats_to_prometheus(const Stats *s)
                            s->incidents_opened - MIN(s->incidents_opened, s->incidents_resolved));
     prom_head(out, "rentark_wiped_entries_total", "counter",
               "Entries (files and directories) removed by wipes, by category.");
-    for (guint i = 0; i < STATS_N_CAT; i++)
+    for (guint i = 0; i < STATS_N_ENTRIES; i++)
         g_string_append_printf(out, "rentark_wiped_entries_total{category=\"%s\"} %" PRIu64 "\n",
-                               cat_names[i], s->wiped[i]);
+                               rk_wipe_category_name(i), s->wiped[i]);
     if (s->census_ran) {
         /* Alert on either being above 0: "left" means the seat is closed (an incident), "missed"
          * means the sweep's known places lack something the census found (a new package, a
          * new trick), which the safety net removed. */
         prom_head(out, "rentark_census_classes", "gauge", "Classes of objects the census checks after every wipe.");
-        g_string_append_printf(out, "rentark_census_classes %d\n", CENSUS_N);
+        g_string_append_printf(out, "rentark_census_classes %d\n", RK_WIPE_N - RK_WIPE_CENSUS_FIRST);
         prom_head(out, "rentark_census_missed_objects", "gauge",
                   "Objects of the guest the last wipe's first census found (what the sweep missed), by class.");
-        for (guint i = 0; i < CENSUS_N; i++)
+        for (guint i = RK_WIPE_CENSUS_FIRST; i < RK_WIPE_N; i++)
             g_string_append_printf(out, "rentark_census_missed_objects{class=\"%s\"} %" PRIu64 "\n",
-                                   census_class_name(i), s->census_missed[i]);
+                                   rk_wipe_category_name(i), s->census_missed[i]);
         prom_head(out, "rentark_census_left_objects", "gauge",
                   "Objects of the guest left after the last wipe, by class (-1: the class could not be checked).");
-        for (guint i = 0; i < CENSUS_N; i++) {
+        for (guint i = RK_WIPE_CENSUS_FIRST; i < RK_WIPE_N; i++) {
             if (s->census_left[i] == UINT64_MAX)
-                g_string_append_printf(out, "rentark_census_left_objects{class=\"%s\"} -1\n", census_class_name(i));
+                g_string_append_printf(out, "rentark_census_left_objects{class=\"%s\"} -1\n", rk_wipe_category_name(i));
             else
                 g_string_append_printf(out, "rentark_census_left_objects{class=\"%s\"} %" PRIu64 "\n",
-                                       census_class_name(i), s->census_left[i]);
+                                       rk_wipe_category_name(i), s->census_left[i]);
         }
         prom_head(out, "rentark_census_duration_seconds", "gauge", "Duration of the last wipe's census.");
         g_string_append_printf(out, "rentark_census_duration_seconds %.3f\n", (double)s->census_ms / 1000.0);

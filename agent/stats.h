@@ -1,13 +1,16 @@
-/* Statistics of the seat, persisted across restarts in STATE_DIR/stats.json and exported as a
- * Prometheus textfile for node_exporter. Counts, durations and times only: no user name, no
+/* Statistics of the seat, persisted across restarts in STATE_DIR/stats.state (a record,
+ * record.h) and exported as a Prometheus textfile for node_exporter. Counts, durations and times only: no user name, no
  * session id, no file name ever enters them (PRIVACY RULE of DESIGN.md).
  *
- * Counters saturate at UINT64_MAX instead of wrapping. The file is read by a strict parser
- * (exactly the keys stats_to_json writes, non-negative integers, consistent totals, at most
- * STATS_MAX_FILE bytes); anything else is treated as corrupt. Not thread-safe: one owner. */
+ * Counters saturate at UINT64_MAX instead of wrapping. The file is read strictly (exactly the
+ * keys the writer writes, non-negative integers, consistent totals, at most STATS_MAX_FILE
+ * bytes); anything else is treated as corrupt. STATE_DIR/stats.json, the JSON file of earlier
+ * versions, is read when there is no record file yet, by the same rules, and removed by the
+ * first save. Not thread-safe: one owner. */
 #pragma once
 
 #include "census.h"
+#include "proto.h"
 
 #include <glib.h>
 #include <stdint.h>
@@ -25,29 +28,6 @@ typedef enum {
 #define STATS_MAX_FILE (64 * 1024)
 
 typedef enum {
-    STATS_END_LOGOUT,
-    STATS_END_BUTTON,
-    STATS_END_IDLE,
-    STATS_END_TIME_LIMIT,
-    STATS_END_STAFF,
-    STATS_END_SHUTDOWN,
-    STATS_END_DECLINE,
-    STATS_END_CRASH_RECOVERY,
-    STATS_N_END,
-} StatsEndReason;
-
-typedef enum {
-    STATS_CAT_HOME,
-    STATS_CAT_TMP,
-    STATS_CAT_RUN_USER,
-    STATS_CAT_PRINT,
-    STATS_CAT_CRASH,
-    STATS_CAT_JOURNAL,
-    STATS_CAT_WATCH,
-    STATS_N_CAT,
-} StatsCategory;
-
-typedef enum {
     STATS_INCIDENT_OPENED,
     STATS_INCIDENT_RESOLVED,
 } StatsIncident;
@@ -56,42 +36,48 @@ typedef enum {
 #define STATS_SESSION_BUCKETS 5 /* 5 min, 15 min, 30 min, 1 h, 2 h */
 #define STATS_WIPE_BUCKETS 6    /* 0.05, 0.1, 0.5, 1, 5, 30 s */
 
-/* Read STATE_DIR/stats.json. Never fails: always returns statistics (caller frees). A missing
- * file gives zeroes without error. An unreadable or corrupt one gives zeroes AND sets error
- * (a warning for the caller to log); a corrupt file is first renamed aside to
- * stats.json.corrupt-<unix time> so that nothing is lost and the next save starts clean. */
+/* Read STATE_DIR/stats.state, or else STATE_DIR/stats.json of an earlier version. Never
+ * fails: always returns statistics (caller frees). A missing file gives zeroes without error.
+ * An unreadable or corrupt one gives zeroes AND sets error (a warning for the caller to log);
+ * a corrupt file is first renamed aside to NAME.corrupt-<unix time> so that nothing is lost
+ * and the next save starts clean. */
 Stats *stats_load(const char *state_dir, GError **error);
 
 /* Zeroed statistics that save to STATE_DIR/stats.json (state_dir NULL: cannot be saved). */
 Stats *stats_new(const char *state_dir);
 
-/* Parse the JSON of stats_to_json strictly (data need not be NUL-terminated). Returns NULL
- * with a STATS_ERROR_CORRUPT error for anything else. The result has no state dir. */
+/* Parse the record file's bytes strictly (data need not be NUL-terminated). Returns NULL with
+ * a STATS_ERROR_CORRUPT error for anything else. The result has no state dir. */
+Stats *stats_from_records(const char *data, size_t len, GError **error);
+
+/* The same for the JSON of stats_to_json, which was the file format of earlier versions:
+ * flattened into the record's lines and read by the same rules. */
 Stats *stats_from_json(const char *data, size_t len, GError **error);
 
 void stats_free(Stats *s);
 
 /* One session ended after duration_ms; guided says whether a volunteer guided it. */
-void stats_record_session(Stats *s, gboolean guided, StatsEndReason reason, uint64_t duration_ms);
+void stats_record_session(Stats *s, gboolean guided, EndReason reason, uint64_t duration_ms);
 
 /* One wipe took duration_ms; verified or failed (a retry counts again). entries (may be NULL)
- * holds the entries removed per StatsCategory; now_unix is recorded as the last verified
+ * holds the entries removed per category (RK_WIPE_HOME to RK_WIPE_ENTRIES_LAST count); now_unix is recorded as the last verified
  * wipe's time when verified. */
 void stats_record_wipe(Stats *s, uint64_t duration_ms, gboolean verified,
-                       const uint64_t entries[STATS_N_CAT], int64_t now_unix);
+                       const uint64_t entries[RK_WIPE_N], int64_t now_unix);
 
 void stats_record_incident(Stats *s, StatsIncident what);
 
 /* The last wipe's census: per class, what the first pass found (the sweep missed it) and what
  * the deciding pass found (error[c] != 0: not checked). Exported as gauges, not persisted. */
-void stats_record_census(Stats *s, const uint64_t first[CENSUS_N], const uint64_t last[CENSUS_N],
-                         const int error[CENSUS_N], uint64_t duration_ms);
+void stats_record_census(Stats *s, const uint64_t first[RK_WIPE_N], const uint64_t last[RK_WIPE_N],
+                         const int error[RK_WIPE_N], uint64_t duration_ms);
 
-/* Write STATE_DIR/stats.json atomically and durably (mode 0640). FALSE with error else; the
- * previous file is then untouched. */
+/* Write STATE_DIR/stats.state atomically and durably (mode 0640), then remove an earlier
+ * version's stats.json. FALSE with error else; the previous file is then untouched. */
 gboolean stats_save(const Stats *s, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* The statistics as JSON (the file format; `rentarkctl stats --json`). Caller frees. */
+/* The statistics as JSON (`rentarkctl stats --json`; the file format of earlier versions).
+ * Caller frees. */
 char *stats_to_json(const Stats *s);
 
 /* A table for people (`rentarkctl stats`), English, one item per line. Caller frees. */
@@ -106,7 +92,7 @@ gboolean stats_write_prometheus(const Stats *s, const char *path, GError **error
 
 /* Read access for the daemon and tests. */
 uint64_t stats_sessions(const Stats *s, gboolean guided_only);
-uint64_t stats_end_reason(const Stats *s, StatsEndReason reason);
-uint64_t stats_wiped_entries(const Stats *s, StatsCategory cat);
+uint64_t stats_end_reason(const Stats *s, EndReason reason);
+uint64_t stats_wiped_entries(const Stats *s, RkWipeCategory cat);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Stats, stats_free)

@@ -1,7 +1,7 @@
 /* Sweeps of the places outside the home where a guest leaves traces. */
 #include "sweep.h"
 
-#include "home.h"
+#include "paths.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -12,16 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *sweep_category_name(SweepCategory c)
-{
-    static const char *const names[SWEEP_N] = { "tmp", "run-user", "print", "crash", "journal" };
-    return c < SWEEP_N ? names[c] : "?";
-}
-
 /* Open a configured folder; a folder that does not exist holds nothing of the guest. */
 static int open_place(const char *path, int *ret_fd)
 {
-    int fd = home_open_trusted_dir(path);
+    int fd = paths_open_trusted_dir(path);
     if (fd == -ENOENT) {
         *ret_fd = -1;
         return 0;
@@ -120,7 +114,7 @@ static int sweep_run_user(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats 
     }
     if (!(flags & RM_DRY_RUN)) {
         g_autofree char *path = g_build_filename(cfg->run_user_dir, name, NULL);
-        r = home_detach_mounts(path);
+        r = paths_detach_mounts(path);
         if (r < 0)
             return r;
     }
@@ -303,7 +297,10 @@ static int sweep_journal(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *
 
 typedef int (*SweepFn)(const RkConfig *, Owner *, RmFlags, RmStats *, uint64_t *);
 
-static const SweepFn sweeps[SWEEP_N] = { sweep_tmp, sweep_run_user, sweep_print, sweep_crash, sweep_journal };
+static const SweepFn sweeps[RK_WIPE_N] = {
+    [RK_WIPE_TMP] = sweep_tmp,     [RK_WIPE_RUN_USER] = sweep_run_user, [RK_WIPE_PRINT] = sweep_print,
+    [RK_WIPE_CRASH] = sweep_crash, [RK_WIPE_JOURNAL] = sweep_journal,
+};
 
 int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, SweepResult *res)
 {
@@ -312,7 +309,7 @@ int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, S
 
     if (uid == 0)
         return -EPERM;
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         int r = sweeps[c](cfg, &o, flags, &res->stats[c], NULL);
         res->error[c] = r;
         RK_KEEP_FIRST(first, r);
@@ -320,14 +317,14 @@ int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, S
     return first;
 }
 
-int sweep_verify(const RkConfig *cfg, uid_t uid, const char *user, uint64_t remaining[SWEEP_N])
+int sweep_verify(const RkConfig *cfg, uid_t uid, const char *user, uint64_t remaining[RK_WIPE_N])
 {
     Owner o = { .uid = uid, .user = user };
     int first = 0;
 
     if (uid == 0)
         return -EPERM;
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         remaining[c] = 0;
         int r = sweeps[c](cfg, &o, 0, NULL, &remaining[c]);
         if (r < 0)

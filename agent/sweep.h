@@ -7,27 +7,21 @@
 #pragma once
 
 #include "config.h"
+#include "proto.h"
 #include "rmtree.h"
 
 #include <stdint.h>
 #include <sys/types.h>
 
-typedef enum {
-    SWEEP_TMP,      /* wipe.sweep folders (/tmp, /var/tmp, /dev/shm, ...) */
-    SWEEP_RUN_USER, /* paths.run_user_dir/UID */
-    SWEEP_PRINT,    /* CUPS jobs and spool files */
-    SWEEP_CRASH,    /* apport and systemd-coredump dumps */
-    SWEEP_JOURNAL,  /* the guest's user journal files */
-    SWEEP_N
-} SweepCategory;
+/* The categories of the sweep are RK_WIPE_SWEEP_FIRST to RK_WIPE_SWEEP_LAST of the wipe's
+ * (proto.h): RK_WIPE_TMP (wipe.sweep folders: /tmp, /var/tmp, /dev/shm, ...), RK_WIPE_RUN_USER
+ * (paths.run_user_dir/UID), RK_WIPE_PRINT (CUPS jobs and spool files), RK_WIPE_CRASH (apport
+ * and systemd-coredump dumps), RK_WIPE_JOURNAL (the guest's user journal files). */
 
 typedef struct {
-    RmStats stats[SWEEP_N]; /* what was removed (or counted, in dry-run mode) */
-    int error[SWEEP_N];     /* first -errno per category, 0 if none */
+    RmStats stats[RK_WIPE_N]; /* what was removed (or counted, in dry-run mode), per category */
+    int error[RK_WIPE_N];     /* first -errno per category, 0 if none */
 } SweepResult;
-
-/* Short lower-case name of a category for logs and statistics ("tmp", "run-user", ...). */
-const char *sweep_category_name(SweepCategory c);
 
 /* Run every sweep for the guest (uid, user name). RM_DRY_RUN counts only. Returns 0 or the
  * first -errno (every category runs regardless). */
@@ -35,4 +29,4 @@ int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, S
 
 /* Count what of the guest is left in each category (remaining[c]; 0 everywhere = verified).
  * Returns 0, or -errno when a place could not be checked (then it counts as not verified). */
-int sweep_verify(const RkConfig *cfg, uid_t uid, const char *user, uint64_t remaining[SWEEP_N]);
+int sweep_verify(const RkConfig *cfg, uid_t uid, const char *user, uint64_t remaining[RK_WIPE_N]);

@@ -2,13 +2,13 @@
 #define G_LOG_DOMAIN "wipe"
 #include "wipe.h"
 
+#include "guest.h"
+#include "paths.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,28 +22,6 @@
  * machine-wide safety net. */
 #define CENSUS_PASSES 2
 
-bool wipe_gid_is_private(const char *user, gid_t gid)
-{
-    char buf[16384];
-    struct group gr, *g = NULL;
-
-    if (gid == 0 || getgrgid_r(gid, &gr, buf, sizeof buf, &g) != 0 || !g || strcmp(g->gr_name, user) != 0)
-        return false;
-    for (char **m = g->gr_mem; *m; m++)
-        if (strcmp(*m, user) != 0)
-            return false;
-    /* No other account may have it as its primary group: its files would be the guest's too.
-     * getpwent's cursor is process-wide: callers run this on the main thread only. */
-    bool alone = true;
-    struct passwd pw, *p;
-    setpwent();
-    while (getpwent_r(&pw, buf, sizeof buf, &p) == 0)
-        if (p->pw_gid == gid && strcmp(p->pw_name, user) != 0)
-            alone = false;
-    endpwent();
-    return alone;
-}
-
 void wipe_target_init(WipeTarget *t, const RkConfig *cfg, uid_t uid, gid_t gid, bool private_gid)
 {
     *t = (WipeTarget){ .cfg = rk_config_ref((RkConfig *)cfg), .user = g_strdup(cfg->guest_user), .uid = uid,
@@ -56,12 +34,12 @@ int wipe_target_open(const RkConfig *cfg, WipeTarget *t)
     gid_t gid;
 
     memset(t, 0, sizeof *t);
-    int r = home_lookup_guest(cfg->guest_user, &uid, &gid);
+    int r = guest_lookup_ids(cfg->guest_user, &uid, &gid);
     if (r < 0)
         return r;
     if (gid == 0)
         return -EPERM;
-    wipe_target_init(t, cfg, uid, gid, wipe_gid_is_private(cfg->guest_user, gid));
+    wipe_target_init(t, cfg, uid, gid, guest_gid_is_private(cfg->guest_user, gid));
     return 0;
 }
 
@@ -241,7 +219,7 @@ static void test_hook(const char *var)
  * class again. */
 static void safety_net(const WipeTarget *t, Plan *p, const CensusResult *found, WipeResult *res)
 {
-    if (found->found[CENSUS_PROCESSES] || found->error[CENSUS_PROCESSES]) {
+    if (found->found[RK_WIPE_PROCESSES] || found->error[RK_WIPE_PROCESSES]) {
         ReaperStats rs;
         int r = reaper_kill_uid(t->uid, "/proc", KILL_TIMEOUT_MS, &rs);
         if (r < 0)
@@ -250,17 +228,17 @@ static void safety_net(const WipeTarget *t, Plan *p, const CensusResult *found, 
     uint64_t detached = 0;
     (void)foothold_detach_mounts(&p->foot, &detached);
     res->mounts_detached += detached;
-    for (char **m = found->found[CENSUS_FILES] ? found->scanned_mounts : NULL; m && *m; m++) {
+    for (char **m = found->found[RK_WIPE_FILES] ? found->scanned_mounts : NULL; m && *m; m++) {
         /* Only through folders nobody but root controls: a mount point below a guest's
          * folder is not entered by path (the census then still finds it: not verified). */
-        _cleanup_close_ int fd = home_open_trusted_dir(*m);
+        _cleanup_close_ int fd = paths_open_trusted_dir(*m);
         if (fd < 0)
             continue;
         (void)rm_owner_sweep(fd, &p->owner, RM_PARALLEL, &res->safety_net);
     }
     FootholdResult again = { 0 };
     (void)foothold_remove(&p->foot, 0, &again);
-    for (int c = 0; c < FOOTHOLD_N; c++)
+    for (int c = 0; c < RK_WIPE_N; c++)
         res->footholds.removed[c] += again.removed[c];
 }
 
@@ -299,6 +277,104 @@ static void dry_run(const WipeTarget *t, Plan *p, WipeResult *res)
     res->census_passes = 1;
 }
 
+/* Steps 1 to 4: stop the guest, detach its mounts, renew the home, sweep every class. */
+static void wipe_clean(const WipeTarget *t, WipeFlags flags, Plan *plan, const HomePlace *place, long long start,
+                       WipeResult *res)
+{
+    int r;
+
+    /* 1. Stop the guest before anything is deleted: a live process could write again behind
+     *    the wipe. logind first (it also ends the user's services), then the uid kill, which
+     *    is the one that is verified. */
+    if (res->processes_found > 0)
+        (void)reaper_logind_terminate(t->uid, LOGIND_TIMEOUT_MS, NULL);
+    r = reaper_kill_uid(t->uid, "/proc", KILL_TIMEOUT_MS, &res->reaper);
+    if (r < 0)
+        FAIL("stop processes", r);
+
+    /* 2. Every mount the guest made, anywhere, before any sweep: a mount is never crossed and
+     *    must never block a wipe (a FUSE mount in /tmp would otherwise keep the seat closed). */
+    r = foothold_detach_mounts(&plan->foot, &res->mounts_detached);
+    if (r < 0)
+        FAIL("detach mounts", r);
+
+    /* 3. The home: moved into the trash, a fresh one from the skeleton in its place. The
+     *    tmpfs strategy's mount was detached above like any other, and the folder beneath it
+     *    is renewed too, so both strategies end in the same verified state. */
+    if (place->parentfd >= 0) {
+        r = home_renew_at(place, t->uid, t->gid, &res->home);
+        if (r < 0)
+            FAIL("renew home", r);
+    }
+    res->home_ready_ns = rk_now_ns() - start;
+
+    /* 4. Every class outside the home: the known places (the fast path), then IPC objects,
+     *    keys, scheduled work and the state system services keep per user. */
+    r = sweep_run(t->cfg, t->uid, t->user, 0, &res->sweep);
+    if (r < 0)
+        FAIL("sweep", r);
+    r = foothold_remove(&plan->foot, 0, &res->footholds);
+    if (r < 0)
+        FAIL("footholds", r);
+    res->watch_error = wipe_watched(t, 0, &res->watch);
+}
+
+/* Step 5: the census decides, independently of everything above; after a finding, one pass
+ * of the safety net and a second, deciding census. */
+static void wipe_census(const WipeTarget *t, Plan *plan, const HomePlace *place, WipeResult *res)
+{
+    plan_skip(plan, t->cfg, place);
+    for (unsigned pass = 0; pass < CENSUS_PASSES; pass++) {
+        test_hook("RENTARK_TEST_AFTER_SWEEP");
+        census_result_clear(&res->census);
+        (void)census_run(&plan->census, &res->census);
+        res->census_passes++;
+        if (pass == 0)
+            census_result_copy_counts(&res->census_first, &res->census);
+        if (census_clean(&res->census) || pass + 1 == CENSUS_PASSES)
+            break;
+        safety_net(t, plan, &res->census, res);
+    }
+}
+
+/* Step 7: what the census leaves to others: the fresh home equals the skeleton; the known
+ * places hold nothing of the guest (the fast path's own check); the trash is empty when this
+ * run emptied it. */
+static void wipe_verify(const WipeTarget *t, WipeFlags flags, const HomePlace *place, WipeResult *res)
+{
+    const RkConfig *cfg = t->cfg;
+    int r;
+
+    res->processes_left = (int)res->census.found[RK_WIPE_PROCESSES];
+    if (place->parentfd >= 0) {
+        r = home_verify_at(place, t->uid, t->gid, &res->home_differences);
+        if (r < 0)
+            FAIL("verify home", r);
+        else if (r > 0 && res->home_differences == 0)
+            res->home_differences = 1;
+    } else {
+        res->home_differences = 1;
+    }
+    r = sweep_verify(cfg, t->uid, t->user, res->sweep_left);
+    if (r < 0)
+        FAIL("verify sweep", r);
+    if (!(flags & WIPE_KEEP_TRASH)) {
+        int64_t n = place->trashfd >= 0 ? count_entries_at(place->trashfd) : count_trash(cfg->trash_dir);
+        res->trash_left = n < 0 ? 1 : (uint64_t)n;
+        if (n < 0)
+            FAIL("verify trash", (int)n);
+    }
+
+    uint64_t left = res->home_differences + res->trash_left;
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
+        left += res->sweep_left[c];
+    if (!census_clean(&res->census))
+        FAIL("census", -ENOTEMPTY);
+    res->verified = left == 0 && res->failed_step == NULL;
+    if (!res->verified && !res->failed_step)
+        FAIL("verify", -ENOTEMPTY);
+}
+
 int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
 {
     const RkConfig *cfg = t->cfg;
@@ -315,13 +391,6 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     plan_init(&plan, t);
     res->processes_found = reaper_count_uid(t->uid, "/proc");
 
-    if (!(flags & WIPE_DRY_RUN)) {
-        /* The home's parent, the trash and the skeleton, opened once for the whole wipe. */
-        r = home_place_open(cfg->guest_home, cfg->trash_dir, cfg->guest_skeleton, &place);
-        if (r < 0)
-            FAIL("renew home", r);
-    }
-
     if (flags & WIPE_DRY_RUN) {
         dry_run(t, &plan, res);
         plan_clear(&plan);
@@ -329,54 +398,12 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
         return 0;
     }
 
-    /* 1. Stop the guest before anything is deleted: a live process could write again behind
-     *    the wipe. logind first (it also ends the user's services), then the uid kill, which
-     *    is the one that is verified. */
-    if (res->processes_found > 0)
-        (void)reaper_logind_terminate(t->uid, LOGIND_TIMEOUT_MS, NULL);
-    r = reaper_kill_uid(t->uid, "/proc", KILL_TIMEOUT_MS, &res->reaper);
+    /* The home's parent, the trash and the skeleton, opened once for the whole wipe. */
+    r = home_place_open(cfg->guest_home, cfg->trash_dir, cfg->guest_skeleton, &place);
     if (r < 0)
-        FAIL("stop processes", r);
-
-    /* 2. Every mount the guest made, anywhere, before any sweep: a mount is never crossed and
-     *    must never block a wipe (a FUSE mount in /tmp would otherwise keep the seat closed). */
-    r = foothold_detach_mounts(&plan.foot, &res->mounts_detached);
-    if (r < 0)
-        FAIL("detach mounts", r);
-
-    /* 3. The home: moved into the trash, a fresh one from the skeleton in its place. The
-     *    tmpfs strategy's mount was detached above like any other, and the folder beneath it
-     *    is renewed too, so both strategies end in the same verified state. */
-    if (place.parentfd >= 0) {
-        r = home_renew_at(&place, t->uid, t->gid, &res->home);
-        if (r < 0)
-            FAIL("renew home", r);
-    }
-    res->home_ready_ns = rk_now_ns() - start;
-
-    /* 4. Every class outside the home: the known places (the fast path), then IPC objects,
-     *    keys, scheduled work and the state system services keep per user. */
-    r = sweep_run(cfg, t->uid, t->user, 0, &res->sweep);
-    if (r < 0)
-        FAIL("sweep", r);
-    r = foothold_remove(&plan.foot, 0, &res->footholds);
-    if (r < 0)
-        FAIL("footholds", r);
-    res->watch_error = wipe_watched(t, 0, &res->watch);
-
-    /* 5. The census decides, independently of everything above. */
-    plan_skip(&plan, cfg, &place);
-    for (unsigned pass = 0; pass < CENSUS_PASSES; pass++) {
-        test_hook("RENTARK_TEST_AFTER_SWEEP");
-        census_result_clear(&res->census);
-        (void)census_run(&plan.census, &res->census);
-        res->census_passes++;
-        if (pass == 0)
-            census_result_copy_counts(&res->census_first, &res->census);
-        if (census_clean(&res->census) || pass + 1 == CENSUS_PASSES)
-            break;
-        safety_net(t, &plan, &res->census, res);
-    }
+        FAIL("renew home", r);
+    wipe_clean(t, flags, &plan, &place, start, res);
+    wipe_census(t, &plan, &place, res);
     plan_clear(&plan);
 
     /* 6. The old home in the trash: no one but root can reach it, so the daemon leaves it to a
@@ -394,38 +421,8 @@ int wipe_run(const WipeTarget *t, WipeFlags flags, WipeResult *res)
     if (place.parentfd >= 0 && syncfs(place.parentfd) < 0)
         FAIL("sync", -errno);
 
-    /* 7. What the census leaves to others: the fresh home equals the skeleton; the known
-     *    places hold nothing of the guest (the fast path's own check); the trash is empty when
-     *    this run emptied it. */
-    res->processes_left = (int)res->census.found[CENSUS_PROCESSES];
-    if (place.parentfd >= 0) {
-        r = home_verify_at(&place, t->uid, t->gid, &res->home_differences);
-        if (r < 0)
-            FAIL("verify home", r);
-        else if (r > 0 && res->home_differences == 0)
-            res->home_differences = 1;
-    } else {
-        res->home_differences = 1;
-    }
-    r = sweep_verify(cfg, t->uid, t->user, res->sweep_left);
-    if (r < 0)
-        FAIL("verify sweep", r);
-    if (!(flags & WIPE_KEEP_TRASH)) {
-        int64_t n = place.trashfd >= 0 ? count_entries_at(place.trashfd) : count_trash(cfg->trash_dir);
-        res->trash_left = n < 0 ? 1 : (uint64_t)n;
-        if (n < 0)
-            FAIL("verify trash", (int)n);
-    }
+    wipe_verify(t, flags, &place, res);
     home_place_close(&place);
-
-    uint64_t left = res->home_differences + res->trash_left;
-    for (int c = 0; c < SWEEP_N; c++)
-        left += res->sweep_left[c];
-    if (!census_clean(&res->census))
-        FAIL("census", -ENOTEMPTY);
-    res->verified = left == 0 && res->failed_step == NULL;
-    if (!res->verified && !res->failed_step)
-        FAIL("verify", -ENOTEMPTY);
     res->total_ns = rk_now_ns() - start;
     return res->verified ? 0 : (res->error ? res->error : -ENOTEMPTY);
 }
@@ -454,12 +451,12 @@ bool wipe_census_clean(const WipeResult *res)
 char *wipe_census_summary(const CensusResult *c)
 {
     GString *s = g_string_new(NULL);
-    for (int k = 0; k < CENSUS_N; k++) {
+    for (int k = RK_WIPE_CENSUS_FIRST; k < RK_WIPE_N; k++) {
         if (c->error[k])
-            g_string_append_printf(s, "%s%s: not checked (%s)", s->len ? ", " : "", census_class_name(k),
+            g_string_append_printf(s, "%s%s: not checked (%s)", s->len ? ", " : "", rk_wipe_category_name(k),
                                    g_strerror(-c->error[k]));
         else if (c->found[k])
-            g_string_append_printf(s, "%s%s %" G_GUINT64_FORMAT, s->len ? ", " : "", census_class_name(k), c->found[k]);
+            g_string_append_printf(s, "%s%s %" G_GUINT64_FORMAT, s->len ? ", " : "", rk_wipe_category_name(k), c->found[k]);
     }
     return g_string_free(s, FALSE);
 }
@@ -472,7 +469,7 @@ static double ms(int64_t ns)
 static uint64_t census_total(const CensusResult *c)
 {
     uint64_t n = 0;
-    for (int k = 0; k < CENSUS_N; k++)
+    for (int k = RK_WIPE_CENSUS_FIRST; k < RK_WIPE_N; k++)
         n += c->found[k];
     return n;
 }
@@ -492,17 +489,17 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
     if (res->mounts_detached)
         g_message("detached %" G_GUINT64_FORMAT " mounts of the guest", res->mounts_detached);
     g_message("home renewed in %.1f ms (%u moved to trash)", ms(res->home.turnaround_ns), res->home.moved_to_trash);
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         const RmStats *s = &res->sweep.stats[c];
         if (s->files || s->dirs || s->errors || s->reclaimed || res->sweep.error[c])
             g_message("swept %s: %" G_GUINT64_FORMAT " files, %" G_GUINT64_FORMAT " dirs, %" G_GUINT64_FORMAT
                       " errors, %" G_GUINT64_FORMAT " dirs kept for others' entries (now root's)%s%s",
-                      sweep_category_name(c), s->files, s->dirs, s->errors, s->reclaimed, res->sweep.error[c] ? ": " : "",
+                      rk_wipe_category_name(c), s->files, s->dirs, s->errors, s->reclaimed, res->sweep.error[c] ? ": " : "",
                       res->sweep.error[c] ? g_strerror(-res->sweep.error[c]) : "");
     }
-    for (int c = 0; c < FOOTHOLD_N; c++)
-        if (res->footholds.removed[c] || res->footholds.error[c])
-            g_message("removed %s: %" G_GUINT64_FORMAT "%s%s", foothold_class_name(c), res->footholds.removed[c],
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        if (foothold_class(c) && (res->footholds.removed[c] || res->footholds.error[c]))
+            g_message("removed %s: %" G_GUINT64_FORMAT "%s%s", rk_wipe_category_name(c), res->footholds.removed[c],
                       res->footholds.error[c] ? "; error: " : "",
                       res->footholds.error[c] ? g_strerror(-res->footholds.error[c]) : "");
     if (t_watch_logged(res))
@@ -521,7 +518,7 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
               " inodes; skipped: %" G_GUINT64_FORMAT " pseudo, %" G_GUINT64_FORMAT " network, %" G_GUINT64_FORMAT
               " read-only, %" G_GUINT64_FORMAT " FUSE, %" G_GUINT64_FORMAT " duplicate, %" G_GUINT64_FORMAT
               " hidden under other mounts), %" G_GUINT64_FORMAT " objects of the guest found, %.1f ms",
-              CENSUS_N, c->mounts_scanned, c->inodes_seen, c->mounts_skipped_pseudo, c->mounts_skipped_network,
+              RK_WIPE_N - RK_WIPE_CENSUS_FIRST, c->mounts_scanned, c->inodes_seen, c->mounts_skipped_pseudo, c->mounts_skipped_network,
               c->mounts_skipped_readonly, c->mounts_skipped_fuse, c->mounts_skipped_duplicate, c->mounts_hidden,
               census_total(c), ms(c->duration_ns));
     if (res->census_passes > 1)
@@ -536,10 +533,40 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
               " home differences, %" G_GUINT64_FORMAT " trash entries",
               res->failed_step ? res->failed_step : "?", wipe_error_text(res), last[0] ? last : "nothing",
               res->home_differences, res->trash_left);
-    for (int k = 0; k < SWEEP_N; k++)
+    for (int k = RK_WIPE_SWEEP_FIRST; k <= RK_WIPE_SWEEP_LAST; k++)
         if (res->sweep_left[k])
             g_warning("wipe NOT verified: %" G_GUINT64_FORMAT " entries of the guest left in %s", res->sweep_left[k],
-                      sweep_category_name(k));
+                      rk_wipe_category_name(k));
+}
+
+/* A reply key: prefix, the category's name with '_' for '-', suffix. */
+static void reply_count(RkReply *reply, const char *prefix, const char *name, const char *suffix, uint64_t n)
+{
+    g_autofree char *k = g_strconcat(prefix, name, suffix, NULL);
+    g_strdelimit(k, "-", '_');
+    rk_reply_add_int(reply, k, (long long)n);
+}
+
+static void reply_rm_stats(RkReply *reply, const char *name, const RmStats *s)
+{
+    reply_count(reply, "", name, "_files", s->files);
+    reply_count(reply, "", name, "_dirs", s->dirs);
+    reply_count(reply, "", name, "_bytes", s->bytes);
+}
+
+void wipe_dry_run_reply(const WipeResult *res, RkReply *reply)
+{
+    rk_reply_add_int(reply, "processes", res->processes_found);
+    reply_rm_stats(reply, "home", &res->home_counted);
+    reply_rm_stats(reply, "trash", &res->trash);
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
+        reply_rm_stats(reply, rk_wipe_category_name(c), &res->sweep.stats[c]);
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        if (foothold_class(c))
+            reply_count(reply, "", rk_wipe_category_name(c), "", res->footholds.removed[c]);
+    /* What the census sees of the guest outside the home and the trash. */
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        reply_count(reply, "census_", rk_wipe_category_name(c), "", res->census.found[c]);
 }
 
 void wipe_print_dry_run(const WipeResult *res, FILE *f)
@@ -553,17 +580,18 @@ void wipe_print_dry_run(const WipeResult *res, FILE *f)
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
         fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", rows[i].name,
                 rows[i].s->files, rows[i].s->dirs, rows[i].s->bytes);
-    for (int c = 0; c < SWEEP_N; c++) {
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++) {
         const RmStats *s = &res->sweep.stats[c];
-        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", sweep_category_name(c),
+        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %16" G_GUINT64_FORMAT "\n", rk_wipe_category_name(c),
                 s->files, s->dirs, s->bytes);
     }
-    for (int c = 0; c < FOOTHOLD_N; c++)
-        fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", foothold_class_name(c), res->footholds.removed[c], "-", "-");
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        if (foothold_class(c))
+            fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", rk_wipe_category_name(c), res->footholds.removed[c], "-", "-");
     /* What the census sees of the guest outside the home and the trash. */
-    for (int c = 0; c < CENSUS_N; c++) {
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++) {
         char name[40];
-        snprintf(name, sizeof name, "census %s", census_class_name(c));
+        snprintf(name, sizeof name, "census %s", rk_wipe_category_name(c));
         fprintf(f, "%-22s %12" G_GUINT64_FORMAT " %10s %16s\n", name, res->census.found[c], "-", "-");
     }
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "foothold.h"
 #include "home.h"
+#include "proto.h"
 #include "reaper.h"
 #include "rmtree.h"
 #include "sweep.h"
@@ -55,10 +56,6 @@ void wipe_target_init(WipeTarget *t, const RkConfig *cfg, uid_t uid, gid_t gid, 
 
 void wipe_target_clear(WipeTarget *t);
 
-/* Whether gid is private to the account user: the group's name is the user's, it has no other
- * members, and no other account has it as its primary group. */
-bool wipe_gid_is_private(const char *user, gid_t gid);
-
 typedef struct {
     bool verified;             /* everything checked and nothing of the guest left */
     const char *failed_step;   /* static string naming the first step that failed, or NULL */
@@ -88,7 +85,7 @@ typedef struct {
     int processes_left;
     uint64_t home_differences;
     uint64_t trash_left;
-    uint64_t sweep_left[SWEEP_N];
+    uint64_t sweep_left[RK_WIPE_N]; /* per category of the sweep */
 } WipeResult;
 
 /* Free a heap-allocated result and what it holds. NULL is fine. */
@@ -125,6 +122,11 @@ char *wipe_census_summary(const CensusResult *c);
 
 /* Log a result once: counts, sizes, durations and categories; never a name. */
 void wipe_log(const WipeResult *res, WipeFlags flags);
+
+/* Add a dry-run result's counts to an OK reply (`wipe-dry-run`): processes=N, for the home,
+ * the trash and each sweep category NAME_files, NAME_dirs, NAME_bytes, each foothold class
+ * NAME=N and each census class census_NAME=N ('-' in a name becomes '_'). */
+void wipe_dry_run_reply(const WipeResult *res, RkReply *reply);
 
 /* Print a dry-run result as a table (category, files, dirs, bytes) to f. */
 void wipe_print_dry_run(const WipeResult *res, FILE *f);

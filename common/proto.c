@@ -245,3 +245,59 @@ const char *rk_reply_get(const RkParsedReply *r, const char *key)
 {
     return r && r->kv ? g_hash_table_lookup(r->kv, key) : NULL;
 }
+
+/* ---- One name for each thing ---- */
+
+static const char *const seat_state_names[SEAT_N_STATES] = {
+    [SEAT_READY] = "READY",   [SEAT_NOTICE] = "NOTICE", [SEAT_ACTIVE] = "ACTIVE",
+    [SEAT_ENDING] = "ENDING", [SEAT_WIPING] = "WIPING", [SEAT_BLOCKED] = "BLOCKED",
+};
+
+const char *rk_seat_state_name(SeatState s)
+{
+    return (unsigned)s < SEAT_N_STATES ? seat_state_names[s] : "?";
+}
+
+SeatState rk_seat_state_from_name(const char *name)
+{
+    for (int i = 0; name && i < SEAT_N_STATES; i++)
+        if (strcmp(seat_state_names[i], name) == 0)
+            return (SeatState)i;
+    return SEAT_N_STATES;
+}
+
+/* "crash_recovery" is the name the statistics and the metrics have always used; journals of
+ * 0.1.0 say end_reason=recovery, which still loads (the journal keeps the word as it is). */
+static const char *const end_reason_names[END_N] = {
+    [END_LOGOUT] = "logout",   [END_BUTTON] = "button",     [END_IDLE] = "idle",
+    [END_TIME_LIMIT] = "time_limit", [END_STAFF] = "staff", [END_SHUTDOWN] = "shutdown",
+    [END_DECLINE] = "decline", [END_CRASH_RECOVERY] = "crash_recovery",
+};
+
+const char *rk_end_reason_name(EndReason r)
+{
+    return (unsigned)r < END_N ? end_reason_names[r] : "?";
+}
+
+static const char *const wipe_category_names[RK_WIPE_N] = {
+    [RK_WIPE_HOME] = "home",
+    [RK_WIPE_TMP] = "tmp",
+    [RK_WIPE_RUN_USER] = "run-user",
+    [RK_WIPE_PRINT] = "print",
+    [RK_WIPE_CRASH] = "crash",
+    [RK_WIPE_JOURNAL] = "journal",
+    [RK_WIPE_WATCH] = "watch",
+    [RK_WIPE_PROCESSES] = "processes",
+    [RK_WIPE_MOUNTS] = "mounts",
+    [RK_WIPE_FILES] = "files",
+    [RK_WIPE_SYSV_IPC] = "sysv-ipc",
+    [RK_WIPE_MQUEUE] = "mqueue",
+    [RK_WIPE_KEYS] = "keys",
+    [RK_WIPE_SCHEDULED] = "scheduled",
+    [RK_WIPE_SERVICE_STATE] = "service-state",
+};
+
+const char *rk_wipe_category_name(RkWipeCategory c)
+{
+    return (unsigned)c < RK_WIPE_N ? wipe_category_names[c] : "unknown";
+}

@@ -97,3 +97,75 @@ RkParsedReply *rk_proto_parse_reply(const char *line, size_t len);
 void rk_parsed_reply_free(RkParsedReply *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkParsedReply, rk_parsed_reply_free)
 const char *rk_reply_get(const RkParsedReply *r, const char *key);
+
+/* ---- One name for each thing ---------------------------------------------------------------
+ * The vocabulary that rentarkd, rentarkctl and rentark-session share, each kind as one enum
+ * with one name table (proto.c). The names are an interface: they travel on the socket, stand
+ * in the journal and the statistics file, and are the labels of the metrics. */
+
+/* The seat's state; the name is `status`'s state= and the journal's state=. */
+typedef enum {
+    SEAT_READY,   /* clean, verified, waiting for a patron */
+    SEAT_NOTICE,  /* a guest session started; the notice is up */
+    SEAT_ACTIVE,  /* the patron accepted; the session runs */
+    SEAT_ENDING,  /* the session is ending: processes being stopped */
+    SEAT_WIPING,  /* the wipe runs or is retried; no login */
+    SEAT_BLOCKED, /* a wipe could not be verified: out of order until an admin resolves it */
+    SEAT_N_STATES
+} SeatState;
+
+/* "READY", "NOTICE", "ACTIVE", "ENDING", "WIPING", "BLOCKED"; "?" out of range. */
+const char *rk_seat_state_name(SeatState s);
+/* The state of that name (exact, upper case); SEAT_N_STATES for NULL or any other string. */
+SeatState rk_seat_state_from_name(const char *name);
+
+/* Why a session ended; the name is the journal's end_reason=, a key of the statistics'
+ * end_reasons and the metric label reason=. */
+typedef enum {
+    END_LOGOUT,
+    END_BUTTON,
+    END_IDLE,
+    END_TIME_LIMIT,
+    END_STAFF,
+    END_SHUTDOWN,
+    END_DECLINE,
+    END_CRASH_RECOVERY, /* found unfinished at start-up: the daemon or the machine stopped */
+    END_N
+} EndReason;
+
+/* "logout", "button", "idle", "time_limit", "staff", "shutdown", "decline", "crash_recovery";
+ * "?" out of range. */
+const char *rk_end_reason_name(EndReason r);
+
+/* What the wipe acts on and reports, by category: where it removes entries (the statistics'
+ * wiped_entries, metric label category=), then the classes of the census (label class=), of
+ * which all but processes and files are the foothold remover's too. Arrays of counts per
+ * category are indexed by this enum and sized RK_WIPE_N; each module fills its own range. */
+typedef enum {
+    RK_WIPE_HOME,          /* the old home, moved into the trash */
+    RK_WIPE_TMP,           /* sweep: wipe.sweep folders (/tmp, /var/tmp, /dev/shm, ...) */
+    RK_WIPE_RUN_USER,      /* sweep: paths.run_user_dir/UID */
+    RK_WIPE_PRINT,         /* sweep: CUPS jobs and spool files */
+    RK_WIPE_CRASH,         /* sweep: apport and systemd-coredump dumps */
+    RK_WIPE_JOURNAL,       /* sweep: the guest's user journal files */
+    RK_WIPE_WATCH,         /* watched folders: what the session created there */
+    RK_WIPE_PROCESSES,     /* census: live tasks of the guest */
+    RK_WIPE_MOUNTS,        /* census, footholds: mounts made by or for the guest */
+    RK_WIPE_FILES,         /* census: inodes of the guest on every local writable file system */
+    RK_WIPE_SYSV_IPC,      /* census, footholds: System V shm, msg, sem */
+    RK_WIPE_MQUEUE,        /* census, footholds: POSIX message queues */
+    RK_WIPE_KEYS,          /* census, footholds: kernel keyrings and keys */
+    RK_WIPE_SCHEDULED,     /* census, footholds: crontab, at jobs, lingering */
+    RK_WIPE_SERVICE_STATE, /* census, footholds: AccountsService and LightDM records */
+    RK_WIPE_N
+} RkWipeCategory;
+
+#define RK_WIPE_SWEEP_FIRST RK_WIPE_TMP       /* the sweep's range, first to last */
+#define RK_WIPE_SWEEP_LAST RK_WIPE_JOURNAL
+#define RK_WIPE_ENTRIES_LAST RK_WIPE_WATCH    /* wiped entries: RK_WIPE_HOME to this one */
+#define RK_WIPE_CENSUS_FIRST RK_WIPE_PROCESSES /* the census: this one to RK_WIPE_N - 1 */
+
+/* "home", "tmp", "run-user", "print", "crash", "journal", "watch", "processes", "mounts",
+ * "files", "sysv-ipc", "mqueue", "keys", "scheduled", "service-state"; "unknown" out of
+ * range. */
+const char *rk_wipe_category_name(RkWipeCategory c);

@@ -10,7 +10,6 @@
 
 void client_status_clear(ClientStatus *s)
 {
-    g_free(s->state);
     g_free(s->volunteer);
     g_free(s->generation);
     *s = (ClientStatus){ 0 };
@@ -89,13 +88,14 @@ gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **
     g_autoptr(RkParsedReply) r = call_ok(socket_path, "status", error);
     if (!r)
         return FALSE;
-    const char *state = rk_reply_get(r, "state"), *gen = rk_reply_get(r, "generation");
-    if (!state || !gen) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "status without a state or a generation");
+    SeatState state = rk_seat_state_from_name(rk_reply_get(r, "state"));
+    const char *gen = rk_reply_get(r, "generation");
+    if (state == SEAT_N_STATES || !gen) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "status without a known state or a generation");
         return FALSE;
     }
     client_status_clear(ret);
-    ret->state = g_strdup(state);
+    ret->state = state;
     ret->generation = g_strdup(gen);
     ret->guided = get_long(r, "guided", 0, 1, 0) == 1;
     const char *vol = rk_reply_get(r, "volunteer");

@@ -16,7 +16,7 @@
 
 /* The seat, as `status` reports it. */
 typedef struct {
-    char *state; /* READY NOTICE ACTIVE ENDING WIPING BLOCKED */
+    SeatState state;
     bool guided;
     char *volunteer;
     long time_left; /* seconds, -1 when there is no limit */

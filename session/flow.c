@@ -542,10 +542,10 @@ static gboolean apply_texts(Flow *f)
  * client follows, so a restarted client shows the right screen. */
 static void apply_status(Flow *f)
 {
-    const char *state = f->st.state;
+    SeatState state = f->st.state;
     gboolean texts_changed = apply_texts(f);
     apply_limits(f);
-    if (strcmp(state, "NOTICE") == 0) {
+    if (state == SEAT_NOTICE) {
         /* A notice on screen follows a change of the daemon's configuration at once (SIGHUP):
          * new texts, or the helper button when guided sessions were turned on or off. */
         gboolean redraw = (f->screen == SCR_NOTICE && (texts_changed || guided_on(f) != f->notice_guided)) ||
@@ -554,11 +554,11 @@ static void apply_status(Flow *f)
             show_screen(f, SCR_NOTICE);
         else if (redraw)
             show_screen(f, f->screen);
-    } else if (strcmp(state, "ACTIVE") == 0) {
+    } else if (state == SEAT_ACTIVE) {
         if (f->st.warn > 0 && f->st.warn != f->shown_warn)
             f->shown_warn = f->st.warn;
         show_screen(f, SCR_ACTIVE);
-    } else if (strcmp(state, "ENDING") == 0 || strcmp(state, "WIPING") == 0) {
+    } else if (state == SEAT_ENDING || state == SEAT_WIPING) {
         if (f->screen != SCR_ENDING) {
             g_message("the session is ending; waiting for it to be closed");
             show_screen(f, SCR_ENDING);
@@ -567,7 +567,7 @@ static void apply_status(Flow *f)
         /* READY (no session: the display manager's hook did not run) or BLOCKED (a wipe
          * could not be verified): this PC must not be used. */
         if (f->screen != SCR_OOO)
-            g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", state);
+            g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", rk_seat_state_name(state));
         show_screen(f, SCR_OOO);
         if (!f->retry_id)
             f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);

@@ -1,6 +1,7 @@
-/* libFuzzer target: the statistics file reader must reject or accept any bytes without a crash,
- * a leak or undefined behaviour; every rejection carries a message, and whatever it accepts
- * must survive a write and a read unchanged (the daemon saves what it loaded). */
+/* libFuzzer target: the statistics file readers (the record file, and the JSON of earlier
+ * versions, flattened into a record) must reject or accept any bytes without a crash, a leak or
+ * undefined behaviour; every rejection carries a message, and whatever they accept must survive
+ * a write and a read unchanged (the daemon saves what it loaded). */
 #include "stats.h"
 
 #include <stdint.h>
@@ -12,6 +13,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     GError *error = NULL;
+    Stats *rec = stats_from_records((const char *)data, size, &error);
+    if (!rec && (!error || !error->message || !*error->message))
+        abort();
+    g_clear_error(&error);
+    stats_free(rec);
     Stats *s = stats_from_json((const char *)data, size, &error);
     if (!s) {
         if (!error || !error->message || !*error->message)
@@ -28,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *json2 = stats_to_json(again);
     if (strcmp(json, json2) != 0)
         abort();
-    uint64_t entries[STATS_N_CAT] = { 1, 2, 3, 4, 5, 6, 7 };
-    stats_record_session(again, TRUE, STATS_END_IDLE, 3600000);
+    uint64_t entries[RK_WIPE_N] = { 1, 2, 3, 4, 5, 6, 7 };
+    stats_record_session(again, TRUE, END_IDLE, 3600000);
     stats_record_wipe(again, 1234, TRUE, entries, 1790000000);
     stats_record_incident(again, STATS_INCIDENT_RESOLVED);
     char *text = stats_to_text(again);

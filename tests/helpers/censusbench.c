@@ -68,12 +68,12 @@ int main(int argc, char **argv)
             CensusResult res;
             int r = census_run(&t, &res);
             double s = (double)res.duration_ns / 1e9;
-            printf("%llu %llu %.3f scanned %llu%s%s\n", (unsigned long long)res.found[CENSUS_FILES],
+            printf("%llu %llu %.3f scanned %llu%s%s\n", (unsigned long long)res.found[RK_WIPE_FILES],
                    (unsigned long long)res.inodes_seen, s, (unsigned long long)res.mounts_scanned,
                    r < 0 ? " error " : "", r < 0 ? strerror(-r) : "");
-            for (int c = 0; c < CENSUS_N; c++)
-                if (res.error[c] || (res.found[c] && c != CENSUS_FILES))
-                    printf("  %s: found %llu error %d\n", census_class_name((CensusClass)c),
+            for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+                if (res.error[c] || (res.found[c] && c != RK_WIPE_FILES))
+                    printf("  %s: found %llu error %d\n", rk_wipe_category_name((RkWipeCategory)c),
                            (unsigned long long)res.found[c], res.error[c]);
             best = s < best ? s : best;
         }

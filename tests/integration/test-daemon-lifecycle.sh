@@ -150,7 +150,7 @@ t_check "Prometheus textfile written" grep -q '^rentark_sessions_total' "$FS/sta
 t_check "the textfile counts idle and time-limit ends" grep -qE 'reason="(idle|time_limit)"} [1-9]' "$FS/state/rentark.prom"
 t_check "the textfile has the last census: classes, nothing left, its duration" sh -c \
     "grep -q '^rentark_census_classes 8' '$FS/state/rentark.prom' && grep -q '^rentark_census_left_objects{class=\"files\"} 0' '$FS/state/rentark.prom' && grep -q '^rentark_census_duration_seconds ' '$FS/state/rentark.prom'"
-t_check "statistics persisted in the state dir" test -s "$FS/state/stats.json"
+t_check "statistics persisted in the state dir" test -s "$FS/state/stats.state"
 
 # SIGTERM during a session: the session ends and is wiped before the daemon exits.
 ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant

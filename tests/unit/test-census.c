@@ -272,9 +272,9 @@ static void test_names(void)
 {
     const char *want[] = { "processes", "mounts", "files", "sysv-ipc", "mqueue", "keys",
                            "scheduled", "service-state" };
-    for (int c = 0; c < CENSUS_N; c++)
-        g_assert_cmpstr(census_class_name((CensusClass)c), ==, want[c]);
-    g_assert_cmpstr(census_class_name(CENSUS_N), ==, "unknown");
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        g_assert_cmpstr(rk_wipe_category_name((RkWipeCategory)c), ==, want[c - RK_WIPE_CENSUS_FIRST]);
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_N), ==, "unknown");
 }
 
 static void test_refuses(void)
@@ -329,7 +329,7 @@ static void test_clean(void)
     const char *mounts2[] = { nomount, NULL };
     t.mounts = mounts2;
     g_assert_cmpint(census_run(&t, &res), ==, -ENOENT);
-    g_assert_cmpint(res.error[CENSUS_FILES], ==, -ENOENT);
+    g_assert_cmpint(res.error[RK_WIPE_FILES], ==, -ENOENT);
     g_assert_false(census_clean(&res));
     scratch_free(&s);
 }
@@ -349,8 +349,8 @@ static void test_found_counts(void)
     touch(d, "b", g.uid, 0);
     close(d);
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 3); /* inodes, not subtrees: the dir and both */
-    g_assert_cmpint(res.error[CENSUS_FILES], ==, 0);
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 3); /* inodes, not subtrees: the dir and both */
+    g_assert_cmpint(res.error[RK_WIPE_FILES], ==, 0);
     g_assert_false(census_clean(&res));
     scratch_free(&s);
 }
@@ -518,8 +518,8 @@ static void test_mounts_not_crossed(void)
     const char *mounts[] = { s.dir, pn, pbind, NULL };
     t = target(&g, mounts, s.dir);
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpint(res.error[CENSUS_FILES], ==, 0);
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 3); /* f1 once, n1, n2 */
+    g_assert_cmpint(res.error[RK_WIPE_FILES], ==, 0);
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 3); /* f1 once, n1, n2 */
     g_assert_cmpuint(res.mounts_scanned, ==, 2);
     g_assert_cmpuint(res.mounts_skipped_duplicate, ==, 1);
     g_assert_cmpuint(res.inodes_seen, ==, 4 + 3);
@@ -528,7 +528,7 @@ static void test_mounts_not_crossed(void)
     const char *only_bind[] = { pbind, NULL };
     t.mounts = only_bind;
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 1);
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 1);
     g_assert_cmpuint(res.mounts_skipped_duplicate, ==, 0);
 
     /* A mount on the covering mount inside the bind's subtree hides part of it there: the
@@ -546,7 +546,7 @@ static void test_mounts_not_crossed(void)
     g_assert_cmpuint(res.mounts_scanned, ==, 2);
     g_assert_cmpuint(res.mounts_skipped_duplicate, ==, 0);
     /* outer walk: f1; bind walk: f1 again, hid/under (its hid is not a mount point there) */
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 3);
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 3);
     umount2(phid, MNT_DETACH);
     umount2(pn, MNT_DETACH);
     umount2(pbind, MNT_DETACH);
@@ -694,14 +694,14 @@ static void test_readonly_and_hidden(void)
     const char *m2[] = { pstack, NULL };
     t.mounts = m2;
     g_assert_cmpint(census_run(&t, &res), ==, 0);
-    g_assert_cmpint(res.error[CENSUS_FILES], ==, 0);
+    g_assert_cmpint(res.error[RK_WIPE_FILES], ==, 0);
     g_assert_cmpuint(res.mounts_hidden, ==, 1);
     g_assert_cmpuint(res.mounts_scanned, ==, 1);
     g_assert_true(census_clean(&res));
     umount2(pstack, MNT_DETACH);
     /* Uncovered, its guest file is found again. */
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 1);
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 1);
     umount2(pstack, MNT_DETACH);
     umount2(pro, MNT_DETACH);
     scratch_free(&s);
@@ -753,8 +753,8 @@ static void test_overlay(void)
     const char *mounts[] = { pm, NULL };
     t = target(&g, mounts, s.dir);
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 2);
-    g_assert_cmpint(res.error[CENSUS_FILES], ==, 0);
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 2);
+    g_assert_cmpint(res.error[RK_WIPE_FILES], ==, 0);
     close(m);
     umount2(pm, MNT_DETACH);
     umount2(pl, MNT_DETACH);
@@ -789,11 +789,11 @@ static void test_fuse(void)
     const char *mounts[] = { s.dir, pf, NULL };
     t = target(&g, mounts, s.dir);
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_MOUNTS], ==, 1); /* user_id=UID: the guest's FUSE mount */
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 1);
+    g_assert_cmpuint(res.found[RK_WIPE_MOUNTS], ==, 1); /* user_id=UID: the guest's FUSE mount */
     g_assert_cmpuint(res.mounts_skipped_fuse, ==, 1);
-    g_assert_cmpint(res.error[CENSUS_FILES], ==, 0);
-    g_assert_cmpint(res.error[CENSUS_MOUNTS], ==, 0);
+    g_assert_cmpint(res.error[RK_WIPE_FILES], ==, 0);
+    g_assert_cmpint(res.error[RK_WIPE_MOUNTS], ==, 0);
     alarm(0);
     close(fuse);
     umount2(pf, MNT_DETACH);
@@ -840,7 +840,7 @@ static void test_mounts_class(void)
 
     g_assert_cmpint(mount("rk-cen-m", below, "tmpfs", 0, "mode=0755"), ==, 0);
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_MOUNTS], ==, 1);
+    g_assert_cmpuint(res.found[RK_WIPE_MOUNTS], ==, 1);
     g_assert_cmpint(mount("rk-cen-m", runuid, "tmpfs", 0, "mode=0700"), ==, 0);
     g_autofree char *o = g_strdup_printf("mode=0700,uid=%u", (unsigned)g.uid);
     g_assert_cmpint(mount("rk-cen-m", owned, "tmpfs", 0, o), ==, 0);
@@ -848,16 +848,16 @@ static void test_mounts_class(void)
     g_assert_cmpint(mount("rk-cen-m", grp, "tmpfs", 0, gopt), ==, 0);
     g_assert_cmpint(mount("rk-cen-m", sibling, "tmpfs", 0, "mode=0755"), ==, 0); /* not below */
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_MOUNTS], ==, 3);
-    g_assert_cmpint(res.error[CENSUS_MOUNTS], ==, 0);
+    g_assert_cmpuint(res.found[RK_WIPE_MOUNTS], ==, 3);
+    g_assert_cmpint(res.error[RK_WIPE_MOUNTS], ==, 0);
     t.check_gid = true;
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_MOUNTS], ==, 4);
+    g_assert_cmpuint(res.found[RK_WIPE_MOUNTS], ==, 4);
     /* The owned tmpfs root is a file of the guest too, when its file system is in scope. */
     const char *m2[] = { s.dir, owned, NULL };
     t.mounts = m2;
     g_assert_cmpint(census_run(&t, &res), ==, 1);
-    g_assert_cmpuint(res.found[CENSUS_FILES], ==, 1);
+    g_assert_cmpuint(res.found[RK_WIPE_FILES], ==, 1);
     const char *cleanup[] = { below, runuid, owned, grp, sibling };
     for (size_t i = 0; i < G_N_ELEMENTS(cleanup); i++)
         g_assert_cmpint(umount2(cleanup[i], MNT_DETACH), ==, 0);
@@ -931,7 +931,7 @@ static void reap(pid_t pid)
     g_assert_cmpint(waitpid(pid, NULL, 0), ==, pid);
 }
 
-static uint64_t census_class(const CensusTarget *t, CensusClass c)
+static uint64_t census_class(const CensusTarget *t, RkWipeCategory c)
 {
     CensusResult res;
     int r = census_run(t, &res);
@@ -948,33 +948,33 @@ static void test_processes(void)
     scratch_new(&s);
     const char *mounts[] = { s.dir, NULL };
     CensusTarget t = target(&g, mounts, s.dir);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 0);
 
     pid_t p1 = spawn_proc(&g, PROC_GUEST);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 1);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 1);
     pid_t p2 = spawn_proc(&g, PROC_GUEST_THREADS);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 1 + 3); /* tasks, threads too */
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 1 + 3); /* tasks, threads too */
     reap(p1);
     reap(p2);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 0);
 
     /* Zombies hold nothing. */
     pid_t z = spawn_proc(&g, PROC_ZOMBIE);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 0);
     g_assert_cmpint(waitpid(z, NULL, 0), ==, z);
 
     /* A root process with only the guest's gid counts when the gid is the guest's. */
     pid_t pg = spawn_proc(&g, PROC_GID_ONLY);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 0);
     t.check_gid = true;
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 1);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 1);
     reap(pg);
     t.check_gid = false;
     /* The file-system uid alone makes a task the guest's. */
     pid_t pf = spawn_proc(&g, PROC_FSUID_ONLY);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 1);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 1);
     reap(pf);
-    g_assert_cmpuint(census_class(&t, CENSUS_PROCESSES), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_PROCESSES), ==, 0);
     scratch_free(&s);
 }
 
@@ -1029,9 +1029,9 @@ static void test_sysv_ipc(void)
     const char *mounts[] = { s.dir, NULL };
     CensusTarget t = target(&g, mounts, s.dir);
     remove_all_sysv();
-    g_assert_cmpuint(census_class(&t, CENSUS_SYSV_IPC), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SYSV_IPC), ==, 0);
     g_assert_cmpint(as_guest(g.uid, g.gid, make_sysv, NULL), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_SYSV_IPC), ==, 3);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SYSV_IPC), ==, 3);
 
     /* Made by root, handed to the guest (uid column), and one only in the guest's group. */
     int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
@@ -1046,13 +1046,13 @@ static void test_sysv_ipc(void)
     g_assert_cmpint(msgctl(gid_id, IPC_SET, &mds), ==, 0);
     int root_id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
     g_assert_cmpint(root_id, >=, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_SYSV_IPC), ==, 4);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SYSV_IPC), ==, 4);
     t.check_gid = true;
-    g_assert_cmpuint(census_class(&t, CENSUS_SYSV_IPC), ==, 5);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SYSV_IPC), ==, 5);
 
     /* Removed (ipcrm as root): none. */
     remove_all_sysv();
-    g_assert_cmpuint(census_class(&t, CENSUS_SYSV_IPC), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SYSV_IPC), ==, 0);
     scratch_free(&s);
 }
 
@@ -1109,7 +1109,7 @@ static int census_mq_private(const CensusTarget *t, bool old_kernel)
         if (old_kernel && !no_fsopen())
             _exit(205);
         int r = census_run(t, &res);
-        if (r < 0 || res.error[CENSUS_MQUEUE])
+        if (r < 0 || res.error[RK_WIPE_MQUEUE])
             _exit(203);
         /* Nothing of the private mount is left behind. */
         g_autoptr(GDir) d = g_dir_open("/run", 0, NULL);
@@ -1117,7 +1117,7 @@ static int census_mq_private(const CensusTarget *t, bool old_kernel)
         while (d && (name = g_dir_read_name(d)))
             if (g_str_has_prefix(name, "rentark-census."))
                 _exit(204);
-        _exit((int)MIN(res.found[CENSUS_MQUEUE], 100));
+        _exit((int)MIN(res.found[RK_WIPE_MQUEUE], 100));
     }
     int status;
     g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
@@ -1139,15 +1139,15 @@ static void test_mqueue(void)
     g_assert_cmpint(mkdirat(s.fd, "mq", 0755), ==, 0);
     g_autofree char *pmq = g_strdup_printf("%s/mq", s.dir);
     g_assert_cmpint(mount("mqueue", pmq, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_MQUEUE), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_MQUEUE), ==, 0);
     g_assert_cmpint(as_guest(g.uid, g.gid, make_mq, qname), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_MQUEUE), ==, 1);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_MQUEUE), ==, 1);
     /* None mounted at all: the census reads an instance of its own (detached, or mounted
      * under /run and removed). */
     g_assert_cmpint(census_mq_private(&t, false), ==, 1);
     g_assert_cmpint(census_mq_private(&t, true), ==, 1);
     g_assert_cmpint(mq_unlink(qname), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_MQUEUE), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_MQUEUE), ==, 0);
     g_assert_cmpint(census_mq_private(&t, false), ==, 0);
     g_assert_cmpint(census_mq_private(&t, true), ==, 0);
     umount2(pmq, MNT_DETACH);
@@ -1196,33 +1196,33 @@ static void test_keys(void)
     scratch_new(&s);
     const char *mounts[] = { s.dir, NULL };
     CensusTarget t = target(&g, mounts, s.dir);
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 0);
 
     KeyOp add = { KEY_ADD, KEY_SPEC_USER_KEYRING, 0 };
     g_assert_cmpint(as_guest(g.uid, g.gid, key_op, &add), ==, 0);
     /* Every key of the uid but an empty standard keyring: the key and the user keyring that
      * holds it (the user-session keyring only links the user keyring: empty). */
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 2);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 2);
     KeyOp clear = { KEY_CLEAR, KEY_SPEC_USER_KEYRING, 0 };
     g_assert_cmpint(as_guest(g.uid, g.gid, key_op, &clear), ==, 0);
     /* The keyrings themselves stay (empty): not the guest's data. */
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 0);
 
     /* A key the guest hid from its own view is counted by /proc/key-users. */
     KeyOp hidden = { KEY_ADD_HIDDEN, KEY_SPEC_USER_KEYRING, 0 };
     g_assert_cmpint(as_guest(g.uid, g.gid, key_op, &hidden), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 2);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 2);
     g_assert_cmpint(as_guest(g.uid, g.gid, key_op, &clear), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 0);
 
     /* A key in the user-session keyring: that keyring is no longer "just the link". */
     KeyOp add_ses = { KEY_ADD, KEY_SPEC_USER_SESSION_KEYRING, 0 };
     g_assert_cmpint(as_guest(g.uid, g.gid, key_op, &add_ses), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 2); /* the key and its keyring */
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 2); /* the key and its keyring */
     KeyOp clear_ses = { KEY_CLEAR, KEY_SPEC_USER_SESSION_KEYRING, 0 };
     g_assert_cmpint(as_guest(g.uid, g.gid, key_op, &clear_ses), ==, 0);
     /* Cleared, the session keyring lost the link to the user keyring too: still nothing. */
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 0);
     scratch_free(&s);
 }
 
@@ -1262,9 +1262,9 @@ static void test_keys_locked(void)
     CensusTarget t = target(&g, mounts, s.dir), tk = target(&k, mounts, s.dir);
     g_assert_cmpint(as_guest(g.uid, g.gid, key_lock, &no), ==, 0);
     g_assert_cmpuint(uid_nkeys(g.uid), ==, 2);
-    g_assert_cmpuint(census_class(&t, CENSUS_KEYS), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_KEYS), ==, 0);
     g_assert_cmpint(as_guest(k.uid, k.gid, key_lock, &yes), ==, 0);
-    g_assert_cmpuint(census_class(&tk, CENSUS_KEYS), ==, 2); /* the key and the keyring holding it */
+    g_assert_cmpuint(census_class(&tk, RK_WIPE_KEYS), ==, 2); /* the key and the keyring holding it */
     scratch_free(&s);
 }
 
@@ -1289,8 +1289,8 @@ static void test_scheduled_and_state(void)
     g_autofree char *sysroot = g_strdup_printf("%s/sysroot", s.dir);
     CensusTarget t = target(&g, mounts, sysroot);
     /* No spool at all holds nothing (not an error). */
-    g_assert_cmpuint(census_class(&t, CENSUS_SCHEDULED), ==, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_SERVICE_STATE), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SCHEDULED), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SERVICE_STATE), ==, 0);
 
     g_autofree char *cron = g_strdup_printf("var/spool/cron/crontabs/%s", g.name);
     g_autofree char *linger = g_strdup_printf("var/lib/systemd/linger/%s", g.name);
@@ -1300,8 +1300,8 @@ static void test_scheduled_and_state(void)
     mkfile_p(sysroot, "var/spool/cron/atjobs/a0000201a2b3c5", 0);
     mkfile_p(sysroot, "var/spool/cron/atspool/=0000101a2b3c4", g.uid);
     mkfile_p(sysroot, linger, 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_SCHEDULED), ==, 4);
-    g_assert_cmpuint(census_class(&t, CENSUS_SERVICE_STATE), ==, 0);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SCHEDULED), ==, 4);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SERVICE_STATE), ==, 0);
 
     g_autofree char *acc = g_strdup_printf("var/lib/AccountsService/users/%s", g.name);
     g_autofree char *icon = g_strdup_printf("var/lib/AccountsService/icons/%s", g.name);
@@ -1310,7 +1310,7 @@ static void test_scheduled_and_state(void)
     mkfile_p(sysroot, icon, 0);
     mkfile_p(sysroot, ldm, g.uid);
     mkfile_p(sysroot, "var/lib/AccountsService/users/someone-else", 0);
-    g_assert_cmpuint(census_class(&t, CENSUS_SERVICE_STATE), ==, 3);
+    g_assert_cmpuint(census_class(&t, RK_WIPE_SERVICE_STATE), ==, 3);
     scratch_free(&s);
 }
 

@@ -223,13 +223,17 @@ static bool have_program(const char *name)
 
 static void test_names(void)
 {
-    g_assert_cmpstr(foothold_class_name(FOOTHOLD_MOUNTS), ==, "mounts");
-    g_assert_cmpstr(foothold_class_name(FOOTHOLD_SYSV_IPC), ==, "sysv-ipc");
-    g_assert_cmpstr(foothold_class_name(FOOTHOLD_MQUEUE), ==, "mqueue");
-    g_assert_cmpstr(foothold_class_name(FOOTHOLD_KEYS), ==, "keys");
-    g_assert_cmpstr(foothold_class_name(FOOTHOLD_SCHEDULED), ==, "scheduled");
-    g_assert_cmpstr(foothold_class_name(FOOTHOLD_SERVICE_STATE), ==, "service-state");
-    g_assert_cmpstr(foothold_class_name(FOOTHOLD_N), ==, "?");
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_MOUNTS), ==, "mounts");
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_SYSV_IPC), ==, "sysv-ipc");
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_MQUEUE), ==, "mqueue");
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_KEYS), ==, "keys");
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_SCHEDULED), ==, "scheduled");
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_SERVICE_STATE), ==, "service-state");
+    g_assert_cmpstr(rk_wipe_category_name(RK_WIPE_N), ==, "unknown");
+    /* The census's classes are this module's, but processes and files. */
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        g_assert_true(foothold_class(c) == (c != RK_WIPE_PROCESSES && c != RK_WIPE_FILES));
+    g_assert_false(foothold_class(RK_WIPE_TMP));
 }
 
 static void test_refuse_root(void)
@@ -392,12 +396,12 @@ static void test_sysv_ipc(void)
     /* Dry run: twice 3 objects (one of them the destroyed segment), the chowned and the given
      * segment; nothing goes. */
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SYSV_IPC], ==, 8);
+    g_assert_cmpuint(res.removed[RK_WIPE_SYSV_IPC], ==, 8);
     assert_ipc_intact(&gi, "guest");
 
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_SYSV_IPC], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SYSV_IPC], ==, 8);
+    g_assert_cmpint(res.error[RK_WIPE_SYSV_IPC], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_SYSV_IPC], ==, 8);
     assert_ipc_gone(&gi);
     IpcIds rest = { attached.shm, attached.msg, attached.sem };
     g_assert_false(shm_alive(chowned));
@@ -415,7 +419,7 @@ static void test_sysv_ipc(void)
 
     /* Verification: nothing of the guest is left. */
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SYSV_IPC], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_SYSV_IPC], ==, 0);
 
     /* The other user's objects go with check_gid off only when it is the target. */
     shmctl(oi.shm, IPC_RMID, NULL);
@@ -472,14 +476,14 @@ static void test_mqueue(void)
     g_assert_nonnull(other_before);
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_MQUEUE], ==, 2);
+    g_assert_cmpuint(res.removed[RK_WIPE_MQUEUE], ==, 2);
     g_assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
     g_autofree char *still = read_file(dir, "rk-fh-guest-1");
     g_assert_nonnull(still);
 
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_MQUEUE], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_MQUEUE], ==, 2);
+    g_assert_cmpint(res.error[RK_WIPE_MQUEUE], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_MQUEUE], ==, 2);
     g_autofree char *gone1 = read_file(dir, "rk-fh-guest-1");
     g_autofree char *gone2 = read_file(dir, "rk-fh-guest-2");
     g_assert_null(gone1);
@@ -490,7 +494,7 @@ static void test_mqueue(void)
     g_assert_cmpstr(root_after, ==, root_before);
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_MQUEUE], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_MQUEUE], ==, 0);
     mq_unlink("/rk-fh-other");
     mq_unlink("/rk-fh-root");
     umount2(dir, MNT_DETACH);
@@ -586,8 +590,8 @@ static void assert_census_keys_clean(const User *u)
                         .threads = 1 };
     CensusResult cr;
     (void)census_run(&ct, &cr);
-    g_assert_cmpint(cr.error[CENSUS_KEYS], ==, 0);
-    g_assert_cmpuint(cr.found[CENSUS_KEYS], ==, 0);
+    g_assert_cmpint(cr.error[RK_WIPE_KEYS], ==, 0);
+    g_assert_cmpuint(cr.found[RK_WIPE_KEYS], ==, 0);
     census_result_clear(&cr);
     drop_sysroot(scratch);
 }
@@ -633,12 +637,12 @@ static void test_keys(void)
     g_assert_cmpstr(operm_before, ==, "1f3f0000"); /* the kernel's mask */
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 3);
     g_assert_cmpint(key_users_nkeys(g.uid), ==, 5);
 
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
+    g_assert_cmpint(res.error[RK_WIPE_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 3);
     /* The guest's keyrings are left locked down; the other user's keep the kernel's mask. */
     assert_locked(&g);
     g_autofree char *operm = keyring_perm(&o, "@u");
@@ -662,9 +666,9 @@ static void test_keys(void)
     assert_census_keys_clean(&g);
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     assert_locked(&g);
 }
 
@@ -714,10 +718,10 @@ static void test_keys_lock(void)
     /* Locked down and empty: nothing of the guest for the census, nothing for the wipe. */
     assert_census_keys_clean(&g);
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpint(res.error[RK_WIPE_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     assert_still_locked(&g, u_id, us_id, "a wipe of the locked keyrings");
 
     /* Every attempt, on both keyrings, by special id and by number. Each command line is run
@@ -765,8 +769,8 @@ static void test_keys_lock(void)
     assert_census_keys_clean(&g); /* it waits for the collector */
     g_assert_cmpint(wait_nkeys(g.uid, 2), ==, 2);
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpint(res.error[RK_WIPE_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     assert_still_locked(&g, u_id, us_id, "a session keyring");
 
     /* Keys elsewhere are still the wipe's: the persistent keyring, with a key without any
@@ -785,17 +789,17 @@ static void test_keys_lock(void)
                  NULL, NULL));
     g_assert_cmpint(st, ==, 0);
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], >=, 2); /* what the guest may still see */
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], >=, 2); /* what the guest may still see */
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 3);
+    g_assert_cmpint(res.error[RK_WIPE_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 3);
     g_autofree char *left = keyctl_as(&g, &st, "session", "-", "sh", "-c", "keyctl rlist $(keyctl get_persistent @s)");
     g_assert_cmpint(st, ==, 0);
     g_assert_cmpstr(g_strstrip(left), ==, "");
     g_assert_cmpint(wait_nkeys(g.uid, 3), <=, 3); /* @u, @us, the (empty) persistent keyring */
     assert_still_locked(&g, u_id, us_id, "keys in the persistent keyring");
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
 }
 
 /* A guest that kept only its possessor rights on its user keyring before the first lock (it
@@ -834,7 +838,7 @@ static void test_keys_revoked(void)
     g_autofree char *u = keyring_perm(&g, "@u");
     g_assert_null(u);
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpint(res.error[RK_WIPE_KEYS], ==, 0);
     g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
     g_autofree char *us = keyring_perm(&g, "@us");
     g_assert_cmpstr(us, ==, "03030000");
@@ -859,7 +863,7 @@ static void test_keys_locked_by_guest(void)
     g_free(keyctl_as(&g, &st, "setperm", "@u", "0"));
     g_assert_cmpint(st, ==, 0);
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, -EACCES);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, -EACCES);
+    g_assert_cmpint(res.error[RK_WIPE_KEYS], ==, -EACCES);
     g_assert_cmpint(foothold_lock_keyrings(&t), ==, -EACCES);
     /* Nobody reaches the user keyring now, the guest neither; the user-session keyring, which
      * the kernel finds only together with it, is locked by number. */
@@ -890,7 +894,7 @@ static void test_keys_locked_like_us(void)
     assert_locked(&g);
     g_assert_cmpint(foothold_lock_keyrings(&t), ==, 0);
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     assert_census_keys_clean(&g);
 }
 
@@ -926,8 +930,8 @@ static void test_keys_old_lock(void)
     g_free(sh_as(&h, &st, old_lock, NULL, NULL));
     g_assert_cmpint(st, ==, 0);
     g_assert_cmpint(foothold_remove(&th, 0, &res), ==, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_KEYS], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 1);
+    g_assert_cmpint(res.error[RK_WIPE_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 1);
     assert_locked(&h);
     assert_census_keys_clean(&h);
 }
@@ -957,7 +961,7 @@ static void test_keys_persistent_and_none(void)
     g_assert_cmpint(st, ==, 0);
 
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 2);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 2);
     g_autofree char *left = keyctl_as(&g, &st, "rlist", pid);
     g_assert_cmpstr(left ? g_strstrip(left) : "", ==, "");
     assert_locked(&g);
@@ -966,10 +970,10 @@ static void test_keys_persistent_and_none(void)
      * so that the next session cannot lock them. */
     g_assert_cmpint(key_users_nkeys(n.uid), ==, 0);
     g_assert_cmpint(foothold_remove(&tn, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     g_assert_cmpint(key_users_nkeys(n.uid), ==, 0);
     g_assert_cmpint(foothold_remove(&tn, 0, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_KEYS], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_KEYS], ==, 0);
     g_assert_cmpint(wait_nkeys(n.uid, 2), ==, 2);
     assert_locked(&n);
 }
@@ -1042,14 +1046,14 @@ static void test_scheduled_and_state(void)
     file_owned(root, "run/lightdm/rk-fh-guest/xauthority", G);
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SCHEDULED], ==, 5);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SERVICE_STATE], ==, 4);
+    g_assert_cmpuint(res.removed[RK_WIPE_SCHEDULED], ==, 5);
+    g_assert_cmpuint(res.removed[RK_WIPE_SERVICE_STATE], ==, 4);
     g_assert_true(exists(root, "var/spool/cron/crontabs/rk-fh-guest"));
     g_assert_true(exists(root, "var/lib/lightdm-data/rk-fh-guest/sub/f"));
 
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SCHEDULED], ==, 5);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SERVICE_STATE], ==, 4);
+    g_assert_cmpuint(res.removed[RK_WIPE_SCHEDULED], ==, 5);
+    g_assert_cmpuint(res.removed[RK_WIPE_SERVICE_STATE], ==, 4);
     g_assert_false(exists(root, "var/spool/cron/crontabs/rk-fh-guest"));
     g_assert_false(exists(root, "var/spool/cron/crontabs/tmp.1234"));
     g_assert_false(exists(root, "var/spool/cron/atjobs/a0000101a8e2c1"));
@@ -1070,8 +1074,8 @@ static void test_scheduled_and_state(void)
     g_assert_true(exists(root, "run/lightdm"));
 
     g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SCHEDULED], ==, 0);
-    g_assert_cmpuint(res.removed[FOOTHOLD_SERVICE_STATE], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_SCHEDULED], ==, 0);
+    g_assert_cmpuint(res.removed[RK_WIPE_SERVICE_STATE], ==, 0);
 
     /* Folders that do not exist hold nothing. */
     g_autofree char *empty = g_build_filename(root, "empty", NULL);
@@ -1106,8 +1110,8 @@ static void test_untrusted_places(void)
     file_owned(root, "var/lib/AccountsService/users/rk-fh-guest", 0);
 
     g_assert_cmpint(foothold_remove(&t, 0, &res), <, 0);
-    g_assert_cmpint(res.error[FOOTHOLD_SCHEDULED], ==, -EPERM);
-    g_assert_cmpint(res.error[FOOTHOLD_SERVICE_STATE], ==, -EPERM);
+    g_assert_cmpint(res.error[RK_WIPE_SCHEDULED], ==, -EPERM);
+    g_assert_cmpint(res.error[RK_WIPE_SERVICE_STATE], ==, -EPERM);
     g_assert_true(exists(root, "var/spool/cron/crontabs/rk-fh-guest"));
     g_assert_true(exists(root, "elsewhere/linger/rk-fh-guest"));
     g_assert_true(exists(root, "var/lib/AccountsService/users/rk-fh-guest"));
@@ -1118,8 +1122,8 @@ static void test_untrusted_places(void)
     g_assert_cmpint(chown(crontabs, 0, 0), ==, 0);
     g_assert_cmpint(chmod(users, 0700), ==, 0);
     g_assert_cmpint(foothold_remove(&t, 0, &res), ==, -ELOOP);
-    g_assert_cmpint(res.error[FOOTHOLD_SCHEDULED], ==, -ELOOP);
-    g_assert_cmpint(res.error[FOOTHOLD_SERVICE_STATE], ==, 0);
+    g_assert_cmpint(res.error[RK_WIPE_SCHEDULED], ==, -ELOOP);
+    g_assert_cmpint(res.error[RK_WIPE_SERVICE_STATE], ==, 0);
     g_assert_true(exists(root, "elsewhere/linger/rk-fh-guest"));
     g_assert_false(exists(root, "var/spool/cron/crontabs/rk-fh-guest"));
 
@@ -1128,8 +1132,8 @@ static void test_untrusted_places(void)
     for (const char *const *b = bad; *b; b++) {
         t.user = *b;
         g_assert_cmpint(foothold_remove(&t, RM_DRY_RUN, &res), ==, -EINVAL);
-        g_assert_cmpint(res.error[FOOTHOLD_SCHEDULED], ==, -EINVAL);
-        g_assert_cmpint(res.error[FOOTHOLD_SERVICE_STATE], ==, -EINVAL);
+        g_assert_cmpint(res.error[RK_WIPE_SCHEDULED], ==, -EINVAL);
+        g_assert_cmpint(res.error[RK_WIPE_SERVICE_STATE], ==, -EINVAL);
     }
     drop_sysroot(root);
 }

@@ -45,11 +45,11 @@ static guint count_prefix(const char *dir, const char *prefix)
 
 static void fill(Stats *s)
 {
-    uint64_t entries[STATS_N_CAT] = { 1200, 14, 3, 1, 0, 2, 5 };
-    stats_record_session(s, FALSE, STATS_END_LOGOUT, 25 * 60000);
-    stats_record_session(s, TRUE, STATS_END_BUTTON, 70 * 60000);
-    stats_record_session(s, FALSE, STATS_END_IDLE, 4 * 60000);
-    stats_record_session(s, FALSE, STATS_END_DECLINE, 9000);
+    uint64_t entries[RK_WIPE_N] = { 1200, 14, 3, 1, 0, 2, 5 };
+    stats_record_session(s, FALSE, END_LOGOUT, 25 * 60000);
+    stats_record_session(s, TRUE, END_BUTTON, 70 * 60000);
+    stats_record_session(s, FALSE, END_IDLE, 4 * 60000);
+    stats_record_session(s, FALSE, END_DECLINE, 9000);
     stats_record_wipe(s, 420, TRUE, entries, 1790000000);
     stats_record_wipe(s, 31000, FALSE, entries, 1790000100);
     stats_record_wipe(s, 80, TRUE, NULL, 1790000200);
@@ -106,7 +106,7 @@ static void test_round_trip(void)
     fill(s);
     g_assert_true(stats_save(s, &error));
     g_assert_no_error(error);
-    g_autofree char *path = g_build_filename(dir, "stats.json", NULL);
+    g_autofree char *path = g_build_filename(dir, "stats.state", NULL);
     struct stat st;
     g_assert_cmpint(stat(path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0640);
@@ -120,10 +120,10 @@ static void test_round_trip(void)
     check_json_with_python(a);
     g_assert_cmpuint(stats_sessions(back, FALSE), ==, 4);
     g_assert_cmpuint(stats_sessions(back, TRUE), ==, 1);
-    g_assert_cmpuint(stats_end_reason(back, STATS_END_DECLINE), ==, 1);
-    g_assert_cmpuint(stats_wiped_entries(back, STATS_CAT_HOME), ==, 2400);
-    g_assert_cmpuint(stats_wiped_entries(back, STATS_CAT_WATCH), ==, 10);
-    stats_record_session(back, TRUE, STATS_END_STAFF, 1000);
+    g_assert_cmpuint(stats_end_reason(back, END_DECLINE), ==, 1);
+    g_assert_cmpuint(stats_wiped_entries(back, RK_WIPE_HOME), ==, 2400);
+    g_assert_cmpuint(stats_wiped_entries(back, RK_WIPE_WATCH), ==, 10);
+    stats_record_session(back, TRUE, END_STAFF, 1000);
     g_assert_true(stats_save(back, &error));
     g_autoptr(Stats) third = stats_load(dir, &error);
     g_assert_no_error(error);
@@ -138,7 +138,41 @@ static void test_round_trip(void)
     rm_dir(dir);
 }
 
-/* Each damaged file: zeroes, a STATS_ERROR_CORRUPT warning, and the bytes kept aside. */
+/* A damaged file `name` gives zeroes, a STATS_ERROR_CORRUPT warning, and the bytes kept aside;
+ * the next save starts a clean file. */
+static void check_corrupt(const char *name, const char *what, const char *data, size_t len)
+{
+    g_autofree char *dir = tmp_dir();
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *prefix = g_strconcat(name, ".corrupt-", NULL);
+    g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Stats) s = stats_load(dir, &error);
+    g_test_message("%s: %s", what, error ? error->message : "(no error)");
+    g_assert_nonnull(s);
+    g_assert_error(error, STATS_ERROR, STATS_ERROR_CORRUPT);
+    g_assert_cmpuint(stats_sessions(s, FALSE), ==, 0);
+    g_assert_cmpuint(stats_wiped_entries(s, RK_WIPE_HOME), ==, 0);
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    g_assert_cmpuint(count_prefix(dir, prefix), ==, 1);
+    /* The bytes are kept, as they were. */
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autofree char *aside = g_build_filename(dir, g_dir_read_name(d), NULL);
+    g_autofree char *kept = NULL;
+    gsize kept_len = 0;
+    g_assert_true(g_file_get_contents(aside, &kept, &kept_len, NULL));
+    g_assert_cmpmem(kept, kept_len, data, len);
+    /* And saving starts a clean file. */
+    g_assert_true(stats_save(s, NULL));
+    g_clear_error(&error);
+    g_autoptr(Stats) again = stats_load(dir, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(again);
+    rm_dir(dir);
+}
+
+/* Each damaged JSON file of an earlier version: zeroes, a STATS_ERROR_CORRUPT warning, and the
+ * bytes kept aside. */
 static void test_corrupt(void)
 {
     Stats *good = stats_new(NULL);
@@ -202,34 +236,109 @@ static void test_corrupt(void)
         { "array", "[1, 2]", 6 },
         { "deep", "{\"a\":{\"b\":{\"c\":{\"d\":{}}}}}", 25 },
     };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+        check_corrupt("stats.json", cases[i].name, cases[i].data, cases[i].len);
+}
+
+/* The record file of a filled Stats, as stats_save writes it. */
+static char *saved_record(size_t *ret_len)
+{
+    g_autofree char *dir = tmp_dir();
+    g_autoptr(Stats) s = stats_load(dir, NULL);
+    fill(s);
+    g_assert_true(stats_save(s, NULL));
+    g_autofree char *path = g_build_filename(dir, "stats.state", NULL);
+    char *text = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+    rm_dir(dir);
+    *ret_len = len;
+    return text;
+}
+
+static char *replaced(const char *text, const char *from, const char *to)
+{
+    g_autoptr(GString) g = g_string_new(text);
+    g_assert_cmpuint(g_string_replace(g, from, to, 1), ==, 1);
+    return g_string_free(g_steal_pointer(&g), FALSE);
+}
+
+/* Each damaged record file: the same as for the JSON of earlier versions. */
+static void test_corrupt_records(void)
+{
+    size_t len;
+    g_autofree char *valid = saved_record(&len);
+    g_assert_nonnull(strstr(valid, "\nwiped_entries.home=2400\n"));
+    g_autoptr(GString) big = g_string_new(valid);
+    while (big->len <= STATS_MAX_FILE)
+        g_string_append(big, "x=1\n");
+    g_autofree char *nul = g_strdup(valid);
+    nul[10] = '\0';
+    const struct {
+        const char *name;
+        char *data;
+    } cases[] = {
+        { "garbage", g_strdup("\x89PNG\r\n\x1a\n garbage \xff\xfe") },
+        { "truncated", g_strndup(valid, len / 2) },
+        { "no final newline", g_strndup(valid, len - 1) },
+        { "huge number", replaced(valid, "home=2400", "home=99999999999999999999999") },
+        { "UINT64_MAX + 1", replaced(valid, "home=2400", "home=18446744073709551616") },
+        { "negative", replaced(valid, "home=2400", "home=-1") },
+        { "sign", replaced(valid, "home=2400", "home=+2400") },
+        { "leading zero", replaced(valid, "home=2400", "home=02400") },
+        { "space", replaced(valid, "home=2400", "home= 2400") },
+        { "fraction", replaced(valid, "home=2400", "home=2400.5") },
+        { "empty value", replaced(valid, "home=2400", "home=") },
+        { "missing key", replaced(valid, "wiped_entries.home=2400\n", "") },
+        { "unknown key", replaced(valid, "sessions.guided=1\n", "sessions.guided=1\nsessions.name=1\n") },
+        { "duplicate key", replaced(valid, "sessions.guided=1\n", "sessions.guided=1\nsessions.guided=1\n") },
+        { "line without =", replaced(valid, "sessions.guided=1\n", "sessions.guided=1\nguided\n") },
+        { "empty line", replaced(valid, "sessions.guided=1\n", "sessions.guided=1\n\n") },
+        { "carriage return", replaced(valid, "sessions.guided=1\n", "sessions.guided=1\r\n") },
+        { "inconsistent totals", replaced(valid, "sessions.total=4", "sessions.total=5") },
+        { "other version", replaced(valid, "version=1", "version=2") },
+        { "too large", g_strdup(big->str) },
+    };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *dir = tmp_dir();
-        g_autofree char *path = g_build_filename(dir, "stats.json", NULL);
-        g_assert_true(g_file_set_contents(path, cases[i].data, (gssize)cases[i].len, NULL));
-        g_autoptr(GError) error = NULL;
-        g_autoptr(Stats) s = stats_load(dir, &error);
-        g_test_message("%s: %s", cases[i].name, error ? error->message : "(no error)");
-        g_assert_nonnull(s);
-        g_assert_error(error, STATS_ERROR, STATS_ERROR_CORRUPT);
-        g_assert_cmpuint(stats_sessions(s, FALSE), ==, 0);
-        g_assert_cmpuint(stats_wiped_entries(s, STATS_CAT_HOME), ==, 0);
-        g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-        g_assert_cmpuint(count_prefix(dir, "stats.json.corrupt-"), ==, 1);
-        /* The bytes are kept, as they were. */
-        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-        g_autofree char *aside = g_build_filename(dir, g_dir_read_name(d), NULL);
-        g_autofree char *kept = NULL;
-        gsize kept_len = 0;
-        g_assert_true(g_file_get_contents(aside, &kept, &kept_len, NULL));
-        g_assert_cmpmem(kept, kept_len, cases[i].data, cases[i].len);
-        /* And saving starts a clean file. */
-        g_assert_true(stats_save(s, NULL));
-        g_clear_error(&error);
-        g_autoptr(Stats) again = stats_load(dir, &error);
-        g_assert_no_error(error);
-        g_assert_nonnull(again);
-        rm_dir(dir);
+        check_corrupt("stats.state", cases[i].name, cases[i].data, strlen(cases[i].data));
+        g_free(cases[i].data);
     }
+    check_corrupt("stats.state", "empty", "", 0);
+    check_corrupt("stats.state", "NUL byte", nul, len);
+}
+
+/* The JSON file of an earlier version is taken over once: read when there is no record file,
+ * replaced by one at the first save, never read again. */
+static void test_migration(void)
+{
+    g_autofree char *dir = tmp_dir();
+    g_autofree char *legacy = g_build_filename(dir, "stats.json", NULL);
+    g_autofree char *path = g_build_filename(dir, "stats.state", NULL);
+    g_autoptr(Stats) old = stats_new(NULL);
+    fill(old);
+    g_autofree char *json = stats_to_json(old);
+    g_assert_true(g_file_set_contents(legacy, json, -1, NULL));
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Stats) s = stats_load(dir, &error);
+    g_assert_no_error(error);
+    g_autofree char *back = stats_to_json(s);
+    g_assert_cmpstr(back, ==, json);
+    g_assert_true(g_file_test(legacy, G_FILE_TEST_EXISTS));
+
+    stats_record_session(s, TRUE, END_STAFF, 1000);
+    g_assert_true(stats_save(s, &error));
+    g_assert_no_error(error);
+    g_assert_false(g_file_test(legacy, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+
+    /* A JSON file that shows up beside a record file is not read. */
+    g_assert_true(g_file_set_contents(legacy, json, -1, NULL));
+    g_autoptr(Stats) again = stats_load(dir, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(stats_sessions(again, FALSE), ==, 5);
+    g_assert_cmpuint(stats_sessions(again, TRUE), ==, 2);
+    rm_dir(dir);
 }
 
 /* Two corrupt files in the same second are both kept. */
@@ -275,7 +384,7 @@ static void test_histogram(void)
     g_autoptr(Stats) s = stats_new(NULL);
     const uint64_t ms[] = { 0, 300000, 300001, 7200000, 7200001 };
     for (guint i = 0; i < G_N_ELEMENTS(ms); i++)
-        stats_record_session(s, FALSE, STATS_END_TIME_LIMIT, ms[i]);
+        stats_record_session(s, FALSE, END_TIME_LIMIT, ms[i]);
     const uint64_t wipe_ms[] = { 50, 51, 100, 30000, 30001, 999 };
     for (guint i = 0; i < G_N_ELEMENTS(wipe_ms); i++)
         stats_record_wipe(s, wipe_ms[i], TRUE, NULL, 1790000000 + i);
@@ -315,10 +424,10 @@ static void test_saturation(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(Stats) s = stats_from_json(g->str, g->len, &error);
     g_assert_no_error(error);
-    uint64_t entries[STATS_N_CAT] = { 10, 0, 0, 0, 0, 0, 0 };
+    uint64_t entries[RK_WIPE_N] = { 10, 0, 0, 0, 0, 0, 0 };
     stats_record_wipe(s, UINT64_MAX, TRUE, entries, 1);
     stats_record_wipe(s, UINT64_MAX, TRUE, entries, 1);
-    g_assert_cmpuint(stats_wiped_entries(s, STATS_CAT_HOME), ==, UINT64_MAX);
+    g_assert_cmpuint(stats_wiped_entries(s, RK_WIPE_HOME), ==, UINT64_MAX);
     g_autofree char *out = stats_to_json(s);
     g_autoptr(Stats) back = stats_from_json(out, strlen(out), &error);
     g_assert_no_error(error);
@@ -520,6 +629,8 @@ int main(int argc, char **argv)
     g_test_add_func("/stats/missing", test_missing);
     g_test_add_func("/stats/round-trip", test_round_trip);
     g_test_add_func("/stats/corrupt", test_corrupt);
+    g_test_add_func("/stats/corrupt-records", test_corrupt_records);
+    g_test_add_func("/stats/migration", test_migration);
     g_test_add_func("/stats/corrupt-twice", test_corrupt_twice);
     g_test_add_func("/stats/histogram", test_histogram);
     g_test_add_func("/stats/saturation", test_saturation);
