@@ -113,6 +113,45 @@ static gboolean guest_session(const char *socket, const RkConfig *config)
     return getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res && strcmp(res->pw_name, config->guest_user) == 0;
 }
 
+/* Steps 2 to 5: the display, the flow on it, the main loop until the end. Returns the exit
+ * code. */
+static int run_display(const FlowOptions *opt)
+{
+    g_autoptr(GError) error = NULL;
+
+    XSetIOErrorHandler(on_x_io_error);
+    XSetErrorHandler(on_x_error);
+    x_display = XOpenDisplay(NULL);
+    if (!x_display) {
+        g_critical("cannot open the X display \"%s\"", g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
+        return 1;
+    }
+
+    x_flow = flow_new(x_display, opt, &error);
+    if (!x_flow) {
+        g_critical("cannot show the notice: %s", error->message);
+        XCloseDisplay(x_display);
+        return 1;
+    }
+
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    GSource *xs = g_source_new(&x_funcs, sizeof(GSource));
+    g_source_add_unix_fd(xs, ConnectionNumber(x_display), G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_attach(xs, NULL);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
+    g_main_loop_run(loop);
+
+    g_source_destroy(xs);
+    g_source_unref(xs);
+    flow_free(x_flow);
+    XCloseDisplay(x_display);
+    /* Xft leaves fontconfig's caches to the process; free them so a leak checker sees only
+     * real leaks. */
+    FcFini();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     g_autofree char *config_path = NULL, *socket_path = NULL, *lang = NULL, *dump = NULL;
@@ -164,14 +203,6 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    XSetIOErrorHandler(on_x_io_error);
-    XSetErrorHandler(on_x_error);
-    x_display = XOpenDisplay(NULL);
-    if (!x_display) {
-        g_critical("cannot open the X display \"%s\"", g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
-        return 1;
-    }
-
     FlowOptions opt = {
         .socket = socket,
         .notice_dir = config->notice_dir,
@@ -180,27 +211,5 @@ int main(int argc, char **argv)
         .dump_path = dump,
         .ready_fd = ready_fd,
     };
-    x_flow = flow_new(x_display, &opt, &error);
-    if (!x_flow) {
-        g_critical("cannot show the notice: %s", error->message);
-        XCloseDisplay(x_display);
-        return 1;
-    }
-
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    GSource *xs = g_source_new(&x_funcs, sizeof(GSource));
-    g_source_add_unix_fd(xs, ConnectionNumber(x_display), G_IO_IN | G_IO_HUP | G_IO_ERR);
-    g_source_attach(xs, NULL);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
-    g_main_loop_run(loop);
-
-    g_source_destroy(xs);
-    g_source_unref(xs);
-    flow_free(x_flow);
-    XCloseDisplay(x_display);
-    /* Xft leaves fontconfig's caches to the process; free them so a leak checker sees only
-     * real leaks. */
-    FcFini();
-    return 0;
+    return run_display(&opt);
 }
