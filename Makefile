@@ -9,7 +9,8 @@
 #   make install DESTDIR=... PREFIX=...
 #   make clean
 #
-# Variables: CC, BUILD, SAN=1 (sanitizers), WERROR=0 (warnings not fatal), V=1 (verbose).
+# Variables: CC, BUILD, SAN=1 (sanitizers), WERROR=0 (warnings not fatal), V=1 (verbose);
+# CFLAGS, CPPFLAGS, LDFLAGS are added to the project's own flags (never replace them).
 
 VERSION    := 0.1.0
 CC         ?= cc
@@ -31,23 +32,31 @@ endif
 CORE_PKGS   := glib-2.0 gio-2.0 gio-unix-2.0 libconfig
 SESSION_PKGS := x11 xft xrandr xext fontconfig
 
+# CFLAGS, CPPFLAGS and LDFLAGS are the builder's (the command line, the environment,
+# dpkg-buildflags): they come after the project's own flags below, which live in variables of
+# their own, so "make CFLAGS+=-O0" or "make CPPFLAGS=-DX" never drops the include paths.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
-           -Wmissing-prototypes -Wno-unused-parameter -fno-common -fstack-protector-strong \
-           -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DRK_VERSION='"$(VERSION)"' \
-           -DRK_SYSCONFDIR='"$(SYSCONFDIR)"' -Icommon -Iagent
+RK_CPPFLAGS := -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DRK_VERSION='"$(VERSION)"' \
+               -DRK_SYSCONFDIR='"$(SYSCONFDIR)"' -Icommon -Iagent
+RK_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-unused-parameter -fno-common -fstack-protector-strong
+RK_LDFLAGS :=
 ifeq ($(WERROR),1)
-CFLAGS  += -Werror
+RK_CFLAGS += -Werror
 endif
 # Test hooks (wipe.c: RENTARK_TEST_AFTER_SWEEP) exist only in the builds the tests use.
 TEST_HOOKS ?= $(SAN)
 ifeq ($(TEST_HOOKS),1)
-CFLAGS  += -DRK_TEST_HOOKS
+RK_CPPFLAGS += -DRK_TEST_HOOKS
 endif
+# The sanitizers' flags come last on the line: their -O1 wins over the builder's -O2.
+RK_SAN_CFLAGS :=
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
-LDFLAGS += -fsanitize=address,undefined
+RK_SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
+RK_LDFLAGS += -fsanitize=address,undefined
 endif
+ALL_CFLAGS  = $(RK_CPPFLAGS) $(CPPFLAGS) $(RK_CFLAGS) $(CFLAGS) $(RK_SAN_CFLAGS)
+ALL_LDFLAGS = $(RK_LDFLAGS) $(LDFLAGS)
 
 CORE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
 CORE_LIBS    := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS))
@@ -79,12 +88,12 @@ all: $(PROGS)
 $(BUILD)/session/%.o: session/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) $(SESSION_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(SESSION_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 	@echo "  AR      $@"
@@ -96,25 +105,25 @@ $(AGENT_LIB): $(call obj,$(AGENT_SRC))
 
 $(BUILD)/rentarkd: $(BUILD)/agent/main.o $(AGENT_LIB) $(COMMON_LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
 
 $(BUILD)/rentarkctl: $(call obj,$(CTL_SRC)) $(COMMON_LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lcrypt
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) -lcrypt
 
 $(BUILD)/rentark-session: $(call obj,$(SESSION_SRC)) $(COMMON_LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(SESSION_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(SESSION_LIBS)
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(AGENT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
 
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(AGENT_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
 
 # LD_PRELOAD shims for tests: never sanitized (under ASan the test preloads the ASan runtime
 # first), no _FORTIFY_SOURCE (it would wrap the very calls a shim defines).

@@ -4,6 +4,7 @@
 
 #include "incident.h"
 #include "proto.h"
+#include "stats.h"
 #include "util.h"
 #include "wipe.h"
 
@@ -20,22 +21,29 @@
 #define MAX_PIN_FAILURES_WINDOW 20
 #define PIN_WINDOW_US ((gint64)3600 * G_USEC_PER_SEC)
 
+typedef enum { ROLE_OTHER, ROLE_VOLUNTEER, ROLE_GUEST, ROLE_ADMIN } Role;
+
 struct Control {
     Seat *seat;
     RkConfig *cfg;
-    ControlExtraFn extra;
-    gpointer extra_data;
+    Stats *stats;
+    /* Changes with every configuration the daemon takes (a start, a reload): the session
+     * client asks for session-config again when the status shows a new one. */
+    gint64 generation;
     int pin_failures;
     gint64 pin_failure_times[MAX_PIN_FAILURES_WINDOW]; /* monotonic, a ring */
     unsigned pin_failure_next;
     char pin_session[33];
 };
 
-Control *control_new(Seat *seat, const RkConfig *cfg)
+Control *control_new(Seat *seat, const RkConfig *cfg, Stats *stats)
 {
     Control *ctl = g_new0(Control, 1);
     ctl->seat = seat;
     ctl->cfg = rk_config_ref((RkConfig *)cfg);
+    ctl->stats = stats;
+    /* The wall clock, so that a restarted daemon does not repeat its predecessor's numbers. */
+    ctl->generation = g_get_real_time();
     return ctl;
 }
 
@@ -51,13 +59,8 @@ void control_set_config(Control *ctl, const RkConfig *cfg)
 {
     RkConfig *old = ctl->cfg;
     ctl->cfg = rk_config_ref((RkConfig *)cfg);
+    ctl->generation++;
     rk_config_free(old);
-}
-
-void control_set_extra(Control *ctl, ControlExtraFn fn, gpointer data)
-{
-    ctl->extra = fn;
-    ctl->extra_data = data;
 }
 
 static bool in_group(const char *group, uid_t uid)
@@ -80,7 +83,8 @@ static bool in_group(const char *group, uid_t uid)
     return false;
 }
 
-Role control_role(const RkConfig *cfg, uid_t guest_uid, uid_t uid)
+/* The role of uid under cfg (group membership from the user database). */
+static Role control_role(const RkConfig *cfg, uid_t guest_uid, uid_t uid)
 {
     /* Root, and the admin group: everything. */
     if (uid == 0 || in_group(cfg->admin_group, uid))
@@ -100,13 +104,62 @@ static char *seat_error_reply(GError *error)
     return rk_reply_error(code, "%s", error->message);
 }
 
+/* The settings rentark-session needs and, as the guest, may not read from the file (it holds
+ * the PIN hashes). The languages are in order, the first is the default; the list is short (at
+ * most 64 codes of 2-3 letters), but a path may be long and escaping can triple it, so each
+ * of the two is sent only when the line stays within RK_PROTO_MAX_LINE (newline included);
+ * without it the client keeps its own value. */
+static void add_session_settings(const Control *ctl, RkReply *r)
+{
+    const RkConfig *cfg = ctl->cfg;
+    rk_reply_add_int(r, "generation", ctl->generation);
+    rk_reply_add_int(r, "idle_timeout", cfg->idle_timeout);
+    rk_reply_add_int(r, "idle_warning", cfg->idle_warning);
+    rk_reply_add_int(r, "idle_report_interval", cfg->idle_report_interval);
+    rk_reply_add(r, "lang", cfg->default_language);
+    rk_reply_add_int(r, "guided_enabled", cfg->guided_enabled);
+    GString *w = g_string_new(NULL);
+    for (guint i = 0; i < cfg->warnings->len; i++)
+        g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(cfg->warnings, int, i));
+    g_autofree char *ws = g_string_free(w, FALSE);
+    rk_reply_add(r, "warnings", ws[0] ? ws : "-");
+    g_autofree char *langs = g_strjoinv(",", cfg->languages);
+    if (r->s->len + strlen(" languages=") + strlen(langs) + 1 <= RK_PROTO_MAX_LINE)
+        rk_reply_add(r, "languages", langs);
+    if (r->s->len + strlen(" notice_dir=") + rk_proto_escaped_len(cfg->notice_dir) + 1 <= RK_PROTO_MAX_LINE)
+        rk_reply_add(r, "notice_dir", cfg->notice_dir);
+}
+
+/* The seat's status with the settings (the reply to every verb that changes the seat). */
+static void add_status(const Control *ctl, RkReply *r)
+{
+    seat_status(ctl->seat, r);
+    add_session_settings(ctl, r);
+}
+
 static char *ok_status(Control *ctl)
 {
     RkReply r;
     rk_reply_init_ok(&r);
-    seat_status(ctl->seat, &r);
+    add_status(ctl, &r);
     return rk_reply_finish(&r);
 }
+
+/* OK with the status when a seat event was taken, its error (*error, freed) otherwise. The
+ * error comes by pointer: it is read here, after the event in the same call has run. */
+static char *seat_reply(Control *ctl, gboolean ok, GError **error)
+{
+    g_autoptr(GError) e = g_steal_pointer(error);
+    return ok ? ok_status(ctl) : seat_error_reply(e);
+}
+
+/* One request being answered. */
+typedef struct {
+    ServerClient *client;
+    const Peer *peer;
+    const RkRequest *req;
+    Role role; /* looked up only for the verbs that are not open to anyone */
+} Call;
 
 /* Compare two strings in time that does not depend on where they differ. */
 static bool equal_const_time(const char *a, const char *b)
@@ -118,11 +171,10 @@ static bool equal_const_time(const char *a, const char *b)
     return d == 0;
 }
 
-static char *do_guided(Control *ctl, const RkRequest *req)
+static char *verb_guided(Control *ctl, const Call *call)
 {
     const RkConfig *cfg = ctl->cfg;
-    if (req->n_args != 2)
-        return rk_reply_error("invalid", "usage: guided VOLUNTEER PIN");
+    const RkRequest *req = call->req;
     if (!cfg->guided_enabled)
         return rk_reply_error("denied", "guided sessions are turned off on this PC");
 
@@ -191,7 +243,7 @@ static char *do_guided(Control *ctl, const RkRequest *req)
     return rk_reply_finish(&r);
 }
 
-static char *do_volunteers(Control *ctl)
+static char *verb_volunteers(Control *ctl, const Call *call)
 {
     /* As many as fit in one reply line (a picker on a kiosk shows a few dozen at most);
      * total says how many there are. */
@@ -250,152 +302,204 @@ static EndReason parse_end_reason(const RkRequest *req, Role role)
     return role == ROLE_ADMIN && (!a || strcmp(a, "staff") == 0) ? END_STAFF : END_BUTTON;
 }
 
+static char *verb_status(Control *ctl, const Call *call)
+{
+    /* caller: whether the asker is the guest (by uid, no lookup): the session client is
+     * started for every account that logs in and stays only in the guest's session. */
+    RkReply r;
+    rk_reply_init_ok(&r);
+    seat_status(ctl->seat, &r);
+    rk_reply_add(&r, "caller", call->peer->uid == seat_guest_uid(ctl->seat) ? "guest" : "other");
+    add_session_settings(ctl, &r);
+    return rk_reply_finish(&r);
+}
+
+static char *verb_session_config(Control *ctl, const Call *call)
+{
+    RkReply r;
+    rk_reply_init_ok(&r);
+    add_session_settings(ctl, &r);
+    return rk_reply_finish(&r);
+}
+
+static char *verb_accept(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    return seat_reply(ctl, seat_accept(ctl->seat, &error), &error);
+}
+
+static char *verb_decline(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    return seat_reply(ctl, seat_end(ctl->seat, END_DECLINE, &error), &error);
+}
+
+static char *verb_consent(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    return seat_reply(ctl, seat_consent(ctl->seat, &error), &error);
+}
+
+static char *verb_end(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    return seat_reply(ctl, seat_end(ctl->seat, parse_end_reason(call->req, call->role), &error), &error);
+}
+
+static char *verb_idle(Control *ctl, const Call *call)
+{
+    char *end;
+    long s = strtol(call->req->args[0], &end, 10);
+    if (*end || s < 0 || s > 7 * 86400)
+        return rk_reply_error("invalid", "idle takes a number of seconds");
+    seat_idle_report(ctl->seat, (int)s);
+    return ok_status(ctl);
+}
+
+static char *verb_hook(Control *ctl, const Call *call)
+{
+    const RkRequest *req = call->req;
+    GError *error = NULL;
+    if (strcmp(req->args[1], ctl->cfg->guest_user) != 0)
+        return ok_status(ctl); /* not the guest: not ours to manage */
+    if (strcmp(req->args[0], "session-setup") == 0)
+        return seat_reply(ctl, seat_session_begin(ctl->seat, &error), &error);
+    if (strcmp(req->args[0], "session-cleanup") == 0)
+        return seat_reply(ctl, seat_end(ctl->seat, END_LOGOUT, &error), &error);
+    return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
+}
+
+static char *verb_wipe_dry_run(Control *ctl, const Call *call)
+{
+    /* Counting a large home takes time: off the main loop, answered when done. */
+    DryRun *d = g_new0(DryRun, 1);
+    d->client = server_client_ref(call->client);
+    seat_wipe_target(ctl->seat, &d->target);
+    GTask *task = g_task_new(NULL, NULL, dry_run_done, NULL);
+    g_task_set_task_data(task, d, dry_run_free);
+    g_task_run_in_thread(task, dry_run_thread);
+    g_object_unref(task);
+    return NULL;
+}
+
+static void add_incident(RkReply *r, GString *text, guint i, const Incident *inc)
+{
+    char k[32];
+    snprintf(k, sizeof k, "id%u", i), rk_reply_add(r, k, inc->id);
+    snprintf(k, sizeof k, "opened%u", i), rk_reply_add_int(r, k, inc->opened);
+    snprintf(k, sizeof k, "deadline%u", i), rk_reply_add_int(r, k, inc->deadline);
+    snprintf(k, sizeof k, "session%u", i), rk_reply_add(r, k, inc->session);
+    snprintf(k, sizeof k, "what%u", i), rk_reply_add(r, k, inc->what);
+    g_autoptr(GDateTime) o = g_date_time_new_from_unix_local(inc->opened);
+    g_autoptr(GDateTime) d = g_date_time_new_from_unix_local(inc->deadline);
+    g_autofree char *os = o ? g_date_time_format(o, "%Y-%m-%d %H:%M") : g_strdup("?");
+    g_autofree char *ds = d ? g_date_time_format(d, "%Y-%m-%d %H:%M") : g_strdup("?");
+    g_string_append_printf(text, "%s  opened %s  report by %s  session %s\n    %s\n", inc->id, os, ds,
+                           inc->session[0] ? inc->session : "-", inc->what);
+}
+
+static char *verb_incidents(Control *ctl, const Call *call)
+{
+    g_autoptr(GPtrArray) open = incident_list_open(ctl->cfg->state_dir);
+    RkReply r;
+    GString *text = g_string_new(NULL);
+    rk_reply_init_ok(&r);
+    rk_reply_add_int(&r, "n", open->len);
+    for (guint i = 0; i < open->len; i++)
+        add_incident(&r, text, i, open->pdata[i]);
+    if (!open->len)
+        g_string_append(text, "no open incidents\n");
+    g_autofree char *t = g_string_free(text, FALSE);
+    rk_reply_add(&r, "text", t);
+    return rk_reply_finish(&r);
+}
+
+static char *verb_resolve(Control *ctl, const Call *call)
+{
+    const char *id = call->req->args[0];
+    int r = seat_resolve_incident(ctl->seat, id);
+    if (r == -EINVAL)
+        return rk_reply_error("invalid", "\"%s\" is not an incident id", id);
+    if (r == -ENOENT)
+        return rk_reply_error("invalid", "no open incident %s", id);
+    if (r < 0)
+        return rk_reply_error("internal", "cannot resolve: %s", g_strerror(-r));
+    return ok_status(ctl);
+}
+
+static char *verb_stats(Control *ctl, const Call *call)
+{
+    const RkRequest *req = call->req;
+    bool json = req->n_args == 1 && strcmp(req->args[0], "json") == 0;
+    if (req->n_args == 1 && !json)
+        return rk_reply_error("invalid", "usage: stats [json]");
+    g_autofree char *body = json ? stats_to_json(ctl->stats) : stats_to_text(ctl->stats);
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add(&r, json ? "json" : "text", body);
+    return rk_reply_finish(&r);
+}
+
+#define BY(role) (1u << (role))
+#define ANYONE (BY(ROLE_OTHER) | BY(ROLE_VOLUNTEER) | BY(ROLE_GUEST) | BY(ROLE_ADMIN))
+
+typedef struct {
+    const char *verb;
+    unsigned roles; /* BY(ROLE_...): who may use it */
+    int min_args, max_args;
+    const char *usage;
+    char *(*handler)(Control *ctl, const Call *call);
+} Verb;
+
+/* The verbs, who may use them and their arguments (common/proto.h lists them for clients). */
+static const Verb verbs[] = {
+    /* Anyone: the state of the seat holds nothing personal. Answered before any user database
+     * lookup, since the session client asks for it at every idle report. */
+    { "status", ANYONE, 0, 0, "status", verb_status },
+    /* Only the guest answers the notice: it is the patron's decision. */
+    { "accept", BY(ROLE_GUEST), 0, 0, "accept", verb_accept },
+    { "decline", BY(ROLE_GUEST), 0, 0, "decline", verb_decline },
+    { "consent", BY(ROLE_GUEST), 0, 0, "consent", verb_consent },
+    /* The guest ends its own session; staff may end a stuck one. */
+    { "end", BY(ROLE_GUEST) | BY(ROLE_ADMIN), 0, 1, "end [button|logout|idle|staff]", verb_end },
+    /* The idle time of the guest's own session, as its client measured it. */
+    { "idle", BY(ROLE_GUEST), 1, 1, "idle SECONDS", verb_idle },
+    /* The settings of the patron's screens: the guest's client, and staff; no secret in them. */
+    { "session-config", BY(ROLE_GUEST) | BY(ROLE_ADMIN), 0, 0, "session-config", verb_session_config },
+    /* Names are shown on the kiosk's picker; not to strangers. */
+    { "volunteers", ANYONE & ~BY(ROLE_OTHER), 0, 0, "volunteers", verb_volunteers },
+    /* A PIN check: from the kiosk, a volunteer or staff; not from strangers. */
+    { "guided", ANYONE & ~BY(ROLE_OTHER), 2, 2, "guided VOLUNTEER PIN", verb_guided },
+    /* The display manager's hooks run as root. */
+    { "hook", BY(ROLE_ADMIN), 2, 2, "hook session-setup|session-cleanup USER", verb_hook },
+    /* What a wipe would find, statistics and incidents say what happened on this PC, by
+     * count: admins only all the same. */
+    { "wipe-dry-run", BY(ROLE_ADMIN), 0, 0, "wipe-dry-run", verb_wipe_dry_run },
+    { "stats", BY(ROLE_ADMIN), 0, 1, "stats [json]", verb_stats },
+    { "incidents", BY(ROLE_ADMIN), 0, 0, "incidents", verb_incidents },
+    { "resolve", BY(ROLE_ADMIN), 1, 1, "resolve ID", verb_resolve },
+};
+
 char *control_handle(ServerClient *client, const Peer *peer, const char *line, size_t len, gpointer data)
 {
     Control *ctl = data;
     const char *perr = NULL;
     g_autoptr(RkRequest) req = rk_proto_parse_request(line, len, &perr);
-    g_autoptr(GError) error = NULL;
-
     if (!req)
         return rk_reply_error("invalid", "%s", perr);
-    const char *v = req->verb;
-    if (strcmp(v, "status") == 0) {
-        /* Anyone: the state of the seat holds nothing personal. Answered before any user
-         * database lookup, since the session client asks for it at every idle report. */
-        if (req->n_args != 0)
-            return rk_reply_error("invalid", "usage: status");
-        /* caller: whether the asker is the guest (by uid, no lookup): the session client is
-         * started for every account that logs in and stays only in the guest's session. */
-        RkReply r;
-        rk_reply_init_ok(&r);
-        seat_status(ctl->seat, &r);
-        rk_reply_add(&r, "caller", peer->uid == seat_guest_uid(ctl->seat) ? "guest" : "other");
-        return rk_reply_finish(&r);
-    }
-    Role role = control_role(ctl->cfg, seat_guest_uid(ctl->seat), peer->uid);
 
-#define ALLOW(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond))                                                                  \
-            return rk_reply_error("denied", "\"%s\" is not allowed for this user", v); \
-    } while (0)
-#define ARGS(lo, hi, usage)                                             \
-    do {                                                                \
-        if (req->n_args < (lo) || req->n_args > (hi))                   \
-            return rk_reply_error("invalid", "usage: %s", (usage));     \
-    } while (0)
-
-    if (strcmp(v, "accept") == 0 || strcmp(v, "decline") == 0 || strcmp(v, "consent") == 0) {
-        /* Only the guest answers the notice: it is the patron's decision. */
-        ALLOW(role == ROLE_GUEST);
-        ARGS(0, 0, v);
-        gboolean ok = strcmp(v, "accept") == 0    ? seat_accept(ctl->seat, &error)
-                      : strcmp(v, "consent") == 0 ? seat_consent(ctl->seat, &error)
-                                                  : seat_end(ctl->seat, END_DECLINE, &error);
-        return ok ? ok_status(ctl) : seat_error_reply(error);
-    }
-    if (strcmp(v, "end") == 0) {
-        /* The guest ends its own session; staff may end a stuck one. */
-        ALLOW(role == ROLE_GUEST || role == ROLE_ADMIN);
-        ARGS(0, 1, "end [button|logout|idle|staff]");
-        return seat_end(ctl->seat, parse_end_reason(req, role), &error) ? ok_status(ctl) : seat_error_reply(error);
-    }
-    if (strcmp(v, "idle") == 0) {
-        ALLOW(role == ROLE_GUEST);
-        ARGS(1, 1, "idle SECONDS");
-        char *end;
-        long s = strtol(req->args[0], &end, 10);
-        if (*end || s < 0 || s > 7 * 86400)
-            return rk_reply_error("invalid", "idle takes a number of seconds");
-        seat_idle_report(ctl->seat, (int)s);
-        return ok_status(ctl);
-    }
-    if (strcmp(v, "volunteers") == 0) {
-        /* Names are shown on the kiosk's picker; not to strangers. */
-        ALLOW(role != ROLE_OTHER);
-        ARGS(0, 0, "volunteers");
-        return do_volunteers(ctl);
-    }
-    if (strcmp(v, "guided") == 0) {
-        ALLOW(role != ROLE_OTHER);
-        return do_guided(ctl, req);
-    }
-    if (strcmp(v, "hook") == 0) {
-        /* The display manager's hooks run as root. */
-        ALLOW(role == ROLE_ADMIN);
-        ARGS(2, 2, "hook session-setup|session-cleanup USER");
-        if (strcmp(req->args[1], ctl->cfg->guest_user) != 0)
-            return ok_status(ctl); /* not the guest: not ours to manage */
-        if (strcmp(req->args[0], "session-setup") == 0)
-            return seat_session_begin(ctl->seat, &error) ? ok_status(ctl) : seat_error_reply(error);
-        if (strcmp(req->args[0], "session-cleanup") == 0)
-            return seat_end(ctl->seat, END_LOGOUT, &error) ? ok_status(ctl) : seat_error_reply(error);
-        return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
-    }
-    if (strcmp(v, "wipe-dry-run") == 0) {
-        ALLOW(role == ROLE_ADMIN);
-        ARGS(0, 0, "wipe-dry-run");
-        /* Counting a large home takes time: off the main loop, answered when done. */
-        DryRun *d = g_new0(DryRun, 1);
-        d->client = server_client_ref(client);
-        seat_wipe_target(ctl->seat, &d->target);
-        GTask *task = g_task_new(NULL, NULL, dry_run_done, NULL);
-        g_task_set_task_data(task, d, dry_run_free);
-        g_task_run_in_thread(task, dry_run_thread);
-        g_object_unref(task);
-        return NULL;
-    }
-    if (strcmp(v, "incidents") == 0) {
-        /* Incidents say what failed, by count: admins only all the same. */
-        ALLOW(role == ROLE_ADMIN);
-        ARGS(0, 0, "incidents");
-        g_autoptr(GPtrArray) open = incident_list_open(ctl->cfg->state_dir);
-        RkReply r;
-        GString *text = g_string_new(NULL);
-        rk_reply_init_ok(&r);
-        rk_reply_add_int(&r, "n", open->len);
-        for (guint i = 0; i < open->len; i++) {
-            const Incident *inc = open->pdata[i];
-            char k[32];
-            snprintf(k, sizeof k, "id%u", i), rk_reply_add(&r, k, inc->id);
-            snprintf(k, sizeof k, "opened%u", i), rk_reply_add_int(&r, k, inc->opened);
-            snprintf(k, sizeof k, "deadline%u", i), rk_reply_add_int(&r, k, inc->deadline);
-            snprintf(k, sizeof k, "session%u", i), rk_reply_add(&r, k, inc->session);
-            snprintf(k, sizeof k, "what%u", i), rk_reply_add(&r, k, inc->what);
-            g_autoptr(GDateTime) o = g_date_time_new_from_unix_local(inc->opened);
-            g_autoptr(GDateTime) d = g_date_time_new_from_unix_local(inc->deadline);
-            g_autofree char *os = o ? g_date_time_format(o, "%Y-%m-%d %H:%M") : g_strdup("?");
-            g_autofree char *ds = d ? g_date_time_format(d, "%Y-%m-%d %H:%M") : g_strdup("?");
-            g_string_append_printf(text, "%s  opened %s  report by %s  session %s\n    %s\n", inc->id, os, ds,
-                                   inc->session[0] ? inc->session : "-", inc->what);
-        }
-        if (!open->len)
-            g_string_append(text, "no open incidents\n");
-        g_autofree char *t = g_string_free(text, FALSE);
-        rk_reply_add(&r, "text", t);
-        return rk_reply_finish(&r);
-    }
-    if (strcmp(v, "resolve") == 0) {
-        ALLOW(role == ROLE_ADMIN);
-        ARGS(1, 1, "resolve ID");
-        int r = seat_resolve_incident(ctl->seat, req->args[0]);
-        if (r == -EINVAL)
-            return rk_reply_error("invalid", "\"%s\" is not an incident id", req->args[0]);
-        if (r == -ENOENT)
-            return rk_reply_error("invalid", "no open incident %s", req->args[0]);
-        if (r < 0)
-            return rk_reply_error("internal", "cannot resolve: %s", g_strerror(-r));
-        return ok_status(ctl);
-    }
-    if (ctl->extra) {
-        if (strcmp(v, "stats") == 0)
-            ALLOW(role == ROLE_ADMIN);
-        char *r = ctl->extra(req, ctl->extra_data);
-        if (r)
-            return r;
-    }
-    return rk_reply_error("unknown", "unknown request \"%s\"", v);
-#undef ALLOW
-#undef ARGS
+    const Verb *v = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(verbs) && !v; i++)
+        if (strcmp(req->verb, verbs[i].verb) == 0)
+            v = &verbs[i];
+    if (!v)
+        return rk_reply_error("unknown", "unknown request \"%s\"", req->verb);
+    Call call = { .client = client, .peer = peer, .req = req, .role = ROLE_OTHER };
+    if (v->roles != ANYONE)
+        call.role = control_role(ctl->cfg, seat_guest_uid(ctl->seat), peer->uid);
+    if (!(v->roles & BY(call.role)))
+        return rk_reply_error("denied", "\"%s\" is not allowed for this user", v->verb);
+    if (req->n_args < v->min_args || req->n_args > v->max_args)
+        return rk_reply_error("invalid", "usage: %s", v->usage);
+    return v->handler(ctl, &call);
 }

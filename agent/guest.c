@@ -22,7 +22,6 @@ G_DEFINE_QUARK(rk-guest-error-quark, guest_error)
 /* Absolute paths, never a PATH search: rentarkd is root and its environment is not trusted. */
 #define GUEST_USERADD "/usr/sbin/useradd"
 #define GUEST_USERMOD "/usr/sbin/usermod"
-#define GUEST_USERDEL "/usr/sbin/userdel"
 #define GUEST_SUBUID "/etc/subuid"
 #define GUEST_SUBGID "/etc/subgid"
 
@@ -590,26 +589,4 @@ gboolean guest_ensure(const RkConfig *cfg, GError **error)
     }
     /* A missing account with guest.create = false is reported by guest_check. */
     return guest_check(cfg, error);
-}
-
-gboolean guest_remove(const char *user, GError **error)
-{
-    g_auto(GuestAccount) acct = { 0 };
-    int r = guest_account_lookup(user, 0, &acct);
-    if (r == -ENOENT)
-        return TRUE;
-    if (r < 0) {
-        g_set_error(error, GUEST_ERROR, GUEST_ERROR_LOOKUP, "cannot look up account \"%s\": %s", user, g_strerror(-r));
-        return FALSE;
-    }
-    /* Rule: rentark removes only an ordinary account; never root, a system account or nobody,
-     * whatever name the caller passes. */
-    if (acct.uid < GUEST_UID_MIN || acct.uid == GUEST_UID_NOBODY) {
-        g_set_error(error, GUEST_ERROR, GUEST_ERROR_REMOVE, "refusing to remove account \"%s\": system uid %u", user,
-                    (unsigned)acct.uid);
-        return FALSE;
-    }
-    /* No -r: the home is the wipe's to delete, with its fd-relative remover. */
-    const char *del[] = { GUEST_USERDEL, "--", user, NULL };
-    return guest_run(del, GUEST_ERROR_REMOVE, error);
 }

@@ -26,7 +26,6 @@ typedef enum {
     GUEST_ERROR_CREATE,  /* useradd/usermod failed, or the new account kept subordinate ids */
     GUEST_ERROR_UNSAFE,  /* the account breaks a rule; the message names every broken rule */
     GUEST_ERROR_LOOKUP,  /* the user, group or shadow database could not be read */
-    GUEST_ERROR_REMOVE,  /* guest_remove: userdel failed or the account may not be removed */
 } GuestError;
 
 /* Make sure the account cfg->guest_user exists and is safe. If it does not exist and
@@ -43,12 +42,6 @@ gboolean guest_ensure(const RkConfig *cfg, GError **error) G_GNUC_WARN_UNUSED_RE
  * warnings and do not fail the check. A passwd home other than guest.home is refused: the
  * guest's programs would keep their files in a folder no wipe looks at. */
 gboolean guest_check(const RkConfig *cfg, GError **error) G_GNUC_WARN_UNUSED_RESULT;
-
-/* Remove the account `user` with userdel, without -r: the home belongs to the wipe, which
- * owns its deletion. Refuses root and system accounts (uid below 1000). A missing account
- * counts as removed. Its processes must already be gone (userdel refuses otherwise).
- * For an uninstall or a display manager's guest-account script. */
-gboolean guest_remove(const char *user, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* One account from the user database, copied out of the getpw*_r buffer. */
 typedef struct {

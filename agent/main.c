@@ -49,22 +49,6 @@ static const char *const status_text[SEAT_N_STATES] = {
     [SEAT_BLOCKED] = "seat BLOCKED: open incident, out of service until staff resolve it",
 };
 
-/* The verbs of other modules: statistics. */
-static char *extra_verbs(const RkRequest *req, gpointer data)
-{
-    Daemon *d = data;
-    if (strcmp(req->verb, "stats") != 0)
-        return NULL;
-    bool json = req->n_args == 1 && strcmp(req->args[0], "json") == 0;
-    if (req->n_args > 1 || (req->n_args == 1 && !json))
-        return rk_reply_error("invalid", "usage: stats [json]");
-    g_autofree char *body = json ? stats_to_json(d->stats) : stats_to_text(d->stats);
-    RkReply r;
-    rk_reply_init_ok(&r);
-    rk_reply_add(&r, json ? "json" : "text", body);
-    return rk_reply_finish(&r);
-}
-
 /* The sd_notify protocol, without libsystemd: one datagram to $NOTIFY_SOCKET, if set. */
 static void notify(const char *state)
 {
@@ -244,8 +228,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
         g_clear_error(&error);
     }
     seat_set_stats(d.seat, d.stats);
-    d.control = control_new(d.seat, cfg);
-    control_set_extra(d.control, extra_verbs, &d);
+    d.control = control_new(d.seat, cfg, d.stats);
     d.server = server_new(cfg->socket, control_handle, d.control, &error);
     if (!d.server) {
         g_critical("%s", error->message);
@@ -290,6 +273,45 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
     g_free(d.config_path);
     g_free(d.exe);
     return 0;
+}
+
+/* --wipe-once [--dry-run]: one complete end-of-session wipe, or its count. */
+static int run_wipe_once(const RkConfig *cfg, bool dry_run)
+{
+    g_autoptr(GError) error = NULL;
+
+    /* The same refusals as the daemon: never wipe for a privileged or shared account. A real
+     * run also creates a missing account as the daemon's start does (guest.create), so that
+     * an installer can prepare the seat: account, fresh home, verified. */
+    if (!(dry_run ? guest_check(cfg, &error) : guest_ensure(cfg, &error))) {
+        fprintf(stderr, "rentarkd: %s\n", error->message);
+        return 1;
+    }
+    WipeFlags flags = dry_run ? WIPE_DRY_RUN : 0;
+    WipeTarget target;
+    int r = wipe_target_open(cfg, &target);
+    if (r < 0) {
+        fprintf(stderr, "rentarkd: guest account \"%s\": %s\n", cfg->guest_user, g_strerror(-r));
+        return 1;
+    }
+    /* A session the journal says was running: what it created in the watched folders is
+     * found by time since it began. */
+    SeatRecord rec;
+    if (cfg->watch[0] && journal_load(cfg->state_dir, &rec) == 0 && rec.state != SEAT_READY)
+        target.session_start = rec.started;
+    g_autoptr(WipeResult) res = g_new0(WipeResult, 1);
+    r = wipe_run(&target, flags, res);
+    wipe_target_clear(&target);
+    if (dry_run) {
+        if (r < 0) {
+            fprintf(stderr, "rentarkd: dry run failed: %s\n", g_strerror(-r));
+            return 1;
+        }
+        wipe_print_dry_run(res, stdout);
+        return 0;
+    }
+    wipe_log(res, flags);
+    return res->verified ? 0 : 1;
 }
 
 static void usage(FILE *f)
@@ -370,39 +392,7 @@ int main(int argc, char **argv)
     if (cfg->text_problems)
         g_warning("the patron notice texts are missing; no session can begin until they are fixed: %s",
                   cfg->text_problems);
-    if (wipe_once) {
-        /* The same refusals as the daemon: never wipe for a privileged or shared account. A
-         * real run also creates a missing account as the daemon's start does (guest.create), so
-         * that an installer can prepare the seat: account, fresh home, verified. */
-        if (!(dry_run ? guest_check(cfg, &error) : guest_ensure(cfg, &error))) {
-            fprintf(stderr, "rentarkd: %s\n", error->message);
-            return 1;
-        }
-        WipeFlags flags = dry_run ? WIPE_DRY_RUN : 0;
-        WipeTarget target;
-        int r = wipe_target_open(cfg, &target);
-        if (r < 0) {
-            fprintf(stderr, "rentarkd: guest account \"%s\": %s\n", cfg->guest_user, g_strerror(-r));
-            return 1;
-        }
-        /* A session the journal says was running: what it created in the watched folders is
-         * found by time since it began. */
-        SeatRecord rec;
-        if (cfg->watch[0] && journal_load(cfg->state_dir, &rec) == 0 && rec.state != SEAT_READY)
-            target.session_start = rec.started;
-        g_autoptr(WipeResult) res = g_new0(WipeResult, 1);
-        r = wipe_run(&target, flags, res);
-        wipe_target_clear(&target);
-        if (dry_run) {
-            if (r < 0) {
-                fprintf(stderr, "rentarkd: dry run failed: %s\n", g_strerror(-r));
-                return 1;
-            }
-            wipe_print_dry_run(res, stdout);
-            return 0;
-        }
-        wipe_log(res, flags);
-        return res->verified ? 0 : 1;
-    }
+    if (wipe_once)
+        return run_wipe_once(cfg, dry_run);
     return run_daemon(config_path, cfg, argv);
 }

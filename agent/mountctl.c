@@ -1,6 +1,7 @@
 /* Mount-table changes, here or through rentark-mount (see mountctl.h). */
 #include "mountctl.h"
 
+#include "call.h"
 #include "paths.h"
 #include "proto.h"
 #include "util.h"
@@ -25,27 +26,21 @@ static const char *helper_socket(void)
     return s && *s ? s : NULL;
 }
 
-/* Sends verb and args (escaped) to the helper; returns its result (a count, or -errno), or
- * -EIO when the helper could not be asked (the caller's step then fails: not verified). */
+/* Sends verb and args to the helper (the protocol's one client call); returns its result (a
+ * count, or -errno), or -EIO when the helper could not be asked (the caller's step then fails:
+ * not verified). */
 static long long helper_call(const char *sock, const char *verb, const char *const *args)
 {
-    g_autoptr(GString) line = g_string_new(verb);
-    for (; args && *args; args++) {
-        g_autofree char *e = rk_proto_escape(*args);
-        g_string_append_printf(line, " %s", e);
-    }
-    g_string_append_c(line, '\n');
     g_autoptr(GError) error = NULL;
-    g_autofree char *reply = rk_proto_call(sock, line->str, HELPER_TIMEOUT_MS, &error);
-    if (!reply) {
+    g_autoptr(RkParsedReply) r = rk_call_argv(sock, HELPER_TIMEOUT_MS, verb, args, &error);
+    if (!r) {
         g_warning("rentark-mount (%s): %s", sock, error->message);
         return -EIO;
     }
-    g_autoptr(RkParsedReply) r = rk_proto_parse_reply(reply, strlen(reply));
-    const char *v = r && r->ok ? rk_reply_get(r, "result") : NULL;
+    const char *v = r->ok ? rk_reply_get(r, "result") : NULL;
     gint64 n = 0;
     if (!v || !g_ascii_string_to_signed(v, 10, -4095, G_MAXINT64, &n, NULL)) {
-        g_warning("rentark-mount: %s", r && !r->ok ? r->message : "a reply without a result");
+        g_warning("rentark-mount: %s", !r->ok ? r->message : "a reply without a result");
         return -EIO;
     }
     return n;

@@ -44,8 +44,6 @@ struct Seat {
     gboolean shutting_down;
 
     Stats *stats;
-    SeatChangedFn changed;
-    gpointer changed_data;
     GArray *observers; /* SeatObserver, see seat_add_observer */
     guint next_observer_id;
     GSourceFunc shutdown_done;
@@ -89,8 +87,6 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
     seat->rec = next;
     g_message("state %s -> %s%s%s%s", rk_seat_state_name(old), rk_seat_state_name(new_state),
               seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason, r < 0 ? " (not recorded)" : "");
-    if (seat->changed)
-        seat->changed(seat, old, new_state, seat->changed_data);
     /* By index and by copy: an observer may remove itself (or another) while called. */
     for (guint i = 0; seat->observers && i < seat->observers->len; i++) {
         SeatObserver o = g_array_index(seat->observers, SeatObserver, i);
@@ -137,12 +133,6 @@ void seat_set_config(Seat *seat, const RkConfig *cfg)
     RkConfig *old = seat->cfg;
     seat->cfg = rk_config_ref((RkConfig *)cfg);
     rk_config_free(old);
-}
-
-void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data)
-{
-    seat->changed = fn;
-    seat->changed_data = data;
 }
 
 guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data)
@@ -760,31 +750,10 @@ void seat_status(const Seat *seat, RkReply *reply)
     rk_reply_add(reply, "volunteer", v ? v->name : "-");
     rk_reply_add_int(reply, "time_left", time_left);
     rk_reply_add_int(reply, "idle_left", seconds_until(seat->idle_deadline));
-    rk_reply_add_int(reply, "idle_timeout", seat->cfg->idle_timeout);
-    rk_reply_add_int(reply, "idle_warning", seat->cfg->idle_warning);
-    rk_reply_add_int(reply, "idle_report_interval", seat->cfg->idle_report_interval);
     rk_reply_add_int(reply, "warn", warn);
     rk_reply_add_int(reply, "last_wipe", seat->rec.last_wipe);
     rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
     rk_reply_add(reply, "closed", seat->cfg->text_problems ? "notice-texts" : "-");
-    rk_reply_add(reply, "lang", seat->cfg->default_language);
-    rk_reply_add_int(reply, "guided_enabled", seat->cfg->guided_enabled);
-    GString *w = g_string_new(NULL);
-    for (guint i = 0; i < seat->cfg->warnings->len; i++)
-        g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(seat->cfg->warnings, int, i));
-    g_autofree char *ws = g_string_free(w, FALSE);
-    rk_reply_add(reply, "warnings", ws[0] ? ws : "-");
-    /* The session client runs as the guest, who may not read the configuration (it holds the
-     * PIN hashes): it takes the languages (in order, the first is the default) and the notice
-     * texts' folder from here. The list is short (at most 64 codes of 2-3 letters); a path may
-     * be long and escaping can triple it, so each is sent only when the line stays within
-     * RK_PROTO_MAX_LINE (newline included); without it the client keeps its own value. */
-    g_autofree char *langs = g_strjoinv(",", seat->cfg->languages);
-    if (reply->s->len + strlen(" languages=") + strlen(langs) + 1 <= RK_PROTO_MAX_LINE)
-        rk_reply_add(reply, "languages", langs);
-    g_autofree char *dir = rk_proto_escape(seat->cfg->notice_dir);
-    if (reply->s->len + strlen(" notice_dir=") + strlen(dir) + 1 <= RK_PROTO_MAX_LINE)
-        rk_reply_add(reply, "notice_dir", seat->cfg->notice_dir);
 }
 
 static gboolean on_shutdown_timeout(gpointer data)

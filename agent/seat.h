@@ -30,11 +30,9 @@ void seat_start(Seat *seat);
 /* Use a new configuration (SIGHUP). Takes effect for the next session's limits. */
 void seat_set_config(Seat *seat, const RkConfig *cfg);
 
-void seat_set_changed_cb(Seat *seat, SeatChangedFn fn, gpointer data);
-
-/* More state-change callbacks for modules that follow the seat (logind), called after the one
- * of seat_set_changed_cb, in the order added. Returns an id (> 0) for seat_remove_observer;
- * remove it before seat_free or before data goes away. */
+/* State-change callbacks for modules that follow the seat (logind, systemd's status), called
+ * in the order added. Returns an id (> 0) for seat_remove_observer; remove it before
+ * seat_free or before data goes away. */
 guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data);
 void seat_remove_observer(Seat *seat, guint id);
 
@@ -69,7 +67,8 @@ gboolean seat_consent(Seat *seat, GError **error);
  * last wipe was verified. -ENOENT / -EINVAL as incident_resolve. */
 int seat_resolve_incident(Seat *seat, const char *id);
 
-/* Fill reply with the status keys of the protocol (see common/proto.h). */
+/* Fill reply with the seat's status keys of the protocol (see common/proto.h; the settings in
+ * the same reply are control.c's). */
 void seat_status(const Seat *seat, RkReply *reply);
 
 /* SIGTERM: end a running session and wipe if that can finish within the shutdown grace; the

@@ -295,8 +295,3 @@ void server_free(Server *s)
     g_free(s->path);
     g_free(s);
 }
-
-guint server_n_clients(const Server *s)
-{
-    return g_hash_table_size(s->clients);
-}

@@ -42,6 +42,3 @@ void server_client_reply(ServerClient *client, char *line);
 /* Keep a client alive across a deferred reply (ref/unref). */
 ServerClient *server_client_ref(ServerClient *client);
 void server_client_unref(ServerClient *client);
-
-/* Number of open connections (for tests and statistics). */
-guint server_n_clients(const Server *server);

@@ -288,7 +288,7 @@ static void wipe_clean(const WipeTarget *t, WipeFlags flags, Plan *plan, const H
     /* 1. Stop the guest before anything is deleted: a live process could write again behind
      *    the wipe. logind first (it also ends the user's services), then the uid kill, which
      *    is the one that is verified. */
-    if (!(flags & WIPE_NO_LOGIND) && res->processes_found > 0)
+    if (res->processes_found > 0)
         (void)reaper_logind_terminate(t->uid, LOGIND_TIMEOUT_MS, NULL);
     r = reaper_kill_uid(t->uid, "/proc", KILL_TIMEOUT_MS, &res->reaper);
     if (r < 0)

@@ -30,7 +30,6 @@
 typedef enum {
     WIPE_DRY_RUN = 1 << 0,    /* count only: processes, home, trash, sweeps, footholds, census */
     WIPE_KEEP_TRASH = 1 << 1, /* leave the trash for a background deletion (daemon) */
-    WIPE_NO_LOGIND = 1 << 2,  /* do not ask logind to terminate the user */
 } WipeFlags;
 
 /* Everything a wipe acts on, resolved once before it starts; the worker looks nothing up. */

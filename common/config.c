@@ -61,7 +61,7 @@ static const Key schema[] = {
     { "session", "time_limit", T_INT, O(time_limit), NULL, 7200, 0, 7 * DAY, 0 },
     { "session", "idle_timeout", T_INT, O(idle_timeout), NULL, 900, 0, DAY, 0 },
     { "session", "idle_warning", T_INT, O(idle_warning), NULL, 60, 0, 3600, 0 },
-    { "session", "warnings", T_INTLIST, O(warnings), "300,60", 0, 1, 7 * DAY, 0 },
+    { "session", "warnings", T_INTLIST, O(warnings), "300,60", 0, 1, RK_CONFIG_MAX_WARNING, 0 },
     { "session", "languages", T_LANGS, O(languages), "nb,nn,en", 0, 0, 0, 0 },
     { "session", "idle_report_interval", T_INT, O(idle_report_interval), NULL, 30, 1, 3600, 0 },
 
@@ -193,7 +193,7 @@ static bool valid_path(const char *s)
     return strstr(s, "//") == NULL && (s[1] == '\0' || s[strlen(s) - 1] != '/');
 }
 
-static bool valid_lang(const char *s)
+bool rk_config_valid_language(const char *s)
 {
     size_t n = strlen(s);
     if (n < 2 || n > 3)
@@ -352,7 +352,7 @@ static bool check_string(Ctx *ctx, const Key *k, const config_setting_t *s, cons
         }
         return true;
     case T_LANGS:
-        if (!valid_lang(v)) {
+        if (!rk_config_valid_language(v)) {
             serr(ctx, s, "%s: a language code is 2 or 3 lower case letters (nb, nn, en)", full(k, kb));
             return false;
         }
@@ -380,121 +380,151 @@ static bool check_string(Ctx *ctx, const Key *k, const config_setting_t *s, cons
     }
 }
 
+/* A boolean or an integer in the key's range. */
+static void read_number(Ctx *ctx, const Key *k, const config_setting_t *s, int *field)
+{
+    char kb[128];
+
+    if (k->type == T_BOOL) {
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+            serr(ctx, s, "%s must be %s", full(k, kb), type_name(k->type));
+            return;
+        }
+        *field = config_setting_get_bool(s);
+        return;
+    }
+    if (!is_int(s)) {
+        serr(ctx, s, "%s must be %s", full(k, kb), type_name(k->type));
+        return;
+    }
+    long long v = config_setting_get_int64(s);
+    if (v < k->min || v > k->max) {
+        serr(ctx, s, "%s = %lld is out of range (%lld to %lld)", full(k, kb), v, k->min, k->max);
+        return;
+    }
+    *field = (int)v;
+}
+
+/* A string of the key's kind (path, user name, size, date, strategy). */
+static void read_string(Ctx *ctx, const Key *k, const config_setting_t *s, void *field)
+{
+    char kb[128];
+
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        serr(ctx, s, "%s must be %s", full(k, kb), type_name(k->type));
+        return;
+    }
+    const char *v = config_setting_get_string(s);
+    if (!check_string(ctx, k, s, v, k->type))
+        return;
+    if (k->type == T_STRATEGY)
+        *(int *)field = strcmp(v, "tmpfs") == 0 ? RK_WIPE_TMPFS : RK_WIPE_DISK;
+    else
+        set_str(field, v, k->flags);
+}
+
+/* A list at s of at most RK_CONFIG_MAX_LIST entries: its length, or -1 after an error. */
+static int list_length(Ctx *ctx, const Key *k, const config_setting_t *s, const char *example)
+{
+    char kb[128];
+
+    if (!is_list(s)) {
+        serr(ctx, s, "%s must be %s, e.g. %s", full(k, kb), type_name(k->type), example);
+        return -1;
+    }
+    int n = config_setting_length(s);
+    if (n > RK_CONFIG_MAX_LIST) {
+        serr(ctx, s, "%s has %d entries (at most %d)", full(k, kb), n, RK_CONFIG_MAX_LIST);
+        return -1;
+    }
+    return n;
+}
+
+/* A list of distinct strings (paths, language codes). */
+static void read_string_list(Ctx *ctx, const Key *k, const config_setting_t *s, char ***field)
+{
+    char kb[128];
+    int n = list_length(ctx, k, s, "[\"a\", \"b\"]");
+    if (n < 0)
+        return;
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            serr(ctx, e, "%s must be %s", full(k, kb), type_name(k->type));
+            return;
+        }
+        const char *v = config_setting_get_string(e);
+        if (!check_string(ctx, k, e, v, k->type))
+            return;
+        for (guint j = 0; j < out->len; j++)
+            if (strcmp(out->pdata[j], v) == 0) {
+                serr(ctx, e, "%s lists \"%s\" twice", full(k, kb), v);
+                return;
+            }
+        g_ptr_array_add(out, g_strdup(v));
+    }
+    if (k->type == T_LANGS && out->len == 0) {
+        serr(ctx, s, "%s must name at least one language", full(k, kb));
+        return;
+    }
+    g_ptr_array_add(out, NULL);
+    g_strfreev(*field);
+    *field = (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+/* A list of integers in the key's range: an array, or a bit mask of training modules. */
+static void read_int_list(Ctx *ctx, const Key *k, const config_setting_t *s, void *field)
+{
+    char kb[128];
+    int n = list_length(ctx, k, s, "[1, 2]");
+    if (n < 0)
+        return;
+    g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(int));
+    guint mask = 0;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (!is_int(e)) {
+            serr(ctx, e, "%s must be %s", full(k, kb), type_name(k->type));
+            return;
+        }
+        long long v = config_setting_get_int64(e);
+        if (v < k->min || v > k->max) {
+            serr(ctx, e, "%s: %lld is out of range (%lld to %lld)", full(k, kb), v, k->min, k->max);
+            return;
+        }
+        int iv = (int)v;
+        g_array_append_val(out, iv);
+        if (k->type == T_MODULES)
+            mask |= 1u << iv;
+    }
+    if (k->type == T_MODULES) {
+        *(guint *)field = mask;
+    } else {
+        if (*(GArray **)field)
+            g_array_unref(*(GArray **)field);
+        *(GArray **)field = g_steal_pointer(&out);
+    }
+}
+
 /* Read setting s as key k into the struct at base. */
 static void read_key(Ctx *ctx, const Key *k, const config_setting_t *s, void *base)
 {
     void *field = (char *)base + k->offset;
-    char kb[128];
-    int t = config_setting_type(s);
 
     switch (k->type) {
-    case T_BOOL:
-        if (t != CONFIG_TYPE_BOOL) {
-            serr(ctx, s, "%s must be %s", full(k, kb), type_name(k->type));
-            return;
-        }
-        *(int *)field = config_setting_get_bool(s);
+    case T_BOOL: case T_INT:
+        read_number(ctx, k, s, field);
         return;
-    case T_INT: {
-        if (!is_int(s)) {
-            serr(ctx, s, "%s must be %s", full(k, kb), type_name(k->type));
-            return;
-        }
-        long long v = config_setting_get_int64(s);
-        if (v < k->min || v > k->max) {
-            serr(ctx, s, "%s = %lld is out of range (%lld to %lld)", full(k, kb), v, k->min, k->max);
-            return;
-        }
-        *(int *)field = (int)v;
+    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_STRATEGY:
+        read_string(ctx, k, s, field);
         return;
-    }
-    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_STRATEGY: {
-        if (t != CONFIG_TYPE_STRING) {
-            serr(ctx, s, "%s must be %s", full(k, kb), type_name(k->type));
-            return;
-        }
-        const char *v = config_setting_get_string(s);
-        if (!check_string(ctx, k, s, v, k->type))
-            return;
-        if (k->type == T_STRATEGY)
-            *(int *)field = strcmp(v, "tmpfs") == 0 ? RK_WIPE_TMPFS : RK_WIPE_DISK;
-        else
-            set_str(field, v, k->flags);
+    case T_PATHLIST: case T_LANGS:
+        read_string_list(ctx, k, s, field);
         return;
-    }
-    case T_PATHLIST: case T_LANGS: {
-        if (!is_list(s)) {
-            serr(ctx, s, "%s must be %s, e.g. [\"a\", \"b\"]", full(k, kb), type_name(k->type));
-            return;
-        }
-        int n = config_setting_length(s);
-        if (n > 64) {
-            serr(ctx, s, "%s has %d entries (at most 64)", full(k, kb), n);
-            return;
-        }
-        g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
-        for (int i = 0; i < n; i++) {
-            const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-                serr(ctx, e, "%s must be %s", full(k, kb), type_name(k->type));
-                return;
-            }
-            const char *v = config_setting_get_string(e);
-            if (!check_string(ctx, k, e, v, k->type))
-                return;
-            for (guint j = 0; j < out->len; j++)
-                if (strcmp(out->pdata[j], v) == 0) {
-                    serr(ctx, e, "%s lists \"%s\" twice", full(k, kb), v);
-                    return;
-                }
-            g_ptr_array_add(out, g_strdup(v));
-        }
-        if (k->type == T_LANGS && out->len == 0) {
-            serr(ctx, s, "%s must name at least one language", full(k, kb));
-            return;
-        }
-        g_ptr_array_add(out, NULL);
-        g_strfreev(*(char ***)field);
-        *(char ***)field = (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+    case T_INTLIST: case T_MODULES:
+        read_int_list(ctx, k, s, field);
         return;
-    }
-    case T_INTLIST: case T_MODULES: {
-        if (!is_list(s)) {
-            serr(ctx, s, "%s must be %s, e.g. [1, 2]", full(k, kb), type_name(k->type));
-            return;
-        }
-        int n = config_setting_length(s);
-        if (n > 64) {
-            serr(ctx, s, "%s has %d entries (at most 64)", full(k, kb), n);
-            return;
-        }
-        g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(int));
-        guint mask = 0;
-        for (int i = 0; i < n; i++) {
-            const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-            if (!is_int(e)) {
-                serr(ctx, e, "%s must be %s", full(k, kb), type_name(k->type));
-                return;
-            }
-            long long v = config_setting_get_int64(e);
-            if (v < k->min || v > k->max) {
-                serr(ctx, e, "%s: %lld is out of range (%lld to %lld)", full(k, kb), v, k->min, k->max);
-                return;
-            }
-            int iv = (int)v;
-            g_array_append_val(out, iv);
-            if (k->type == T_MODULES)
-                mask |= 1u << iv;
-        }
-        if (k->type == T_MODULES) {
-            *(guint *)field = mask;
-        } else {
-            if (*(GArray **)field)
-                g_array_unref(*(GArray **)field);
-            *(GArray **)field = g_steal_pointer(&out);
-        }
-        return;
-    }
     }
 }
 
@@ -665,7 +695,52 @@ static int cmp_desc(gconstpointer a, gconstpointer b)
     return *(const int *)b - *(const int *)a;
 }
 
-static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files, GError **error)
+/* Every group of the file against the schema. */
+static void walk_root(Ctx *ctx, config_t *cfg, RkConfig *c)
+{
+    config_setting_t *root = config_root_setting(cfg);
+    int n = config_setting_length(root);
+
+    for (int i = 0; i < n; i++) {
+        config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
+        const char *gname = config_setting_name(g);
+        bool known = false;
+        for (size_t j = 0; j < RK_ELEMENTS(top_groups); j++)
+            known |= gname && strcmp(gname, top_groups[j]) == 0;
+        if (!known) {
+            serr(ctx, g, "unknown group \"%s\" (known: guest, session, wipe, notice, volunteers, guided, incidents, paths, access)",
+                 gname ? gname : "?");
+        } else if (strcmp(gname, "volunteers") == 0) {
+            read_volunteers(ctx, g, c);
+        } else if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+            serr(ctx, g, "%s must be a group: %s = { ... };", gname, gname);
+        } else {
+            walk_group(ctx, g, gname, schema, RK_ELEMENTS(schema), c, NULL);
+        }
+    }
+}
+
+/* Only the keys named "group.key" in only; a group that is not one leaves its keys at their
+ * defaults, as the full load would report it. */
+static void walk_only(Ctx *ctx, config_t *cfg, RkConfig *c, const char *const *only)
+{
+    for (const char *const *name = only; *name; name++) {
+        const char *dot = strchr(*name, '.');
+        g_autofree char *group = dot ? g_strndup(*name, (gsize)(dot - *name)) : NULL;
+        const Key *k = group ? find_key(schema, RK_ELEMENTS(schema), group, dot + 1) : NULL;
+        g_return_if_fail(k != NULL);
+        const config_setting_t *s = config_lookup(cfg, *name);
+        if (s)
+            read_key(ctx, k, s, c);
+    }
+}
+
+typedef struct {
+    bool check_files;        /* the skeleton and the notice texts must exist */
+    const char *const *only; /* read just these keys (rk_config_load_keys), or NULL: all */
+} LoadOptions;
+
+static RkConfig *load(config_t *cfg, bool ok, const char *name, const LoadOptions *opt, GError **error)
 {
     g_autoptr(RkConfig) c = g_atomic_rc_box_new0(RkConfig);
     Ctx ctx = { .name = name, .dir = cfg->include_dir, .errs = g_string_new(NULL), .texts = g_string_new(NULL) };
@@ -675,37 +750,21 @@ static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files
     for (size_t i = 0; i < RK_ELEMENTS(schema); i++)
         apply_default(&schema[i], c);
 
+    if (!ok && config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
+        g_set_error(error, RK_CONFIG_ERROR, RK_CONFIG_ERROR_IO, "%s: cannot read the file", name);
+        g_string_free(ctx.errs, TRUE);
+        g_string_free(ctx.texts, TRUE);
+        return NULL;
+    }
     if (!ok) {
-        if (config_error_type(cfg) == CONFIG_ERR_FILE_IO) {
-            g_set_error(error, RK_CONFIG_ERROR, RK_CONFIG_ERROR_IO, "%s: cannot read the file", name);
-            g_string_free(ctx.errs, TRUE);
-            g_string_free(ctx.texts, TRUE);
-            return NULL;
-        }
         err(&ctx, config_error_file(cfg), (unsigned)config_error_line(cfg), "syntax error: %s",
             config_error_text(cfg) ? config_error_text(cfg) : "?");
+    } else if (opt->only) {
+        walk_only(&ctx, cfg, c, opt->only);
     } else {
-        config_setting_t *root = config_root_setting(cfg);
-        int n = config_setting_length(root);
-        for (int i = 0; i < n; i++) {
-            config_setting_t *g = config_setting_get_elem(root, (unsigned)i);
-            const char *gname = config_setting_name(g);
-            bool known = false;
-            for (size_t j = 0; j < RK_ELEMENTS(top_groups); j++)
-                known |= gname && strcmp(gname, top_groups[j]) == 0;
-            if (!known) {
-                serr(&ctx, g, "unknown group \"%s\" (known: guest, session, wipe, notice, volunteers, guided, incidents, paths, access)",
-                     gname ? gname : "?");
-            } else if (strcmp(gname, "volunteers") == 0) {
-                read_volunteers(&ctx, g, c);
-            } else if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-                serr(&ctx, g, "%s must be a group: %s = { ... };", gname, gname);
-            } else {
-                walk_group(&ctx, g, gname, schema, RK_ELEMENTS(schema), c, NULL);
-            }
-        }
+        walk_root(&ctx, cfg, c);
         if (ctx.n_errs == 0)
-            cross_checks(&ctx, cfg, c, check_files);
+            cross_checks(&ctx, cfg, c, opt->check_files);
     }
 
     if (ctx.n_errs) {
@@ -723,7 +782,7 @@ static RkConfig *load(config_t *cfg, bool ok, const char *name, bool check_files
     return g_steal_pointer(&c);
 }
 
-RkConfig *rk_config_load(const char *path, GError **error)
+static RkConfig *load_file(const char *path, const LoadOptions *opt, GError **error)
 {
     config_t cfg;
     config_init(&cfg);
@@ -731,17 +790,30 @@ RkConfig *rk_config_load(const char *path, GError **error)
     g_autofree char *dir = g_path_get_dirname(path);
     config_set_include_dir(&cfg, dir);
     bool ok = config_read_file(&cfg, path) == CONFIG_TRUE;
-    RkConfig *c = load(&cfg, ok, path, true, error);
+    RkConfig *c = load(&cfg, ok, path, opt, error);
     config_destroy(&cfg);
     return c;
 }
 
+RkConfig *rk_config_load(const char *path, GError **error)
+{
+    const LoadOptions opt = { .check_files = true };
+    return load_file(path, &opt, error);
+}
+
+RkConfig *rk_config_load_keys(const char *path, const char *const *keys, GError **error)
+{
+    const LoadOptions opt = { .only = keys };
+    return load_file(path, &opt, error);
+}
+
 RkConfig *rk_config_load_string(const char *text, const char *name, bool check_files, GError **error)
 {
+    const LoadOptions opt = { .check_files = check_files };
     config_t cfg;
     config_init(&cfg);
     bool ok = config_read_string(&cfg, text) == CONFIG_TRUE;
-    RkConfig *c = load(&cfg, ok, name, check_files, error);
+    RkConfig *c = load(&cfg, ok, name, &opt, error);
     config_destroy(&cfg);
     return c;
 }

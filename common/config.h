@@ -15,6 +15,8 @@ typedef enum {
 } RkWipeStrategy;
 
 #define RK_MODULES_MAX 8 /* the municipal privacy-competence programme has 8 modules */
+#define RK_CONFIG_MAX_LIST 64 /* entries in any list setting */
+#define RK_CONFIG_MAX_WARNING (7 * 24 * 3600) /* seconds: the longest session.warnings entry */
 
 typedef struct {
     char *id;          /* login-like identifier, unique */
@@ -106,6 +108,19 @@ RkConfig *rk_config_load_string(const char *text, const char *name, bool check_f
 void rk_config_free(RkConfig *c);
 RkConfig *rk_config_ref(RkConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkConfig, rk_config_free)
+
+/* Read only the settings named in keys ("paths.socket", ...; NULL-terminated, each one of
+ * rk_config_keys() outside the volunteers) from the file at path, each checked as
+ * rk_config_load() checks it ("FILE:LINE: message" errors); every other setting keeps its
+ * default, and the rest of the file is not looked at (no unknown-key, cross-field or file
+ * system checks), though it must still parse. For the clients, which need a setting or two of
+ * a file whose other settings are the daemon's. RK_CONFIG_ERROR_IO when the file cannot be
+ * read. */
+RkConfig *rk_config_load_keys(const char *path, const char *const *keys, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* A language code as session.languages allows it: 2 or 3 lower case letters. It becomes a
+ * folder name below notice.text_dir, so nothing else may pass. */
+bool rk_config_valid_language(const char *s);
 
 /* The volunteer with this id, or NULL. */
 const RkVolunteer *rk_config_find_volunteer(const RkConfig *c, const char *id);

@@ -1,25 +1,17 @@
-/* The control protocol codec: strict parsing of hostile lines, escaping, the client call. */
+/* The control protocol codec: strict parsing of hostile lines, escaping. */
 #include "proto.h"
 
-#include "util.h"
-
-#include <errno.h>
-#include <gio/gio.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 static bool needs_escape(unsigned char c)
 {
     return c <= 0x20 || c >= 0x7f || c == '%' || c == '=';
 }
 
-char *rk_proto_escape(const char *s)
+void rk_proto_append_escaped(GString *out, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    GString *out = g_string_sized_new(strlen(s) + 8);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (needs_escape(*p)) {
             g_string_append_c(out, '%');
@@ -29,6 +21,20 @@ char *rk_proto_escape(const char *s)
             g_string_append_c(out, (char)*p);
         }
     }
+}
+
+size_t rk_proto_escaped_len(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += needs_escape(*p) ? 3 : 1;
+    return n;
+}
+
+char *rk_proto_escape(const char *s)
+{
+    GString *out = g_string_sized_new(strlen(s) + 8);
+    rk_proto_append_escaped(out, s);
     return g_string_free(out, FALSE);
 }
 
@@ -238,55 +244,6 @@ void rk_parsed_reply_free(RkParsedReply *r)
 const char *rk_reply_get(const RkParsedReply *r, const char *key)
 {
     return r && r->kv ? g_hash_table_lookup(r->kv, key) : NULL;
-}
-
-char *rk_proto_call(const char *socket_path, const char *request, int timeout_ms, GError **error)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    long long deadline = rk_now_ns() + (long long)timeout_ms * 1000000LL;
-    char buf[RK_PROTO_MAX_LINE];
-    size_t got = 0;
-
-    if (strlen(socket_path) >= sizeof sa.sun_path) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "socket path \"%s\" is too long", socket_path);
-        return NULL;
-    }
-    strcpy(sa.sun_path, socket_path);
-    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-        int e = errno;
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "cannot connect to rentarkd at \"%s\": %s",
-                    socket_path, g_strerror(e));
-        return NULL;
-    }
-    struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int r = rk_write_all(fd, request, strlen(request));
-    if (r < 0) {
-        g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r), "cannot send to rentarkd: %s", g_strerror(-r));
-        return NULL;
-    }
-    while (got < sizeof buf) {
-        long long left = (deadline - rk_now_ns()) / 1000000LL;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "rentarkd did not answer in %d ms", timeout_ms);
-            return NULL;
-        }
-        ssize_t n = read(fd, buf + got, sizeof buf - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "rentarkd closed the connection");
-            return NULL;
-        }
-        char *nl = memchr(buf + got, '\n', (size_t)n);
-        got += (size_t)n;
-        if (nl)
-            return g_strndup(buf, (gsize)(nl - buf));
-    }
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, "reply from rentarkd is too long");
-    return NULL;
 }
 
 /* ---- One name for each thing ---- */

@@ -11,14 +11,18 @@
  * Verbs (who may use them: A = root/admin group, G = the guest, V = volunteer group, * = anyone)
  *   status                       *  state=READY|NOTICE|ACTIVE|ENDING|WIPING|BLOCKED session=ID
  *                                   guided=0|1 volunteer=NAME time_left=S idle_left=S warn=S
- *                                   last_wipe=UNIX verified=0|1
- *                                   and the configuration the guest's client needs (it may not
- *                                   read the file, which holds the PIN hashes):
- *                                   idle_timeout=S idle_warning=S idle_report_interval=S
- *                                   lang=nb (the default language) guided_enabled=0|1
- *                                   warnings=S,S|- languages=nb,nn,en (in order, first =
- *                                   default) notice_dir=PATH (notice.text_dir; left out only
- *                                   if it would make the line too long)
+ *                                   last_wipe=UNIX verified=0|1 closed=notice-texts|-
+ *                                   caller=guest|other, and the settings of session-config
+ *                                   (generation=N among them: a client compares it with the one of
+ *                                   its settings and asks session-config again when it differs)
+ *   session-config               G A  generation=N idle_timeout=S idle_warning=S
+ *                                   idle_report_interval=S lang=nb (the default language)
+ *                                   guided_enabled=0|1 warnings=S,S|- languages=nb,nn,en (in
+ *                                   order, first = default) notice_dir=PATH (notice.text_dir;
+ *                                   left out only if it would make the line too long): what
+ *                                   the guest's client needs and may not read from the file,
+ *                                   which holds the PIN hashes. N changes at every start and
+ *                                   reload of the daemon.
  *   accept                       G  NOTICE -> ACTIVE (after the guided consent, if guided)
  *   decline                      G  NOTICE -> ENDING
  *   end [REASON]                 G A  end the session (reason: button|logout|staff)
@@ -59,6 +63,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkRequest, rk_request_free)
 
 /* Percent-escape s (any bytes but NUL) for a line. Returns a new string. */
 char *rk_proto_escape(const char *s);
+/* The same, appended to out (no copy of s but the escaped one in out). */
+void rk_proto_append_escaped(GString *out, const char *s);
+/* The length of s escaped, without escaping it. */
+size_t rk_proto_escaped_len(const char *s);
 
 /* Undo rk_proto_escape. Returns NULL for a bad escape or an escaped NUL. */
 char *rk_proto_unescape(const char *s, size_t len);
@@ -89,12 +97,6 @@ RkParsedReply *rk_proto_parse_reply(const char *line, size_t len);
 void rk_parsed_reply_free(RkParsedReply *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RkParsedReply, rk_parsed_reply_free)
 const char *rk_reply_get(const RkParsedReply *r, const char *key);
-
-/* Connect to the socket at path, send request (a complete line), read one reply line, with a
- * timeout in ms for the whole exchange. Returns the reply line (newline stripped) or NULL with
- * error (G_IO_ERROR_NOT_FOUND / _CONNECTION_REFUSED when the daemon is not running,
- * G_IO_ERROR_TIMED_OUT). Blocking; for clients. */
-char *rk_proto_call(const char *socket_path, const char *request, int timeout_ms, GError **error);
 
 /* ---- One name for each thing ---------------------------------------------------------------
  * The vocabulary that rentarkd, rentarkctl and rentark-session share, each kind as one enum

@@ -3,8 +3,8 @@
  *
  * Exit codes: 0 done; 1 the daemon refused or failed (ERR); 2 usage; 3 the daemon is not
  * running or did not answer. */
+#include "call.h"
 #include "config.h"
-#include "proto.h"
 #include "util.h"
 
 #include <crypt.h>
@@ -34,6 +34,7 @@ static void usage(FILE *f)
                "  hook session-setup|session-cleanup [USER]\n"
                "                                  for the display manager (USER: $USER)\n"
                "  wipe --dry-run                  what a wipe would remove, as counts\n"
+               "  session-config                  the settings the session client takes from rentarkd\n"
                "  hash-pin                        make a pin_hash for rentark.conf (asks for the PIN)\n");
 }
 
@@ -107,21 +108,13 @@ static void print_kv(const RkParsedReply *r, bool json)
 }
 
 /* One request, one reply, printed. Returns the exit code. */
-static int call(const char *socket_path, const char *line, bool json)
+static int call(const char *socket_path, const char *const *req, bool json)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *reply = rk_proto_call(socket_path, line, TIMEOUT_MS, &error);
-    if (!reply) {
-        fprintf(stderr, "rentarkctl: %s%s\n", error->message,
-                g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-                        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-                    ? " (is rentarkd running?)"
-                    : "");
-        return 3;
-    }
-    g_autoptr(RkParsedReply) r = rk_proto_parse_reply(reply, strlen(reply));
+    g_autoptr(RkParsedReply) r = rk_call_argv(socket_path, TIMEOUT_MS, req[0], req + 1, &error);
     if (!r) {
-        fprintf(stderr, "rentarkctl: malformed reply from rentarkd\n");
+        fprintf(stderr, "rentarkctl: %s%s\n", error->message,
+                rk_call_daemon_absent(error) ? " (is rentarkd running?)" : "");
         return 3;
     }
     if (!r->ok) {
@@ -143,10 +136,105 @@ static int call(const char *socket_path, const char *line, bool json)
 /* The seat's state, or NULL when the daemon does not answer. */
 static char *seat_state(const char *socket_path)
 {
-    g_autofree char *reply = rk_proto_call(socket_path, "status\n", TIMEOUT_MS, NULL);
-    g_autoptr(RkParsedReply) r = reply ? rk_proto_parse_reply(reply, strlen(reply)) : NULL;
+    g_autoptr(RkParsedReply) r = rk_call(socket_path, TIMEOUT_MS, NULL, "status", NULL);
     const char *st = r && r->ok ? rk_reply_get(r, "state") : NULL;
     return g_strdup(st);
+}
+
+/* The socket: -s, else paths.socket of -c FILE or of the default file (which a user who is not
+ * root may not be able to read: then the default socket). Only that one setting is read: the
+ * rest of the file is the daemon's to judge. NULL after printing an error. */
+static char *socket_path_from(const char *socket_opt, const char *config_path)
+{
+    static const char *const keys[] = { "paths.socket", NULL };
+    if (socket_opt)
+        return g_strdup(socket_opt);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(RkConfig) cfg = rk_config_load_keys(config_path ? config_path : RK_CONFIG_DEFAULT_PATH, keys, &error);
+    if (!cfg && !config_path && g_error_matches(error, RK_CONFIG_ERROR, RK_CONFIG_ERROR_IO)) {
+        g_clear_error(&error);
+        cfg = rk_config_load_string("", "(defaults)", false, &error);
+    }
+    if (!cfg) {
+        fprintf(stderr, "rentarkctl: %s\n", error->message);
+        return NULL;
+    }
+    return g_strdup(cfg->socket);
+}
+
+/* The commands that are sent as they are: VERB [ARG ...], each argument escaped. */
+static bool plain_command(const char *cmd)
+{
+    static const char *const plain[] = { "status", "end", "accept", "decline", "stats", "incidents", "consent",
+                                         "volunteers", "idle", "session-config", NULL };
+    return g_strv_contains(plain, cmd);
+}
+
+/* The request for the command line's COMMAND ARGS into req (verb first; *ret_pin holds the
+ * PIN of `guided`, for the caller to wipe). Returns 0, or the exit code after a message. */
+static int build_request(const char *cmd, char **args, int nargs, GPtrArray *req, char **ret_pin, bool *ret_hook_setup)
+{
+    if (strcmp(cmd, "wipe") == 0) {
+        if (nargs != 1 || strcmp(args[0], "--dry-run") != 0) {
+            fprintf(stderr, "rentarkctl: only \"wipe --dry-run\" is offered; a real wipe is the daemon's to run\n");
+            return 2;
+        }
+        g_ptr_array_add(req, "wipe-dry-run");
+    } else if (strcmp(cmd, "hook") == 0) {
+        /* LightDM and GDM run their session scripts as root with the session's user in $USER. */
+        const char *user = nargs == 2 ? args[1] : getenv("USER");
+        if (nargs < 1 || nargs > 2 ||
+            (strcmp(args[0], "session-setup") != 0 && strcmp(args[0], "session-cleanup") != 0)) {
+            usage(stderr);
+            return 2;
+        }
+        if (!user || !*user) {
+            fprintf(stderr, "rentarkctl: hook: no USER given and $USER is not set\n");
+            return 2;
+        }
+        *ret_hook_setup = strcmp(args[0], "session-setup") == 0;
+        g_ptr_array_add(req, "hook"), g_ptr_array_add(req, args[0]), g_ptr_array_add(req, (char *)user);
+    } else if (strcmp(cmd, "incidents") == 0 && nargs == 2 && strcmp(args[0], "resolve") == 0) {
+        g_ptr_array_add(req, "resolve"), g_ptr_array_add(req, args[1]);
+    } else if (strcmp(cmd, "guided") == 0) {
+        if (nargs != 1) {
+            usage(stderr);
+            return 2;
+        }
+        if (!(*ret_pin = read_secret("PIN: ")))
+            return 2;
+        g_ptr_array_add(req, "guided"), g_ptr_array_add(req, args[0]), g_ptr_array_add(req, *ret_pin);
+    } else if (plain_command(cmd)) {
+        g_ptr_array_add(req, (char *)cmd);
+        for (int i = 0; i < nargs; i++)
+            if (strcmp(args[i], "--json") != 0)
+                g_ptr_array_add(req, args[i]);
+            else if (strcmp(cmd, "stats") == 0)
+                g_ptr_array_add(req, "json");
+    } else {
+        fprintf(stderr, "rentarkctl: unknown command \"%s\"\n", cmd);
+        usage(stderr);
+        return 2;
+    }
+    g_ptr_array_add(req, NULL);
+    return 0;
+}
+
+/* A login during the previous session's wipe (a display manager logs the guest in again at
+ * once) waits for the clean seat instead of failing; a BLOCKED seat fails at once, so that no
+ * session starts on a seat whose wipe was not verified. rc is the first call's exit code. */
+static int wait_for_clean_seat(const char *socket_path, const char *const *req, bool json, int rc)
+{
+    for (int waited = 0; rc == 1 && waited < HOOK_WAIT_MS; waited += 200) {
+        g_autofree char *st = seat_state(socket_path);
+        if (!st || (strcmp(st, "ENDING") != 0 && strcmp(st, "WIPING") != 0))
+            break;
+        if (waited == 0)
+            fprintf(stderr, "rentarkctl: the seat is %s: waiting for the wipe to finish\n", st);
+        g_usleep(200 * 1000);
+        rc = call(socket_path, req, json);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -156,14 +244,13 @@ int main(int argc, char **argv)
         { "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },      {},
     };
-    const char *socket_path = NULL, *config_path = NULL;
-    g_autofree char *socket_from_config = NULL;
+    const char *socket_opt = NULL, *config_path = NULL;
     bool json = false;
     int c;
 
     while ((c = getopt_long(argc, argv, "+s:c:jh", opts, NULL)) != -1) {
         switch (c) {
-        case 's': socket_path = optarg; break;
+        case 's': socket_opt = optarg; break;
         case 'c': config_path = optarg; break;
         case 'j': json = true; break;
         case 'h': usage(stdout); return 0;
@@ -179,110 +266,24 @@ int main(int argc, char **argv)
     char **args = argv + optind + 1;
     int nargs = argc - optind - 1;
     for (int i = 0; i < nargs; i++)
-        if (strcmp(args[i], "--json") == 0)
-            json = true;
-
+        json |= strcmp(args[i], "--json") == 0;
     if (strcmp(cmd, "hash-pin") == 0)
         return hash_pin();
 
-    if (!socket_path) {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(RkConfig) cfg = NULL;
-        if (config_path || access(RK_CONFIG_DEFAULT_PATH, R_OK) == 0) {
-            cfg = rk_config_load_string("", "defaults", false, NULL);
-            g_autofree char *text = NULL;
-            if (g_file_get_contents(config_path ? config_path : RK_CONFIG_DEFAULT_PATH, &text, NULL, &error)) {
-                rk_config_free(cfg);
-                cfg = rk_config_load_string(text, config_path ? config_path : RK_CONFIG_DEFAULT_PATH, false, &error);
-            }
-            if (!cfg) {
-                fprintf(stderr, "rentarkctl: %s\n", error->message);
-                return 2;
-            }
-        } else {
-            cfg = rk_config_load_string("", "defaults", false, NULL);
-        }
-        socket_path = socket_from_config = g_strdup(cfg->socket);
-    }
-
-    /* Build the request line; every argument escaped. */
-    GString *req = g_string_new(NULL);
+    g_autofree char *socket_path = socket_path_from(socket_opt, config_path);
+    if (!socket_path)
+        return 2;
+    g_autoptr(GPtrArray) req = g_ptr_array_new();
     g_autofree char *pin = NULL;
     bool hook_setup = false;
-    if (strcmp(cmd, "wipe") == 0) {
-        if (nargs != 1 || strcmp(args[0], "--dry-run") != 0) {
-            fprintf(stderr, "rentarkctl: only \"wipe --dry-run\" is offered; a real wipe is the daemon's to run\n");
-            return 2;
-        }
-        g_string_append(req, "wipe-dry-run");
-    } else if (strcmp(cmd, "hook") == 0) {
-        /* LightDM and GDM run their session scripts as root with the session's user in $USER. */
-        const char *user = nargs == 2 ? args[1] : getenv("USER");
-        if (nargs < 1 || nargs > 2 ||
-            (strcmp(args[0], "session-setup") != 0 && strcmp(args[0], "session-cleanup") != 0)) {
-            usage(stderr);
-            return 2;
-        }
-        if (!user || !*user) {
-            fprintf(stderr, "rentarkctl: hook: no USER given and $USER is not set\n");
-            return 2;
-        }
-        hook_setup = strcmp(args[0], "session-setup") == 0;
-        g_autofree char *u = rk_proto_escape(user);
-        g_string_append_printf(req, "hook %s %s", args[0], u);
-    } else if (strcmp(cmd, "incidents") == 0 && nargs == 2 && strcmp(args[0], "resolve") == 0) {
-        g_autofree char *id = rk_proto_escape(args[1]);
-        g_string_append_printf(req, "resolve %s", id);
-    } else if (strcmp(cmd, "guided") == 0) {
-        if (nargs != 1) {
-            usage(stderr);
-            return 2;
-        }
-        pin = read_secret("PIN: ");
-        if (!pin)
-            return 2;
-        g_autofree char *id = rk_proto_escape(args[0]);
-        g_autofree char *p = rk_proto_escape(pin);
-        g_string_append_printf(req, "guided %s %s", id, p);
+    int rc = build_request(cmd, args, nargs, req, &pin, &hook_setup);
+    if (rc == 0) {
+        const char *const *r = (const char *const *)req->pdata;
+        rc = call(socket_path, r, json);
+        if (hook_setup)
+            rc = wait_for_clean_seat(socket_path, r, json, rc);
+    }
+    if (pin)
         explicit_bzero(pin, strlen(pin));
-        explicit_bzero(p, strlen(p));
-    } else {
-        static const char *const simple[] = { "status", "end", "accept", "decline", "stats", "incidents", "consent", "volunteers", "idle" };
-        bool known = false;
-        for (size_t i = 0; i < G_N_ELEMENTS(simple); i++)
-            known |= strcmp(cmd, simple[i]) == 0;
-        if (!known) {
-            fprintf(stderr, "rentarkctl: unknown command \"%s\"\n", cmd);
-            usage(stderr);
-            return 2;
-        }
-        g_string_append(req, cmd);
-        for (int i = 0; i < nargs; i++) {
-            if (strcmp(args[i], "--json") == 0) {
-                if (strcmp(cmd, "stats") == 0)
-                    g_string_append(req, " json");
-                continue;
-            }
-            g_autofree char *a = rk_proto_escape(args[i]);
-            g_string_append_printf(req, " %s", a);
-        }
-    }
-    g_string_append_c(req, '\n');
-    g_autofree char *line = g_string_free(req, FALSE);
-
-    int rc = call(socket_path, line, json);
-    /* A login during the previous session's wipe (a display manager logs the guest in again at
-     * once) waits for the clean seat instead of failing; a BLOCKED seat fails at once, so that
-     * no session starts on a seat whose wipe was not verified. */
-    for (int waited = 0; rc == 1 && hook_setup && waited < HOOK_WAIT_MS; waited += 200) {
-        g_autofree char *st = seat_state(socket_path);
-        if (!st || (strcmp(st, "ENDING") != 0 && strcmp(st, "WIPING") != 0))
-            break;
-        if (waited == 0)
-            fprintf(stderr, "rentarkctl: the seat is %s: waiting for the wipe to finish\n", st);
-        g_usleep(200 * 1000);
-        rc = call(socket_path, line, json);
-    }
-    explicit_bzero(line, strlen(line));
     return rc;
 }

@@ -1,7 +1,7 @@
 /* The session client's screens and the rules between them. */
 #include "flow.h"
 
-#include "agent.h"
+#include "client.h"
 #include "idle.h"
 #include "notice.h"
 #include "ui.h"
@@ -29,26 +29,25 @@ struct Flow {
     Ui *ui;
     Idle *idle;
     NoticeTexts *texts;
-    /* Where the texts were asked for (the daemon's folder and languages, else the client's
-     * own): they are read again only when these change. */
+    /* Where the texts were asked for (the daemon's folder and languages; before its settings,
+     * or when its folder cannot be read, the client's own): read again only when these change. */
     char *texts_dir;
     char **texts_langs;
     char *lang;
     gboolean have_status; /* a status reply has arrived since the start */
     gboolean notice_guided; /* the notice on screen offers "A helper is with me" */
     FlowScreen screen;
-    AgentStatus st;
+    ClientStatus st;
     gint64 st_at; /* monotonic µs when st arrived */
-    GPtrArray *volunteers; /* AgentVolunteer*, for the picker */
+    ClientSettings set; /* the daemon's settings, of the generation set.generation */
+    GPtrArray *volunteers; /* ClientVolunteer*, for the picker */
     int vol;               /* index of the chosen volunteer */
     char *helper;          /* display name of the accepted helper */
     int tries;
     char *message;         /* an error line for the next cover screen */
     long shown_warn;
     gboolean idle_now;
-    /* The session limits in force: the daemon's (from its status reply), else the client's
-     * configuration, which in production the guest may not be allowed to read (it holds the
-     * volunteers' PIN hashes) and then has only the defaults. */
+    /* The session limits in force, the daemon's (-1 and 0 before its first settings). */
     long idle_timeout, idle_warning, report_interval;
     guint report_id, clock_id, retry_id, countdown_id;
 };
@@ -88,7 +87,7 @@ static gboolean retry_cb(gpointer data);
 
 /* The daemon could not be reached or gave an answer we cannot handle: out of order, and ask
  * again later. The log line names what failed, never what the patron typed. */
-static void agent_failed(Flow *f, const char *what, const GError *error)
+static void daemon_failed(Flow *f, const char *what, const GError *error)
 {
     g_warning("%s failed: %s; showing the out-of-order screen", what, error ? error->message : "unexpected answer");
     show_screen(f, SCR_OOO);
@@ -96,14 +95,25 @@ static void agent_failed(Flow *f, const char *what, const GError *error)
         f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
 }
 
+/* The seat's status, and the daemon's settings when its status names a generation of them
+ * that this client does not have (the first status; a restart or reload of the daemon). */
+static gboolean fetch_status(Flow *f, GError **error)
+{
+    if (!client_get_status(f->opt.socket, &f->st, error))
+        return FALSE;
+    f->st_at = g_get_monotonic_time();
+    if (g_strcmp0(f->st.generation, f->set.generation) == 0)
+        return TRUE;
+    return client_get_settings(f->opt.socket, &f->set, error);
+}
+
 static gboolean refresh_status(Flow *f)
 {
     g_autoptr(GError) error = NULL;
-    if (!agent_get_status(f->opt.socket, &f->st, &error)) {
-        agent_failed(f, "status", error);
+    if (!fetch_status(f, &error)) {
+        daemon_failed(f, "status", error);
         return FALSE;
     }
-    f->st_at = g_get_monotonic_time();
     apply_status(f);
     return TRUE;
 }
@@ -112,11 +122,10 @@ static gboolean retry_cb(gpointer data)
 {
     Flow *f = data;
     g_autoptr(GError) error = NULL;
-    if (!agent_get_status(f->opt.socket, &f->st, &error))
+    if (!fetch_status(f, &error))
         return G_SOURCE_CONTINUE; /* quietly: one warning was logged when it failed */
     f->retry_id = 0;
     g_message("rentarkd answers again");
-    f->st_at = g_get_monotonic_time();
     apply_status(f);
     return G_SOURCE_REMOVE;
 }
@@ -125,11 +134,11 @@ static gboolean retry_cb(gpointer data)
 static gboolean simple_call(Flow *f, const char *verb, const char *arg)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(RkParsedReply) r = agent_call(f->opt.socket, &error, verb, arg, NULL);
+    g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, verb, arg, NULL);
     if (!r || !r->ok) {
         if (r)
             g_set_error(&error, G_IO_ERROR, G_IO_ERROR_FAILED, "ERR %s", r->code);
-        agent_failed(f, verb, error);
+        daemon_failed(f, verb, error);
         return FALSE;
     }
     return TRUE;
@@ -145,9 +154,9 @@ static gboolean report_cb(gpointer data)
     if (ms >= 0) {
         g_autofree char *secs = g_strdup_printf("%" G_GINT64_FORMAT, ms / 1000);
         g_autoptr(GError) error = NULL;
-        g_autoptr(RkParsedReply) r = agent_call(f->opt.socket, &error, "idle", secs, NULL);
+        g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "idle", secs, NULL);
         if (!r) {
-            agent_failed(f, "idle report", error);
+            daemon_failed(f, "idle report", error);
             return G_SOURCE_CONTINUE;
         }
     }
@@ -205,11 +214,10 @@ static void add_language_buttons(Flow *f, UiView *v)
     }
 }
 
-/* The daemon decides whether guided sessions are on (it refuses a helper otherwise); the
- * client's own copy of guided.enabled counts only with an older daemon. */
+/* The daemon decides whether guided sessions are on (it refuses a helper otherwise). */
 static gboolean guided_on(Flow *f)
 {
-    return f->st.guided_enabled >= 0 ? f->st.guided_enabled == 1 : f->opt.config->guided_enabled;
+    return f->set.guided_enabled;
 }
 
 static UiView *notice_view(Flow *f)
@@ -239,7 +247,7 @@ static UiView *pick_view(Flow *f)
     ui_view_set_title(v, ui_str(f, "pick_title"));
     ui_view_set_body(v, f->volunteers && f->volunteers->len ? ui_str(f, "pick_body") : ui_str(f, "pick_empty"));
     for (guint i = 0; f->volunteers && i < f->volunteers->len; i++) {
-        const AgentVolunteer *vol = g_ptr_array_index(f->volunteers, i);
+        const ClientVolunteer *vol = g_ptr_array_index(f->volunteers, i);
         g_autofree char *action = g_strdup_printf("vol:%u", i);
         ui_view_add_list_button(v, action, vol->name);
     }
@@ -253,7 +261,7 @@ static UiView *pick_view(Flow *f)
 static UiView *pin_view(Flow *f)
 {
     UiView *v = cover_view(f, "pin");
-    const AgentVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
+    const ClientVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
     g_autofree char *title = notice_ui_format(f->texts, f->lang, "pin_title", "name", vol->name, NULL);
     ui_view_set_title(v, title);
     ui_view_set_body(v, ui_str(f, "pin_body"));
@@ -335,8 +343,7 @@ static gboolean clock_cb(gpointer data)
     /* A warning threshold or the end was crossed since the last report: ask the daemon now
      * rather than at the next report. */
     gboolean ask = left <= 0;
-    /* The daemon's warning times, else (an older daemon) the client's own. */
-    const GArray *warnings = f->st.warnings ? f->st.warnings : f->opt.config->warnings;
+    const GArray *warnings = f->set.warnings;
     for (guint i = 0; warnings && i < warnings->len; i++) {
         long w = g_array_index(warnings, int, i);
         if (left <= w && (f->shown_warn == 0 || w < f->shown_warn))
@@ -398,7 +405,7 @@ static void show_screen(Flow *f, FlowScreen s)
     /* The idle alarms only make sense in a running session; the daemon handles the rest. */
     idle_set_enabled(f->idle, s == SCR_ACTIVE);
     gboolean reporting = s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED || s == SCR_ACTIVE;
-    if (reporting && !f->report_id)
+    if (reporting && !f->report_id && f->report_interval > 0)
         f->report_id = g_timeout_add_seconds((guint)f->report_interval, report_cb, f);
     else if (!reporting)
         clear_source(&f->report_id);
@@ -441,15 +448,11 @@ static gint64 idle_threshold_ms(long timeout, long warning)
     return timeout > 0 ? (gint64)(timeout - warning) * 1000 : 0;
 }
 
-/* Take over the daemon's idle timeout, idle warning and report interval when its status
- * reply carries them: the daemon ends the session by its own timer, so the countdown and the
- * reports must follow the daemon's numbers, not a default the client fell back to. */
+/* Take over the daemon's idle timeout, idle warning and report interval: the daemon ends the
+ * session by its own timer, so the countdown and the reports follow the daemon's numbers. */
 static void apply_limits(Flow *f)
 {
-    const RkConfig *c = f->opt.config;
-    long timeout = f->st.idle_timeout >= 0 ? f->st.idle_timeout : c->idle_timeout;
-    long warning = f->st.idle_warning >= 0 ? f->st.idle_warning : c->idle_warning;
-    long interval = f->st.idle_report_interval > 0 ? f->st.idle_report_interval : c->idle_report_interval;
+    long timeout = f->set.idle_timeout, warning = f->set.idle_warning, interval = f->set.idle_report_interval;
 
     if (timeout != f->idle_timeout || warning != f->idle_warning) {
         g_message("idle timeout %ld s, warning %ld s (from rentarkd)", timeout, warning);
@@ -481,7 +484,7 @@ static gboolean load_texts(Flow *f, const char *dir, char **langs, gboolean forc
     if (!force && f->texts_langs && g_strcmp0(dir, f->texts_dir) == 0 &&
         g_strv_equal((const char *const *)langs, (const char *const *)f->texts_langs))
         return FALSE;
-    const char *own = f->opt.config->notice_dir;
+    const char *own = f->opt.notice_dir;
     g_autoptr(GError) error = NULL;
     NoticeTexts *t = notice_texts_load(dir, (const char *const *)langs, &error);
     if (error && strcmp(dir, own) != 0) {
@@ -513,22 +516,20 @@ static gboolean has_language(Flow *f, const char *lang)
     return FALSE;
 }
 
-/* The texts and the language the daemon's status calls for. The guest may not read the
- * configuration, so the daemon's notice.text_dir and session.languages hold whenever its
- * reply carries them; the client's own (or the defaults) only for an older daemon. The first
- * reply always sets the language: the command line's, else the daemon's default (its first
- * language); later the patron's choice is kept while the texts have it. */
+/* The texts and the language the daemon's settings call for: its notice.text_dir (the
+ * client's own only when the daemon's path did not fit in its reply) and session.languages.
+ * The first status always sets the language: the command line's, else the daemon's default
+ * (its first language); later the patron's choice is kept while the texts have it. */
 static gboolean apply_texts(Flow *f)
 {
-    const RkConfig *c = f->opt.config;
     gboolean first = !f->have_status;
     f->have_status = TRUE;
-    const char *dir = f->st.notice_dir ? f->st.notice_dir : c->notice_dir;
-    char **langs = f->st.languages ? f->st.languages : c->languages;
+    const char *dir = f->set.notice_dir ? f->set.notice_dir : f->opt.notice_dir;
+    char **langs = f->set.languages;
     gboolean reloaded = load_texts(f, dir, langs, first, FALSE);
     if (!first && !reloaded)
         return FALSE;
-    const char *want = !first && has_language(f, f->lang) ? f->lang : f->opt.lang ? f->opt.lang : f->st.lang;
+    const char *want = !first && has_language(f, f->lang) ? f->lang : f->opt.lang ? f->opt.lang : langs[0];
     char *lang = g_strdup(notice_pick_language(f->texts, want)); /* want may be f->lang */
     g_free(f->lang);
     f->lang = lang;
@@ -541,7 +542,7 @@ static gboolean apply_texts(Flow *f)
  * client follows, so a restarted client shows the right screen. */
 static void apply_status(Flow *f)
 {
-    SeatState state = rk_seat_state_from_name(f->st.state);
+    SeatState state = f->st.state;
     gboolean texts_changed = apply_texts(f);
     apply_limits(f);
     if (state == SEAT_NOTICE) {
@@ -566,7 +567,7 @@ static void apply_status(Flow *f)
         /* READY (no session: the display manager's hook did not run) or BLOCKED (a wipe
          * could not be verified): this PC must not be used. */
         if (f->screen != SCR_OOO)
-            g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", f->st.state ? f->st.state : "");
+            g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", rk_seat_state_name(state));
         show_screen(f, SCR_OOO);
         if (!f->retry_id)
             f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
@@ -588,13 +589,14 @@ static void on_pin(Flow *f)
     const char *pin = ui_field_get(f->ui);
     if (!*pin)
         return;
-    const AgentVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
+    const ClientVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
     g_autoptr(GError) error = NULL;
-    g_autoptr(RkParsedReply) r = agent_guided(f->opt.socket, vol->id, pin, &error);
-    /* SECURITY: the PIN has gone to the socket; no copy of it stays in this process. */
+    /* SECURITY: the call wipes its request line; the field is wiped below, so no copy of the
+     * PIN stays in this process once it has gone to the socket. */
+    g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "guided", vol->id, pin, NULL);
     ui_field_clear(f->ui);
     if (!r) {
-        agent_failed(f, "guided", error);
+        daemon_failed(f, "guided", error);
         return;
     }
     if (r->ok) {
@@ -631,7 +633,7 @@ static void on_pin(Flow *f)
     } else if (strcmp(code, "denied") == 0 || strcmp(code, "invalid") == 0 || strcmp(code, "unknown") == 0) {
         why = g_strdup_printf("%s (%s)", ui_str(f, "err_other"), r->message ? r->message : code);
     } else {
-        agent_failed(f, "guided", NULL);
+        daemon_failed(f, "guided", NULL);
         return;
     }
     g_message("a helper was refused (%s), %d tries left", code, MAX(left, 0));
@@ -652,9 +654,9 @@ static void on_pin(Flow *f)
 static void on_helper(Flow *f)
 {
     g_autoptr(GError) error = NULL;
-    GPtrArray *list = agent_get_volunteers(f->opt.socket, &error);
+    GPtrArray *list = client_get_volunteers(f->opt.socket, &error);
     if (!list) {
-        agent_failed(f, "volunteers", error);
+        daemon_failed(f, "volunteers", error);
         return;
     }
     g_clear_pointer(&f->volunteers, g_ptr_array_unref);
@@ -755,36 +757,27 @@ Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
     Flow *f = g_new0(Flow, 1);
     f->dpy = dpy;
     f->opt = *opt;
-    f->st = (AgentStatus)AGENT_STATUS_INIT;
     /* The client's own texts, for the screens before the daemon has answered (the cover while
      * it is asked, out of order when it cannot be reached). The notice itself is shown only
-     * after a status reply, with the texts that reply calls for (apply_texts). */
-    load_texts(f, opt->config->notice_dir, opt->config->languages, TRUE, TRUE);
+     * after the daemon's settings, with the texts they call for (apply_texts). */
+    load_texts(f, opt->notice_dir, (char **)opt->languages, TRUE, TRUE);
     f->ui = ui_new(dpy, on_action, f, opt->dump_path, opt->ready_fd, error);
     if (!f->ui) {
         f->opt.ready_fd = -1;
         flow_free(f);
         return NULL;
     }
-    const RkConfig *c = opt->config;
-    f->idle_timeout = c->idle_timeout;
-    f->idle_warning = c->idle_warning;
-    f->report_interval = c->idle_report_interval;
-    f->idle = idle_new(dpy, idle_threshold_ms(f->idle_timeout, f->idle_warning), on_idle, f);
+    /* No idle alarms until the daemon's limits are known (apply_limits). */
+    f->idle_timeout = f->idle_warning = -1;
+    f->idle = idle_new(dpy, 0, on_idle, f);
     if (!f->idle)
         g_warning("the X server has no IDLETIME counter: no idle countdown, no idle reports");
 
     /* The first screen: the cover goes up before the daemon is asked anything, so the desktop
      * is never usable, not even while the daemon is slow to answer. */
-    f->lang = g_strdup(notice_pick_language(f->texts, opt->lang ? opt->lang : c->default_language));
+    f->lang = g_strdup(notice_pick_language(f->texts, opt->lang ? opt->lang : opt->languages[0]));
     ui_show(f->ui, cover_view(f, "starting"));
-    g_autoptr(GError) serr = NULL;
-    if (!agent_get_status(opt->socket, &f->st, &serr)) {
-        agent_failed(f, "status", serr);
-        return f;
-    }
-    f->st_at = g_get_monotonic_time();
-    apply_status(f);
+    refresh_status(f);
     return f;
 }
 
@@ -801,7 +794,8 @@ void flow_free(Flow *f)
     notice_texts_free(f->texts);
     g_free(f->texts_dir);
     g_strfreev(f->texts_langs);
-    agent_status_clear(&f->st);
+    client_status_clear(&f->st);
+    client_settings_clear(&f->set);
     if (f->volunteers)
         g_ptr_array_unref(f->volunteers);
     g_free(f->helper);

@@ -11,14 +11,16 @@
 #include <X11/Xlib.h>
 #include <glib.h>
 
-#include "config.h"
-
 #define FLOW_RETRY_SECONDS 5
 #define FLOW_MAX_TRIES 3
 
 typedef struct {
-    const RkConfig *config; /* borrowed; must outlive the flow */
     const char *socket;     /* the daemon's socket */
+    /* The client's own notice texts (notice.text_dir) and the default languages, for the
+     * screens before the daemon's settings arrive and for a text folder of the daemon's that
+     * the guest cannot read. Borrowed; they must outlive the flow. */
+    const char *notice_dir;
+    const char *const *languages;
     const char *lang;       /* language asked for on the command line, or NULL */
     const char *dump_path;  /* --debug-dump, or NULL */
     int ready_fd;           /* --ready-fd, or -1 */

@@ -1,9 +1,12 @@
 /* rentark-session: the X11 client in the guest's session.
  *
  * The order of the steps is the design:
- *   1. read the options and the configuration (read-only; it may be unreadable for the
- *      guest, then the documented defaults apply: the daemon's status reply carries what
- *      counts, the limits, warnings, guided.enabled, languages and notice.text_dir);
+ *   1. read the options and three settings of the configuration: the socket, the guest's
+ *      name (to tell the guest's session while the daemon is down) and the notice texts'
+ *      folder (for the screens before the daemon answers). The file may be unreadable for the
+ *      guest (it holds the PIN hashes); then the documented defaults apply. Everything else,
+ *      the limits, warnings, guided.enabled, languages and the daemon's notice.text_dir, comes
+ *      from the daemon (session-config), which is what counts;
  *   2. open the display; a lost X connection means the session is over, and we exit;
  *   3. cover every monitor and grab keyboard and pointer (flow_new -> ui), before anything
  *      else is asked of anyone;
@@ -11,11 +14,11 @@
  *   5. sleep in the GLib main loop until X, a timer or a signal wakes us.
  * This client runs as the guest and holds no secret: a helper's PIN passes through it to the
  * socket and is wiped at once. */
+#include "call.h"
 #include "config.h"
 #include "flow.h"
 #include "log.h"
 #include "notice.h"
-#include "proto.h"
 
 #include <X11/Xlib.h>
 #include <errno.h>
@@ -81,11 +84,13 @@ static gboolean on_signal(gpointer loop)
     return G_SOURCE_REMOVE;
 }
 
-/* The configuration, or its defaults when the file cannot be read by the guest. */
+/* The three settings this client reads itself (the daemon holds the rest), or their defaults
+ * when the file cannot be read by the guest. */
 static RkConfig *load_config(const char *path, gboolean explicit_path)
 {
+    static const char *const keys[] = { "paths.socket", "guest.user", "notice.text_dir", NULL };
     g_autoptr(GError) error = NULL;
-    RkConfig *c = rk_config_load(path, &error);
+    RkConfig *c = rk_config_load_keys(path, keys, &error);
     if (c)
         return c;
     if (explicit_path || !g_error_matches(error, RK_CONFIG_ERROR, RK_CONFIG_ERROR_IO))
@@ -99,14 +104,52 @@ static RkConfig *load_config(const char *path, gboolean explicit_path)
  * manager's hook), the login name is compared with guest.user. */
 static gboolean guest_session(const char *socket, const RkConfig *config)
 {
-    g_autofree char *reply = rk_proto_call(socket, "status\n", 2000, NULL);
-    g_autoptr(RkParsedReply) r = reply ? rk_proto_parse_reply(reply, strlen(reply)) : NULL;
+    g_autoptr(RkParsedReply) r = rk_call(socket, 2000, NULL, "status", NULL);
     const char *caller = r && r->ok ? rk_reply_get(r, "caller") : NULL;
     if (caller)
         return strcmp(caller, "guest") == 0;
     struct passwd pw, *res = NULL;
     char buf[4096];
     return getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res && strcmp(res->pw_name, config->guest_user) == 0;
+}
+
+/* Steps 2 to 5: the display, the flow on it, the main loop until the end. Returns the exit
+ * code. */
+static int run_display(const FlowOptions *opt)
+{
+    g_autoptr(GError) error = NULL;
+
+    XSetIOErrorHandler(on_x_io_error);
+    XSetErrorHandler(on_x_error);
+    x_display = XOpenDisplay(NULL);
+    if (!x_display) {
+        g_critical("cannot open the X display \"%s\"", g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
+        return 1;
+    }
+
+    x_flow = flow_new(x_display, opt, &error);
+    if (!x_flow) {
+        g_critical("cannot show the notice: %s", error->message);
+        XCloseDisplay(x_display);
+        return 1;
+    }
+
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    GSource *xs = g_source_new(&x_funcs, sizeof(GSource));
+    g_source_add_unix_fd(xs, ConnectionNumber(x_display), G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_attach(xs, NULL);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
+    g_main_loop_run(loop);
+
+    g_source_destroy(xs);
+    g_source_unref(xs);
+    flow_free(x_flow);
+    XCloseDisplay(x_display);
+    /* Xft leaves fontconfig's caches to the process; free them so a leak checker sees only
+     * real leaks. */
+    FcFini();
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -160,42 +203,13 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    XSetIOErrorHandler(on_x_io_error);
-    XSetErrorHandler(on_x_error);
-    x_display = XOpenDisplay(NULL);
-    if (!x_display) {
-        g_critical("cannot open the X display \"%s\"", g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
-        return 1;
-    }
-
     FlowOptions opt = {
-        .config = config,
         .socket = socket,
+        .notice_dir = config->notice_dir,
+        .languages = (const char *const *)config->languages,
         .lang = lang,
         .dump_path = dump,
         .ready_fd = ready_fd,
     };
-    x_flow = flow_new(x_display, &opt, &error);
-    if (!x_flow) {
-        g_critical("cannot show the notice: %s", error->message);
-        XCloseDisplay(x_display);
-        return 1;
-    }
-
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    GSource *xs = g_source_new(&x_funcs, sizeof(GSource));
-    g_source_add_unix_fd(xs, ConnectionNumber(x_display), G_IO_IN | G_IO_HUP | G_IO_ERR);
-    g_source_attach(xs, NULL);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
-    g_main_loop_run(loop);
-
-    g_source_destroy(xs);
-    g_source_unref(xs);
-    flow_free(x_flow);
-    XCloseDisplay(x_display);
-    /* Xft leaves fontconfig's caches to the process; free them so a leak checker sees only
-     * real leaks. */
-    FcFini();
-    return 0;
+    return run_display(&opt);
 }

@@ -164,11 +164,6 @@ static void update_grab(Ui *ui)
         write_dump(ui);
 }
 
-gboolean ui_grabbed(const Ui *ui)
-{
-    return ui->grabbed;
-}
-
 /* ---- showing views ---- */
 
 static void reset_focus(Surface *s)

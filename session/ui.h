@@ -77,6 +77,3 @@ void ui_handle_event(Ui *ui, XEvent *ev);
  * event. ui_field_clear() wipes them (explicit_bzero). */
 const char *ui_field_get(const Ui *ui);
 void ui_field_clear(Ui *ui);
-
-/* TRUE while keyboard and pointer are grabbed. */
-gboolean ui_grabbed(const Ui *ui);

@@ -12,6 +12,8 @@
  *     to the same verb and arguments;
  *   - every reply of control_handle is one line ending in '\n', starts with "OK" or "ERR ",
  *     is shorter than RK_PROTO_MAX_LINE and parses with rk_proto_parse_reply;
+ *   - session-config asked by the guest is answered with well-formed settings (a generation,
+ *     the limits, language codes the configuration would accept);
  *   - the seat is READY after every input, and nothing logs a warning or a critical.
  *
  * The seat and its configuration are built once (the guest is "nobody", every path in a
@@ -21,6 +23,7 @@
 #include "control.h"
 #include "proto.h"
 #include "seat.h"
+#include "stats.h"
 
 #include <glib/gstdio.h>
 #include <stdint.h>
@@ -36,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static RkConfig *fuzz_cfg;
 static Seat *fuzz_seat;
+static Stats *fuzz_stats;
 static char fuzz_dir[] = "/tmp/rk-fuzz-proto.XXXXXX";
 
 #define CHECK(cond)                                                                        \
@@ -116,7 +120,8 @@ static void fuzz_init(void)
         fprintf(stderr, "fuzz-proto: seat: %s (needs the user \"nobody\")\n", error->message);
         abort();
     }
-    seat_set_changed_cb(fuzz_seat, on_seat_changed, NULL);
+    (void)seat_add_observer(fuzz_seat, on_seat_changed, NULL);
+    fuzz_stats = stats_new(fuzz_cfg->state_dir);
     /* seat_start() is never called: it could wipe, and the fuzzer must never delete. */
     CHECK(seat_state(fuzz_seat) == SEAT_READY);
 }
@@ -241,9 +246,21 @@ static void check_reply(const char *reply)
     rk_parsed_reply_free(p);
 }
 
-static char *no_extra_verbs(const RkRequest *req, gpointer data)
+/* session-config to the guest: the settings its client takes, each of them well-formed (the
+ * client refuses a reply that is not, and fails closed). */
+static void check_session_config(const char *reply)
 {
-    return NULL;
+    RkParsedReply *p = rk_proto_parse_reply(reply, strlen(reply));
+    CHECK(p && p->ok);
+    const char *gen = rk_reply_get(p, "generation"), *langs = rk_reply_get(p, "languages");
+    CHECK(gen && g_ascii_isdigit(gen[0]));
+    CHECK(rk_reply_get(p, "idle_timeout") && rk_reply_get(p, "warnings") && rk_reply_get(p, "guided_enabled"));
+    CHECK(langs);
+    char **l = g_strsplit(langs, ",", -1);
+    for (char **x = l; *x; x++)
+        CHECK(rk_config_valid_language(*x));
+    g_strfreev(l);
+    rk_parsed_reply_free(p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -269,11 +286,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *nl = memchr(line, '\n', len);
     if (nl)
         len = (size_t)(nl - line);
-    Control *ctl = control_new(fuzz_seat, fuzz_cfg);
-    if (data[0] & 0x80)
-        control_set_extra(ctl, no_extra_verbs, NULL);
+    Control *ctl = control_new(fuzz_seat, fuzz_cfg, fuzz_stats);
     char *reply = control_handle(NULL, &peer, line, len, ctl);
     check_reply(reply);
+    if (peer.uid == 65534 && len >= 14 && g_ascii_strncasecmp(line, "session-config", 14) == 0 &&
+        strncmp(reply, "OK", 2) == 0)
+        check_session_config(reply);
     g_free(reply);
     control_free(ctl);
     CHECK(seat_state(fuzz_seat) == SEAT_READY);

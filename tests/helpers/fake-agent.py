@@ -8,8 +8,9 @@ machine (NOTICE -> ACTIVE -> ENDING), three volunteers and idle/time-limit handl
 
     fake-agent.py -c CONFIG [-f] [--log FILE] [--state STATE] [--last-wipe UNIX] [--unverified]
 
-The timings come from the config's session group (time_limit, idle_timeout, warnings), read
-with a regular expression: enough for the small configs the tests write. Every request is
+The timings come from the config's session group (time_limit, idle_timeout, idle_warning,
+idle_report_interval, warnings) and notice.text_dir, read with a regular expression: enough
+for the small configs the tests write; session-config reports them (generation 1). Every request is
 appended to --log as one line (a PIN is written as ****), and every state change as
 "state NEW reason"; the tests read that file.
 
@@ -66,6 +67,9 @@ class Agent:
         self.socket_path = conf_str(text, "socket", "/run/rentark/control.sock")
         self.time_limit = conf_int(text, "time_limit", 7200)
         self.idle_timeout = conf_int(text, "idle_timeout", 900)
+        self.idle_warning = conf_int(text, "idle_warning", 60)
+        self.interval = conf_int(text, "idle_report_interval", 30)
+        self.text_dir = conf_str(text, "text_dir", "/etc/rentark/notice")
         m = re.search(r"^\s*warnings\s*=\s*\[([^\]]*)\]", text, re.M)
         self.warnings = sorted(int(x) for x in re.findall(r"\d+", m.group(1))) if m else [300, 60]
         self.log = open(args.log, "a", buffering=1) if args.log else None
@@ -110,7 +114,13 @@ class Agent:
             kv = [("caller", "guest"), ("state", self.state), ("session", "s1"), ("guided", "1" if self.guided else "0"),
                   ("volunteer", self.volunteer), ("time_left", str(left)),
                   ("idle_left", str(max(0, self.idle_timeout - self.idle))), ("warn", str(warn)),
-                  ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("lang", "nb")]
+                  ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("generation", "1")]
+            return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
+        if verb == "session-config":
+            warnings = ",".join(str(w) for w in sorted(self.warnings, reverse=True)) or "-"
+            kv = [("generation", "1"), ("idle_timeout", str(self.idle_timeout)), ("idle_warning", str(self.idle_warning)),
+                  ("idle_report_interval", str(self.interval)), ("lang", "nb"), ("guided_enabled", "1"),
+                  ("warnings", warnings), ("languages", "nb,nn,en"), ("notice_dir", self.text_dir)]
             return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
         if verb == "volunteers":
             kv = ["n=%d" % len(VOLUNTEERS)]

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
         return 2;
     }
     WipeResult *res = g_new0(WipeResult, 1);
-    r = wipe_run(&t, WIPE_KEEP_TRASH | WIPE_NO_LOGIND, res);
+    r = wipe_run(&t, WIPE_KEEP_TRASH, res);
     printf("%lld %lld %lld %d\n", (long long)res->total_ns, (long long)res->census.duration_ns,
            (long long)res->home_ready_ns, res->verified);
     if (!res->verified)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak: RK_SOAK_CYCLES (default 400; scripts/soak.sh runs the long, hostile one) complete sessions against the real rentarkd on a scratch
+# Soak: RK_SOAK_CYCLES (default 400; tests/stress/soak.sh runs the long, hostile one) complete sessions against the real rentarkd on a scratch
 # file system with a real guest: hook session-setup -> the guest accepts -> the guest writes
 # random files (home and the scratch /tmp) -> the session ends (staff and guest in turn) -> the
 # wipe -> READY. Every 100 cycles: the daemon's RSS, its open fds and the time per cycle, as

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Soak: CYCLES complete guest sessions against the real rentarkd, each with a hostile guest.
 #
-#   scripts/soak.sh [CYCLES [SEED]]       (as root; CYCLES default 10000, SEED random, printed;
+#   tests/stress/soak.sh [CYCLES [SEED]]       (as root; CYCLES default 10000, SEED random, printed;
 #                                          RK_SEED=N replays a run)
-#   make BUILD=build/h-soak tests && RK_BUILD=build/h-soak nice scripts/soak.sh 10000
+#   make BUILD=build/h-soak tests && RK_BUILD=build/h-soak nice tests/stress/soak.sh 10000
 #
 # A scratch tmpfs and a real guest (tests/wipe-env.sh), the real daemon on a private socket.
 # Every cycle: hook session-setup (NOTICE) -> the guest accepts (ACTIVE) -> the guest plants a
@@ -30,7 +30,7 @@
 # (under ASan: no LeakSanitizer report), no sanitizer report, no warning or critical in the
 # daemon's log during the cycles, and the wipe check of tests/wipe-env.sh.
 #
-# Output is TAP (tests/integration/test-daemon-soak.sh runs this script with fewer cycles);
+# Output is TAP (tests/integration/test-daemon-soak.sh is the short soak of make check);
 # the table and figures are "#" lines. Environment: RK_BUILD (default build), RK_SEED,
 # RK_SOAK_EVERY, RK_SOAK_VERIFY_EVERY (10), RK_SOAK_SLOW_EVERY (100), RK_SOAK_BASE,
 # RK_SOAK_FILES (small files per tree, 60), RK_SOAK_DEEP (share of trees deeper than
@@ -39,7 +39,7 @@ set -u
 # One compound command, read whole before it runs: editing this file during a long run does
 # not change the run.
 {
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export RK_SRC=$PWD
 RK_BUILD=${RK_BUILD:-build}
 case $RK_BUILD in /*) ;; *) RK_BUILD=$PWD/$RK_BUILD ;; esac

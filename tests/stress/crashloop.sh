@@ -3,9 +3,9 @@
 # each followed by a restart; after every restart, once the seat is READY, nothing of the
 # guest may be left anywhere and no outside file may have changed.
 #
-#   scripts/crashloop.sh [KILLS]          (as root; default 200; the seed is printed,
+#   tests/stress/crashloop.sh [KILLS]          (as root; default 200; the seed is printed,
 #                                          RK_SEED=N replays the same choices)
-#   make BUILD=build/h-cl-san SAN=1 tests && RK_BUILD=build/h-cl-san scripts/crashloop.sh 200
+#   make BUILD=build/h-cl-san SAN=1 tests && RK_BUILD=build/h-cl-san tests/stress/crashloop.sh 200
 #
 # A scratch tmpfs and a real guest (tests/wipe-env.sh), the real daemon (not --wipe-once).
 # Each round: the daemon starts (and recovers whatever the last kill left), the seat must
@@ -34,7 +34,7 @@ set -u
 # One compound command, read whole before it runs: editing this file during a run does not
 # change the run.
 {
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 export RK_SRC=$PWD
 RK_BUILD=${RK_BUILD:-build}
 case $RK_BUILD in /*) ;; *) RK_BUILD=$PWD/$RK_BUILD ;; esac

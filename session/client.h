@@ -1,0 +1,61 @@
+/* The session client's side of the rentarkd control protocol (common/proto.h), through the
+ * shared call (common/call.h): the seat's status, the session's settings, the volunteers.
+ *
+ * Every call is one short blocking exchange with a timeout, made from the main loop. A reply
+ * of ERR, an unreachable daemon, a timeout or a malformed reply is a GError, which the caller
+ * turns into the out-of-order screen (fail closed). Nothing here logs a request, so patron
+ * input can never reach a log. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "call.h"
+
+#define CLIENT_TIMEOUT_MS 3000
+
+/* The seat, as `status` reports it. */
+typedef struct {
+    SeatState state;
+    bool guided;
+    char *volunteer;
+    long time_left; /* seconds, -1 when there is no limit */
+    long idle_left;
+    long warn;      /* seconds of the warning the daemon asks to show, 0 = none */
+    long long last_wipe; /* unix time, 0 = unknown */
+    bool verified;
+    char *generation; /* of the daemon's settings: session-config again when it changes */
+} ClientStatus;
+
+/* The daemon's settings for the patron's screens, as `session-config` reports them: they
+ * hold, not a copy of the configuration file, which the guest may not be able to read. */
+typedef struct {
+    char *generation;
+    long idle_timeout; /* seconds, 0 = off */
+    long idle_warning;
+    long idle_report_interval;
+    bool guided_enabled;
+    GArray *warnings; /* int seconds before the time limit, possibly empty */
+    char **languages; /* codes in order, the first is the default (NULL-terminated) */
+    char *notice_dir; /* absolute path, NULL when the daemon could not fit it in its reply */
+} ClientSettings;
+
+/* Free what s holds and zero it (a zeroed struct is empty). */
+void client_status_clear(ClientStatus *s);
+void client_settings_clear(ClientSettings *s);
+
+/* `status` into ret. FALSE with error when the daemon cannot be reached or answers with an
+ * error or a malformed status. */
+gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **error);
+
+/* `session-config` into ret. FALSE with error as client_get_status, and when any setting is
+ * missing or out of the configuration's bounds. */
+gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GError **error);
+
+typedef struct {
+    char *id;
+    char *name;
+} ClientVolunteer;
+
+/* `volunteers`: a new array of ClientVolunteer* (bounded to 64), or NULL with error. */
+GPtrArray *client_get_volunteers(const char *socket_path, GError **error);
