@@ -30,9 +30,11 @@ ctl end >/dev/null
 wait_state READY >/dev/null
 stop_daemon
 
-# The helper, socket-activated as rentark-mount.socket does it.
+# The helper, socket-activated as rentark-mount.socket does it. Never under the wrapper:
+# valgrind 3.19 knows neither openat2 nor open_tree, with which the helper tells the guest's
+# mounts apart (make check runs it with ASan and UBSan).
 MSOCK=$T_TMP/mount.sock
-systemd-socket-activate -l "$MSOCK" $WRAP "$RKD" --mount-helper >>"$T_TMP/helper.log" 2>&1 &
+systemd-socket-activate -l "$MSOCK" "$RKD" --mount-helper >>"$T_TMP/helper.log" 2>&1 &
 HPID=$!
 t_cleanup "kill $HPID 2>/dev/null"
 for _ in $(seq 100); do [ -S "$MSOCK" ] && break; sleep 0.05; done

@@ -14,9 +14,15 @@
 skip_all() { t_skip "the Debian package" "$1"; t_done; exit 0; }
 quiet() { "$@" >/dev/null 2>&1; }
 # running EXE: a process runs the program EXE (other tests may run rentarkd from build/).
+# running PATH: a process of this machine runs PATH (not one in a container, such as the
+# system test's kiosk: another mount namespace, whose /usr/sbin/rentarkd is another file).
 running() {
-    local e
-    for e in /proc/[0-9]*/exe; do [ "$(readlink "$e" 2>/dev/null)" = "$1" ] && return 0; done
+    local e d mine
+    mine=$(readlink /proc/self/ns/mnt)
+    for e in /proc/[0-9]*/exe; do
+        d=${e%/exe}
+        [ "$(readlink "$e" 2>/dev/null)" = "$1" ] && [ "$(readlink "$d/ns/mnt" 2>/dev/null)" = "$mine" ] && return 0
+    done
     return 1
 }
 t_is_root || skip_all "needs root (installs the package on this machine)"

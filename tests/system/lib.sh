@@ -31,8 +31,21 @@ sys_teardown() {
 }
 
 sys_prepare() {
-    local lower=$1 deb d
+    local lower=$1 deb d other
     shift
+    # One kiosk at a time: two would share the kernel's keys of the guest's uid (keys are not
+    # per container), and each one's census would find the other's guest. Layers that a
+    # killed run left behind (no kiosk running on them) are removed.
+    other=$(pgrep -f -- '-M rentark-kiosk ' | head -1)
+    if [ -n "$other" ]; then
+        t_diag "another rentark kiosk is running (systemd-nspawn, pid $other): stop it first"
+        return 1
+    fi
+    for d in /var/tmp/rentark-kiosk.*; do
+        [ -d "$d" ] || continue
+        umount -R "$d/merged" 2>/dev/null || umount -l "$d/merged" 2>/dev/null
+        rm -rf --one-file-system "$d"
+    done
     SYS_DIR=$(mktemp -d /var/tmp/rentark-kiosk.XXXXXX)
     t_cleanup sys_teardown
     mkdir -p "$SYS_DIR"/{upper,work,merged,logs}
