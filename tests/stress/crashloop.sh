@@ -45,23 +45,13 @@ RANDOM=$SEED
 PY=/usr/bin/python3
 HOSTILE=$PWD/tests/helpers/hostile-tree.py
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "ok 1 - crash loop # SKIP needs root (a real guest user and a scratch file system)"
-    echo "1..1"
-    exit 0
-fi
-for f in "$RK_BUILD/rentarkd" "$RK_BUILD/rentarkctl"; do
-    [ -x "$f" ] || { echo "Bail out! $f not built (make BUILD=${RK_BUILD#$PWD/} tests)"; exit 1; }
-done
-
+. tests/stress/stress-env.sh
+stress_setup "crash loop"
 . tests/lib.sh
 . tests/wipe-env.sh
 wipe_env_setup 512M
 . tests/daemon-env.sh
-# A sentinel the guest may hard-link (world-writable: protected_hardlinks allows it).
-echo "shared by everyone" >"$OUT/world-writable"
-chmod 0666 "$OUT/world-writable"
-OUT_DIGEST=$(t_tree_digest "$OUT")
+stress_env
 cat >>"$CONF" <<'EOF'
 session = { time_limit = 3600; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
 EOF

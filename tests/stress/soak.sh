@@ -55,24 +55,13 @@ BASE=${RK_SOAK_BASE:-$((CYCLES / 3 < 1000 ? CYCLES / 3 : 1000))}
 FILES=${RK_SOAK_FILES:-60}
 DEEP=${RK_SOAK_DEEP:-0.05}
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "ok 1 - soak # SKIP needs root (a real guest user and a scratch file system)"
-    echo "1..1"
-    exit 0
-fi
-for f in "$RK_BUILD/rentarkd" "$RK_BUILD/rentarkctl"; do
-    [ -x "$f" ] || { echo "Bail out! $f not built (make BUILD=${RK_BUILD#$PWD/} tests)"; exit 1; }
-done
-
+. tests/stress/stress-env.sh
+stress_setup "soak"
 . tests/lib.sh
 . tests/wipe-env.sh
 wipe_env_setup 512M
 . tests/daemon-env.sh
-# A sentinel the guest may hard-link (root's, but world-writable: protected_hardlinks allows
-# a link to a file the user can read and write); the root-owned 0644 ones it may not.
-echo "shared by everyone" >"$OUT/world-writable"
-chmod 0666 "$OUT/world-writable"
-OUT_DIGEST=$(t_tree_digest "$OUT")
+stress_env
 cat >>"$CONF" <<'EOF'
 session = { time_limit = 3; idle_timeout = 3; idle_warning = 1; warnings = [ 1 ]; };
 EOF
