@@ -34,24 +34,15 @@ set -u
 # One compound command, read whole before it runs: editing this file during a run does not
 # change the run.
 {
-cd "$(dirname "$0")/../.."
-export RK_SRC=$PWD
-RK_BUILD=${RK_BUILD:-build}
-case $RK_BUILD in /*) ;; *) RK_BUILD=$PWD/$RK_BUILD ;; esac
-export RK_BUILD
+. "$(dirname "$0")/stress-env.sh"
+stress_root
 KILLS=${1:-200}
 SEED=${RK_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 RANDOM=$SEED
 PY=/usr/bin/python3
 HOSTILE=$PWD/tests/helpers/hostile-tree.py
 
-. tests/stress/stress-env.sh
 stress_setup "crash loop"
-. tests/lib.sh
-. tests/wipe-env.sh
-wipe_env_setup 512M
-. tests/daemon-env.sh
-stress_env
 cat >>"$CONF" <<'EOF'
 session = { time_limit = 3600; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
 EOF

@@ -39,11 +39,8 @@ set -u
 # One compound command, read whole before it runs: editing this file during a long run does
 # not change the run.
 {
-cd "$(dirname "$0")/../.."
-export RK_SRC=$PWD
-RK_BUILD=${RK_BUILD:-build}
-case $RK_BUILD in /*) ;; *) RK_BUILD=$PWD/$RK_BUILD ;; esac
-export RK_BUILD
+. "$(dirname "$0")/stress-env.sh"
+stress_root
 CYCLES=${1:-${RK_SOAK_CYCLES:-10000}}
 SEED=${2:-${RK_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}}
 if [ -n "${RK_SOAK_EVERY:-}" ]; then EVERY=$RK_SOAK_EVERY
@@ -55,13 +52,7 @@ BASE=${RK_SOAK_BASE:-$((CYCLES / 3 < 1000 ? CYCLES / 3 : 1000))}
 FILES=${RK_SOAK_FILES:-60}
 DEEP=${RK_SOAK_DEEP:-0.05}
 
-. tests/stress/stress-env.sh
 stress_setup "soak"
-. tests/lib.sh
-. tests/wipe-env.sh
-wipe_env_setup 512M
-. tests/daemon-env.sh
-stress_env
 cat >>"$CONF" <<'EOF'
 session = { time_limit = 3; idle_timeout = 3; idle_warning = 1; warnings = [ 1 ]; };
 EOF
