@@ -121,7 +121,10 @@ static int sweep_run_user(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats 
         if (r < 0)
             return r;
     }
-    return rm_at(fd, name, flags, stats);
+    /* logind (user-runtime-dir@UID) removes the folder itself once the guest's last session is
+     * gone, racing this sweep: a folder that vanished on the way is removed, not an error. */
+    r = rm_at(fd, name, flags, stats);
+    return r == -ENOENT ? 0 : r;
 }
 
 /* CUPS keeps a job as a control file cNNNNN (IPP attributes, root-owned) and data files
