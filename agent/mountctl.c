@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #define HELPER_TIMEOUT_MS 60000 /* a detach of many mounts, a slow disk: never a wipe's limit */
-#define HELPER_IDLE_MS 60000    /* the helper exits after a minute without work */
 
 /* ---- the daemon's side ---- */
 
@@ -191,11 +190,12 @@ int mountctl_serve(void)
         return 2;
     }
     const int listen_fd = 3; /* SD_LISTEN_FDS_START */
+    /* It runs as long as rentarkd does (rentarkd.service wants it and stops first): the last
+     * wipe at shutdown or at the package's removal must find it running, not have to start it
+     * while systemd is stopping its socket. */
     for (;;) {
         struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
-        int r = poll(&pfd, 1, HELPER_IDLE_MS);
-        if (r == 0)
-            return 0; /* idle: systemd starts it again at the next request */
+        int r = poll(&pfd, 1, -1);
         if (r < 0) {
             if (errno == EINTR)
                 continue;

@@ -29,6 +29,6 @@ int mountctl_detach_guest(const FootholdTarget *t, uint64_t *ret_detached);
  * The caller fills it (skeleton). */
 int mountctl_tmpfs(const char *home, const char *size_opt, uid_t uid, gid_t gid);
 
-/* rentarkd --mount-helper: serve the socket systemd passes (socket activation) until idle for a
- * minute. Only root may ask. Returns the exit status. */
+/* rentarkd --mount-helper: serve the socket systemd passes (socket activation) until stopped.
+ * Only root may ask. Returns the exit status. */
 int mountctl_serve(void);
