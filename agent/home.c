@@ -198,14 +198,12 @@ int home_renew_at(const HomePlace *p, uid_t uid, gid_t gid, HomeStats *stats)
 
 int home_mount_tmpfs(const char *home, const char *size_opt, const char *skeleton, uid_t uid, gid_t gid)
 {
-    g_autofree char *parent = NULL, *base = NULL;
+    g_autofree char *base = NULL;
     int r;
 
     if (uid == 0)
         return -EPERM;
-    if ((r = paths_split(home, &parent, &base)) < 0)
-        return r;
-    _cleanup_close_ int parentfd = paths_open_trusted_dir(parent);
+    _cleanup_close_ int parentfd = paths_open_parent(home, &base);
     if (parentfd < 0)
         return parentfd;
     _cleanup_close_ int skelfd = open(skeleton, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -222,13 +220,10 @@ int home_mount_tmpfs(const char *home, const char *size_opt, const char *skeleto
 
 int home_verify(const char *home, const char *skeleton, uid_t uid, gid_t gid, uint64_t *ret_differences)
 {
-    g_autofree char *parent = NULL, *base = NULL;
-    int r;
+    g_autofree char *base = NULL;
 
     *ret_differences = 0;
-    if ((r = paths_split(home, &parent, &base)) < 0)
-        return r;
-    _cleanup_close_ int parentfd = paths_open_trusted_dir(parent);
+    _cleanup_close_ int parentfd = paths_open_parent(home, &base);
     if (parentfd < 0)
         return parentfd;
     _cleanup_close_ int skelfd = open(skeleton, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -58,6 +58,18 @@ int paths_split(const char *path, char **ret_dir, char **ret_base)
     return 0;
 }
 
+int paths_open_parent(const char *path, char **ret_base)
+{
+    g_autofree char *parent = NULL;
+    int r = paths_split(path, &parent, ret_base);
+    if (r < 0)
+        return r;
+    r = paths_open_trusted_dir(parent);
+    if (r < 0)
+        g_clear_pointer(ret_base, g_free);
+    return r;
+}
+
 bool paths_at_or_below(const char *p, const char *top)
 {
     size_t n = strlen(top);
@@ -207,18 +219,15 @@ int paths_count_mounts(const char *path)
 
 int paths_mount_tmpfs(const char *home, const char *size_opt, uid_t uid, gid_t gid)
 {
-    g_autofree char *parent = NULL, *base = NULL;
+    g_autofree char *base = NULL;
     char target[64], opts[128];
-    int r;
 
     /* A size as the config allows it (digits and one unit): nothing that adds an option. */
     size_t digits = strspn(size_opt, "0123456789");
     if (uid == 0 || gid == 0 || digits == 0 || strlen(size_opt) > digits + 1 ||
         (size_opt[digits] && !strchr("kKmMgG%", size_opt[digits])))
         return -EINVAL;
-    if ((r = paths_split(home, &parent, &base)) < 0)
-        return r;
-    _cleanup_close_ int parentfd = paths_open_trusted_dir(parent);
+    _cleanup_close_ int parentfd = paths_open_parent(home, &base);
     if (parentfd < 0)
         return parentfd;
     _cleanup_close_ int homefd = openat(parentfd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

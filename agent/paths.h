@@ -18,6 +18,9 @@ int paths_open_trusted_dir(const char *path);
 /* Split an absolute path into its parent and its last component (both newly allocated).
  * -EINVAL for a relative path, "/", or a last component "." or "..". */
 int paths_split(const char *path, char **ret_dir, char **ret_base);
+/* The trusted folder that holds path (an fd, or -errno) and path's last component (*ret_base,
+ * the caller's to free; NULL on error). */
+int paths_open_parent(const char *path, char **ret_base);
 
 /* Whether p equals top or lies below it ("/" holds every absolute path); both canonical. */
 bool paths_at_or_below(const char *p, const char *top);
