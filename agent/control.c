@@ -100,7 +100,16 @@ static Role control_role(const RkConfig *cfg, uid_t guest_uid, uid_t uid)
 
 static char *seat_error_reply(GError *error)
 {
-    const char *code = error->domain == RK_SEAT_ERROR && error->code == RK_SEAT_ERROR_STATE ? "state" : "internal";
+    const char *code = "internal";
+    if (error->domain == RK_SEAT_ERROR) {
+        switch (error->code) {
+        case RK_SEAT_ERROR_STATE: code = "state"; break;
+        case RK_SEAT_ERROR_NO_LIMIT: code = "no-limit"; break;
+        case RK_SEAT_ERROR_DENIED: code = "denied"; break;
+        case RK_SEAT_ERROR_EXHAUSTED: code = "exhausted"; break;
+        default: break;
+        }
+    }
     return rk_reply_error(code, "%s", error->message);
 }
 
@@ -118,6 +127,9 @@ static void add_session_settings(const Control *ctl, RkReply *r)
     rk_reply_add_int(r, "idle_report_interval", cfg->idle_report_interval);
     rk_reply_add(r, "lang", cfg->default_language);
     rk_reply_add_int(r, "guided_enabled", cfg->guided_enabled);
+    rk_reply_add_int(r, "extend_by", cfg->extend_by);
+    rk_reply_add_int(r, "max_extends", cfg->max_extends);
+    rk_reply_add_int(r, "screen_reader", cfg->screen_reader);
     GString *w = g_string_new(NULL);
     for (guint i = 0; i < cfg->warnings->len; i++)
         g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(cfg->warnings, int, i));
@@ -346,6 +358,12 @@ static char *verb_end(Control *ctl, const Call *call)
     return seat_reply(ctl, seat_end(ctl->seat, parse_end_reason(call->req, call->role), &error), &error);
 }
 
+static char *verb_extend(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    return seat_reply(ctl, seat_extend(ctl->seat, &error), &error);
+}
+
 static char *verb_idle(Control *ctl, const Call *call)
 {
     char *end;
@@ -462,6 +480,8 @@ static const Verb verbs[] = {
     { "consent", BY(ROLE_GUEST), 0, 0, "consent", verb_consent },
     /* The guest ends its own session; staff may end a stuck one. */
     { "end", BY(ROLE_GUEST) | BY(ROLE_ADMIN), 0, 1, "end [button|logout|idle|staff]", verb_end },
+    /* More time is the patron's to ask for (WCAG 2.2.1), within the configured bounds. */
+    { "extend", BY(ROLE_GUEST), 0, 0, "extend", verb_extend },
     /* The idle time of the guest's own session, as its client measured it. */
     { "idle", BY(ROLE_GUEST), 1, 1, "idle SECONDS", verb_idle },
     /* The settings of the patron's screens: the guest's client, and staff; no secret in them. */

@@ -31,6 +31,7 @@ struct Seat {
     guint idle_id;       /* fires when the idle timeout is reached (NOTICE, ACTIVE) */
     guint retry_id;      /* retries an unverified wipe (BLOCKED) */
     gint64 limit_deadline; /* monotonic us, 0 = none */
+    int extends_used;      /* seat_extend calls taken in the running session */
     gint64 idle_deadline;  /* monotonic us, 0 = none */
     gint64 client_report;  /* monotonic us of the session client's last idle report, 0 = none */
     gboolean consented;    /* guided: the patron agreed the helper may look */
@@ -548,6 +549,7 @@ gboolean seat_session_begin(Seat *seat, GError **error)
     seat->rec.guided = false;
     seat->rec.volunteer[0] = seat->rec.end_reason[0] = '\0';
     seat->consented = FALSE;
+    seat->extends_used = 0; /* extensions are counted per session */
     /* The previous patron's client does not speak for this session. */
     seat->client_report = 0;
     rk_log_set_session(seat->rec.session);
@@ -590,6 +592,18 @@ static gboolean on_idle(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* End the session at deadline (monotonic us): the time limit, set anew. The deadline is not
+ * journaled: a daemon that stops ends the session (crash recovery wipes), so no deadline ever
+ * outlives the process that set it. */
+static void arm_time_limit(Seat *seat, gint64 deadline)
+{
+    g_clear_handle_id(&seat->time_limit_id, g_source_remove);
+    gint64 left = MAX(deadline - g_get_monotonic_time(), 0);
+    guint seconds = (guint)((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+    seat->limit_deadline = deadline;
+    seat->time_limit_id = g_timeout_add_seconds(seconds, on_time_limit, seat);
+}
+
 static void arm_idle(Seat *seat, int idle_seconds)
 {
     g_clear_handle_id(&seat->idle_id, g_source_remove);
@@ -618,11 +632,54 @@ gboolean seat_accept(Seat *seat, GError **error)
         seat->rec.accepted = 0;
         return FALSE;
     }
-    if (seat->cfg->time_limit > 0) {
-        seat->limit_deadline = g_get_monotonic_time() + (gint64)seat->cfg->time_limit * G_USEC_PER_SEC;
-        seat->time_limit_id = g_timeout_add_seconds((guint)seat->cfg->time_limit, on_time_limit, seat);
-    }
+    if (seat->cfg->time_limit > 0)
+        arm_time_limit(seat, g_get_monotonic_time() + (gint64)seat->cfg->time_limit * G_USEC_PER_SEC);
     arm_idle(seat, 0);
+    return TRUE;
+}
+
+/* The end of the running session after one more extension. The one place where an extended
+ * deadline is computed: a later cap (the library's opening hours) belongs here. */
+static gint64 extended_deadline(const Seat *seat)
+{
+    return seat->limit_deadline + (gint64)seat->cfg->extend_by * G_USEC_PER_SEC;
+}
+
+/* How many more times the running session may be extended: 0 without a session with a time
+ * limit, and when extending is turned off. */
+static int extends_left(const Seat *seat)
+{
+    if (seat->rec.state != SEAT_ACTIVE || !seat->limit_deadline || seat->cfg->extend_by <= 0)
+        return 0;
+    return MAX(seat->cfg->max_extends - seat->extends_used, 0);
+}
+
+gboolean seat_extend(Seat *seat, GError **error)
+{
+    if (seat->rec.state != SEAT_ACTIVE) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE, "no running session to extend (seat is %s)",
+                    rk_seat_state_name(seat->rec.state));
+        return FALSE;
+    }
+    /* limit_deadline, not the configuration: a reload does not change a running session's limit. */
+    if (!seat->limit_deadline) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_NO_LIMIT, "this session has no time limit");
+        return FALSE;
+    }
+    if (seat->cfg->extend_by <= 0 || seat->cfg->max_extends <= 0) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_DENIED, "extending a session is turned off on this PC");
+        return FALSE;
+    }
+    if (extends_left(seat) <= 0) {
+        g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_EXHAUSTED, "this session was extended %d times, the most allowed",
+                    seat->extends_used);
+        return FALSE;
+    }
+    arm_time_limit(seat, extended_deadline(seat));
+    seat->extends_used++;
+    /* The session id goes with every record (rk_log_set_session); nothing of the patron's. */
+    g_message("time limit extended by %d s (extension %d of %d)", seat->cfg->extend_by, seat->extends_used,
+              seat->cfg->max_extends);
     return TRUE;
 }
 
@@ -738,7 +795,8 @@ void seat_status(const Seat *seat, RkReply *reply)
     int time_left = seconds_until(seat->limit_deadline);
     int warn = 0;
 
-    /* The warning in force: the smallest configured warning time not yet passed. */
+    /* The warning in force: the smallest configured warning time not yet passed. Computed
+     * from the deadline at every call, so an extension re-arms every warning it moves back. */
     for (guint i = 0; time_left >= 0 && i < seat->cfg->warnings->len; i++) {
         int w = g_array_index(seat->cfg->warnings, int, i);
         if (time_left <= w)
@@ -751,6 +809,7 @@ void seat_status(const Seat *seat, RkReply *reply)
     rk_reply_add_int(reply, "time_left", time_left);
     rk_reply_add_int(reply, "idle_left", seconds_until(seat->idle_deadline));
     rk_reply_add_int(reply, "warn", warn);
+    rk_reply_add_int(reply, "extends_left", extends_left(seat));
     rk_reply_add_int(reply, "last_wipe", seat->rec.last_wipe);
     rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
     rk_reply_add(reply, "closed", seat->cfg->text_problems ? "notice-texts" : "-");

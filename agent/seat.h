@@ -27,7 +27,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Seat, seat_free)
 /* Start: recover (wipe first when the journal is not a clean READY, or wipe.at_boot). */
 void seat_start(Seat *seat);
 
-/* Use a new configuration (SIGHUP). Takes effect for the next session's limits. */
+/* Use a new configuration (SIGHUP). Takes effect for the next session's time limit; the
+ * running session's limit stays, though the next seat_extend follows the new extend_by and
+ * max_extends. */
 void seat_set_config(Seat *seat, const RkConfig *cfg);
 
 /* State-change callbacks for modules that follow the seat (logind, systemd's status), called
@@ -59,6 +61,13 @@ void seat_idle_report(Seat *seat, int idle_seconds);
  * reported within the last 2 * session.idle_report_interval seconds, so the client stays
  * authoritative. It does not count as a client report. */
 void seat_idle_report_fallback(Seat *seat, int idle_seconds);
+/* The patron asks for more time (WCAG 2.2.1): the running session's time limit moves
+ * session.extend_by seconds later, at most session.max_extends times per session (both read
+ * from the configuration in force at the call). FALSE with RK_SEAT_ERROR_STATE when no session
+ * is ACTIVE, RK_SEAT_ERROR_NO_LIMIT when it has no time limit, RK_SEAT_ERROR_DENIED when
+ * extending is turned off, RK_SEAT_ERROR_EXHAUSTED when the session used all its extensions.
+ * The warnings of `status` follow the new end by themselves. */
+gboolean seat_extend(Seat *seat, GError **error);
 /* A guided session: the volunteer passed the checks (done by the caller). */
 gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error);
 gboolean seat_consent(Seat *seat, GError **error);
@@ -78,4 +87,11 @@ void seat_shutdown(Seat *seat, GSourceFunc done, gpointer data);
 
 #define RK_SEAT_ERROR (rk_seat_error_quark())
 GQuark rk_seat_error_quark(void);
-typedef enum { RK_SEAT_ERROR_STATE, RK_SEAT_ERROR_JOURNAL, RK_SEAT_ERROR_GUEST } RkSeatError;
+typedef enum {
+    RK_SEAT_ERROR_STATE,
+    RK_SEAT_ERROR_JOURNAL,
+    RK_SEAT_ERROR_GUEST,
+    RK_SEAT_ERROR_NO_LIMIT,  /* seat_extend: the session has no time limit */
+    RK_SEAT_ERROR_DENIED,    /* seat_extend: session.extend_by or session.max_extends is 0 */
+    RK_SEAT_ERROR_EXHAUSTED, /* seat_extend: session.max_extends extensions were used */
+} RkSeatError;

@@ -61,9 +61,11 @@ static const Key schema[] = {
     { "session", "time_limit", T_INT, O(time_limit), NULL, 7200, 0, 7 * DAY, 0 },
     { "session", "idle_timeout", T_INT, O(idle_timeout), NULL, 900, 0, DAY, 0 },
     { "session", "idle_warning", T_INT, O(idle_warning), NULL, 60, 0, 3600, 0 },
-    { "session", "warnings", T_INTLIST, O(warnings), "300,60", 0, 1, RK_CONFIG_MAX_WARNING, 0 },
+    { "session", "warnings", T_INTLIST, O(warnings), "600,300,60", 0, 1, RK_CONFIG_MAX_WARNING, 0 },
     { "session", "languages", T_LANGS, O(languages), "nb,nn,en", 0, 0, 0, 0 },
     { "session", "idle_report_interval", T_INT, O(idle_report_interval), NULL, 30, 1, 3600, 0 },
+    { "session", "extend_by", T_INT, O(extend_by), NULL, 600, 0, RK_CONFIG_MAX_EXTEND_BY, 0 },
+    { "session", "max_extends", T_INT, O(max_extends), NULL, 10, 0, RK_CONFIG_MAX_EXTENDS, 0 },
 
     { "wipe", "strategy", T_STRATEGY, O(strategy), NULL, RK_WIPE_DISK, 0, 0, 0 },
     { "wipe", "tmpfs_size", T_SIZE, O(tmpfs_size), "25%", 0, 0, 0, 0 },
@@ -75,6 +77,7 @@ static const Key schema[] = {
     { "wipe", "verify_retry", T_INT, O(verify_retry), NULL, 30, 1, 3600, 0 },
 
     { "notice", "text_dir", T_PATH, O(notice_dir), "/etc/rentark/notice", 0, 0, 0, 0 },
+    { "notice", "screen_reader", T_BOOL, O(screen_reader), NULL, 0, 0, 1, 0 },
 
     { "guided", "enabled", T_BOOL, O(guided_enabled), NULL, 1, 0, 1, 0 },
     { "guided", "required_modules", T_MODULES, O(required_modules), "1,2,3,4,5,8", 0, 1, RK_MODULES_MAX, 0 },
@@ -658,6 +661,12 @@ static void cross_checks(Ctx *ctx, config_t *cfg, RkConfig *c, bool check_files)
     if (c->idle_timeout > 0 && c->idle_warning >= c->idle_timeout)
         err(ctx, f, group_line(cfg, "session.idle_warning"),
             "session.idle_warning (%d) must be shorter than session.idle_timeout (%d)", c->idle_warning, c->idle_timeout);
+    /* WCAG 2.2.1 (timing adjustable): a patron who is warned that the session is about to end
+     * must get at least 20 seconds to answer. */
+    if (c->idle_timeout > 0 && c->idle_warning < RK_CONFIG_MIN_IDLE_WARNING)
+        err(ctx, f, group_line(cfg, "session.idle_warning"),
+            "session.idle_warning (%d) must be at least %d seconds while session.idle_timeout is set "
+            "(a patron needs time to answer the countdown)", c->idle_warning, RK_CONFIG_MIN_IDLE_WARNING);
     for (guint i = 0; i < c->warnings->len; i++) {
         int w = g_array_index(c->warnings, int, i);
         if (c->time_limit > 0 && w >= c->time_limit)

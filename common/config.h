@@ -17,6 +17,10 @@ typedef enum {
 #define RK_MODULES_MAX 8 /* the municipal privacy-competence programme has 8 modules */
 #define RK_CONFIG_MAX_LIST 64 /* entries in any list setting */
 #define RK_CONFIG_MAX_WARNING (7 * 24 * 3600) /* seconds: the longest session.warnings entry */
+#define RK_CONFIG_MAX_EXTEND_BY (7 * 24 * 3600) /* seconds: the largest session.extend_by */
+#define RK_CONFIG_MAX_EXTENDS 1000 /* the largest session.max_extends */
+/* WCAG 2.2.1: at least 20 s to react to a warning that the session will end. */
+#define RK_CONFIG_MIN_IDLE_WARNING 20
 
 typedef struct {
     char *id;          /* login-like identifier, unique */
@@ -46,6 +50,8 @@ typedef struct {
     char **languages; /* NULL-terminated, first is the default */
     char *default_language;
     int idle_report_interval;
+    int extend_by;   /* seconds a patron's `extend` adds to the time limit, 0 = no extending */
+    int max_extends; /* extensions per session */
 
     /* wipe */
     RkWipeStrategy strategy;
@@ -59,6 +65,7 @@ typedef struct {
 
     /* notice */
     char *notice_dir;
+    gboolean screen_reader; /* the session client starts a screen reader at the notice */
     /* "FILE:LINE: message" lines about missing patron texts, or NULL. Not a load error: the
      * wipe runs without texts; the seat stays closed and --check-config fails. */
     char *text_problems;

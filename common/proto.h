@@ -11,13 +11,16 @@
  * Verbs (who may use them: A = root/admin group, G = the guest, V = volunteer group, * = anyone)
  *   status                       *  state=READY|NOTICE|ACTIVE|ENDING|WIPING|BLOCKED session=ID
  *                                   guided=0|1 volunteer=NAME time_left=S idle_left=S warn=S
+ *                                   extends_left=N (extend calls the running session has left;
+ *                                   0 when it has no time limit or extending is off)
  *                                   last_wipe=UNIX verified=0|1 closed=notice-texts|-
  *                                   caller=guest|other, and the settings of session-config
  *                                   (generation=N among them: a client compares it with the one of
  *                                   its settings and asks session-config again when it differs)
  *   session-config               G A  generation=N idle_timeout=S idle_warning=S
  *                                   idle_report_interval=S lang=nb (the default language)
- *                                   guided_enabled=0|1 warnings=S,S|- languages=nb,nn,en (in
+ *                                   guided_enabled=0|1 extend_by=S max_extends=N
+ *                                   screen_reader=0|1 warnings=S,S|- languages=nb,nn,en (in
  *                                   order, first = default) notice_dir=PATH (notice.text_dir;
  *                                   left out only if it would make the line too long): what
  *                                   the guest's client needs and may not read from the file,
@@ -26,6 +29,10 @@
  *   accept                       G  NOTICE -> ACTIVE (after the guided consent, if guided)
  *   decline                      G  NOTICE -> ENDING
  *   end [REASON]                 G A  end the session (reason: button|logout|staff)
+ *   extend                       G  ACTIVE with a time limit: the limit moves extend_by seconds
+ *                                   later, at most max_extends times per session; OK with the
+ *                                   status; ERR state (not ACTIVE), no-limit, denied
+ *                                   (extend_by or max_extends is 0), exhausted
  *   idle SECONDS                 G  the session's idle time, as the client measured it
  *   volunteers                   G V A  n=N id0=ID name0=NAME ... (for the picker)
  *   guided ID PIN                G V A  check a volunteer; OK name=NAME; ERR pin|locked|declaration|training
@@ -38,7 +45,7 @@
  *   wipe-dry-run                 A  counts per category
  *
  * Error codes: denied, invalid, unknown, state, pin, locked (too many wrong PINs in this session),
- * declaration, training, busy, internal. */
+ * declaration, training, no-limit, exhausted (no extension left in this session), busy, internal. */
 #pragma once
 
 #include <glib.h>

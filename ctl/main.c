@@ -28,6 +28,7 @@ static void usage(FILE *f)
                "  status                          state of the seat and the session\n"
                "  end                             end the session now and erase it\n"
                "  accept | decline                answer the notice (the guest)\n"
+               "  extend                          more time for the running session (the guest)\n"
                "  guided VOLUNTEER                start a guided session (asks for the PIN)\n"
                "  stats [--json]                  statistics\n"
                "  incidents [resolve ID]          open incidents; mark one resolved\n"
@@ -166,7 +167,7 @@ static char *socket_path_from(const char *socket_opt, const char *config_path)
 static bool plain_command(const char *cmd)
 {
     static const char *const plain[] = { "status", "end", "accept", "decline", "stats", "incidents", "consent",
-                                         "volunteers", "idle", "session-config", NULL };
+                                         "volunteers", "idle", "session-config", "extend", NULL };
     return g_strv_contains(plain, cmd);
 }
 

@@ -83,11 +83,10 @@ static GArray *get_warnings(const RkParsedReply *r)
     return g_steal_pointer(&a);
 }
 
-gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **error)
+/* The status keys of an OK reply (status, and the verbs that answer with the status) into
+ * ret. */
+static gboolean parse_status(const RkParsedReply *r, ClientStatus *ret, GError **error)
 {
-    g_autoptr(RkParsedReply) r = call_ok(socket_path, "status", error);
-    if (!r)
-        return FALSE;
     SeatState state = rk_seat_state_from_name(rk_reply_get(r, "state"));
     const char *gen = rk_reply_get(r, "generation");
     if (state == SEAT_N_STATES || !gen) {
@@ -103,10 +102,23 @@ gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **
     ret->time_left = get_long(r, "time_left", -1, G_MAXINT32, -1);
     ret->idle_left = get_long(r, "idle_left", -1, G_MAXINT32, -1);
     ret->warn = get_long(r, "warn", 0, G_MAXINT32, 0);
+    ret->extends_left = get_long(r, "extends_left", 0, RK_CONFIG_MAX_EXTENDS, 0);
     const char *lw = rk_reply_get(r, "last_wipe");
     ret->last_wipe = lw ? g_ascii_strtoll(lw, NULL, 10) : 0;
     ret->verified = get_long(r, "verified", 0, 1, 0) == 1;
     return TRUE;
+}
+
+gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **error)
+{
+    g_autoptr(RkParsedReply) r = call_ok(socket_path, "status", error);
+    return r && parse_status(r, ret, error);
+}
+
+gboolean client_extend(const char *socket_path, ClientStatus *ret, GError **error)
+{
+    g_autoptr(RkParsedReply) r = call_ok(socket_path, "extend", error);
+    return r && parse_status(r, ret, error);
 }
 
 gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GError **error)
@@ -120,6 +132,9 @@ gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GErro
         .idle_warning = get_long(r, "idle_warning", 0, G_MAXINT32, -1),
         .idle_report_interval = get_long(r, "idle_report_interval", 1, G_MAXINT32, -1),
         .guided_enabled = get_long(r, "guided_enabled", 0, 1, 0) == 1,
+        .extend_by = get_long(r, "extend_by", 0, RK_CONFIG_MAX_EXTEND_BY, -1),
+        .max_extends = get_long(r, "max_extends", 0, RK_CONFIG_MAX_EXTENDS, -1),
+        .screen_reader = get_long(r, "screen_reader", 0, 1, 0) == 1,
         .warnings = get_warnings(r),
         .languages = get_languages(r),
     };
@@ -127,7 +142,8 @@ gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GErro
     s.notice_dir = dir && dir[0] == '/' ? g_strdup(dir) : NULL;
     /* Fail closed: settings that cannot all be read are none. */
     if (!s.generation || s.idle_timeout < 0 || s.idle_warning < 0 || s.idle_report_interval < 0 ||
-        get_long(r, "guided_enabled", 0, 1, -1) < 0 || !s.warnings || !s.languages) {
+        get_long(r, "guided_enabled", 0, 1, -1) < 0 || s.extend_by < 0 || s.max_extends < 0 ||
+        get_long(r, "screen_reader", 0, 1, -1) < 0 || !s.warnings || !s.languages) {
         client_settings_clear(&s);
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "malformed session-config reply");
         return FALSE;

@@ -1,5 +1,6 @@
 /* The session client's side of the rentarkd control protocol (common/proto.h), through the
- * shared call (common/call.h): the seat's status, the session's settings, the volunteers.
+ * shared call (common/call.h): the seat's status, the session's settings, the volunteers, and
+ * the patron's request for more time.
  *
  * Every call is one short blocking exchange with a timeout, made from the main loop. A reply
  * of ERR, an unreachable daemon, a timeout or a malformed reply is a GError, which the caller
@@ -22,6 +23,7 @@ typedef struct {
     long time_left; /* seconds, -1 when there is no limit */
     long idle_left;
     long warn;      /* seconds of the warning the daemon asks to show, 0 = none */
+    long extends_left; /* times the patron may still extend the session, 0 = none */
     long long last_wipe; /* unix time, 0 = unknown */
     bool verified;
     char *generation; /* of the daemon's settings: session-config again when it changes */
@@ -35,6 +37,9 @@ typedef struct {
     long idle_warning;
     long idle_report_interval;
     bool guided_enabled;
+    long extend_by;   /* seconds an extension adds, 0 = patrons cannot extend */
+    long max_extends; /* extensions per session */
+    bool screen_reader; /* start a screen reader at the notice */
     GArray *warnings; /* int seconds before the time limit, possibly empty */
     char **languages; /* codes in order, the first is the default (NULL-terminated) */
     char *notice_dir; /* absolute path, NULL when the daemon could not fit it in its reply */
@@ -51,6 +56,12 @@ gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **
 /* `session-config` into ret. FALSE with error as client_get_status, and when any setting is
  * missing or out of the configuration's bounds. */
 gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GError **error);
+
+/* `extend`: the patron asks for session.extend_by more seconds. On success ret holds the
+ * status after the extension (the new time_left, extends_left and warn). FALSE with error as
+ * client_get_status; an ERR reply (no-limit, denied, exhausted, state) is G_IO_ERROR_FAILED
+ * with a message that starts "extend refused: CODE". */
+gboolean client_extend(const char *socket_path, ClientStatus *ret, GError **error);
 
 typedef struct {
     char *id;

@@ -240,7 +240,7 @@ static void check_reply(const char *reply)
         CHECK(reply[2] == ' ' || reply[2] == '\n');
     } else {
         static const char *const codes[] = { "denied", "invalid", "unknown", "state", "pin", "declaration",
-                                             "training", "busy", "internal", NULL };
+                                             "training", "no-limit", "exhausted", "busy", "internal", NULL };
         CHECK(g_strv_contains(codes, p->code));
     }
     rk_parsed_reply_free(p);
@@ -255,6 +255,7 @@ static void check_session_config(const char *reply)
     const char *gen = rk_reply_get(p, "generation"), *langs = rk_reply_get(p, "languages");
     CHECK(gen && g_ascii_isdigit(gen[0]));
     CHECK(rk_reply_get(p, "idle_timeout") && rk_reply_get(p, "warnings") && rk_reply_get(p, "guided_enabled"));
+    CHECK(rk_reply_get(p, "extend_by") && rk_reply_get(p, "max_extends") && rk_reply_get(p, "screen_reader"));
     CHECK(langs);
     char **l = g_strsplit(langs, ",", -1);
     for (char **x = l; *x; x++)

@@ -9,7 +9,8 @@ machine (NOTICE -> ACTIVE -> ENDING), three volunteers and idle/time-limit handl
     fake-agent.py -c CONFIG [-f] [--log FILE] [--state STATE] [--last-wipe UNIX] [--unverified]
 
 The timings come from the config's session group (time_limit, idle_timeout, idle_warning,
-idle_report_interval, warnings) and notice.text_dir, read with a regular expression: enough
+idle_report_interval, warnings, extend_by, max_extends), notice.text_dir and
+notice.screen_reader, read with a regular expression: enough
 for the small configs the tests write; session-config reports them (generation 1). Every request is
 appended to --log as one line (a PIN is written as ****), and every state change as
 "state NEW reason"; the tests read that file.
@@ -69,9 +70,13 @@ class Agent:
         self.idle_timeout = conf_int(text, "idle_timeout", 900)
         self.idle_warning = conf_int(text, "idle_warning", 60)
         self.interval = conf_int(text, "idle_report_interval", 30)
+        self.extend_by = conf_int(text, "extend_by", 600)
+        self.max_extends = conf_int(text, "max_extends", 10)
+        self.screen_reader = 1 if re.search(r"^\s*screen_reader\s*=\s*true\s*;", text, re.M) else 0
+        self.extends_used = 0
         self.text_dir = conf_str(text, "text_dir", "/etc/rentark/notice")
         m = re.search(r"^\s*warnings\s*=\s*\[([^\]]*)\]", text, re.M)
-        self.warnings = sorted(int(x) for x in re.findall(r"\d+", m.group(1))) if m else [300, 60]
+        self.warnings = sorted(int(x) for x in re.findall(r"\d+", m.group(1))) if m else [600, 300, 60]
         self.log = open(args.log, "a", buffering=1) if args.log else None
         self.state = args.state
         self.last_wipe = args.last_wipe if args.last_wipe is not None else int(time.time()) - 600
@@ -97,6 +102,11 @@ class Agent:
             return self.time_limit
         return max(0, int(self.time_limit - (time.monotonic() - self.started)))
 
+    def extends_left(self):
+        if self.state != "ACTIVE" or self.time_limit == 0 or self.extend_by == 0:
+            return 0
+        return max(0, self.max_extends - self.extends_used)
+
     def tick(self):
         if self.state == "ACTIVE" and self.time_limit and self.time_left() <= 0:
             self.set_state("ENDING", "time")
@@ -107,19 +117,28 @@ class Agent:
         self.note("guided %s ****" % " ".join(args[:1]) if verb == "guided" else line)
         self.tick()
         if verb == "status":
-            left = self.time_left()
-            warn = 0
-            if self.state == "ACTIVE" and left >= 0:
-                warn = min([w for w in self.warnings if left <= w], default=0)
-            kv = [("caller", "guest"), ("state", self.state), ("session", "s1"), ("guided", "1" if self.guided else "0"),
-                  ("volunteer", self.volunteer), ("time_left", str(left)),
-                  ("idle_left", str(max(0, self.idle_timeout - self.idle))), ("warn", str(warn)),
-                  ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("generation", "1")]
-            return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
+            return self.status()
+        return self.handle_verb(verb, args)
+
+    def status(self):
+        left = self.time_left()
+        warn = 0
+        if self.state == "ACTIVE" and left >= 0:
+            warn = min([w for w in self.warnings if left <= w], default=0)
+        kv = [("caller", "guest"), ("state", self.state), ("session", "s1"), ("guided", "1" if self.guided else "0"),
+              ("volunteer", self.volunteer), ("time_left", str(left)),
+              ("idle_left", str(max(0, self.idle_timeout - self.idle))), ("warn", str(warn)),
+              ("extends_left", str(self.extends_left())),
+              ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("generation", "1")]
+        return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
+
+    def handle_verb(self, verb, args):
         if verb == "session-config":
             warnings = ",".join(str(w) for w in sorted(self.warnings, reverse=True)) or "-"
             kv = [("generation", "1"), ("idle_timeout", str(self.idle_timeout)), ("idle_warning", str(self.idle_warning)),
                   ("idle_report_interval", str(self.interval)), ("lang", "nb"), ("guided_enabled", "1"),
+                  ("extend_by", str(self.extend_by)), ("max_extends", str(self.max_extends)),
+                  ("screen_reader", str(self.screen_reader)),
                   ("warnings", warnings), ("languages", "nb,nn,en"), ("notice_dir", self.text_dir)]
             return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
         if verb == "volunteers":
@@ -164,6 +183,18 @@ class Agent:
                 return "ERR state no%20session"
             self.set_state("ENDING", args[0] if args else "button")
             return "OK"
+        if verb == "extend":  # answered with the status, as rentarkd does
+            if self.state != "ACTIVE":
+                return "ERR state no%20running%20session"
+            if self.time_limit == 0:
+                return "ERR no-limit no%20time%20limit"
+            if self.extend_by == 0 or self.max_extends == 0:
+                return "ERR denied extending%20is%20off"
+            if self.extends_left() == 0:
+                return "ERR exhausted no%20extension%20left"
+            self.extends_used += 1
+            self.time_limit += self.extend_by
+            return self.status()
         if verb == "idle":
             if len(args) != 1 or not args[0].isdigit():
                 return "ERR invalid usage:%20idle%20SECONDS"

@@ -54,7 +54,7 @@ DEEP=${RK_SOAK_DEEP:-0.05}
 
 stress_setup "soak"
 cat >>"$CONF" <<'EOF'
-session = { time_limit = 3; idle_timeout = 3; idle_warning = 1; warnings = [ 1 ]; };
+session = { time_limit = 3; idle_timeout = 21; idle_warning = 20; warnings = [ 1 ]; };
 EOF
 
 t_diag "soak: $CYCLES cycles, seed $SEED (RK_SEED=$SEED replays), build ${RK_BUILD#$PWD/}, $(nproc) CPUs," \
@@ -201,7 +201,7 @@ def guest(c, kind, w):
     ht.linger([home, swept[0]], c)
     say("planted %d %d %d" % (n["entries"], n["hardlinks_out"], n["hardlinks_out_refused"]))
     if kind in ("button", "decline", "idle"):
-        line = {"button": "end", "decline": "decline", "idle": "idle 3"}[kind]
+        line = {"button": "end", "decline": "decline", "idle": "idle 21"}[kind]
         try:
             r = call(line)
             if not r.startswith("OK"):

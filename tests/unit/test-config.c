@@ -40,8 +40,14 @@ static void test_defaults(void)
     g_assert_true(c->guest_create);
     g_assert_cmpint(c->time_limit, ==, 7200);
     g_assert_cmpint(c->idle_timeout, ==, 900);
-    g_assert_cmpuint(c->warnings->len, ==, 2);
-    g_assert_cmpint(g_array_index(c->warnings, int, 0), ==, 300);
+    g_assert_cmpint(c->idle_warning, ==, 60);
+    g_assert_cmpuint(c->warnings->len, ==, 3);
+    g_assert_cmpint(g_array_index(c->warnings, int, 0), ==, 600);
+    g_assert_cmpint(g_array_index(c->warnings, int, 1), ==, 300);
+    g_assert_cmpint(g_array_index(c->warnings, int, 2), ==, 60);
+    g_assert_cmpint(c->extend_by, ==, 600);
+    g_assert_cmpint(c->max_extends, ==, 10);
+    g_assert_false(c->screen_reader);
     g_assert_cmpstr(c->default_language, ==, "nb");
     g_assert_cmpuint(g_strv_length(c->languages), ==, 3);
     g_assert_cmpint(c->strategy, ==, RK_WIPE_DISK);
@@ -76,6 +82,8 @@ static void test_shipped_equals_defaults(void)
     g_assert_cmpint(shipped->idle_report_interval, ==, def->idle_report_interval);
     g_assert_cmpmem(shipped->warnings->data, shipped->warnings->len * sizeof(int), def->warnings->data,
                     def->warnings->len * sizeof(int));
+    g_assert_cmpint(shipped->extend_by, ==, def->extend_by);
+    g_assert_cmpint(shipped->max_extends, ==, def->max_extends);
     g_assert_true(g_strv_equal((const char *const *)shipped->languages, (const char *const *)def->languages));
     g_assert_cmpint(shipped->strategy, ==, def->strategy);
     g_assert_cmpstr(shipped->tmpfs_size, ==, def->tmpfs_size);
@@ -85,6 +93,7 @@ static void test_shipped_equals_defaults(void)
     g_assert_cmpint(shipped->at_boot, ==, def->at_boot);
     g_assert_cmpint(shipped->verify_retry, ==, def->verify_retry);
     g_assert_cmpstr(shipped->notice_dir, ==, def->notice_dir);
+    g_assert_cmpint(shipped->screen_reader, ==, def->screen_reader);
     g_assert_cmpint(shipped->guided_enabled, ==, def->guided_enabled);
     g_assert_cmpuint(shipped->required_modules, ==, def->required_modules);
     g_assert_cmpint(shipped->declaration_validity_days, ==, def->declaration_validity_days);
@@ -221,6 +230,36 @@ static void test_volunteers(void)
     ERR("volunteers = ( { id = \"a\"; name = \"Kari \\xff\"; pin_hash = \"$y$aaaaaa\"; } );", "volunteers.name is not valid UTF-8");
 }
 
+/* WCAG 2.2.1 "timing adjustable": the idle countdown gives at least 20 s, a time limit can be
+ * extended (by default 10 times by 10 minutes), and a screen reader can start at the notice. */
+static void test_timing_adjustable(void)
+{
+    g_autoptr(RkConfig) c = load_ok("session = { extend_by = 900; max_extends = 1000; };\n"
+                                    "notice = { screen_reader = true; };\n");
+    g_assert_cmpint(c->extend_by, ==, 900);
+    g_assert_cmpint(c->max_extends, ==, 1000);
+    g_assert_true(c->screen_reader);
+    /* 0 turns extending off, either way. */
+    g_autoptr(RkConfig) off = load_ok("session = { extend_by = 0; max_extends = 0; };");
+    g_assert_cmpint(off->extend_by, ==, 0);
+    g_assert_cmpint(off->max_extends, ==, 0);
+    /* The shortest countdown allowed, and any countdown when there is no idle timeout. */
+    g_autoptr(RkConfig) shortest = load_ok("session = { idle_timeout = 21; idle_warning = 20; };");
+    g_assert_cmpint(shortest->idle_warning, ==, 20);
+    g_autoptr(RkConfig) no_idle = load_ok("session = { idle_timeout = 0; idle_warning = 5; };");
+    g_assert_cmpint(no_idle->idle_warning, ==, 5);
+
+    ERR("session = {\n idle_timeout = 300;\n idle_warning = 19;\n};",
+        "test.conf:3: session.idle_warning (19) must be at least 20 seconds while session.idle_timeout is set");
+    ERR("session = {\n idle_timeout = 900;\n\n idle_warning = 0;\n};", "test.conf:4: session.idle_warning (0) must be at least 20");
+    ERR("session = {\n extend_by = -1;\n};", "test.conf:2: session.extend_by = -1 is out of range (0 to 604800)");
+    ERR("session = { extend_by = 604801; };", "session.extend_by = 604801 is out of range (0 to 604800)");
+    ERR("session = {\n\n max_extends = 1001;\n};", "test.conf:3: session.max_extends = 1001 is out of range (0 to 1000)");
+    ERR("session = { max_extends = -1; };", "session.max_extends = -1 is out of range (0 to 1000)");
+    ERR("session = { extend_by = \"10m\"; };", "session.extend_by must be an integer");
+    ERR("notice = {\n screen_reader = 1;\n};", "test.conf:2: notice.screen_reader must be a boolean");
+}
+
 /* All problems are reported in one go, each with its line. */
 static void test_all_errors_reported(void)
 {
@@ -319,6 +358,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/types", test_types);
     g_test_add_func("/config/ranges", test_ranges);
     g_test_add_func("/config/cross-checks", test_cross_checks);
+    g_test_add_func("/config/timing-adjustable", test_timing_adjustable);
     g_test_add_func("/config/volunteers", test_volunteers);
     g_test_add_func("/config/all-errors-reported", test_all_errors_reported);
     g_test_add_func("/config/missing-files", test_missing_files);
