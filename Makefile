@@ -6,6 +6,7 @@
 #   make system-test     the .deb on a booted Debian 12 kiosk: systemd, logind, PAM, LightDM, browsers
 #   make bench           benchmarks (optimised build)
 #   make fuzz            libFuzzer targets for FUZZ_SECONDS each (clang)
+#   make update-po       extract the UI strings (xgettext) into po/rentark.pot, merge into po/*.po
 #   make install DESTDIR=... PREFIX=...
 #   make clean
 #
@@ -20,6 +21,7 @@ SAN        ?= 0
 WERROR     ?= 1
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= /etc
+LOCALEDIR  ?= $(PREFIX)/share/locale
 DESTDIR    ?=
 FUZZ_SECONDS ?= 60
 
@@ -30,14 +32,15 @@ Q := @
 endif
 
 CORE_PKGS   := glib-2.0 gio-2.0 gio-unix-2.0 libconfig
-SESSION_PKGS := x11 xft xrandr xext fontconfig
+SESSION_PKGS := gtk+-3.0 x11 xext
 
 # CFLAGS, CPPFLAGS and LDFLAGS are the builder's (the command line, the environment,
 # dpkg-buildflags): they come after the project's own flags below, which live in variables of
 # their own, so "make CFLAGS+=-O0" or "make CPPFLAGS=-DX" never drops the include paths.
 CFLAGS  ?= -O2 -g
 RK_CPPFLAGS := -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DRK_VERSION='"$(VERSION)"' \
-               -DRK_SYSCONFDIR='"$(SYSCONFDIR)"' -Icommon -Iagent
+               -DRK_SYSCONFDIR='"$(SYSCONFDIR)"' -DRK_LOCALEDIR='"$(LOCALEDIR)"' \
+               -Icommon -Iagent
 RK_CFLAGS := -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter -fno-common -fstack-protector-strong
 RK_LDFLAGS :=
@@ -61,7 +64,7 @@ ALL_LDFLAGS = $(RK_LDFLAGS) $(LDFLAGS)
 CORE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
 CORE_LIBS    := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS))
 SESSION_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SESSION_PKGS) 2>/dev/null)
-SESSION_LIBS   := $(shell $(PKG_CONFIG) --libs $(SESSION_PKGS) 2>/dev/null) -lXss
+SESSION_LIBS   := $(shell $(PKG_CONFIG) --libs $(SESSION_PKGS) 2>/dev/null)
 # libinotifytools 3.22 ships no pkg-config file.
 AGENT_LIBS   := -linotifytools -lcrypt
 
@@ -77,13 +80,32 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_LIB := $(BUILD)/libcommon.a
 AGENT_LIB  := $(BUILD)/libagent.a
 PROGS      := $(BUILD)/rentarkd $(BUILD)/rentarkctl $(BUILD)/rentark-session
+# The UI catalogues, built from po/ into $(BUILD)/locale (the tests' RENTARK_LOCALEDIR).
+LINGUAS    := $(shell cat po/LINGUAS 2>/dev/null)
+MO_FILES   := $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/rentark.mo,$(LINGUAS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all check check-valgrind system-test test bench fuzz install uninstall clean tests
+.PHONY: all check check-valgrind system-test test bench fuzz install uninstall clean tests update-po
 # Objects of tests and helpers are kept (no intermediate-file deletion, no needless rebuilds).
 .SECONDARY:
-all: $(PROGS)
+all: $(PROGS) $(MO_FILES)
+
+# msgfmt --check: a translation that drops or breaks a format is a build error.
+$(BUILD)/locale/%/LC_MESSAGES/rentark.mo: po/%.po
+	@mkdir -p $(@D)
+	@echo "  MSGFMT  $<"
+	$(Q)msgfmt --check -o $@ $<
+
+# The strings marked with _() in the session client; each po/LANG.po is merged with them (new
+# strings come in untranslated, changed ones fuzzy), then checked.
+update-po:
+	xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
+	    --package-name=rentark --package-version=$(VERSION) --msgid-bugs-address=- \
+	    -o po/rentark.pot session/*.c
+	for l in $(LINGUAS); do msgmerge --quiet --update --backup=none po/$$l.po po/rentark.pot && \
+	    msgattrib --no-obsolete -o po/$$l.po po/$$l.po || exit 1; done
+	for l in $(LINGUAS); do printf '%s: ' $$l; msgfmt --check --statistics -o /dev/null po/$$l.po || exit 1; done
 
 $(BUILD)/session/%.o: session/%.c
 	@mkdir -p $(@D)
@@ -135,7 +157,7 @@ $(BUILD)/tests/preload/%.so: tests/preload/%.c
 	@echo "  SHLIB   $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -fPIC -shared -o $@ $< -ldl
 
-tests: $(PROGS) $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_SOS)
+tests: $(PROGS) $(MO_FILES) $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_SOS)
 
 # The test suite runs against a sanitizer build of its own so that the release build in
 # build/ stays as it is.
@@ -224,7 +246,7 @@ MANDIR     := $(PREFIX)/share/man
 DATADIR    := $(PREFIX)/share/rentark
 UNITDIR    ?= /lib/systemd/system
 
-install: $(PROGS)
+install: $(PROGS) $(MO_FILES)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/rentark \
 	           $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/rentarkd $(DESTDIR)$(SBINDIR)/rentarkd
@@ -233,6 +255,8 @@ install: $(PROGS)
 	test -e $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf || \
 	    install -m 0600 config/rentark.conf $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf
 	cp -R config/notice $(DESTDIR)$(SYSCONFDIR)/rentark/
+	for l in $(LINGUAS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/rentark.mo \
+	    $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/rentark.mo || exit 1; done
 	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	# The unit and the autostart entry name the programs by path: the installed ones.
@@ -249,6 +273,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/rentark* $(DESTDIR)$(MANDIR)/man5/rentark* $(DESTDIR)$(MANDIR)/man8/rentark*
 	rm -f $(DESTDIR)$(UNITDIR)/rentarkd*.service $(DESTDIR)$(UNITDIR)/rentark-mount.service $(DESTDIR)$(UNITDIR)/rentark-mount.socket
 	rm -f $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
+	rm -f $(patsubst %,$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/rentark.mo,$(LINGUAS))
 
 clean:
 	rm -rf build

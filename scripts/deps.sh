@@ -8,12 +8,12 @@
 set -eu
 
 runtime_pkgs=(
-    libglib2.0-0 libconfig9 libinotifytools0 libx11-6 libxft2 libxrandr2 libxext6 libxss1
-    libcrypt1 fonts-dejavu-core passwd util-linux procps
+    libglib2.0-0 libconfig9 libinotifytools0 libx11-6 libxext6 libgtk-3-0 libatk-adaptor at-spi2-core
+    libcrypt1 fonts-dejavu-core fonts-noto-core passwd util-linux procps
 )
 build_pkgs=(
     build-essential pkg-config clang libglib2.0-dev libconfig-dev libinotifytools0-dev
-    libx11-dev libxft-dev libxrandr-dev libxext-dev libxss-dev libcrypt-dev libfontconfig-dev
+    libx11-dev libxext-dev libgtk-3-dev libcrypt-dev gettext
     libclang-rt-14-dev
 )
 # uidmap is in the test set on purpose: with it, /etc/subuid exists and useradd hands out
@@ -22,6 +22,7 @@ build_pkgs=(
 test_pkgs=(
     bc python3 xvfb xdotool x11-apps x11-utils imagemagick python3-dbusmock dbus e2fsprogs attr
     psmisc inotify-tools valgrind cups-client uidmap
+    python3-pyatspi gir1.2-atspi-2.0 python3-pil orca speech-dispatcher-espeak-ng
     chromium firefox-esr cups-daemon printer-driver-cups-pdf lightdm systemd
     debhelper dpkg-dev fakeroot lintian man-db groff-base mandoc ansible-core python3-apt
     cron at bindfs fuse3 keyutils

@@ -6,7 +6,9 @@
 #include "notice.h"
 #include "ui.h"
 
+#include <gdk/gdkx.h>
 #include <gio/gio.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,6 +48,11 @@ struct Flow {
     int tries;
     char *message;         /* an error line for the next cover screen */
     long shown_warn;
+    char *strip_note;      /* "Your time was extended ...", shown for half a minute */
+    gint64 strip_note_at;
+    gboolean reader_asked; /* notice.screen_reader was acted on in this session */
+    GPid reader_pid;       /* the screen reader this client started, or 0 */
+    guint reader_watch;
     gboolean idle_now;
     /* The session limits in force, the daemon's (-1 and 0 before its first settings). */
     long idle_timeout, idle_warning, report_interval;
@@ -55,16 +62,24 @@ struct Flow {
 static void show_screen(Flow *f, FlowScreen s);
 static void apply_status(Flow *f);
 static void on_idle(gboolean idle, gpointer data);
-
-static const char *ui_str(Flow *f, const char *key)
-{
-    return notice_ui(f->texts, f->lang, key);
-}
+static void start_screen_reader(Flow *f);
 
 static void set_message(Flow *f, const char *m)
 {
     g_free(f->message);
     f->message = g_strdup(m);
+}
+
+/* The language of the patron's screens: the notice texts, the catalogue (gettext) and the
+ * direction of the layout. */
+static void set_language(Flow *f, const char *lang)
+{
+    char *l = g_strdup(lang);
+    g_free(f->lang);
+    f->lang = l;
+    notice_use_language(l);
+    if (f->ui)
+        ui_set_rtl(f->ui, notice_is_rtl(l));
 }
 
 static void clear_source(guint *id)
@@ -179,9 +194,12 @@ static char *trust_line(Flow *f)
     g_autofree char *hm = g_date_time_format(t, "%H:%M");
     g_autofree char *day = g_date_time_format(t, "%d.%m.%Y");
     g_autofree char *today = g_date_time_format(now, "%d.%m.%Y");
-    if (strcmp(day, today) == 0)
-        return notice_ui_format(f->texts, f->lang, "trust", "time", hm, NULL);
-    return notice_ui_format(f->texts, f->lang, "trust_day", "date", day, "time", hm, NULL);
+    /* The check mark says it without words too (and not by colour alone). */
+    g_autofree char *line = strcmp(day, today) == 0
+        ? notice_format(_("This PC was cleaned at {time}; nothing of the previous user remains."), "time", hm, NULL)
+        : notice_format(_("This PC was cleaned on {date} at {time}; nothing of the previous user remains."), "date", day,
+                        "time", hm, NULL);
+    return g_strconcat("\u2713 ", line, NULL);
 }
 
 /* Split a text file into its first line (the title) and the rest. */
@@ -193,25 +211,45 @@ static void split_title(const char *text, char **title, char **body)
     g_strstrip(*title);
 }
 
+/* Keys of every cover screen: larger text, the screen reader. */
 static UiView *cover_view(Flow *f, const char *name)
 {
     UiView *v = ui_view_new(UI_COVER, name);
-    ui_view_set_other_monitor(v, ui_str(f, "other_monitor"));
-    ui_view_set_scroll_labels(v, ui_str(f, "scroll_up"), ui_str(f, "scroll_down"));
+    ui_view_set_other_monitor(v, _("Please use the main screen."));
+    ui_view_add_key(v, "<Control>plus", "text_size");
+    ui_view_add_key(v, "<Control>KP_Add", "text_size");
+    ui_view_add_key(v, "<Control>equal", "text_size");
+    ui_view_add_key(v, "<Control><Alt>s", "screen_reader");
     return v;
 }
 
-static void add_language_buttons(Flow *f, UiView *v)
+/* The top row of the notice: one button per language (each named in its own words, with its
+ * key: F1, F2, ... in the configured order), larger text, the screen reader. */
+static void add_top_buttons(Flow *f, UiView *v)
 {
     const char *const *langs = notice_languages(f->texts);
-    if (!langs[0] || !langs[1])
-        return;
-    for (const char *const *l = langs; *l; l++) {
-        g_autofree char *action = g_strconcat("lang:", *l, NULL);
-        /* Each language is named in its own words, so a patron finds theirs. */
-        ui_view_add_top_button(v, action, notice_ui(f->texts, *l, "language_name"),
-                               strcmp(*l, f->lang) == 0 ? UI_BTN_LANG_ON : UI_BTN_LANG);
+    ui_view_set_top_label(v, _("Language"));
+    for (int i = 0; langs[0] && langs[1] && langs[i]; i++) {
+        g_autofree char *action = g_strconcat("lang:", langs[i], NULL);
+        g_autofree char *label = NULL, *key = NULL;
+        if (i < 12) {
+            key = g_strdup_printf("F%d", i + 1);
+            label = g_strdup_printf("%s\u2002%s", key, notice_autonym(langs[i]));
+            ui_view_add_key(v, key, action);
+        }
+        ui_view_add_top_button(v, action, label ? label : notice_autonym(langs[i]),
+                               strcmp(langs[i], f->lang) == 0 ? UI_BTN_LANG_ON : UI_BTN_LANG);
     }
+    gboolean large = ui_get_scale(f->ui) > 1.0;
+    ui_view_add_top_button(v, "text_size", large ? _("Normal text size") : _("Larger text"), UI_BTN_NORMAL);
+    ui_view_add_top_button(v, "screen_reader", _("Screen reader"),
+                           f->reader_pid ? UI_BTN_LANG_ON : UI_BTN_NORMAL);
+}
+
+static const char *keys_hint(void)
+{
+    return _("Keyboard: Tab moves between buttons and Enter chooses. Ctrl+Alt+S turns the screen reader on or off. "
+             "During the session, Ctrl+Alt+R moves to the session's buttons.");
 }
 
 /* The daemon decides whether guided sessions are on (it refuses a helper otherwise). */
@@ -225,27 +263,28 @@ static UiView *notice_view(Flow *f)
     UiView *v = cover_view(f, "notice");
     g_autofree char *title = NULL, *body = NULL;
     split_title(notice_text(f->texts, f->lang), &title, &body);
+    g_autofree char *full = g_strconcat(body, "\n\n", keys_hint(), NULL);
     ui_view_set_title(v, title);
-    ui_view_set_body(v, body);
-    add_language_buttons(f, v);
+    ui_view_set_body(v, full);
+    add_top_buttons(f, v);
     g_autofree char *trust = trust_line(f);
     if (f->message)
         ui_view_set_note(v, f->message, TRUE);
     else if (trust)
         ui_view_set_note(v, trust, FALSE);
-    ui_view_add_button(v, "accept", ui_str(f, "accept"), UI_BTN_PRIMARY);
+    ui_view_add_button(v, "accept", _("I understand — start"), UI_BTN_PRIMARY);
     f->notice_guided = guided_on(f);
     if (f->notice_guided)
-        ui_view_add_button(v, "helper", ui_str(f, "helper"), UI_BTN_NORMAL);
-    ui_view_add_button(v, "logout", ui_str(f, "logout"), UI_BTN_NORMAL);
+        ui_view_add_button(v, "helper", _("A helper is with me"), UI_BTN_NORMAL);
+    ui_view_add_button(v, "logout", _("Log out"), UI_BTN_NORMAL);
     return v;
 }
 
 static UiView *pick_view(Flow *f)
 {
     UiView *v = cover_view(f, "pick");
-    ui_view_set_title(v, ui_str(f, "pick_title"));
-    ui_view_set_body(v, f->volunteers && f->volunteers->len ? ui_str(f, "pick_body") : ui_str(f, "pick_empty"));
+    ui_view_set_title(v, _("Helper: choose your name"));
+    ui_view_set_body(v, f->volunteers && f->volunteers->len ? _("The helper chooses their name and types their PIN. The patron can look away.") : _("No helpers are registered on this PC. Please ask the staff."));
     for (guint i = 0; f->volunteers && i < f->volunteers->len; i++) {
         const ClientVolunteer *vol = g_ptr_array_index(f->volunteers, i);
         g_autofree char *action = g_strdup_printf("vol:%u", i);
@@ -253,7 +292,7 @@ static UiView *pick_view(Flow *f)
     }
     if (f->message)
         ui_view_set_note(v, f->message, TRUE);
-    ui_view_add_button(v, "back", ui_str(f, "back"), UI_BTN_NORMAL);
+    ui_view_add_button(v, "back", _("Back"), UI_BTN_NORMAL);
     ui_view_set_escape(v, "back");
     return v;
 }
@@ -262,14 +301,14 @@ static UiView *pin_view(Flow *f)
 {
     UiView *v = cover_view(f, "pin");
     const ClientVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
-    g_autofree char *title = notice_ui_format(f->texts, f->lang, "pin_title", "name", vol->name, NULL);
+    g_autofree char *title = notice_format(_("Hello, {name}"), "name", vol->name, NULL);
     ui_view_set_title(v, title);
-    ui_view_set_body(v, ui_str(f, "pin_body"));
-    ui_view_set_field(v, ui_str(f, "pin_label"), PIN_MAX_DIGITS);
+    ui_view_set_body(v, _("Type your PIN with the number keys, then press OK."));
+    ui_view_set_field(v, _("PIN:"), PIN_MAX_DIGITS);
     if (f->message)
         ui_view_set_note(v, f->message, TRUE);
-    ui_view_add_button(v, "pin_ok", ui_str(f, "ok"), UI_BTN_PRIMARY);
-    ui_view_add_button(v, "back", ui_str(f, "back"), UI_BTN_NORMAL);
+    ui_view_add_button(v, "pin_ok", _("OK"), UI_BTN_PRIMARY);
+    ui_view_add_button(v, "back", _("Back"), UI_BTN_NORMAL);
     ui_view_set_escape(v, "back");
     return v;
 }
@@ -279,45 +318,75 @@ static UiView *guided_view(Flow *f)
     UiView *v = cover_view(f, "guided");
     g_autofree char *title = NULL, *body = NULL;
     split_title(notice_guided_text(f->texts, f->lang), &title, &body);
-    g_autofree char *who = notice_ui_format(f->texts, f->lang, "guided_helper", "name", f->helper, NULL);
-    g_autofree char *ask = notice_ui_format(f->texts, f->lang, "consent_question", "name", f->helper, NULL);
+    g_autofree char *who = notice_format(_("Your helper today: {name}"), "name", f->helper, NULL);
+    g_autofree char *ask = notice_format(_("May {name} look at the screen together with you?"), "name", f->helper, NULL);
     ui_view_set_title(v, title);
     ui_view_set_subtitle(v, who);
     ui_view_set_body(v, body);
     ui_view_set_note(v, ask, FALSE);
-    add_language_buttons(f, v);
-    ui_view_add_button(v, "consent_yes", ui_str(f, "consent_yes"), UI_BTN_PRIMARY);
-    ui_view_add_button(v, "consent_no", ui_str(f, "consent_no"), UI_BTN_NORMAL);
+    add_top_buttons(f, v);
+    ui_view_add_button(v, "consent_yes", _("Yes — start"), UI_BTN_PRIMARY);
+    ui_view_add_button(v, "consent_no", _("No — go back"), UI_BTN_NORMAL);
     ui_view_set_escape(v, "consent_no");
     return v;
 }
 
-static UiView *message_view(Flow *f, const char *name, const char *title_key, const char *body_key)
+static UiView *message_view(Flow *f, const char *name, const char *title, const char *body)
 {
     UiView *v = cover_view(f, name);
-    ui_view_set_title(v, ui_str(f, title_key));
-    ui_view_set_body(v, ui_str(f, body_key));
+    ui_view_set_title(v, title);
+    ui_view_set_body(v, body);
     return v;
 }
 
+static UiView *ooo_view(Flow *f)
+{
+    return message_view(f, "ooo", _("Out of order — please ask the staff"),
+                        _("This PC cannot be used right now. Nothing you type here is kept."));
+}
+
+/* More time may be asked for: the library allows it and this session has extensions left. */
+static gboolean can_extend(Flow *f)
+{
+    return f->set.extend_by > 0 && f->st.extends_left > 0 && f->st.time_left >= 0;
+}
+
+/* The strip: the time left, always; during a warning the warning (a notification that
+ * screen readers speak, without taking the focus from the patron's program) and, where the
+ * library allows it, "More time" first; "End session" last, which asks again before it ends
+ * anything. */
 static void show_strip(Flow *f)
 {
     UiView *v = ui_view_new(UI_STRIP, "active");
     long left = time_left_now(f);
     if (left >= 0) {
-        g_autofree char *t = notice_format_duration(f->texts, f->lang, left);
-        g_autofree char *line = notice_ui_format(f->texts, f->lang, "strip_time", "time", t, NULL);
+        g_autofree char *t = notice_format_duration(left);
+        g_autofree char *line = notice_format(_("Time left: {time}"), "time", t, NULL);
         ui_view_set_title(v, line);
     } else {
-        ui_view_set_title(v, ui_str(f, "strip_no_limit"));
+        ui_view_set_title(v, _("Your session is running"));
     }
     if (f->shown_warn > 0) {
-        g_autofree char *t = notice_format_duration(f->texts, f->lang, left >= 0 ? left : f->shown_warn);
-        g_autofree char *w = notice_ui_format(f->texts, f->lang, "warn", "time", t, NULL);
-        ui_view_set_note(v, w, FALSE);
+        g_autofree char *t = notice_format_duration(left >= 0 ? left : f->shown_warn);
+        g_autofree char *w = notice_format(_("{time} left. Save what you want to keep now, for example on your own USB stick or by email."), "time", t, NULL);
+        if (can_extend(f)) {
+            g_autofree char *n = g_strdup_printf("%ld", f->st.extends_left);
+            g_autofree char *more = notice_format(_("Extensions left: {n}"), "n", n, NULL);
+            g_autofree char *both = g_strconcat(w, " ", more, NULL);
+            ui_view_set_note(v, both, FALSE);
+        } else {
+            ui_view_set_note(v, w, FALSE);
+        }
         ui_view_set_warning(v, TRUE);
+    } else if (f->strip_note && g_get_monotonic_time() - f->strip_note_at < 30 * G_USEC_PER_SEC) {
+        ui_view_set_note(v, f->strip_note, FALSE);
     }
-    ui_view_add_button(v, "end", ui_str(f, "end"), UI_BTN_DANGER);
+    if (f->shown_warn > 0 && can_extend(f)) {
+        g_autofree char *t = notice_format_duration(f->set.extend_by);
+        g_autofree char *more = notice_format(_("More time (+{time})"), "time", t, NULL);
+        ui_view_add_button(v, "extend", more, UI_BTN_PRIMARY);
+    }
+    ui_view_add_button(v, "end", _("End session and erase my data"), UI_BTN_DANGER);
     ui_show(f->ui, v);
 }
 
@@ -362,23 +431,26 @@ static void show_idle_dialog(Flow *f)
 {
     gint64 ms = idle_query_ms(f->idle);
     long left = f->idle_timeout - (ms < 0 ? 0 : (long)(ms / 1000));
-    g_autofree char *n = g_strdup_printf("%ld", MAX(left, 0));
-    g_autofree char *body = notice_ui_format(f->texts, f->lang, "idle_body", "n", n, NULL);
+    g_autofree char *t = notice_format_duration(MAX(left, 0));
+    g_autofree char *body = notice_format(_("The session ends and everything is erased in {time}. Move the mouse or press a key to continue."), "time", t, NULL);
     UiView *v = ui_view_new(UI_DIALOG, "idle");
-    ui_view_set_title(v, ui_str(f, "idle_title"));
+    ui_view_set_title(v, _("Are you still there?"));
     ui_view_set_body(v, body);
     ui_view_set_warning(v, TRUE);
-    ui_view_add_button(v, "still_here", ui_str(f, "still_here"), UI_BTN_PRIMARY);
+    /* Spoken as an alert when it appears; it takes neither the keyboard nor the pointer, so
+     * the patron's next key press goes to their program and counts as being there. */
+    ui_view_set_alert(v, TRUE);
+    ui_view_add_button(v, "still_here", _("I am still here"), UI_BTN_PRIMARY);
     ui_show(f->ui, v);
 }
 
 static void show_confirm(Flow *f)
 {
     UiView *v = ui_view_new(UI_DIALOG, "confirm");
-    ui_view_set_title(v, ui_str(f, "confirm_title"));
-    ui_view_set_body(v, ui_str(f, "confirm_body"));
-    ui_view_add_button(v, "confirm_yes", ui_str(f, "confirm_yes"), UI_BTN_DANGER);
-    ui_view_add_button(v, "confirm_no", ui_str(f, "confirm_no"), UI_BTN_NORMAL);
+    ui_view_set_title(v, _("End the session and erase everything?"));
+    ui_view_set_body(v, _("Everything you did on this PC is erased now: documents, downloads, history and logins. This cannot be undone."));
+    ui_view_add_button(v, "confirm_yes", _("Yes, end and erase"), UI_BTN_DANGER);
+    ui_view_add_button(v, "confirm_no", _("No, continue"), UI_BTN_NORMAL);
     /* Enter on an accidental press must not erase: the safe answer has the focus. */
     ui_view_set_focus(v, "confirm_no");
     ui_view_set_escape(v, "confirm_no");
@@ -416,7 +488,7 @@ static void show_screen(Flow *f, FlowScreen s)
         /* Fail closed: without a notice text there is nothing the patron may agree to. */
         if (!notice_text(f->texts, f->lang)) {
             f->screen = SCR_OOO;
-            ui_show(f->ui, message_view(f, "ooo", "ooo_title", "ooo_body"));
+            ui_show(f->ui, ooo_view(f));
             break;
         }
         ui_show(f->ui, notice_view(f));
@@ -424,8 +496,11 @@ static void show_screen(Flow *f, FlowScreen s)
     case SCR_PICK: ui_show(f->ui, pick_view(f)); break;
     case SCR_PIN: ui_show(f->ui, pin_view(f)); break;
     case SCR_GUIDED: ui_show(f->ui, guided_view(f)); break;
-    case SCR_ENDING: ui_show(f->ui, message_view(f, "ending", "ending_title", "ending_body")); break;
-    case SCR_OOO: ui_show(f->ui, message_view(f, "ooo", "ooo_title", "ooo_body")); break;
+    case SCR_ENDING:
+        ui_show(f->ui, message_view(f, "ending", _("Ending your session and erasing your data…"),
+                                    _("Please wait. The PC will be ready for the next person in a moment.")));
+        break;
+    case SCR_OOO: ui_show(f->ui, ooo_view(f)); break;
     case SCR_ACTIVE:
         if (old != SCR_ACTIVE) {
             ui_hide(f->ui, UI_COVER);
@@ -531,8 +606,8 @@ static gboolean apply_texts(Flow *f)
         return FALSE;
     const char *want = !first && has_language(f, f->lang) ? f->lang : f->opt.lang ? f->opt.lang : langs[0];
     char *lang = g_strdup(notice_pick_language(f->texts, want)); /* want may be f->lang */
-    g_free(f->lang);
-    f->lang = lang;
+    set_language(f, lang);
+    g_free(lang);
     if (!first)
         g_message("the notice texts changed (rentarkd's configuration)");
     return !first;
@@ -546,6 +621,11 @@ static void apply_status(Flow *f)
     gboolean texts_changed = apply_texts(f);
     apply_limits(f);
     if (state == SEAT_NOTICE) {
+        /* The library's setting: the screen reader speaks from the first screen on. */
+        if (f->set.screen_reader && !f->reader_asked) {
+            f->reader_asked = TRUE;
+            start_screen_reader(f);
+        }
         /* A notice on screen follows a change of the daemon's configuration at once (SIGHUP):
          * new texts, or the helper button when guided sessions were turned on or off. */
         gboolean redraw = (f->screen == SCR_NOTICE && (texts_changed || guided_on(f) != f->notice_guided)) ||
@@ -555,8 +635,8 @@ static void apply_status(Flow *f)
         else if (redraw)
             show_screen(f, f->screen);
     } else if (state == SEAT_ACTIVE) {
-        if (f->st.warn > 0 && f->st.warn != f->shown_warn)
-            f->shown_warn = f->st.warn;
+        /* The daemon's warning, 0 again once more time was given. */
+        f->shown_warn = f->st.warn;
         show_screen(f, SCR_ACTIVE);
     } else if (state == SEAT_ENDING || state == SEAT_WIPING) {
         if (f->screen != SCR_ENDING) {
@@ -575,6 +655,76 @@ static void apply_status(Flow *f)
 }
 
 /* ---- the patron's and the helper's answers ---- */
+
+/* More time, one press (WCAG 2.2.1): the daemon adds session.extend_by while this session has
+ * extensions left; a refusal (none left) redraws the strip without the button. */
+static void on_extend(Flow *f)
+{
+    g_autoptr(GError) error = NULL;
+    if (!client_extend(f->opt.socket, &f->st, &error)) {
+        g_message("more time was refused: %s", error->message);
+        refresh_status(f);
+        return;
+    }
+    f->st_at = g_get_monotonic_time();
+    g_autofree char *t = notice_format_duration(f->set.extend_by);
+    g_free(f->strip_note);
+    f->strip_note = notice_format(_("Your time was extended by {time}."), "time", t, NULL);
+    f->strip_note_at = g_get_monotonic_time();
+    g_message("more time given, %ld extensions left", f->st.extends_left);
+    /* Back to work: the keyboard returns to the patron's program. */
+    ui_strip_release_keys(f->ui);
+    apply_status(f);
+}
+
+/* ---- the screen reader ---- */
+
+static void reader_exited(GPid pid, gint status, gpointer data)
+{
+    Flow *f = data;
+    g_spawn_close_pid(pid);
+    if (pid == f->reader_pid) {
+        f->reader_pid = 0;
+        f->reader_watch = 0;
+        g_message("the screen reader exited");
+    }
+}
+
+/* Orca (or RENTARK_SCREEN_READER, a command line) in the patron's language; it reads every
+ * patron screen through AT-SPI. Started from the notice by its button or Ctrl+Alt+S, or at
+ * once when the library sets notice.screen_reader; pressing again stops it. */
+static void start_screen_reader(Flow *f)
+{
+    if (f->reader_pid)
+        return;
+    const char *cmd = g_getenv("RENTARK_SCREEN_READER");
+    g_auto(GStrv) argv = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!g_shell_parse_argv(cmd && *cmd ? cmd : "orca --replace", NULL, &argv, &error) ||
+        !g_spawn_async(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                       &f->reader_pid, &error)) {
+        g_warning("cannot start the screen reader: %s", error->message);
+        f->reader_pid = 0;
+        set_message(f, _("The screen reader could not be started. Please ask the staff."));
+        return;
+    }
+    f->reader_watch = g_child_watch_add(f->reader_pid, reader_exited, f);
+    g_message("screen reader started");
+}
+
+static void toggle_screen_reader(Flow *f)
+{
+    if (f->reader_pid) {
+        kill(f->reader_pid, SIGTERM);
+        g_message("screen reader stopped by the patron");
+    } else {
+        start_screen_reader(f);
+    }
+    if (is_notice_screen(f->screen)) {
+        show_screen(f, f->screen);
+        set_message(f, NULL);
+    }
+}
 
 static void start_session(Flow *f)
 {
@@ -612,7 +762,7 @@ static void on_pin(Flow *f)
     if (r->code && strcmp(r->code, "locked") == 0) {
         f->tries = 0;
         g_message("a helper was refused (locked)");
-        set_message(f, ui_str(f, "err_tries"));
+        set_message(f, _("Too many tries. Please ask the staff for help."));
         show_screen(f, SCR_NOTICE);
         set_message(f, NULL);
         return;
@@ -625,13 +775,14 @@ static void on_pin(Flow *f)
     g_autofree char *why = NULL;
     if (strcmp(code, "pin") == 0) {
         g_autofree char *n = g_strdup_printf("%d", left);
-        why = notice_ui_format(f->texts, f->lang, "err_pin", "n", n, NULL);
+        why = notice_format(_("The PIN is not right. Tries left: {n}."), "n", n, NULL);
     } else if (strcmp(code, "declaration") == 0 || strcmp(code, "training") == 0) {
-        const char *key = strcmp(code, "declaration") == 0 ? "err_declaration" : "err_training";
-        why = r->message && *r->message ? g_strdup_printf("%s (%s)", ui_str(f, key), r->message)
-                                        : g_strdup(ui_str(f, key));
+        const char *text = strcmp(code, "declaration") == 0
+                               ? _("This helper has no valid declaration of confidentiality on file, so a guided session cannot start.")
+                               : _("This helper has not completed the privacy training that guided sessions require.");
+        why = r->message && *r->message ? g_strdup_printf("%s (%s)", text, r->message) : g_strdup(text);
     } else if (strcmp(code, "denied") == 0 || strcmp(code, "invalid") == 0 || strcmp(code, "unknown") == 0) {
-        why = g_strdup_printf("%s (%s)", ui_str(f, "err_other"), r->message ? r->message : code);
+        why = g_strdup_printf("%s (%s)", _("The helper could not be checked."), r->message ? r->message : code);
     } else {
         daemon_failed(f, "guided", NULL);
         return;
@@ -639,7 +790,7 @@ static void on_pin(Flow *f)
     g_message("a helper was refused (%s), %d tries left", code, MAX(left, 0));
     if (left <= 0) {
         f->tries = 0;
-        set_message(f, ui_str(f, "err_tries"));
+        set_message(f, _("Too many tries. Please ask the staff for help."));
         show_screen(f, SCR_NOTICE);
         set_message(f, NULL);
         return;
@@ -668,9 +819,17 @@ static void on_action(const char *action, gpointer data)
 {
     Flow *f = data;
     if (g_str_has_prefix(action, "lang:")) {
-        g_free(f->lang);
-        f->lang = g_strdup(notice_pick_language(f->texts, action + 5));
+        /* The patron's choice, for this session only. */
+        set_language(f, notice_pick_language(f->texts, action + 5));
         show_screen(f, f->screen);
+    } else if (strcmp(action, "text_size") == 0) {
+        ui_set_scale(f->ui, ui_get_scale(f->ui) > 1.0 ? 1.0 : 2.0);
+        if (is_notice_screen(f->screen))
+            show_screen(f, f->screen); /* the button's own label changes */
+    } else if (strcmp(action, "screen_reader") == 0) {
+        toggle_screen_reader(f);
+    } else if (strcmp(action, "extend") == 0) {
+        on_extend(f);
     } else if (strcmp(action, "accept") == 0) {
         /* A helper who was let in must be agreed to before the session starts. */
         if (f->st.guided || f->helper) {
@@ -752,16 +911,16 @@ static void on_idle(gboolean idle, gpointer data)
 
 /* ---- life cycle ---- */
 
-Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
+Flow *flow_new(const FlowOptions *opt, GError **error)
 {
     Flow *f = g_new0(Flow, 1);
-    f->dpy = dpy;
+    f->dpy = gdk_x11_display_get_xdisplay(gdk_display_get_default());
     f->opt = *opt;
     /* The client's own texts, for the screens before the daemon has answered (the cover while
      * it is asked, out of order when it cannot be reached). The notice itself is shown only
      * after the daemon's settings, with the texts they call for (apply_texts). */
     load_texts(f, opt->notice_dir, (char **)opt->languages, TRUE, TRUE);
-    f->ui = ui_new(dpy, on_action, f, opt->dump_path, opt->ready_fd, error);
+    f->ui = ui_new(on_action, f, opt->dump_path, opt->ready_fd, error);
     if (!f->ui) {
         f->opt.ready_fd = -1;
         flow_free(f);
@@ -769,13 +928,13 @@ Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error)
     }
     /* No idle alarms until the daemon's limits are known (apply_limits). */
     f->idle_timeout = f->idle_warning = -1;
-    f->idle = idle_new(dpy, 0, on_idle, f);
+    f->idle = idle_new(f->dpy, 0, on_idle, f);
     if (!f->idle)
         g_warning("the X server has no IDLETIME counter: no idle countdown, no idle reports");
 
     /* The first screen: the cover goes up before the daemon is asked anything, so the desktop
      * is never usable, not even while the daemon is slow to answer. */
-    f->lang = g_strdup(notice_pick_language(f->texts, opt->lang ? opt->lang : opt->languages[0]));
+    set_language(f, notice_pick_language(f->texts, opt->lang ? opt->lang : opt->languages[0]));
     ui_show(f->ui, cover_view(f, "starting"));
     refresh_status(f);
     return f;
@@ -789,6 +948,7 @@ void flow_free(Flow *f)
     clear_source(&f->clock_id);
     clear_source(&f->retry_id);
     clear_source(&f->countdown_id);
+    clear_source(&f->reader_watch);
     idle_free(f->idle);
     ui_free(f->ui);
     notice_texts_free(f->texts);
@@ -800,12 +960,12 @@ void flow_free(Flow *f)
         g_ptr_array_unref(f->volunteers);
     g_free(f->helper);
     g_free(f->message);
+    g_free(f->strip_note);
     g_free(f->lang);
     g_free(f);
 }
 
-void flow_handle_event(Flow *f, XEvent *ev)
+gboolean flow_handle_event(Flow *f, XEvent *ev)
 {
-    if (!idle_handle_event(f->idle, ev))
-        ui_handle_event(f->ui, ev);
+    return idle_handle_event(f->idle, ev) || ui_handle_root_event(f->ui, ev);
 }

@@ -28,10 +28,12 @@ typedef struct {
 
 typedef struct Flow Flow;
 
-/* Open the ui and the idle detector on dpy and show the first screen (asking the daemon for
- * its state). NULL with error only when nothing at all can be drawn (no font). */
-Flow *flow_new(Display *dpy, const FlowOptions *opt, GError **error);
+/* Open the ui and the idle detector on GTK's display (gtk_init() first) and show the first
+ * screen (asking the daemon for its state). NULL with error only when nothing at all can be
+ * shown (no X display). */
+Flow *flow_new(const FlowOptions *opt, GError **error);
 void flow_free(Flow *f);
 
-/* Every X event goes through here. */
-void flow_handle_event(Flow *f, XEvent *ev);
+/* Every X event goes through here before GTK sees it; TRUE when it was consumed (the idle
+ * alarms, the strip's key). */
+gboolean flow_handle_event(Flow *f, XEvent *ev);

@@ -22,8 +22,9 @@
 
 #include <X11/Xlib.h>
 #include <errno.h>
-#include <fontconfig/fontconfig.h>
 #include <fcntl.h>
+#include <gdk/gdkx.h>
+#include <gtk/gtk.h>
 #include <pwd.h>
 #include <glib-unix.h>
 #include <locale.h>
@@ -31,14 +32,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static Display *x_display;
 static Flow *x_flow;
 
 /* Xlib calls this when the connection to the X server is gone: the guest's session was
  * closed (after `end`, the daemon kills it). Xlib does not allow the handler to return, so
  * this is the one exit outside main(); it is _exit() because nothing is left to flush or
- * free (Xlib's and Xft's state belongs to the dead connection), and the process must not
- * linger. */
+ * free (GTK's state belongs to the dead connection), and the process must not linger. */
 static int on_x_io_error(Display *dpy)
 {
     g_message("the X connection is closed; the session is over");
@@ -53,30 +52,11 @@ static int on_x_error(Display *dpy, XErrorEvent *ev)
     return 0;
 }
 
-/* The X connection as a GLib source. XPending() also flushes our requests, so everything a
- * callback drew reaches the server before the loop sleeps. */
-static gboolean x_prepare(GSource *src, gint *timeout)
+/* Every X event, before GTK: the idle alarms and the root window's events are ours. */
+static GdkFilterReturn x_filter(GdkXEvent *xev, GdkEvent *ev, gpointer data)
 {
-    *timeout = -1;
-    return XPending(x_display) > 0;
+    return x_flow && flow_handle_event(x_flow, (XEvent *)xev) ? GDK_FILTER_REMOVE : GDK_FILTER_CONTINUE;
 }
-
-static gboolean x_check(GSource *src)
-{
-    return XPending(x_display) > 0;
-}
-
-static gboolean x_dispatch(GSource *src, GSourceFunc cb, gpointer data)
-{
-    while (XPending(x_display) > 0) {
-        XEvent ev;
-        XNextEvent(x_display, &ev);
-        flow_handle_event(x_flow, &ev);
-    }
-    return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs x_funcs = { x_prepare, x_check, x_dispatch, NULL, NULL, NULL };
 
 static gboolean on_signal(gpointer loop)
 {
@@ -119,56 +99,59 @@ static int run_display(const FlowOptions *opt)
 {
     g_autoptr(GError) error = NULL;
 
-    XSetIOErrorHandler(on_x_io_error);
-    XSetErrorHandler(on_x_error);
-    x_display = XOpenDisplay(NULL);
-    if (!x_display) {
+    /* No accessibility bus is no reason to fail: the screens work without a screen reader. */
+    if (!gtk_init_check(NULL, NULL)) {
         g_critical("cannot open the X display \"%s\"", g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
         return 1;
     }
+    GdkDisplay *gd = gdk_display_get_default();
+    if (!GDK_IS_X11_DISPLAY(gd)) {
+        g_critical("rentark-session needs an X11 display");
+        return 1;
+    }
+    /* After GTK's own: ours keep the cover up through a protocol error and end quietly when
+     * the session's X server goes away. */
+    XSetIOErrorHandler(on_x_io_error);
+    XSetErrorHandler(on_x_error);
 
-    x_flow = flow_new(x_display, opt, &error);
+    gdk_window_add_filter(NULL, x_filter, NULL);
+    x_flow = flow_new(opt, &error);
     if (!x_flow) {
         g_critical("cannot show the notice: %s", error->message);
-        XCloseDisplay(x_display);
         return 1;
     }
 
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    GSource *xs = g_source_new(&x_funcs, sizeof(GSource));
-    g_source_add_unix_fd(xs, ConnectionNumber(x_display), G_IO_IN | G_IO_HUP | G_IO_ERR);
-    g_source_attach(xs, NULL);
     g_unix_signal_add(SIGTERM, on_signal, loop);
     g_unix_signal_add(SIGINT, on_signal, loop);
     g_main_loop_run(loop);
 
-    g_source_destroy(xs);
-    g_source_unref(xs);
+    gdk_window_remove_filter(NULL, x_filter, NULL);
     flow_free(x_flow);
-    XCloseDisplay(x_display);
-    /* Xft leaves fontconfig's caches to the process; free them so a leak checker sees only
-     * real leaks. */
-    FcFini();
+    x_flow = NULL;
+    gdk_display_flush(gd);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     g_autofree char *config_path = NULL, *socket_path = NULL, *lang = NULL, *dump = NULL;
-    gboolean version = FALSE, debug = FALSE, list_keys = FALSE;
+    g_autofree char *localedir = NULL;
+    gboolean version = FALSE, debug = FALSE;
     int ready_fd = -1;
     GOptionEntry entries[] = {
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
         { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket_path, "rentarkd's socket (default: paths.socket)", "PATH" },
-        { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the notice (nb, nn, en)", "XX" },
+        { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the notice (nb, nn, en, se, uk, ar, pl, so, ...)", "XX" },
         { "debug-dump", 0, 0, G_OPTION_ARG_FILENAME, &dump, "Write the text of the screen to FILE after every draw (tests)", "FILE" },
         { "ready-fd", 0, 0, G_OPTION_ARG_INT, &ready_fd, "Write \"ready\" to FD after the first complete draw", "FD" },
-        { "list-ui-keys", 0, 0, G_OPTION_ARG_NONE, &list_keys, "Print the keys a ui.txt may set", NULL },
+        { "localedir", 0, 0, G_OPTION_ARG_FILENAME, &localedir, "Where the catalogues are (default: " RK_LOCALEDIR ")", "DIR" },
         { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Debug messages", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     setlocale(LC_ALL, "");
+    notice_i18n_init(g_getenv("RENTARK_LOCALEDIR") ? g_getenv("RENTARK_LOCALEDIR") : RK_LOCALEDIR);
     g_autoptr(GOptionContext) ctx = g_option_context_new("- the rentark notice and session strip");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) error = NULL;
@@ -180,11 +163,8 @@ int main(int argc, char **argv)
         printf("rentark-session %s\n", RK_VERSION);
         return 0;
     }
-    if (list_keys) {
-        for (const char *const *k = notice_ui_keys(); *k; k++)
-            printf("%s\n", *k);
-        return 0;
-    }
+    if (localedir)
+        notice_i18n_init(localedir);
     rk_log_init("rentark-session", debug);
     if (ready_fd >= 0 && fcntl(ready_fd, F_SETFD, FD_CLOEXEC) < 0) {
         g_printerr("rentark-session: --ready-fd %d: %s\n", ready_fd, g_strerror(errno));

@@ -1,10 +1,13 @@
-/* Notice texts and UI strings per language, read from files the municipality edits.
+/* Notice texts per language, read from files the municipality edits; the UI strings come
+ * from gettext catalogues (po/), switched per patron by notice_use_language().
  *
  * The files are trusted configuration (owned by root), but they are still read with a size
  * bound and their UTF-8 is repaired, so a mistake in an editor cannot crash the screen that
  * stands between a patron and the desktop. */
 #include "notice.h"
 
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -12,61 +15,10 @@
  * path (a log file, say) from filling memory. */
 #define NOTICE_MAX_FILE (64 * 1024)
 
-/* The built-in English strings: the fallback for keys a ui.txt lacks, and the reference list
- * of keys. Placeholders in braces are filled in by the caller. */
-static const char *const builtin_ui[][2] = {
-    { "language_name", "English" },
-    { "accept", "I understand \u2014 start" },
-    { "logout", "Log out" },
-    { "helper", "A helper is with me" },
-    { "trust", "This PC was cleaned at {time}; nothing of the previous user remains." },
-    { "trust_day", "This PC was cleaned on {date} at {time}; nothing of the previous user remains." },
-    { "scroll_up", "\u25B2 Up" },
-    { "scroll_down", "\u25BC More text" },
-    { "pick_title", "Helper: choose your name" },
-    { "pick_body", "The helper chooses their name and types their PIN. The patron can look away." },
-    { "pick_empty", "No helpers are registered on this PC. Please ask the staff." },
-    { "back", "Back" },
-    { "pin_title", "Hello, {name}" },
-    { "pin_body", "Type your PIN with the number keys, then press OK." },
-    { "pin_label", "PIN:" },
-    { "ok", "OK" },
-    { "err_pin", "The PIN is not right. Tries left: {n}." },
-    { "err_declaration", "This helper has no valid declaration of confidentiality on file, so a guided session cannot start." },
-    { "err_training", "This helper has not completed the privacy training that guided sessions require." },
-    { "err_other", "The helper could not be checked." },
-    { "err_tries", "Too many tries. Please ask the staff for help." },
-    { "guided_helper", "Your helper today: {name}" },
-    { "consent_question", "May {name} look at the screen together with you?" },
-    { "consent_yes", "Yes \u2014 start" },
-    { "consent_no", "No \u2014 go back" },
-    { "strip_time", "Time left: {time}" },
-    { "strip_no_limit", "Your session is running" },
-    { "end", "End session and erase my data" },
-    { "confirm_title", "End the session and erase everything?" },
-    { "confirm_body", "Everything you did on this PC is erased now: documents, downloads, history and logins. This cannot be undone." },
-    { "confirm_yes", "Yes, end and erase" },
-    { "confirm_no", "No, continue" },
-    { "idle_title", "Are you still there?" },
-    { "still_here", "I am still here" },
-    { "idle_body", "The session ends and everything is erased in {n} seconds. Move the mouse or press a key to continue." },
-    { "warn", "{time} left. Save what you want to keep now, for example on your own USB stick or by email." },
-    { "ending_title", "Ending your session and erasing your data\u2026" },
-    { "ending_body", "Please wait. The PC will be ready for the next person in a moment." },
-    { "ooo_title", "Out of order \u2014 please ask the staff" },
-    { "ooo_body", "This PC cannot be used right now. Nothing you type here is kept." },
-    { "other_monitor", "Please use the main screen." },
-    { "time_hm", "{h} h {m} min" },
-    { "time_h", "{h} h" },
-    { "time_m", "{m} min" },
-    { "time_s", "{s} seconds" },
-};
-
 typedef struct {
     char *code;
     char *notice;
     char *guided;
-    GHashTable *ui; /* key -> value, both owned */
 } Lang;
 
 struct NoticeTexts {
@@ -82,8 +34,6 @@ static void lang_free(gpointer p)
     g_free(l->code);
     g_free(l->notice);
     g_free(l->guided);
-    if (l->ui)
-        g_hash_table_unref(l->ui);
     g_free(l);
 }
 
@@ -112,29 +62,6 @@ static char *read_text(const char *path)
     return g_strchomp(s);
 }
 
-/* ui.txt: `key = value` lines; '#' starts a comment line; blank lines are ignored. A value
- * is taken as written (it may hold '=' and '#'). */
-static GHashTable *parse_ui(const char *text)
-{
-    GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    if (!text)
-        return h;
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (char **l = lines; *l; l++) {
-        char *line = g_strstrip(*l);
-        if (*line == '\0' || *line == '#')
-            continue;
-        char *eq = strchr(line, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *key = g_strstrip(line), *value = g_strstrip(eq + 1);
-        if (*key)
-            g_hash_table_replace(h, g_strdup(key), g_strdup(value));
-    }
-    return h;
-}
-
 NoticeTexts *notice_texts_load(const char *dir, const char *const *languages, GError **error)
 {
     NoticeTexts *t = g_new0(NoticeTexts, 1);
@@ -143,7 +70,6 @@ NoticeTexts *notice_texts_load(const char *dir, const char *const *languages, GE
     for (const char *const *code = languages; code && *code; code++) {
         g_autofree char *np = g_build_filename(dir, *code, "notice.txt", NULL);
         g_autofree char *gp = g_build_filename(dir, *code, "guided.txt", NULL);
-        g_autofree char *up = g_build_filename(dir, *code, "ui.txt", NULL);
         char *notice = read_text(np);
         if (!notice || !*notice) {
             g_free(notice);
@@ -155,8 +81,6 @@ NoticeTexts *notice_texts_load(const char *dir, const char *const *languages, GE
         l->guided = read_text(gp);
         if (!l->guided)
             l->guided = g_strdup("");
-        g_autofree char *ui = read_text(up);
-        l->ui = parse_ui(ui);
         g_ptr_array_add(t->langs, l);
         g_ptr_array_add(t->codes, l->code);
     }
@@ -208,18 +132,6 @@ const char *notice_guided_text(const NoticeTexts *t, const char *lang)
     return l ? l->guided : "";
 }
 
-const char *notice_ui(const NoticeTexts *t, const char *lang, const char *key)
-{
-    const Lang *l = find_lang(t, lang);
-    const char *v = l ? g_hash_table_lookup(l->ui, key) : NULL;
-    if (v)
-        return v;
-    for (gsize i = 0; i < G_N_ELEMENTS(builtin_ui); i++)
-        if (strcmp(builtin_ui[i][0], key) == 0)
-            return builtin_ui[i][1];
-    return key;
-}
-
 /* Replace {name} placeholders; an unknown placeholder stays as written. */
 static char *format_va(const char *tmpl, va_list ap)
 {
@@ -247,38 +159,85 @@ static char *format_va(const char *tmpl, va_list ap)
     return g_string_free(out, FALSE);
 }
 
-char *notice_ui_format(const NoticeTexts *t, const char *lang, const char *key, ...)
+char *notice_format(const char *tmpl, ...)
 {
     va_list ap;
-    va_start(ap, key);
-    char *s = format_va(notice_ui(t, lang, key), ap);
+    va_start(ap, tmpl);
+    char *s = format_va(tmpl, ap);
     va_end(ap);
     return s;
 }
 
-char *notice_format_duration(const NoticeTexts *t, const char *lang, long seconds)
+static char *count(const char *singular, const char *plural, long n)
+{
+    g_autofree char *num = g_strdup_printf("%ld", n);
+    return notice_format(ngettext(singular, plural, (unsigned long)n), "n", num, NULL);
+}
+
+char *notice_format_duration(long seconds)
 {
     if (seconds < 0)
         seconds = 0;
-    if (seconds < 60) {
-        g_autofree char *s = g_strdup_printf("%ld", seconds);
-        return notice_ui_format(t, lang, "time_s", "s", s, NULL);
-    }
-    /* Whole minutes, rounded up: "1 min" is shown until the last minute is really over.
+    if (seconds < 60)
+        return count("{n} second", "{n} seconds", seconds);
+    /* Whole minutes, rounded up: "1 minute" is shown until the last minute is really over.
      * Not (seconds + 59) / 60, which overflows for a duration near LONG_MAX. */
     long minutes = seconds / 60 + (seconds % 60 != 0);
-    g_autofree char *h = g_strdup_printf("%ld", minutes / 60);
-    g_autofree char *m = g_strdup_printf("%ld", minutes % 60);
-    if (minutes >= 60)
-        return notice_ui_format(t, lang, minutes % 60 ? "time_hm" : "time_h", "h", h, "m", m, NULL);
-    return notice_ui_format(t, lang, "time_m", "m", m, NULL);
+    if (minutes < 60)
+        return count("{n} minute", "{n} minutes", minutes);
+    g_autofree char *h = count("{n} hour", "{n} hours", minutes / 60);
+    if (minutes % 60 == 0)
+        return g_steal_pointer(&h);
+    g_autofree char *m = count("{n} minute", "{n} minutes", minutes % 60);
+    /* TRANSLATORS: a duration of whole hours and minutes, e.g. "1 hour 5 minutes". */
+    return notice_format(_("{hours} {minutes}"), "hours", h, "minutes", m, NULL);
 }
 
-const char *const *notice_ui_keys(void)
+/* Each language named in its own words, so that a patron finds theirs. */
+static const char *const autonyms[][2] = {
+    { "nb", "Norsk bokm\u00e5l" }, { "nn", "Norsk nynorsk" }, { "en", "English" },
+    { "se", "Davvis\u00e1megiella" }, { "uk", "\u0423\u043a\u0440\u0430\u0457\u043d\u0441\u044c\u043a\u0430" },
+    { "ar", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629" }, { "pl", "Polski" }, { "so", "Soomaali" },
+    { "sv", "Svenska" }, { "da", "Dansk" }, { "fi", "Suomi" }, { "de", "Deutsch" }, { "fr", "Fran\u00e7ais" },
+    { "es", "Espa\u00f1ol" }, { "ru", "\u0420\u0443\u0441\u0441\u043a\u0438\u0439" },
+    { "fa", "\u0641\u0627\u0631\u0633\u06cc" }, { "ti", "\u1275\u130d\u122d\u129b" },
+    { "tr", "T\u00fcrk\u00e7e" }, { "lt", "Lietuvi\u0173" }, { "ro", "Rom\u00e2n\u0103" },
+};
+
+const char *notice_autonym(const char *code)
 {
-    static const char *keys[G_N_ELEMENTS(builtin_ui) + 1];
-    if (!keys[0])
-        for (gsize i = 0; i < G_N_ELEMENTS(builtin_ui); i++)
-            keys[i] = builtin_ui[i][0];
-    return keys;
+    for (gsize i = 0; i < G_N_ELEMENTS(autonyms); i++)
+        if (strcmp(autonyms[i][0], code) == 0)
+            return autonyms[i][1];
+    return code;
+}
+
+gboolean notice_is_rtl(const char *code)
+{
+    static const char *const rtl[] = { "ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "ug" };
+    for (gsize i = 0; i < G_N_ELEMENTS(rtl); i++)
+        if (strcmp(rtl[i], code) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+void notice_i18n_init(const char *localedir)
+{
+    /* LANGUAGE, which picks the catalogue, is ignored in the "C" locale: a guest session
+     * without a locale gets C.UTF-8, which glibc has built in. */
+    const char *m = setlocale(LC_MESSAGES, NULL);
+    if (!m || strcmp(m, "C") == 0 || strcmp(m, "POSIX") == 0)
+        setlocale(LC_MESSAGES, "C.UTF-8");
+    bindtextdomain(GETTEXT_PACKAGE, localedir);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+}
+
+void notice_use_language(const char *lang)
+{
+    g_setenv("LANGUAGE", lang, TRUE);
+    /* The documented way to make GNU gettext look the catalogues up again after a change of
+     * LANGUAGE (its manual, "Being a gettext grok"): glibc exports the counter for this. */
+    extern int _nl_msg_cat_cntr;
+    ++_nl_msg_cat_cntr;
 }

@@ -1,14 +1,20 @@
-/* The texts the patron reads: notice.txt, guided.txt and ui.txt of each language, from the
- * folder notice.text_dir that the municipality edits.
+/* The texts the patron reads. The long ones, notice.txt and guided.txt of each language, are
+ * files in the folder notice.text_dir that the municipality edits; the button labels and
+ * messages are gettext catalogues (po/, installed as LOCALEDIR/LANG/LC_MESSAGES/rentark.mo),
+ * with the English text as the key, so that a missing translation still shows a usable
+ * screen.
  *
  * notice_texts_load() reads every configured language once at start (bounded sizes, invalid
- * UTF-8 repaired); a language without a readable notice.txt is left out. ui.txt holds the
- * button labels and messages as `key = value` lines; a key missing there falls back to the
- * built-in English text, so a half-translated file still gives a usable screen. Strings
- * returned are owned by the NoticeTexts and live as long as it does. No logging here. */
+ * UTF-8 repaired); a language without a readable notice.txt is left out. Strings returned
+ * are owned by the NoticeTexts and live as long as it does. No logging here. */
 #pragma once
 
 #include <glib.h>
+#include <glib/gi18n.h>
+
+#ifndef GETTEXT_PACKAGE
+#define GETTEXT_PACKAGE "rentark"
+#endif
 
 typedef struct NoticeTexts NoticeTexts;
 
@@ -29,17 +35,19 @@ const char *notice_pick_language(const NoticeTexts *t, const char *lang);
 const char *notice_text(const NoticeTexts *t, const char *lang);
 const char *notice_guided_text(const NoticeTexts *t, const char *lang);
 
-/* The UI string `key` of lang, the built-in English one when the file lacks it, or the key
- * itself for an unknown key (so that a typo shows up on screen instead of crashing). */
-const char *notice_ui(const NoticeTexts *t, const char *lang, const char *key);
+/* Bind the catalogues in localedir and make LANGUAGE count (a "C" locale becomes C.UTF-8). */
+void notice_i18n_init(const char *localedir);
+/* The language of every _() from now on (the patron's choice; for this session only). */
+void notice_use_language(const char *lang);
 
-/* notice_ui() with "{name}" placeholders replaced: pairs of (name, value), NULL-terminated.
- * Returns a new string. */
-char *notice_ui_format(const NoticeTexts *t, const char *lang, const char *key, ...) G_GNUC_NULL_TERMINATED;
+/* tmpl with "{name}" placeholders replaced: pairs of (name, value), NULL-terminated; an
+ * unknown placeholder stays as written. Returns a new string. */
+char *notice_format(const char *tmpl, ...) G_GNUC_NULL_TERMINATED;
 
-/* "1 h 5 min", "12 min", "45 s" in lang's words (keys time_hm, time_m, time_s). New string. */
-char *notice_format_duration(const NoticeTexts *t, const char *lang, long seconds);
+/* "1 hour 5 minutes", "12 minutes", "45 seconds" in the current language. New string. */
+char *notice_format_duration(long seconds);
 
-/* Every built-in key (NULL-terminated): the test that checks every ui.txt is complete uses
- * it through --list-ui-keys. */
-const char *const *notice_ui_keys(void);
+/* The language's name in itself ("Norsk bokmål", "العربية"), or the code when unknown. */
+const char *notice_autonym(const char *code);
+/* TRUE for a language written right to left. */
+gboolean notice_is_rtl(const char *code);

@@ -1,13 +1,15 @@
-/* Windows, the input grab, stacking and input of rentark-session.
+/* Windows, the input grab, stacking, keys and the test dump of rentark-session (GTK 3).
  *
- * Draws happen only when something changed (a new view, a key, a click, a monitor change):
- * there is no animation and no timer in this module except the grab retry. */
+ * GTK builds, lays out and draws the screens (build.c) and makes them readable for screen
+ * readers; what GTK cannot do for a fail-closed cover is done here with the X server
+ * directly: staying above every other window (override-redirect windows are not stacked by
+ * a window manager), and the strip's global key (a passive grab of Ctrl+Alt+R on the root). */
 #include "ui-private.h"
 
-#include <X11/Xft/Xft.h>
-#include <X11/Xutil.h>
-#include <X11/extensions/Xrandr.h>
+#include <X11/Xlib.h>
 #include <X11/keysym.h>
+#include <gdk/gdkx.h>
+#include <gdk/gdkkeysyms.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,105 +18,171 @@ static const char *const place_names[UI_N_PLACES] = { "cover", "strip", "dialog"
 
 /* ---- monitors ---- */
 
-/* The monitors from RandR 1.5 (XRRGetMonitors); without it, the root window is one monitor.
- * The content goes on the primary monitor, or the first when none is marked primary. */
+/* The monitors GDK knows (RandR); the content goes on the primary monitor, or the first. */
 static void query_monitors(Ui *ui)
 {
     ui->n_mon = 0;
     ui->primary = 0;
-    if (ui->has_randr) {
-        int n = 0;
-        XRRMonitorInfo *m = XRRGetMonitors(ui->dpy, ui->root, True, &n);
-        for (int i = 0; m && i < n && ui->n_mon < UI_MAX_MONITORS; i++) {
-            if (m[i].width <= 0 || m[i].height <= 0)
-                continue;
-            if (m[i].primary)
-                ui->primary = ui->n_mon;
-            ui->mon[ui->n_mon++] = (Rect){ m[i].x, m[i].y, m[i].width, m[i].height };
-        }
-        if (m)
-            XRRFreeMonitors(m);
+    GdkMonitor *prim = gdk_display_get_primary_monitor(ui->gdpy);
+    int n = gdk_display_get_n_monitors(ui->gdpy);
+    for (int i = 0; i < n && ui->n_mon < UI_MAX_MONITORS; i++) {
+        GdkMonitor *m = gdk_display_get_monitor(ui->gdpy, i);
+        GdkRectangle r;
+        gdk_monitor_get_geometry(m, &r);
+        if (r.width <= 0 || r.height <= 0)
+            continue;
+        if (m == prim)
+            ui->primary = ui->n_mon;
+        ui->mon[ui->n_mon++] = (Rect){ r.x, r.y, r.width, r.height };
     }
+    Display *dpy = gdk_x11_display_get_xdisplay(ui->gdpy);
+    int scr = DefaultScreen(dpy);
+    ui->root = (Rect){ 0, 0, DisplayWidth(dpy, scr), DisplayHeight(dpy, scr) };
     if (ui->n_mon == 0) {
-        ui->mon[0] = (Rect){ 0, 0, DisplayWidth(ui->dpy, ui->screen), DisplayHeight(ui->dpy, ui->screen) };
+        ui->mon[0] = ui->root;
         ui->n_mon = 1;
+    }
+    ui->base = CLAMP(ui->mon[ui->primary].h / 32, 18, 48);
+}
+
+/* ---- the test dump, readiness ---- */
+
+static gboolean part_visible(GtkWidget *w)
+{
+    return gtk_widget_get_mapped(w) && gtk_widget_get_child_visible(w);
+}
+
+/* "layout KIND X Y W H fits|clipped UNKNOWN shown|hidden [ACTION]": a text's layout against
+ * the space it got: "fits" when Pango's logical extents lie within
+ * the label's allocation, and the label within its window (or within the scrolled body,
+ * which the patron scrolls), so nothing is clipped; then how many characters no font could
+ * show (Pango's unknown glyphs: the boxes a missing font leaves). x, y: the label in window
+ * coordinates. */
+static void dump_text(GString *d, const Surface *s, GtkWidget *label, int x, int y)
+{
+    GtkAllocation a;
+    gtk_widget_get_allocation(label, &a);
+    PangoLayout *l = gtk_label_get_layout(GTK_LABEL(label));
+    int lw = 0, lh = 0, lx = 0, ly = 0;
+    gtk_label_get_layout_offsets(GTK_LABEL(label), &lx, &ly);
+    pango_layout_get_pixel_size(l, &lw, &lh);
+    int left = lx - a.x, top = ly - a.y;
+    gboolean fits = left >= -1 && top >= -1 && left + lw <= a.width + 1 && top + lh <= a.height + 1;
+    gboolean scrolled = s->scroller && gtk_widget_is_ancestor(label, s->scroller);
+    if (!scrolled)
+        fits = fits && x >= 0 && y >= 0 && x + a.width <= gtk_widget_get_allocated_width(s->win) &&
+               y + a.height <= gtk_widget_get_allocated_height(s->win);
+    /* A text of the scrolled body is on screen when it lies within the scrolled window. */
+    gboolean shown = TRUE;
+    int sx = 0, sy = 0;
+    if (scrolled && gtk_widget_translate_coordinates(s->scroller, s->win, 0, 0, &sx, &sy))
+        shown = y >= sy && y + a.height <= sy + gtk_widget_get_allocated_height(s->scroller);
+    g_string_append_printf(d, "%d %d %d %d %s %d %s", x + s->geo.x, y + s->geo.y, a.width, a.height,
+                           fits ? "fits" : "clipped", pango_layout_get_unknown_glyphs_count(l),
+                           shown ? "shown" : "hidden");
+}
+
+static void dump_surface(Ui *ui, GString *d, int p)
+{
+    Surface *s = &ui->s[p];
+    const UiView *v = s->view;
+    g_string_append_printf(d, "screen %s %s\n", place_names[p], v->name);
+    const char *labels[] = { "title", "subtitle", "note", "other" };
+    const char *vals[] = { v->title, v->subtitle, v->note, v->other_monitor };
+    for (gsize i = 0; i < G_N_ELEMENTS(labels); i++)
+        if (vals[i])
+            g_string_append_printf(d, "%s %s\n", labels[i], vals[i]);
+    if (v->body) {
+        g_auto(GStrv) lines = g_strsplit(v->body, "\n", -1);
+        for (char **l = lines; *l; l++)
+            if (**l)
+                g_string_append_printf(d, "text %s\n", *l);
+    }
+    if (s->field)
+        g_string_append_printf(d, "field %u\n", gtk_entry_get_text_length(GTK_ENTRY(s->field)));
+    if (s->scroller) {
+        GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(s->scroller));
+        int max = (int)(gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj));
+        if (max > 0)
+            g_string_append_printf(d, "scroll %d %d\n", (int)gtk_adjustment_get_value(adj), max);
+    }
+    for (guint i = 0; i < s->parts->len; i++) {
+        const Part *pt = &g_array_index(s->parts, Part, i);
+        int x = 0, y = 0;
+        if (!part_visible(pt->w) || !gtk_widget_translate_coordinates(pt->w, s->win, 0, 0, &x, &y))
+            continue;
+        GtkAllocation a;
+        gtk_widget_get_allocation(pt->w, &a);
+        if (pt->b) {
+            g_string_append_printf(d, "button %s %d %d %d %d %s %s\n", pt->b->action, x + s->geo.x, y + s->geo.y,
+                                   a.width, a.height, gtk_widget_has_focus(pt->w) ? "*" : "-", pt->b->label);
+            GtkWidget *l = gtk_bin_get_child(GTK_BIN(pt->w));
+            int lx = 0, ly = 0;
+            if (GTK_IS_LABEL(l) && gtk_widget_translate_coordinates(l, s->win, 0, 0, &lx, &ly)) {
+                g_string_append(d, "layout button ");
+                dump_text(d, s, l, lx, ly);
+                g_string_append_printf(d, " %s\n", pt->b->action);
+            }
+        } else if (GTK_IS_LABEL(pt->w)) {
+            g_string_append_printf(d, "layout %s ", pt->kind);
+            dump_text(d, s, pt->w, x, y);
+            g_string_append_c(d, '\n');
+        }
     }
 }
 
-/* ---- drawing, the test dump, readiness ---- */
-
-/* The text of every visible surface, for tests (--debug-dump): the screen's name, its text
- * and its buttons with their place on the root window. The field shows dots only: patron
- * and volunteer input never reaches this file. Written by rename, so a reader never sees
- * half a file. */
+/* The text of every visible surface, for tests (--debug-dump): the screen's name, its text,
+ * its buttons with their place on the root window and the focus, and for every text whether
+ * it fits its space and how many characters had no glyph. The PIN field shows its length
+ * only: patron and volunteer input never reaches this file. Written by rename, so a reader
+ * never sees half a file. */
 static void write_dump(Ui *ui)
 {
     if (!ui->dump_path)
         return;
     GString *d = g_string_new(NULL);
     g_string_append_printf(d, "grab %s\n", ui->grabbed ? "yes" : "no");
-    for (int p = 0; p < UI_N_PLACES; p++) {
-        Surface *s = &ui->s[p];
-        if (!s->mapped || !s->view)
-            continue;
-        const UiView *v = s->view;
-        g_string_append_printf(d, "screen %s %s\n", place_names[p], v->name);
-        const char *labels[] = { "title", "subtitle", "note", "other" };
-        const char *vals[] = { v->title, v->subtitle, v->note, v->other_monitor };
-        for (gsize i = 0; i < G_N_ELEMENTS(labels); i++)
-            if (vals[i])
-                g_string_append_printf(d, "%s %s\n", labels[i], vals[i]);
-        if (v->body) {
-            g_auto(GStrv) lines = g_strsplit(v->body, "\n", -1);
-            for (char **l = lines; *l; l++)
-                if (**l)
-                    g_string_append_printf(d, "text %s\n", *l);
-        }
-        if (v->field_label)
-            g_string_append_printf(d, "field %d\n", ui->field_len);
-        if (s->scroll_max)
-            g_string_append_printf(d, "scroll %d %d\n", s->scroll, s->scroll_max);
-        for (guint i = 0; i < s->hits->len; i++) {
-            const Hit *h = &g_array_index(s->hits, Hit, i);
-            g_string_append_printf(d, "button %s %d %d %d %d %s %s\n", h->b->action, s->geo.x + h->r.x,
-                                   s->geo.y + h->r.y, h->r.w, h->r.h,
-                                   p != UI_STRIP && s->focus && strcmp(s->focus, h->b->action) == 0 ? "*" : "-",
-                                   h->b->label);
-        }
-    }
+    g_string_append_printf(d, "scale %g\ndirection %s\n", ui->scale, ui->rtl ? "rtl" : "ltr");
+    for (int p = 0; p < UI_N_PLACES; p++)
+        if (ui->s[p].mapped && ui->s[p].view)
+            dump_surface(ui, d, p);
     g_file_set_contents(ui->dump_path, d->str, (gssize)d->len, NULL);
     g_string_free(d, TRUE);
 }
 
-static void render(Ui *ui, Surface *s)
+static gboolean after_draw_cb(gpointer data)
 {
-    if (!s->view)
-        return;
-    g_array_set_size(s->hits, 0);
-    draw_surface(ui, s);
-    draw_copy(ui, s);
+    Ui *ui = data;
+    ui->dump_id = 0;
     /* Ready is the first screen with content (not the blank cover shown while the daemon is
-     * asked for its state). */
-    if (ui->ready_fd >= 0 && s->mapped && s->view->title) {
-        /* Ready means drawn on the server, not just queued in Xlib. */
-        XSync(ui->dpy, False);
+     * asked for its state), drawn on the server, not just queued. */
+    const Surface *c = &ui->s[UI_COVER];
+    if (ui->ready_fd >= 0 && ((c->mapped && c->view && c->view->title) || ui->s[UI_STRIP].mapped)) {
+        gdk_display_sync(ui->gdpy);
         (void)!write(ui->ready_fd, "ready\n", 6);
         close(ui->ready_fd);
         ui->ready_fd = -1;
     }
     write_dump(ui);
+    return G_SOURCE_REMOVE;
 }
 
-/* Keep our windows above everything, in a fixed order (cover, strip, dialog). Override-
- * redirect windows are not stacked by a window manager, so this client re-raises them
- * whenever another window is mapped, restacked, or covers one of them. Our windows never
- * overlap each other (the cover hides the others), so raising cannot start a loop among
- * them. */
+/* After every draw (a new screen, focus moved, a key typed), once the frame is done. */
+static gboolean on_draw(GtkWidget *w, cairo_t *cr, gpointer data)
+{
+    Ui *ui = data;
+    if (!ui->dump_id)
+        ui->dump_id = g_idle_add_full(G_PRIORITY_LOW, after_draw_cb, ui, NULL);
+    return FALSE;
+}
+
+/* Keep our windows above everything, in a fixed order (cover, strip, dialog). Our windows
+ * never overlap each other (the cover hides the others), so raising cannot loop. */
 static void raise_all(Ui *ui)
 {
     for (int p = 0; p < UI_N_PLACES; p++)
         if (ui->s[p].mapped)
-            XRaiseWindow(ui->dpy, ui->s[p].win);
+            gdk_window_raise(gtk_widget_get_window(ui->s[p].win));
 }
 
 /* ---- the input grab ---- */
@@ -129,35 +197,47 @@ static gboolean grab_retry_cb(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static void ungrab(Ui *ui)
+{
+    if (ui->grab_win)
+        gdk_seat_ungrab(gdk_display_get_default_seat(ui->gdpy));
+    ui->grab_win = NULL;
+    ui->grabbed = FALSE;
+}
+
 /* SECURITY: while the cover (or a modal dialog) is up, keyboard and pointer are grabbed, so
  * no other client receives input: nothing of the desktop can be used before the patron
  * answers. Another client may hold a grab at the moment we start (a menu that was open);
  * then we retry every 100 ms until we have both, like slock and xsecurelock do, and the
- * cover stays up meanwhile. */
+ * cover stays up meanwhile. The strip takes the keyboard only when the patron asks for it
+ * (Ctrl+Alt+R) and gives it back at Esc. */
 static void update_grab(Ui *ui)
 {
-    Window want = None;
+    GdkWindow *want = NULL;
+    GdkSeatCapabilities caps = GDK_SEAT_CAPABILITY_ALL;
     if (ui->s[UI_DIALOG].mapped && ui->s[UI_DIALOG].view && ui->s[UI_DIALOG].view->grab)
-        want = ui->s[UI_DIALOG].win;
+        want = gtk_widget_get_window(ui->s[UI_DIALOG].win);
     else if (ui->s[UI_COVER].mapped)
-        want = ui->s[UI_COVER].win;
-    if (want == None) {
-        if (ui->grab_win != None) {
-            XUngrabKeyboard(ui->dpy, CurrentTime);
-            XUngrabPointer(ui->dpy, CurrentTime);
-        }
-        ui->grab_win = None;
-        ui->grabbed = FALSE;
+        want = gtk_widget_get_window(ui->s[UI_COVER].win);
+    else if (ui->s[UI_STRIP].mapped && ui->strip_keys) {
+        want = gtk_widget_get_window(ui->s[UI_STRIP].win);
+        caps = GDK_SEAT_CAPABILITY_KEYBOARD;
+    }
+    if (!want) {
+        gboolean was = ui->grabbed;
+        ungrab(ui);
+        if (was)
+            write_dump(ui);
         return;
     }
     if (want == ui->grab_win && ui->grabbed)
         return;
+    if (ui->grab_win && ui->grab_win != want)
+        ungrab(ui);
     ui->grab_win = want;
-    int k = XGrabKeyboard(ui->dpy, want, False, GrabModeAsync, GrabModeAsync, CurrentTime);
-    int p = XGrabPointer(ui->dpy, want, False, ButtonPressMask | ButtonReleaseMask | PointerMotionMask,
-                         GrabModeAsync, GrabModeAsync, None, None, CurrentTime);
+    GdkGrabStatus st = gdk_seat_grab(gdk_display_get_default_seat(ui->gdpy), want, caps, FALSE, NULL, NULL, NULL, NULL);
     gboolean was = ui->grabbed;
-    ui->grabbed = k == GrabSuccess && p == GrabSuccess;
+    ui->grabbed = st == GDK_GRAB_SUCCESS;
     if (!ui->grabbed && !ui->grab_retry)
         ui->grab_retry = g_timeout_add(100, grab_retry_cb, ui);
     if (ui->grabbed != was)
@@ -166,59 +246,55 @@ static void update_grab(Ui *ui)
 
 /* ---- showing views ---- */
 
-static void reset_focus(Surface *s)
+static void build(Ui *ui, Surface *s)
 {
-    const UiView *v = s->view;
-    const char *f = v->focus;
-    GPtrArray *groups[] = { v->buttons, v->list, v->top };
-    for (gsize g = 0; !f && g < G_N_ELEMENTS(groups); g++)
-        for (guint i = 0; !f && i < groups[g]->len; i++)
-            if (((Button *)g_ptr_array_index(groups[g], i))->style == UI_BTN_PRIMARY)
-                f = ((Button *)g_ptr_array_index(groups[g], i))->action;
-    for (gsize g = 0; !f && g < G_N_ELEMENTS(groups); g++)
-        if (groups[g]->len)
-            f = ((Button *)g_ptr_array_index(groups[g], 0))->action;
-    ui_set_str(&s->focus, f);
+    build_surface(ui, s);
+    if (s == &ui->s[UI_STRIP] && ui->strip_keys) /* the patron is using the strip's buttons */
+        for (guint i = 0; i < s->parts->len && !s->focus; i++)
+            if (g_array_index(s->parts, Part, i).b)
+                s->focus = g_array_index(s->parts, Part, i).w;
+    if (s->focus) {
+        gtk_window_set_focus(GTK_WINDOW(s->win), s->focus);
+        gtk_window_set_focus_visible(GTK_WINDOW(s->win), TRUE);
+    }
+    gtk_widget_queue_draw(s->win);
 }
 
 void ui_show(Ui *ui, UiView *view)
 {
     Surface *s = &ui->s[view->place];
-    gboolean same = s->view && strcmp(s->view->name, view->name) == 0;
-    /* The hits point into the old view's buttons: gone with it. */
-    g_array_set_size(s->hits, 0);
-    ui_view_free(s->view);
-    s->view = view;
-    if (!same || view->focus) {
-        s->scroll = 0;
-        reset_focus(s);
-    }
-    if (!same)
-        ui_field_clear(ui);
     /* The cover is the whole screen: nothing of ours (or anyone's) may sit above it. */
     if (view->place == UI_COVER) {
         ui_hide(ui, UI_STRIP);
         ui_hide(ui, UI_DIALOG);
     }
-    g_clear_pointer(&s->pressed, g_free);
+    /* The parts point into the old view's buttons: gone with it. */
+    g_array_set_size(s->parts, 0);
+    ui_view_free(s->view);
+    s->view = view;
+    build(ui, s);
     if (!s->mapped) {
-        render(ui, s); /* creates the window with its final geometry */
-        XMapRaised(ui->dpy, s->win);
+        gtk_widget_show(s->win);
         s->mapped = TRUE;
     }
     raise_all(ui);
     update_grab(ui);
-    render(ui, s);
 }
 
 void ui_hide(Ui *ui, UiPlace place)
 {
     Surface *s = &ui->s[place];
     if (s->mapped)
-        XUnmapWindow(ui->dpy, s->win);
+        gtk_widget_hide(s->win);
     s->mapped = FALSE;
+    if (place == UI_STRIP)
+        ui->strip_keys = FALSE;
+    GtkWidget *old = gtk_bin_get_child(GTK_BIN(s->win));
+    if (old)
+        gtk_widget_destroy(old);
+    g_array_set_size(s->parts, 0);
+    s->scroller = s->field = s->focus = NULL;
     g_clear_pointer(&s->view, ui_view_free);
-    g_array_set_size(s->hits, 0);
     update_grab(ui);
     write_dump(ui);
 }
@@ -230,244 +306,225 @@ gboolean ui_is_shown(const Ui *ui, UiPlace place)
 
 const char *ui_field_get(const Ui *ui)
 {
-    return ui->field;
+    const Surface *s = &ui->s[UI_COVER];
+    return s->field ? gtk_entry_get_text(GTK_ENTRY(s->field)) : "";
 }
 
 void ui_field_clear(Ui *ui)
 {
-    explicit_bzero(ui->field, sizeof ui->field);
-    ui->field_len = 0;
+    Surface *s = &ui->s[UI_COVER];
+    if (s->field)
+        gtk_entry_set_text(GTK_ENTRY(s->field), "");
 }
 
-/* ---- input ---- */
-
-static Surface *surface_of(Ui *ui, Window w)
+void ui_set_scale(Ui *ui, double scale)
 {
+    ui->scale = CLAMP(scale, 1.0, 2.0);
+    build_style(ui);
     for (int p = 0; p < UI_N_PLACES; p++)
-        if (ui->s[p].win == w && w != None)
-            return &ui->s[p];
-    return NULL;
+        if (ui->s[p].mapped && ui->s[p].view)
+            build(ui, &ui->s[p]);
 }
 
-static const Hit *hit_at(Surface *s, int x, int y)
+double ui_get_scale(const Ui *ui)
 {
-    for (guint i = 0; i < s->hits->len; i++) {
-        const Hit *h = &g_array_index(s->hits, Hit, i);
-        if (x >= h->r.x && x < h->r.x + h->r.w && y >= h->r.y && y < h->r.y + h->r.h)
-            return h;
-    }
-    return NULL;
+    return ui->scale;
 }
 
-static const Hit *hit_named(Surface *s, const char *action)
+void ui_set_rtl(Ui *ui, gboolean rtl)
 {
-    for (guint i = 0; action && i < s->hits->len; i++)
-        if (strcmp(g_array_index(s->hits, Hit, i).b->action, action) == 0)
-            return &g_array_index(s->hits, Hit, i);
-    return NULL;
+    ui->rtl = rtl;
+    gtk_widget_set_default_direction(rtl ? GTK_TEXT_DIR_RTL : GTK_TEXT_DIR_LTR);
 }
 
-static void scroll_by(Ui *ui, Surface *s, int dy)
-{
-    int old = s->scroll;
-    s->scroll = CLAMP(s->scroll + dy, 0, s->scroll_max);
-    if (s->scroll != old)
-        render(ui, s);
-}
+/* ---- keys ---- */
 
-/* Run a button's action. The callback may replace the view (and free the button), so it gets
- * a copy of the action string. */
-static void activate(Ui *ui, Surface *s, const Hit *h)
+static void scroll_by(Surface *s, double pages)
 {
-    if (!h || h->disabled)
+    if (!s->scroller)
         return;
-    if (strcmp(h->b->action, "ui:scroll_up") == 0) {
-        scroll_by(ui, s, -s->scroll_step * 3);
-    } else if (strcmp(h->b->action, "ui:scroll_down") == 0) {
-        scroll_by(ui, s, s->scroll_step * 3);
-    } else {
-        g_autofree char *a = g_strdup(h->b->action);
-        ui->on_action(a, ui->user_data);
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(s->scroller));
+    double step = pages * gtk_adjustment_get_page_size(adj) * 0.9;
+    gtk_adjustment_set_value(adj, gtk_adjustment_get_value(adj) + step);
+}
+
+static void run_action(Ui *ui, const char *action)
+{
+    g_autofree char *a = g_strdup(action);
+    ui->on_action(a, ui->user_data);
+}
+
+/* Keys a view binds (languages, text size, screen reader), Esc, and scrolling the body;
+ * everything else (Tab, arrows, Enter, Space, digits in the PIN field) is GTK's. */
+static gboolean on_key(GtkWidget *w, GdkEventKey *ev, gpointer data)
+{
+    Ui *ui = data;
+    Surface *s = g_object_get_data(G_OBJECT(w), "rk-surface");
+    if (!s || !s->view)
+        return FALSE;
+    const UiView *v = s->view;
+    GdkModifierType mods = ev->state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_MOD1_MASK);
+    guint kv = gdk_keyval_to_lower(ev->keyval);
+    for (guint i = 0; i < v->keys->len; i++) {
+        const Key *k = &g_array_index(v->keys, Key, i);
+        /* Shift is part of some keys ("+" on many layouts): it is ignored unless asked for. */
+        if (k->keyval == kv && (k->mods == mods || (k->mods | GDK_SHIFT_MASK) == mods)) {
+            run_action(ui, k->action);
+            return TRUE;
+        }
+    }
+    switch (ev->keyval) {
+    case GDK_KEY_Escape:
+        if (s == &ui->s[UI_STRIP] && ui->strip_keys) {
+            ui_strip_release_keys(ui);
+            return TRUE;
+        }
+        if (v->escape)
+            run_action(ui, v->escape);
+        return TRUE;
+    case GDK_KEY_Page_Up: case GDK_KEY_KP_Page_Up: scroll_by(s, -1); return TRUE;
+    case GDK_KEY_Page_Down: case GDK_KEY_KP_Page_Down: scroll_by(s, 1); return TRUE;
+    case GDK_KEY_Up: case GDK_KEY_KP_Up: scroll_by(s, -0.25); return TRUE;
+    case GDK_KEY_Down: case GDK_KEY_KP_Down: scroll_by(s, 0.25); return TRUE;
+    default: return FALSE;
     }
 }
 
-static void move_focus(Ui *ui, Surface *s, int dir)
+/* The strip's key: Ctrl+Alt+R, grabbed on the root window for every combination of the lock
+ * modifiers (Num Lock, Caps Lock), so it works whatever program has the focus. */
+static const unsigned int lock_mods[] = { 0, LockMask, Mod2Mask, LockMask | Mod2Mask };
+
+static void grab_strip_key(Ui *ui, gboolean on)
 {
-    int n = (int)s->hits->len, cur = -1;
-    if (n == 0)
+    Display *dpy = gdk_x11_display_get_xdisplay(ui->gdpy);
+    Window root = DefaultRootWindow(dpy);
+    KeyCode kc = XKeysymToKeycode(dpy, XK_r);
+    if (!kc)
         return;
-    for (int i = 0; i < n; i++)
-        if (s->focus && strcmp(g_array_index(s->hits, Hit, i).b->action, s->focus) == 0)
-            cur = i;
-    for (int step = 1; step <= n; step++) {
-        int i = ((cur < 0 ? (dir > 0 ? -1 : 0) : cur) + dir * step + 2 * n) % n;
-        const Hit *h = &g_array_index(s->hits, Hit, i);
-        if (!h->disabled) {
-            ui_set_str(&s->focus, h->b->action);
+    for (gsize i = 0; i < G_N_ELEMENTS(lock_mods); i++) {
+        if (on)
+            XGrabKey(dpy, kc, ControlMask | Mod1Mask | lock_mods[i], root, True, GrabModeAsync, GrabModeAsync);
+        else
+            XUngrabKey(dpy, kc, ControlMask | Mod1Mask | lock_mods[i], root);
+    }
+}
+
+static void strip_take_keys(Ui *ui)
+{
+    Surface *s = &ui->s[UI_STRIP];
+    if (!s->mapped || ui->s[UI_COVER].mapped)
+        return;
+    ui->strip_keys = TRUE;
+    update_grab(ui);
+    for (guint i = 0; i < s->parts->len; i++)
+        if (g_array_index(s->parts, Part, i).b) {
+            gtk_window_set_focus(GTK_WINDOW(s->win), g_array_index(s->parts, Part, i).w);
             break;
         }
-    }
-    render(ui, s);
+    gtk_window_set_focus_visible(GTK_WINDOW(s->win), TRUE);
+    gtk_widget_queue_draw(s->win);
 }
 
-static void handle_key(Ui *ui, Surface *s, XKeyEvent *ev)
+void ui_strip_release_keys(Ui *ui)
 {
-    char buf[8] = { 0 };
-    KeySym ks = NoSymbol;
-    XLookupString(ev, buf, sizeof buf, &ks, NULL);
-    /* The text of a key is never kept beyond this function (it may be a PIN digit). */
-    explicit_bzero(buf, sizeof buf);
-    const UiView *v = s->view;
-    int page = MAX(s->scroll_step * 4, 1);
-    switch (ks) {
-    case XK_Tab: move_focus(ui, s, (ev->state & ShiftMask) ? -1 : 1); return;
-    case XK_ISO_Left_Tab: case XK_Left: move_focus(ui, s, -1); return;
-    case XK_Right: move_focus(ui, s, 1); return;
-    case XK_Return: case XK_KP_Enter: case XK_space:
-        activate(ui, s, hit_named(s, s->focus));
+    if (!ui->strip_keys)
         return;
-    case XK_Escape:
-        if (v->escape) {
-            g_autofree char *a = g_strdup(v->escape);
-            ui->on_action(a, ui->user_data);
-        }
-        return;
-    case XK_Up: case XK_KP_Up: scroll_by(ui, s, -s->scroll_step); return;
-    case XK_Down: case XK_KP_Down: scroll_by(ui, s, s->scroll_step); return;
-    case XK_Page_Up: case XK_KP_Page_Up: scroll_by(ui, s, -page); return;
-    case XK_Page_Down: case XK_KP_Page_Down: scroll_by(ui, s, page); return;
-    case XK_Home: scroll_by(ui, s, -s->scroll_max); return;
-    case XK_End: scroll_by(ui, s, s->scroll_max); return;
-    case XK_BackSpace: case XK_Delete:
-        if (v->field_label && ui->field_len > 0) {
-            ui->field[--ui->field_len] = '\0';
-            render(ui, s);
-        }
-        return;
-    default: break;
-    }
-    int digit = -1;
-    if (ks >= XK_0 && ks <= XK_9)
-        digit = (int)(ks - XK_0);
-    else if (ks >= XK_KP_0 && ks <= XK_KP_9)
-        digit = (int)(ks - XK_KP_0);
-    if (digit >= 0 && v->field_label && ui->field_len < v->field_max) {
-        ui->field[ui->field_len++] = (char)('0' + digit);
-        ui->field[ui->field_len] = '\0';
-        render(ui, s);
-    }
+    ui->strip_keys = FALSE;
+    update_grab(ui);
 }
 
-static void update_monitors(Ui *ui)
+gboolean ui_handle_root_event(Ui *ui, XEvent *ev)
+{
+    Display *dpy = gdk_x11_display_get_xdisplay(ui->gdpy);
+    Window root = DefaultRootWindow(dpy);
+    if (ev->type == KeyPress && ev->xkey.window == root) {
+        if (XLookupKeysym(&ev->xkey, 0) == XK_r && (ev->xkey.state & (ControlMask | Mod1Mask)) == (ControlMask | Mod1Mask))
+            strip_take_keys(ui);
+        return TRUE;
+    }
+    if ((ev->type == MapNotify || ev->type == ConfigureNotify) && ev->xany.window == root) {
+        /* From the root's SubstructureNotify: another top-level window appeared or moved in
+         * the stack. */
+        Window w = ev->type == MapNotify ? ev->xmap.window : ev->xconfigure.window;
+        for (int p = 0; p < UI_N_PLACES; p++) {
+            GdkWindow *gw = gtk_widget_get_window(ui->s[p].win);
+            if (gw && GDK_WINDOW_XID(gw) == w)
+                return FALSE;
+        }
+        raise_all(ui);
+    }
+    return FALSE;
+}
+
+static void on_monitors_changed(Ui *ui)
 {
     query_monitors(ui);
-    if (!draw_open_fonts(ui))
-        g_warning("cannot open the font \"%s\" at the new size", UI_FONT);
+    build_style(ui);
     for (int p = 0; p < UI_N_PLACES; p++)
-        if (ui->s[p].mapped)
-            render(ui, &ui->s[p]);
+        if (ui->s[p].mapped && ui->s[p].view)
+            build(ui, &ui->s[p]);
 }
 
-void ui_handle_event(Ui *ui, XEvent *ev)
+static void on_monitor_signal(GdkDisplay *d, GdkMonitor *m, gpointer data) { on_monitors_changed(data); }
+static void on_screen_size(GdkScreen *s, gpointer data) { on_monitors_changed(data); }
+
+/* Nothing of ours goes away behind the patron's back: a window GTK is asked to close (it
+ * cannot be, without a window manager, but a client can send the message) stays. */
+static gboolean on_delete(GtkWidget *w, GdkEvent *ev, gpointer data)
 {
-    if (ui->has_randr && ev->type == ui->randr_event_base + RRScreenChangeNotify) {
-        XRRUpdateConfiguration(ev);
-        update_monitors(ui);
-        return;
-    }
-    Surface *s = surface_of(ui, ev->xany.window);
-    switch (ev->type) {
-    case Expose:
-        if (s && ev->xexpose.count == 0)
-            draw_copy(ui, s);
-        break;
-    case VisibilityNotify:
-        if (s && ev->xvisibility.state != VisibilityUnobscured)
-            raise_all(ui);
-        break;
-    case MapNotify:
-    case ConfigureNotify: {
-        /* From the root's SubstructureNotify: another top-level window appeared or moved in
-         * the stack. Our own windows' events are ignored. */
-        Window w = ev->type == MapNotify ? ev->xmap.window : ev->xconfigure.window;
-        if (!surface_of(ui, w) && ev->xany.window == ui->root)
-            raise_all(ui);
-        break;
-    }
-    case MappingNotify:
-        XRefreshKeyboardMapping(&ev->xmapping);
-        break;
-    case KeyPress:
-        if (s && s->mapped && s->view)
-            handle_key(ui, s, &ev->xkey);
-        break;
-    case ButtonPress:
-        if (!s || !s->mapped || !s->view)
-            break;
-        if (ev->xbutton.button == Button4) {
-            scroll_by(ui, s, -s->scroll_step);
-        } else if (ev->xbutton.button == Button5) {
-            scroll_by(ui, s, s->scroll_step);
-        } else if (ev->xbutton.button == Button1) {
-            const Hit *h = hit_at(s, ev->xbutton.x, ev->xbutton.y);
-            ui_set_str(&s->pressed, h ? h->b->action : NULL);
-            if (h && !h->disabled && (!s->focus || strcmp(s->focus, h->b->action) != 0)) {
-                ui_set_str(&s->focus, h->b->action);
-                render(ui, s);
-            }
-        }
-        break;
-    case ButtonRelease:
-        if (s && s->mapped && s->view && ev->xbutton.button == Button1 && s->pressed) {
-            const Hit *h = hit_at(s, ev->xbutton.x, ev->xbutton.y);
-            gboolean same = h && strcmp(h->b->action, s->pressed) == 0;
-            g_clear_pointer(&s->pressed, g_free);
-            if (same)
-                activate(ui, s, h);
-        }
-        break;
-    default:
-        break;
-    }
+    return TRUE;
 }
 
 /* ---- life cycle ---- */
 
-Ui *ui_new(Display *dpy, UiActionFn on_action, gpointer user_data, const char *dump_path, int ready_fd,
-           GError **error)
+static void make_window(Ui *ui, Surface *s)
 {
+    /* Popup windows are override-redirect: no window manager moves, hides or decorates them. */
+    s->win = gtk_window_new(GTK_WINDOW_POPUP);
+    g_object_ref_sink(s->win);
+    gtk_style_context_add_class(gtk_widget_get_style_context(s->win), "rk");
+    gtk_widget_set_app_paintable(s->win, FALSE);
+    g_object_set_data(G_OBJECT(s->win), "rk-surface", s);
+    g_signal_connect(s->win, "key-press-event", G_CALLBACK(on_key), ui);
+    g_signal_connect_after(s->win, "draw", G_CALLBACK(on_draw), ui);
+    g_signal_connect(s->win, "delete-event", G_CALLBACK(on_delete), NULL);
+    s->parts = g_array_new(FALSE, TRUE, sizeof(Part));
+    gtk_widget_realize(s->win);
+}
+
+Ui *ui_new(UiActionFn on_action, gpointer user_data, const char *dump_path, int ready_fd, GError **error)
+{
+    GdkDisplay *gd = gdk_display_get_default();
+    if (!gd || !GDK_IS_X11_DISPLAY(gd)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no X11 display");
+        return NULL;
+    }
     Ui *ui = g_new0(Ui, 1);
-    ui->dpy = dpy;
-    ui->screen = DefaultScreen(dpy);
-    ui->root = RootWindow(dpy, ui->screen);
-    ui->visual = DefaultVisual(dpy, ui->screen);
-    ui->cmap = DefaultColormap(dpy, ui->screen);
+    ui->gdpy = gd;
+    ui->gscreen = gdk_display_get_default_screen(gd);
     ui->on_action = on_action;
     ui->user_data = user_data;
     ui->dump_path = g_strdup(dump_path);
     ui->ready_fd = ready_fd;
-    for (int p = 0; p < UI_N_PLACES; p++)
-        ui->s[p].hits = g_array_new(FALSE, FALSE, sizeof(Hit));
-    int err_base, major = 0, minor = 0;
-    ui->has_randr = XRRQueryExtension(dpy, &ui->randr_event_base, &err_base) &&
-                    XRRQueryVersion(dpy, &major, &minor) && (major > 1 || (major == 1 && minor >= 5));
-    if (ui->has_randr)
-        XRRSelectInput(dpy, ui->root, RRScreenChangeNotifyMask);
-    /* Other clients' top-level windows: to stay above them. */
-    XSelectInput(dpy, ui->root, SubstructureNotifyMask);
+    ui->scale = 1.0;
+    /* The theme is GTK's own (Adwaita, built in): the kiosk's look never depends on what a
+     * guest's settings or the installed themes say. */
+    g_object_set(gtk_settings_get_for_screen(ui->gscreen), "gtk-theme-name", "Adwaita",
+                 "gtk-application-prefer-dark-theme", FALSE, "gtk-enable-animations", FALSE, NULL);
+    ui->css = gtk_css_provider_new();
+    gtk_style_context_add_provider_for_screen(ui->gscreen, GTK_STYLE_PROVIDER(ui->css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_USER + 1);
     query_monitors(ui);
-    for (int c = 0; c < N_COLORS; c++) {
-        if (!XftColorAllocName(dpy, ui->visual, ui->cmap, ui_color_names[c], &ui->color[c])) {
-            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot allocate colour %s", ui_color_names[c]);
-            ui_free(ui);
-            return NULL;
-        }
-    }
-    if (!draw_open_fonts(ui)) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "cannot open the font \"%s\"", UI_FONT);
-        ui_free(ui);
-        return NULL;
-    }
+    build_style(ui);
+    for (int p = 0; p < UI_N_PLACES; p++)
+        make_window(ui, &ui->s[p]);
+    g_signal_connect(gd, "monitor-added", G_CALLBACK(on_monitor_signal), ui);
+    g_signal_connect(gd, "monitor-removed", G_CALLBACK(on_monitor_signal), ui);
+    g_signal_connect(ui->gscreen, "size-changed", G_CALLBACK(on_screen_size), ui);
+    /* Other clients' top-level windows: to stay above them (added to GDK's own mask). */
+    GdkWindow *root = gdk_get_default_root_window();
+    gdk_window_set_events(root, gdk_window_get_events(root) | GDK_SUBSTRUCTURE_MASK);
+    grab_strip_key(ui, TRUE);
     return ui;
 }
 
@@ -477,27 +534,24 @@ void ui_free(Ui *ui)
         return;
     if (ui->grab_retry)
         g_source_remove(ui->grab_retry);
+    if (ui->dump_id)
+        g_source_remove(ui->dump_id);
+    ui_field_clear(ui);
+    ungrab(ui);
+    grab_strip_key(ui, FALSE);
+    g_signal_handlers_disconnect_by_data(ui->gdpy, ui);
+    g_signal_handlers_disconnect_by_data(ui->gscreen, ui);
     for (int p = 0; p < UI_N_PLACES; p++) {
         Surface *s = &ui->s[p];
-        if (s->draw)
-            XftDrawDestroy(s->draw);
-        if (s->pix)
-            XFreePixmap(ui->dpy, s->pix);
-        if (s->win)
-            XDestroyWindow(ui->dpy, s->win);
+        gtk_widget_destroy(s->win);
+        g_object_unref(s->win);
         ui_view_free(s->view);
-        g_array_unref(s->hits);
-        g_free(s->focus);
-        g_free(s->pressed);
+        g_array_unref(s->parts);
     }
-    for (int c = 0; c < N_COLORS; c++)
-        if (ui->color[c].pixel || ui->color[c].color.alpha)
-            XftColorFree(ui->dpy, ui->visual, ui->cmap, &ui->color[c]);
-    draw_close_fonts(ui);
-    ui_field_clear(ui);
+    gtk_style_context_remove_provider_for_screen(ui->gscreen, GTK_STYLE_PROVIDER(ui->css));
+    g_object_unref(ui->css);
     if (ui->ready_fd >= 0)
         close(ui->ready_fd);
     g_free(ui->dump_path);
     g_free(ui);
 }
-

@@ -1,13 +1,14 @@
-/* The windows of rentark-session and everything drawn in them.
+/* The windows of rentark-session and everything drawn in them, built with GTK 3.
  *
- * Three surfaces, each an override-redirect window: the cover (spans the whole root window:
- * content on the primary monitor, a short note on the others), the strip (time left and the
- * end button during a session) and the dialog (confirmation, idle countdown). The caller
- * describes a screen as a UiView and ui_show() lays it out (scaled to the primary monitor,
- * word-wrapped, scrollable) and draws it; buttons report their action string through the
- * callback given to ui_new(). The ui owns the input grab: while the cover, or a dialog that
- * asks for it, is shown, keyboard and pointer are grabbed, retried until the grab succeeds.
- * Main thread only; nothing here logs patron input. */
+ * Three surfaces, each an override-redirect (popup) window: the cover (spans the whole root
+ * window: content on the primary monitor, a short note on the others), the strip (time left,
+ * warnings, more time and the end button during a session) and the dialog (confirmation,
+ * idle countdown). The caller describes a screen as a UiView and ui_show() builds it: GTK
+ * lays it out with Pango (shaping, bidirectional text, font fallback), exposes it to screen
+ * readers through AT-SPI, and moves the keyboard focus; buttons report their action string
+ * through the callback given to ui_new(). The ui owns the input grab: while the cover, or a
+ * dialog that asks for it, is shown, keyboard and pointer are grabbed, retried until the grab
+ * succeeds. Main thread only; nothing here logs patron input. */
 #pragma once
 
 #include <X11/Xlib.h>
@@ -45,8 +46,13 @@ void ui_view_set_warning(UiView *v, gboolean warning);
 void ui_view_set_grab(UiView *v, gboolean grab);
 /* The action Esc triggers (NULL: none). */
 void ui_view_set_escape(UiView *v, const char *action);
-/* Labels of the scroll buttons shown when the body does not fit. */
-void ui_view_set_scroll_labels(UiView *v, const char *up, const char *down);
+/* Dialog: announced by screen readers as an alert when it appears (the idle countdown). */
+void ui_view_set_alert(UiView *v, gboolean alert);
+/* The name screen readers give the top row of buttons ("Language"). */
+void ui_view_set_top_label(UiView *v, const char *label);
+/* A key that triggers action while the view has the keyboard, in GTK's accelerator syntax
+ * ("F1", "<Control><Alt>s", "<Control>plus"). */
+void ui_view_add_key(UiView *v, const char *accel, const char *action);
 /* Buttons: top row (languages), list (in the body), bottom row (actions). */
 void ui_view_add_top_button(UiView *v, const char *action, const char *label, UiButtonStyle style);
 void ui_view_add_list_button(UiView *v, const char *action, const char *label);
@@ -57,12 +63,11 @@ void ui_view_set_focus(UiView *v, const char *action);
 typedef struct Ui Ui;
 typedef void (*UiActionFn)(const char *action, gpointer user_data);
 
-/* Open the ui on dpy: fonts (DejaVu Sans), colours, monitors. dump_path (may be NULL) gets
- * the text of the visible screens after every draw, for tests; ready_fd (or -1) gets
- * "ready\n" after the first complete draw has reached the server. NULL with error when the
- * font or colours cannot be had. */
-Ui *ui_new(Display *dpy, UiActionFn on_action, gpointer user_data, const char *dump_path, int ready_fd,
-           GError **error);
+/* Open the ui on GTK's default display (gtk_init() first). dump_path (may be NULL) gets the
+ * text of the visible screens, the place of each button and text and whether it fits, after
+ * every draw, for tests; ready_fd (or -1) gets "ready\n" after the first screen with content
+ * has been drawn and has reached the server. NULL with error when there is no display. */
+Ui *ui_new(UiActionFn on_action, gpointer user_data, const char *dump_path, int ready_fd, GError **error);
 void ui_free(Ui *ui);
 
 /* Show view at its place (the ui takes ownership), replacing what was there. */
@@ -70,8 +75,19 @@ void ui_show(Ui *ui, UiView *view);
 void ui_hide(Ui *ui, UiPlace place);
 gboolean ui_is_shown(const Ui *ui, UiPlace place);
 
-/* Process one X event (everything the client receives goes through here). */
-void ui_handle_event(Ui *ui, XEvent *ev);
+/* Text size: 1.0 or 2.0 ("larger text"); every screen is built again at the new size. */
+void ui_set_scale(Ui *ui, double scale);
+double ui_get_scale(const Ui *ui);
+/* Right-to-left layout (Arabic): applies to the views shown from now on. */
+void ui_set_rtl(Ui *ui, gboolean rtl);
+
+/* The strip gives the keyboard back to the patron's program (after Ctrl+Alt+R). */
+void ui_strip_release_keys(Ui *ui);
+
+/* An X event of the root window, seen before GTK (flow_handle_event passes it on): other
+ * clients' windows to stay above, monitors that changed, the strip's key (Ctrl+Alt+R).
+ * TRUE when it was consumed. */
+gboolean ui_handle_root_event(Ui *ui, XEvent *ev);
 
 /* The digits typed into the field of the cover view, NUL-terminated; valid until the next
  * event. ui_field_clear() wipes them (explicit_bzero). */

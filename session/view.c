@@ -1,6 +1,5 @@
-/* The view model: what a screen shows, described by flow.c and drawn by draw.c. */
+/* The view model: what a screen shows, described by flow.c and built by build.c. */
 #include "ui-private.h"
-
 
 static void button_free(gpointer p)
 {
@@ -8,6 +7,11 @@ static void button_free(gpointer p)
     g_free(b->action);
     g_free(b->label);
     g_free(b);
+}
+
+static void key_clear(gpointer p)
+{
+    g_free(((Key *)p)->action);
 }
 
 UiView *ui_view_new(UiPlace place, const char *name)
@@ -18,6 +22,8 @@ UiView *ui_view_new(UiPlace place, const char *name)
     v->top = g_ptr_array_new_with_free_func(button_free);
     v->list = g_ptr_array_new_with_free_func(button_free);
     v->buttons = g_ptr_array_new_with_free_func(button_free);
+    v->keys = g_array_new(FALSE, TRUE, sizeof(Key));
+    g_array_set_clear_func(v->keys, key_clear);
     return v;
 }
 
@@ -26,12 +32,13 @@ void ui_view_free(UiView *v)
     if (!v)
         return;
     char **strs[] = { &v->name, &v->title, &v->subtitle, &v->body, &v->note, &v->field_label,
-                      &v->other_monitor, &v->escape, &v->focus, &v->scroll_up, &v->scroll_down };
+                      &v->other_monitor, &v->escape, &v->focus, &v->top_label };
     for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
         g_free(*strs[i]);
     g_ptr_array_unref(v->top);
     g_ptr_array_unref(v->list);
     g_ptr_array_unref(v->buttons);
+    g_array_unref(v->keys);
     g_free(v);
 }
 
@@ -47,8 +54,10 @@ void ui_view_set_body(UiView *v, const char *s) { ui_set_str(&v->body, s); }
 void ui_view_set_other_monitor(UiView *v, const char *s) { ui_set_str(&v->other_monitor, s); }
 void ui_view_set_escape(UiView *v, const char *s) { ui_set_str(&v->escape, s); }
 void ui_view_set_focus(UiView *v, const char *s) { ui_set_str(&v->focus, s); }
+void ui_view_set_top_label(UiView *v, const char *s) { ui_set_str(&v->top_label, s); }
 void ui_view_set_warning(UiView *v, gboolean w) { v->warning = w; }
 void ui_view_set_grab(UiView *v, gboolean g) { v->grab = g; }
+void ui_view_set_alert(UiView *v, gboolean a) { v->alert = a; }
 
 void ui_view_set_note(UiView *v, const char *note, gboolean is_error)
 {
@@ -60,12 +69,6 @@ void ui_view_set_field(UiView *v, const char *label, int max_digits)
 {
     ui_set_str(&v->field_label, label);
     v->field_max = CLAMP(max_digits, 1, UI_FIELD_MAX);
-}
-
-void ui_view_set_scroll_labels(UiView *v, const char *up, const char *down)
-{
-    ui_set_str(&v->scroll_up, up);
-    ui_set_str(&v->scroll_down, down);
 }
 
 static void add_button(GPtrArray *a, const char *action, const char *label, UiButtonStyle style)
@@ -92,3 +95,15 @@ void ui_view_add_button(UiView *v, const char *action, const char *label, UiButt
     add_button(v->buttons, action, label, style);
 }
 
+void ui_view_add_key(UiView *v, const char *accel, const char *action)
+{
+    Key k = { 0 };
+    gtk_accelerator_parse(accel, &k.keyval, &k.mods);
+    if (!k.keyval) {
+        g_warning("ui: unknown key \"%s\"", accel);
+        return;
+    }
+    k.keyval = gdk_keyval_to_lower(k.keyval);
+    k.action = g_strdup(action);
+    g_array_append_val(v->keys, k);
+}

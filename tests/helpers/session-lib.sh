@@ -66,18 +66,20 @@ s_xvfb() {
 
 # s_config [KEY=VALUE ...]: the scratch file system, the guest, and the daemon's config CONF
 # (session keys may be overridden: time_limit, idle_timeout, idle_warning, interval,
-# warnings), with the shipped notice texts and three volunteers (every PIN is 1234):
+# warnings, languages (quoted: '"nb", "ar"'), extend_by, max_extends), with the shipped notice texts and three volunteers (every PIN is 1234):
 #   kari  Kari Nordmann  declaration signed today, all required modules
 #   ola   Ola Hansen     no declaration of confidentiality on file
 #   per   Per Berg       required training modules 5 and 8 missing
 # The client reads the same file (S_CONF; 0644 here, see s_public_conf).
 s_config() {
     local time_limit=7200 idle_timeout=900 idle_warning=60 interval=30 warnings="300, 60" kv
+    local languages='"nb", "nn", "en"' extend_by=600 max_extends=10
     for kv in "$@"; do
         case $kv in
             time_limit=*) time_limit=${kv#*=} ;; idle_timeout=*) idle_timeout=${kv#*=} ;;
             idle_warning=*) idle_warning=${kv#*=} ;; interval=*) interval=${kv#*=} ;;
-            warnings=*) warnings=${kv#*=} ;;
+            warnings=*) warnings=${kv#*=} ;; languages=*) languages=${kv#*=} ;;
+            extend_by=*) extend_by=${kv#*=} ;; max_extends=*) max_extends=${kv#*=} ;;
         esac
     done
     wipe_env_setup 128M
@@ -99,7 +101,8 @@ s_config() {
     hash=$(printf '1234\n1234\n' | "$RKCTL" hash-pin 2>/dev/null)
     cat >>"$CONF" <<CONF
 session = { time_limit = $time_limit; idle_timeout = $idle_timeout; idle_warning = $idle_warning;
-            idle_report_interval = $interval; warnings = [ $warnings ]; };
+            idle_report_interval = $interval; warnings = [ $warnings ]; languages = [ $languages ];
+            extend_by = $extend_by; max_extends = $max_extends; };
 guided = { required_modules = [ 1, 2, 3, 4, 5, 8 ]; declaration_validity_days = 365; };
 volunteers = (
   { id = "kari"; name = "Kari Nordmann"; pin_hash = "$hash"; declaration_signed = "$(date +%F)"; modules = [ 1, 2, 3, 4, 5, 6, 8 ]; },
@@ -154,10 +157,47 @@ _s_client() {
     local sock=$1 conf=$2; shift 2
     rm -f "$S_DUMP"
     setpriv --reuid="$GUID" --regid="$GGID" --clear-groups -- \
-        env DISPLAY="$DISPLAY" HOME="$HOME_DIR" USER="$GUEST" LOGNAME="$GUEST" \
-        "$RKSESSION" --socket "$sock" -c "$conf" --debug-dump "$S_DUMP" "$@" 2>>"$T_TMP/session.err" &
+        env DISPLAY="$DISPLAY" HOME="$HOME_DIR" USER="$GUEST" LOGNAME="$GUEST" RENTARK_LOCALEDIR="$RK_BUILD/locale" \
+        ${S_CLIENT_ENV:-} "$RKSESSION" --socket "$sock" -c "$conf" --debug-dump "$S_DUMP" "$@" 2>>"$T_TMP/session.err" &
     S_SESSION_PID=$!
     t_cleanup "kill $S_SESSION_PID"
+}
+
+# s_a11y_session_start [ARGS]: the client as the guest in a D-Bus session of its own, where
+# the accessibility bus (at-spi2-core) starts by D-Bus activation as in a desktop session;
+# s_atspi then asks that bus what a screen reader sees (tests/helpers/atspi.py).
+s_a11y_session_start() {
+    rm -f "$S_DUMP" "$S_DUMP_DIR/bus"
+    setpriv --reuid="$GUID" --regid="$GGID" --clear-groups -- \
+        env DISPLAY="$DISPLAY" HOME="$HOME_DIR" USER="$GUEST" LOGNAME="$GUEST" RENTARK_LOCALEDIR="$RK_BUILD/locale" \
+        ${S_CLIENT_ENV:-} dbus-run-session -- sh -c 'echo "$DBUS_SESSION_BUS_ADDRESS" >"$1.new" && mv "$1.new" "$1"; shift; exec "$@"' \
+        sh "$S_DUMP_DIR/bus" "$RKSESSION" --socket "$S_SOCK" -c "$S_CONF" --debug-dump "$S_DUMP" "$@" \
+        2>>"$T_TMP/session.err" &
+    S_SESSION_PID=$!
+    t_cleanup "kill $S_SESSION_PID"
+    local i
+    for i in $(seq 50); do [ -s "$S_DUMP_DIR/bus" ] && return 0; sleep 0.1; done
+    return 1
+}
+
+s_atspi() {
+    setpriv --reuid="$GUID" --regid="$GGID" --clear-groups -- \
+        env DISPLAY="$DISPLAY" HOME="$HOME_DIR" DBUS_SESSION_BUS_ADDRESS="$(cat "$S_DUMP_DIR/bus")" \
+        /usr/bin/python3 "$RK_SRC/tests/helpers/atspi.py" "$@"
+}
+
+# s_layout_bad: the texts on screen that are clipped or have characters without a glyph
+# (the dump's "layout" lines), one per line; nothing when all is well.
+s_layout_bad() { awk '$1 == "layout" && ($7 != "fits" || $8 != 0)' "$S_DUMP"; }
+
+# s_contrast NAME: screenshot NAME and the lowest contrast ratio of its texts (contrast.py);
+# its per-text report goes to $S_SHOTS/NAME.contrast.
+s_contrast() {
+    s_shot "$1"
+    /usr/bin/python3 "$RK_SRC/tests/helpers/contrast.py" "$S_SHOTS/$1.png" "$S_DUMP" >"$S_SHOTS/$1.contrast"
+    local rc=$?
+    awk '$1 == "min" { print $2 }' "$S_SHOTS/$1.contrast"
+    return $rc
 }
 
 _s_sanitizer_clean() { ! grep -qE 'Sanitizer|runtime error' "$T_TMP/session.err"; }

@@ -1,28 +1,57 @@
 #!/usr/bin/env bash
-# The shipped notice texts: every language has notice.txt, guided.txt and a ui.txt that sets
-# every UI key the program knows (no screen falls back to English by accident), keeps each
-# {placeholder} of the English text, and sets no key the program does not know (a typo).
+# The shipped patron texts:
+#   - every language in po/LINGUAS has notice.txt and guided.txt, and a line in TRANSLATORS;
+#   - the catalogues are complete for the strings of the program as it is (xgettext now, then
+#     msgmerge: no string untranslated or fuzzy), msgfmt --check passes, every {placeholder}
+#     of an English string is kept in its translation, and each header names its translator
+#     and says whether a native reader has reviewed it;
+#   - the catalogues are built and installed where the client looks (one .mo per language).
 . "$(dirname "$0")/../lib.sh"
-[ -x "$RKSESSION" ] || { t_skip "all tests in $(basename "$0")" "$RKSESSION is not built"; t_done; exit 0; }
-keys=$("$RKSESSION" --list-ui-keys | sort)
-t_check "the program lists its UI keys" test "$(wc -l <<<"$keys")" -gt 30
-en=$RK_SRC/config/notice/en/ui.txt
-# placeholders FILE: one "key {name}" line per placeholder use, sorted.
+for t in xgettext msgmerge msgfmt msgattrib; do
+    command -v $t >/dev/null || { t_skip "all tests in $(basename "$0")" "$t is not installed (gettext)"; t_done; exit 0; }
+done
+read -r -a langs <"$RK_SRC/po/LINGUAS"
+t_check "po/LINGUAS names the eight languages besides English (${langs[*]})" test "${#langs[@]}" -ge 7
+xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ -o "$T_TMP/rentark.pot" "$RK_SRC"/session/*.c
+n=$(grep -c '^msgid "' "$T_TMP/rentark.pot")
+t_check "xgettext finds the program's strings ($((n - 1)))" test "$n" -gt 40
+# placeholders PO id|str: "MSGID<tab>{name}" for each placeholder of the English strings (id)
+# or of their translations (str); a placeholder of the English missing from every plural form
+# of its translation shows up in "id" only.
 placeholders() {
-    awk '!/^[ \t]*(#|$)/ && index($0, "=") {
-        k = substr($0, 1, index($0, "=") - 1); gsub(/[ \t]/, "", k); v = substr($0, index($0, "=") + 1)
-        while (match(v, /\{[a-z]+\}/)) { print k, substr(v, RSTART, RLENGTH); v = substr(v, RSTART + RLENGTH) }
-    }' "$1" | LC_ALL=C sort
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+out = set()
+for i, block in enumerate(text.split("\n\n")):
+    if 'msgid ""\nmsgstr ""' in block or "#~" in block:
+        continue
+    ids = re.findall(r'^msgid(?:_plural)? "(.*)"', block, re.M)
+    strs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"', block, re.M)
+    src = ids if sys.argv[2] == "id" else strs
+    key = ids[0] if ids else str(i)
+    for s in src:
+        for p in re.findall(r"\{[a-z]+\}", s):
+            out.add(f"{key}\t{p}")
+for line in sorted(out):
+    print(line)
+PY
 }
-for d in "$RK_SRC"/config/notice/*/; do
-    l=$(basename "$d")
+for l in en "${langs[@]}"; do
+    d=$RK_SRC/config/notice/$l
     t_check "$l: notice.txt and guided.txt are there" test -s "$d/notice.txt" -a -s "$d/guided.txt"
-    have=$(grep -vE '^\s*(#|$)' "$d/ui.txt" | sed 's/\s*=.*//' | sort)
-    missing=$(comm -23 <(echo "$keys") <(echo "$have") | tr '\n' ' ')
-    unknown=$(comm -13 <(echo "$keys") <(echo "$have") | tr '\n' ' ')
-    t_check "$l: ui.txt sets every key (missing: ${missing:-none})" test -z "$missing"
-    t_check "$l: ui.txt sets no unknown key (unknown: ${unknown:-none})" test -z "$unknown"
-    bad=$(comm -3 <(placeholders "$en") <(placeholders "$d/ui.txt") | awk '{ print $1 }' | sort -u | tr '\n' ' ')
-    t_check "$l: every placeholder is kept (differ: ${bad:-none})" test -z "$bad"
+    t_check "$l: TRANSLATORS says who translated it and its review status" grep -qE "^$l " "$RK_SRC/config/notice/TRANSLATORS"
+    [ "$l" = en ] && continue
+    po=$RK_SRC/po/$l.po
+    t_check "$l: msgfmt --check passes" msgfmt --check -o /dev/null "$po"
+    msgmerge --quiet -o "$T_TMP/$l.po" "$po" "$T_TMP/rentark.pot" 2>/dev/null
+    untrans=$(msgattrib --untranslated --no-obsolete "$T_TMP/$l.po" | grep -c '^msgid "..*"')
+    fuzzy=$(msgattrib --only-fuzzy --no-obsolete "$T_TMP/$l.po" | grep -c '^msgid "..*"')
+    t_check "$l: every string of the program is translated (untranslated $untrans, fuzzy $fuzzy)" test "$untrans" -eq 0 -a "$fuzzy" -eq 0
+    missing=$(comm -23 <(placeholders "$T_TMP/$l.po" id) <(placeholders "$T_TMP/$l.po" str) | cut -f2 | sort -u | tr '\n' ' ')
+    t_check "$l: every placeholder is kept (missing: ${missing:-none})" test -z "$missing"
+    t_check "$l: the header names the translator" grep -qE '^"Last-Translator: [^\\]+' "$po"
+    t_check "$l: the header says whether a native reader has reviewed it" grep -qiE '^# (NEEDS REVIEW|Reviewed)' "$po"
+    t_check "$l: the catalogue is built for the client ($RK_BUILD/locale/$l)" test -s "$RK_BUILD/locale/$l/LC_MESSAGES/rentark.mo"
 done
 t_done

@@ -1,29 +1,15 @@
-/* Tests of the notice text loader's string helpers (session/notice.c).
+/* Tests of the text helpers of the session client (session/notice.c): durations in words,
+ * placeholders, the gettext catalogues, the languages' own names and direction.
  *
  * notice.c belongs to the session client, whose objects are not in the libraries the unit
  * tests link; it needs GLib only, so it is compiled into this test directly. */
 #include "../../session/notice.c"
 
-#include <glib/gstdio.h>
 #include <limits.h>
 
-/* Texts with the built-in English strings only: an empty folder, no language loads. */
-static NoticeTexts *builtin_texts(void)
+static void check_duration(long seconds, const char *want)
 {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *dir = g_dir_make_tmp("rk-notice.XXXXXX", &error);
-    g_assert_no_error(error);
-    static const char *const langs[] = { "en", NULL };
-    NoticeTexts *t = notice_texts_load(dir, langs, &error);
-    g_assert_nonnull(t);
-    g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-    g_assert_cmpint(g_rmdir(dir), ==, 0);
-    return t;
-}
-
-static void check_duration(const NoticeTexts *t, long seconds, const char *want)
-{
-    g_autofree char *got = notice_format_duration(t, "en", seconds);
+    g_autofree char *got = notice_format_duration(seconds);
     g_assert_cmpstr(got, ==, want);
 }
 
@@ -32,25 +18,69 @@ static void check_duration(const NoticeTexts *t, long seconds, const char *want)
  * writing tests/fuzz/fuzz-notice.c; the input is in tests/fuzz/corpus/notice/. */
 static void test_duration(void)
 {
-    g_autoptr(NoticeTexts) t = builtin_texts();
-    check_duration(t, LONG_MIN, "0 seconds");
-    check_duration(t, -5, "0 seconds");
-    check_duration(t, 0, "0 seconds");
-    check_duration(t, 59, "59 seconds");
-    check_duration(t, 60, "1 min");
-    check_duration(t, 61, "2 min");
-    check_duration(t, 3599, "1 h");
-    check_duration(t, 3600, "1 h");
-    check_duration(t, 3601, "1 h 1 min");
-    check_duration(t, 7199, "2 h");
-    check_duration(t, LONG_MAX - 59, "2562047788015215 h 30 min");
-    check_duration(t, LONG_MAX - 58, "2562047788015215 h 30 min");
-    check_duration(t, LONG_MAX, "2562047788015215 h 31 min");
+    notice_use_language("en");
+    check_duration(LONG_MIN, "0 seconds");
+    check_duration(-5, "0 seconds");
+    check_duration(0, "0 seconds");
+    check_duration(1, "1 second");
+    check_duration(59, "59 seconds");
+    check_duration(60, "1 minute");
+    check_duration(61, "2 minutes");
+    check_duration(3599, "1 hour");
+    check_duration(3600, "1 hour");
+    check_duration(3601, "1 hour 1 minute");
+    check_duration(7199, "2 hours");
+    check_duration(7260, "2 hours 1 minute");
+    check_duration(LONG_MAX - 59, "2562047788015215 hours 30 minutes");
+    check_duration(LONG_MAX - 58, "2562047788015215 hours 30 minutes");
+    check_duration(LONG_MAX, "2562047788015215 hours 31 minutes");
+}
+
+/* The catalogues built from po/ (RK_BUILD/locale): the language switches per call of
+ * notice_use_language(), plural forms follow the language's rule, and back to English. */
+static void test_catalogue(void)
+{
+    const char *build = g_getenv("RK_BUILD");
+    g_autofree char *dir = g_build_filename(build ? build : "build", "locale", NULL);
+    g_autofree char *mo = g_build_filename(dir, "pl", "LC_MESSAGES", "rentark.mo", NULL);
+    if (!g_file_test(mo, G_FILE_TEST_EXISTS)) {
+        g_test_skip("the catalogues are not built (make)");
+        return;
+    }
+    notice_i18n_init(dir);
+    notice_use_language("nb");
+    g_assert_cmpstr(_("Log out"), ==, "Logg ut");
+    /* Polish: 1 minuta, 2-4 minuty, 5 minut: three forms. */
+    notice_use_language("pl");
+    g_autofree char *one = notice_format_duration(60), *two = notice_format_duration(120), *five = notice_format_duration(300);
+    g_assert_true(strcmp(one, two) != 0 && strcmp(two, five) != 0 && strcmp(one, five) != 0);
+    notice_use_language("en");
+    g_assert_cmpstr(_("Log out"), ==, "Log out");
+}
+
+/* Placeholders: only the names given are replaced, a brace without a name stays. */
+static void test_format(void)
+{
+    g_autofree char *a = notice_format("{name} has {n} {x} {", "name", "Kari", "n", "3", NULL);
+    g_assert_cmpstr(a, ==, "Kari has 3 {x} {");
+    g_autofree char *b = notice_format("{n}{n}", "n", "{n}", NULL);
+    g_assert_cmpstr(b, ==, "{n}{n}");
+}
+
+static void test_languages(void)
+{
+    g_assert_cmpstr(notice_autonym("se"), ==, "Davvis\u00e1megiella");
+    g_assert_cmpstr(notice_autonym("xx"), ==, "xx");
+    g_assert_true(notice_is_rtl("ar"));
+    g_assert_false(notice_is_rtl("uk"));
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/notice/duration", test_duration);
+    g_test_add_func("/notice/catalogue", test_catalogue);
+    g_test_add_func("/notice/format", test_format);
+    g_test_add_func("/notice/languages", test_languages);
     return g_test_run();
 }

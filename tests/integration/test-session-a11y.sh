@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# rentark-session with a screen reader's eyes and the keyboard alone, under Xvfb with a real
+# AT-SPI bus (at-spi2-core, started by D-Bus activation as in a desktop session) and the real
+# rentarkd:
+#   - the notice, its heading, its language bar and every button are named on the AT-SPI bus;
+#     the accept button is found by role and name and activated through AT-SPI;
+#   - the strip (time left, end button) is there too;
+#   - keyboard only: Tab reaches every control of the notice and comes back to the first (no
+#     trap), the focus is visible, Enter accepts;
+#   - the screen reader: Ctrl+Alt+S starts it in the patron's language and stops it again, the
+#     library's notice.screen_reader starts it with the notice; with Orca installed, the real
+#     Orca is started and joins the accessibility bus.
+. "$(dirname "$0")/../lib.sh"
+. "$RK_SRC/tests/helpers/session-lib.sh"
+s_require
+for t in dbus-run-session /usr/libexec/at-spi-bus-launcher; do
+    command -v "$t" >/dev/null || [ -x "$t" ] || { t_skip "all tests in $(basename "$0")" "$t is not installed (at-spi2-core, dbus)"; t_done; exit 0; }
+done
+/usr/bin/python3 -c 'import pyatspi' 2>/dev/null || { t_skip "all tests in $(basename "$0")" "python3-pyatspi is not installed"; t_done; exit 0; }
+s_xvfb || { t_fail "Xvfb starts"; t_done; exit 1; }
+s_config
+# The stand-in screen reader records how it was started (its language) and runs until it is
+# stopped; the real Orca is tried at the end.
+reader_log=$S_DUMP_DIR/reader.log
+cat >"$T_TMP/reader.sh" <<EOF
+#!/bin/sh
+echo "started LANGUAGE=\$LANGUAGE" >>"$reader_log"
+trap 'echo stopped >>"$reader_log"; exit 0' TERM
+while :; do sleep 0.2; done
+EOF
+chmod 0755 "$T_TMP/reader.sh"
+chmod o+x "$T_TMP"
+s_daemon_up || { t_fail "rentarkd starts and is READY" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
+
+# ---- 1. AT-SPI: what Orca reads, and accept through it ----
+s_begin || { t_fail "the login hook opens the notice (NOTICE)" "state $(s_state)"; t_done; exit 1; }
+S_CLIENT_ENV="RENTARK_SCREEN_READER=$T_TMP/reader.sh" s_a11y_session_start || t_fail "the guest's D-Bus session starts"
+t_check "the notice appears" s_wait_screen notice 15
+title=$(awk '$1 == "title" { sub(/^title /, ""); print; exit }' "$S_DUMP")
+t_check "AT-SPI: the notice is a dialog named by its title (\"$title\")" s_atspi wait 15 dialog "$title"
+s_atspi tree >"$S_SHOTS/atspi-notice.txt" 2>&1
+t_check "AT-SPI: the title is a heading" s_atspi find heading "$title"
+t_check "AT-SPI: the language buttons are a tool bar named \"Språk\"" s_atspi find "tool bar" "Språk"
+names=$(s_atspi names)
+t_check "AT-SPI: every button, heading, label and window has a name ($names)" test "${names%% *}" = ok
+for b in $(awk '$1 == "button" { print $2 }' "$S_DUMP"); do
+    label=$(awk -v a="$b" '$1 == "button" && $2 == a { sub(/^button [^ ]+ [0-9-]+ [0-9-]+ [0-9]+ [0-9]+ [-*] /, ""); print; exit }' "$S_DUMP")
+    t_check "AT-SPI: button $b is a push button named \"$label\"" s_atspi find "push button" "$label"
+done
+t_check "AT-SPI: the notice's text is readable (a label with the first bullet)" \
+    bash -c "grep -q '^label|Alt du gjør her slettes automatisk' '$S_SHOTS/atspi-notice.txt'"
+t_check "AT-SPI: the accept button found by role and name is activated" s_atspi press "Jeg forstår — start"
+t_check "... and the daemon's session is ACTIVE" s_wait_state ACTIVE 5
+t_check "the strip appears" s_wait_screen active 5
+strip=$(awk '$1 == "title" { sub(/^title /, ""); print; exit }' "$S_DUMP")
+t_check "AT-SPI: the strip is a status bar named by the time left (\"$strip\")" s_atspi wait 10 "status bar" "$strip"
+t_check "AT-SPI: the strip's end button is named" s_atspi find "push button" "Avslutt og slett dataene mine"
+s_atspi tree >"$S_SHOTS/atspi-strip.txt" 2>&1
+ctl end >/dev/null
+s_session_wiped "AT-SPI run"
+
+# ---- 2. Keyboard alone ----
+s_begin || t_fail "the login hook opens the notice again" "state $(s_state)"
+S_CLIENT_ENV="RENTARK_SCREEN_READER=$T_TMP/reader.sh" s_session_start
+t_check "keyboard: the notice appears" s_wait_screen notice 15
+t_check "keyboard: the first focus is on accept, and it is drawn (the dump marks it)" test "$(s_focused)" = accept
+all=$(awk '$1 == "button" { print $2 }' "$S_DUMP" | sort | tr '\n' ' ')
+n=$(awk '$1 == "button"' "$S_DUMP" | wc -l)
+seen=accept
+for _ in $(seq "$n"); do
+    xdotool key Tab
+    sleep 0.25
+    seen="$seen $(s_focused)"
+done
+got=$(printf '%s\n' $seen | sort -u | tr '\n' ' ')
+t_check "keyboard: Tab reaches every one of the $n controls (reached: $got)" test "$got" = "$all"
+t_check "keyboard: after $n Tabs the focus is back on accept (no trap)" test "$(s_focused)" = accept
+xdotool key shift+Tab
+sleep 0.25
+back=$(s_focused)
+xdotool key Tab
+sleep 0.25
+t_check "keyboard: Shift+Tab goes back ($back), Tab forward again" test "$back" != accept -a "$(s_focused)" = accept
+s_shot keyboard-focus
+# The focus ring: a 3:1 contrast ring (#0047C2) around the focused accept button.
+read -r bx by bw bh <<<"$(awk '$1 == "button" && $2 == "accept" { print $3, $4, $5, $6; exit }' "$S_DUMP")"
+px=$(convert "$S_SHOTS/keyboard-focus.png" -crop "1x1+$((bx + bw / 2))+$((by - 4))" -format '%[hex:p{0,0}]' info:)
+t_check "keyboard: the focus ring is drawn above the focused button (pixel $px)" test "${px:0:6}" = 0047C2
+
+# The screen reader key, in the patron's language.
+xdotool key F3
+t_check "keyboard: F3 picks English" s_wait_dump '^title Welcome to the library.s public PC$' 5
+xdotool key ctrl+alt+s
+t_check "Ctrl+Alt+S starts the screen reader" s_wait_dump '^button screen_reader .*' 2
+for _ in $(seq 30); do grep -q started "$reader_log" 2>/dev/null && break; sleep 0.1; done
+t_check "... in the patron's language (LANGUAGE=en)" grep -q '^started LANGUAGE=en$' "$reader_log"
+xdotool key ctrl+alt+s
+for _ in $(seq 30); do grep -q stopped "$reader_log" 2>/dev/null && break; sleep 0.1; done
+t_check "Ctrl+Alt+S again stops it" grep -q '^stopped$' "$reader_log"
+t_check "the screen reader keys do not answer the notice" test "$(s_state)" = NOTICE
+xdotool key Return
+t_check "keyboard: Enter on accept starts the session" s_wait_state ACTIVE 5
+t_check "keyboard: the strip appears" s_wait_screen active 5
+# The strip's key gives its buttons the keyboard; Esc gives it back.
+xdotool key ctrl+alt+r
+t_check "Ctrl+Alt+R: the strip takes the keyboard, its button has the focus" s_wait_dump '^button end .* \* ' 3
+t_check "... with a keyboard grab" grep -q '^grab yes$' "$S_DUMP"
+xdotool key Escape
+t_check "Esc gives the keyboard back (no trap)" s_wait_dump '^grab no$' 3
+t_check "Esc in the strip does not end the session" test "$(s_state)" = ACTIVE
+ctl end >/dev/null
+s_session_wiped "keyboard run"
+
+# ---- 3. notice.screen_reader: the library turns it on for every patron ----
+sed -i 's/^notice = {/notice = { screen_reader = true;/' "$CONF"
+grep -q 'screen_reader = true' "$CONF" || printf 'notice = { screen_reader = true; };\n' >>"$CONF"
+kill -HUP "$DPID"
+sleep 0.5
+: >"$reader_log"
+s_begin || t_fail "the login hook opens the notice (screen reader on)" "state $(s_state)"
+S_CLIENT_ENV="RENTARK_SCREEN_READER=$T_TMP/reader.sh" s_session_start
+t_check "notice.screen_reader: the notice appears" s_wait_screen notice 15
+for _ in $(seq 50); do grep -q started "$reader_log" 2>/dev/null && break; sleep 0.1; done
+t_check "notice.screen_reader: the screen reader starts with the notice (LANGUAGE=nb)" grep -q '^started LANGUAGE=nb$' "$reader_log"
+ctl end >/dev/null
+s_session_wiped "screen reader run"
+
+# ---- 4. the real Orca ----
+if command -v orca >/dev/null; then
+    s_begin || t_fail "the login hook opens the notice (Orca)" "state $(s_state)"
+    s_a11y_session_start
+    t_check "Orca: the notice appears" s_wait_screen notice 15
+    xdotool key ctrl+alt+s
+    ok=1
+    for _ in $(seq 100); do s_atspi apps 2>/dev/null | grep -qx orca && { ok=0; break; }; sleep 0.2; done
+    t_check "Orca: Ctrl+Alt+S starts the real Orca, which joins the accessibility bus" test $ok -eq 0
+    t_check "Orca: it runs as the guest" pgrep -u "$GUEST" -x orca
+    ctl end >/dev/null
+    s_session_wiped "Orca run"
+    t_expect_fail "Orca: the wipe ends it with the session" pgrep -u "$GUEST" -x orca
+else
+    t_skip "the real Orca" "orca is not installed"
+fi
+t_done
