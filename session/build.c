@@ -85,7 +85,7 @@ void build_style(Ui *ui)
 
 static void add_part(Surface *s, GtkWidget *w, const Button *b, const char *kind)
 {
-    Part p = { w, b, kind };
+    Part p = { g_object_ref(w), b, kind };
     g_array_append_val(s->parts, p);
 }
 
@@ -133,8 +133,12 @@ static GtkWidget *button(Ui *ui, Surface *s, const Button *b)
         gtk_style_context_add_class(gtk_widget_get_style_context(w), classes[b->style]);
     if (b->style == UI_BTN_LANG_ON)
         gtk_style_context_add_class(gtk_widget_get_style_context(w), "rk-lang");
-    if (b->style == UI_BTN_LIST)
+    if (b->style == UI_BTN_LIST) {
         gtk_label_set_xalign(GTK_LABEL(l), 0.0);
+        gtk_label_set_justify(GTK_LABEL(l), GTK_JUSTIFY_LEFT);
+        /* Room for the focus ring inside the scrolled list. */
+        g_object_set(w, "margin", MAX(4, scaled(ui, ui->base) / 4), NULL);
+    }
     gtk_widget_set_focus_on_click(w, TRUE);
     g_object_set_data_full(G_OBJECT(w), "rk-action", g_strdup(b->action), g_free);
     g_signal_connect(w, "clicked", G_CALLBACK(on_clicked), ui);
@@ -143,7 +147,10 @@ static GtkWidget *button(Ui *ui, Surface *s, const Button *b)
         atk_object_set_description(gtk_widget_get_accessible(w), "\u2713");
     add_part(s, w, b, NULL);
     const UiView *v = s->view;
-    if ((v->focus && strcmp(v->focus, b->action) == 0) || (!v->focus && !s->focus && b->style == UI_BTN_PRIMARY))
+    const char *want = v->focus ? v->focus : s->keep_focus;
+    if (want && strcmp(want, b->action) == 0)
+        s->focus = w;
+    else if (!want && !s->focus && b->style == UI_BTN_PRIMARY)
         s->focus = w;
     return w;
 }
@@ -434,6 +441,9 @@ static void build_dialog(Ui *ui, Surface *s)
 
 void build_surface(Ui *ui, Surface *s)
 {
+    /* The focus leaves the old widgets before they go: GTK's accessibility code keeps the
+     * last focused widget and would otherwise touch it after it was freed. */
+    gtk_window_set_focus(GTK_WINDOW(s->win), NULL);
     GtkWidget *old = gtk_bin_get_child(GTK_BIN(s->win));
     if (old)
         gtk_widget_destroy(old);
@@ -454,6 +464,11 @@ void build_surface(Ui *ui, Surface *s)
     atk_object_set_role(a, v->place == UI_STRIP ? ATK_ROLE_STATUSBAR : v->alert ? ATK_ROLE_ALERT : ATK_ROLE_DIALOG);
     const char *title = v->title ? v->title : "rentark";
     atk_object_set_name(a, title);
+    /* The whole text as the window's description: Orca speaks it when the window appears,
+     * so a blind patron hears the notice without first looking for it. */
+    g_autofree char *desc = g_strjoin("\n", v->subtitle ? v->subtitle : "", v->body ? v->body : "",
+                                      v->note ? v->note : "", NULL);
+    atk_object_set_description(a, g_strstrip(desc));
     gtk_window_set_title(GTK_WINDOW(s->win), title);
     if (!s->focus) {
         for (guint i = 0; i < s->parts->len && !s->focus; i++)

@@ -700,8 +700,17 @@ static void start_screen_reader(Flow *f)
     const char *cmd = g_getenv("RENTARK_SCREEN_READER");
     g_auto(GStrv) argv = NULL;
     g_autoptr(GError) error = NULL;
+    /* Orca takes its voice's language from LANG (Python's default locale) and its own
+     * messages from LANGUAGE: both say the patron's language. */
+    g_autofree char *posix = notice_posix_locale(f->lang);
+    g_auto(GStrv) env = g_get_environ();
+    env = g_environ_setenv(env, "LANGUAGE", f->lang, TRUE);
+    env = g_environ_setenv(env, "LANG", posix, TRUE);
+    env = g_environ_unsetenv(env, "LC_ALL");
+    env = g_environ_unsetenv(env, "LC_CTYPE");
+    env = g_environ_unsetenv(env, "LC_MESSAGES");
     if (!g_shell_parse_argv(cmd && *cmd ? cmd : "orca --replace", NULL, &argv, &error) ||
-        !g_spawn_async(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+        !g_spawn_async(NULL, argv, env, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                        &f->reader_pid, &error)) {
         g_warning("cannot start the screen reader: %s", error->message);
         f->reader_pid = 0;

@@ -193,23 +193,38 @@ char *notice_format_duration(long seconds)
     return notice_format(_("{hours} {minutes}"), "hours", h, "minutes", m, NULL);
 }
 
-/* Each language named in its own words, so that a patron finds theirs. */
-static const char *const autonyms[][2] = {
-    { "nb", "Norsk bokm\u00e5l" }, { "nn", "Norsk nynorsk" }, { "en", "English" },
-    { "se", "Davvis\u00e1megiella" }, { "uk", "\u0423\u043a\u0440\u0430\u0457\u043d\u0441\u044c\u043a\u0430" },
-    { "ar", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629" }, { "pl", "Polski" }, { "so", "Soomaali" },
-    { "sv", "Svenska" }, { "da", "Dansk" }, { "fi", "Suomi" }, { "de", "Deutsch" }, { "fr", "Fran\u00e7ais" },
-    { "es", "Espa\u00f1ol" }, { "ru", "\u0420\u0443\u0441\u0441\u043a\u0438\u0439" },
-    { "fa", "\u0641\u0627\u0631\u0633\u06cc" }, { "ti", "\u1275\u130d\u122d\u129b" },
-    { "tr", "T\u00fcrk\u00e7e" }, { "lt", "Lietuvi\u0173" }, { "ro", "Rom\u00e2n\u0103" },
+/* Each language named in its own words, so that a patron finds theirs, and the locale a
+ * screen reader is started with so that it speaks with that language's voice. */
+static const char *const languages[][3] = {
+    { "nb", "Norsk bokm\u00e5l", "nb_NO" }, { "nn", "Norsk nynorsk", "nn_NO" }, { "en", "English", "en_GB" },
+    { "se", "Davvis\u00e1megiella", "se_NO" },
+    { "uk", "\u0423\u043a\u0440\u0430\u0457\u043d\u0441\u044c\u043a\u0430", "uk_UA" },
+    { "ar", "\u0627\u0644\u0639\u0631\u0628\u064a\u0629", "ar_EG" }, { "pl", "Polski", "pl_PL" },
+    { "so", "Soomaali", "so_SO" }, { "sv", "Svenska", "sv_SE" }, { "da", "Dansk", "da_DK" },
+    { "fi", "Suomi", "fi_FI" }, { "de", "Deutsch", "de_DE" }, { "fr", "Fran\u00e7ais", "fr_FR" },
+    { "es", "Espa\u00f1ol", "es_ES" }, { "ru", "\u0420\u0443\u0441\u0441\u043a\u0438\u0439", "ru_RU" },
+    { "fa", "\u0641\u0627\u0631\u0633\u06cc", "fa_IR" }, { "ti", "\u1275\u130d\u122d\u129b", "ti_ER" },
+    { "tr", "T\u00fcrk\u00e7e", "tr_TR" }, { "lt", "Lietuvi\u0173", "lt_LT" }, { "ro", "Rom\u00e2n\u0103", "ro_RO" },
 };
+
+static const char *const *find_language(const char *code)
+{
+    for (gsize i = 0; code && i < G_N_ELEMENTS(languages); i++)
+        if (strcmp(languages[i][0], code) == 0)
+            return languages[i];
+    return NULL;
+}
 
 const char *notice_autonym(const char *code)
 {
-    for (gsize i = 0; i < G_N_ELEMENTS(autonyms); i++)
-        if (strcmp(autonyms[i][0], code) == 0)
-            return autonyms[i][1];
-    return code;
+    const char *const *l = find_language(code);
+    return l ? l[1] : code;
+}
+
+char *notice_posix_locale(const char *code)
+{
+    const char *const *l = find_language(code);
+    return l ? g_strconcat(l[2], ".UTF-8", NULL) : g_strdup("C.UTF-8");
 }
 
 gboolean notice_is_rtl(const char *code)

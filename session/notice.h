@@ -49,5 +49,8 @@ char *notice_format_duration(long seconds);
 
 /* The language's name in itself ("Norsk bokmål", "العربية"), or the code when unknown. */
 const char *notice_autonym(const char *code);
+/* "nb_NO.UTF-8": the locale a screen reader speaking lang is started with ("C.UTF-8" for
+ * a language not in the table). New string. */
+char *notice_posix_locale(const char *code);
 /* TRUE for a language written right to left. */
 gboolean notice_is_rtl(const char *code);

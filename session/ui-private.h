@@ -51,6 +51,8 @@ typedef struct {
     GtkWidget *field;      /* the PIN entry, or NULL */
     GtkWidget *focus;      /* the widget to focus when shown */
     Rect geo;              /* root coordinates */
+    gboolean drawn;        /* drawn since it was built (its layout is done) */
+    char *keep_focus;      /* while rebuilding the same screen: the action that had the focus */
 } Surface;
 
 struct Ui {

@@ -63,10 +63,13 @@ static void dump_text(GString *d, const Surface *s, GtkWidget *label, int x, int
     GtkAllocation a;
     gtk_widget_get_allocation(label, &a);
     PangoLayout *l = gtk_label_get_layout(GTK_LABEL(label));
-    int lw = 0, lh = 0, lx = 0, ly = 0;
+    int lx = 0, ly = 0;
+    PangoRectangle r;
     gtk_label_get_layout_offsets(GTK_LABEL(label), &lx, &ly);
-    pango_layout_get_pixel_size(l, &lw, &lh);
-    int left = lx - a.x, top = ly - a.y;
+    pango_layout_get_pixel_extents(l, NULL, &r);
+    /* The logical rectangle is relative to the layout's origin (centred or right-aligned
+     * lines start to its right). */
+    int left = lx - a.x + r.x, top = ly - a.y + r.y, lw = r.width, lh = r.height;
     gboolean fits = left >= -1 && top >= -1 && left + lw <= a.width + 1 && top + lh <= a.height + 1;
     gboolean scrolled = s->scroller && gtk_widget_is_ancestor(label, s->scroller);
     if (!scrolled)
@@ -109,7 +112,8 @@ static void dump_surface(Ui *ui, GString *d, int p)
     for (guint i = 0; i < s->parts->len; i++) {
         const Part *pt = &g_array_index(s->parts, Part, i);
         int x = 0, y = 0;
-        if (!part_visible(pt->w) || !gtk_widget_translate_coordinates(pt->w, s->win, 0, 0, &x, &y))
+        if (gtk_widget_in_destruction(pt->w) || !part_visible(pt->w) ||
+            !gtk_widget_translate_coordinates(pt->w, s->win, 0, 0, &x, &y))
             continue;
         GtkAllocation a;
         gtk_widget_get_allocation(pt->w, &a);
@@ -154,6 +158,11 @@ static gboolean after_draw_cb(gpointer data)
 {
     Ui *ui = data;
     ui->dump_id = 0;
+    /* A screen that is built but not yet laid out and drawn would give the places of its
+     * buttons before GTK has set them: its first draw writes the dump. */
+    for (int p = 0; p < UI_N_PLACES; p++)
+        if (ui->s[p].mapped && ui->s[p].view && !ui->s[p].drawn)
+            return G_SOURCE_REMOVE;
     /* Ready is the first screen with content (not the blank cover shown while the daemon is
      * asked for its state), drawn on the server, not just queued. */
     const Surface *c = &ui->s[UI_COVER];
@@ -167,12 +176,21 @@ static gboolean after_draw_cb(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* After every draw (a new screen, focus moved, a key typed), once the frame is done. */
-static gboolean on_draw(GtkWidget *w, cairo_t *cr, gpointer data)
+/* The dump (and readiness) once GTK has laid out and drawn what changed: an idle callback
+ * of low priority runs after the frame clock's layout and paint. */
+static void dump_soon(Ui *ui)
 {
-    Ui *ui = data;
     if (!ui->dump_id)
         ui->dump_id = g_idle_add_full(G_PRIORITY_LOW, after_draw_cb, ui, NULL);
+}
+
+/* After every draw (a new screen, focus moved, a key typed). */
+static gboolean on_draw(GtkWidget *w, cairo_t *cr, gpointer data)
+{
+    Surface *s = g_object_get_data(G_OBJECT(w), "rk-surface");
+    if (s)
+        s->drawn = TRUE;
+    dump_soon(data);
     return FALSE;
 }
 
@@ -227,7 +245,7 @@ static void update_grab(Ui *ui)
         gboolean was = ui->grabbed;
         ungrab(ui);
         if (was)
-            write_dump(ui);
+            dump_soon(ui);
         return;
     }
     if (want == ui->grab_win && ui->grabbed)
@@ -235,19 +253,23 @@ static void update_grab(Ui *ui)
     if (ui->grab_win && ui->grab_win != want)
         ungrab(ui);
     ui->grab_win = want;
-    GdkGrabStatus st = gdk_seat_grab(gdk_display_get_default_seat(ui->gdpy), want, caps, FALSE, NULL, NULL, NULL, NULL);
+    /* owner_events: input over our own windows goes to them as usual (GTK finds the button
+     * under the pointer); everything else is reported to the grab window, never to another
+     * client. */
+    GdkGrabStatus st = gdk_seat_grab(gdk_display_get_default_seat(ui->gdpy), want, caps, TRUE, NULL, NULL, NULL, NULL);
     gboolean was = ui->grabbed;
     ui->grabbed = st == GDK_GRAB_SUCCESS;
     if (!ui->grabbed && !ui->grab_retry)
         ui->grab_retry = g_timeout_add(100, grab_retry_cb, ui);
     if (ui->grabbed != was)
-        write_dump(ui);
+        dump_soon(ui);
 }
 
 /* ---- showing views ---- */
 
 static void build(Ui *ui, Surface *s)
 {
+    s->drawn = FALSE;
     build_surface(ui, s);
     if (s == &ui->s[UI_STRIP] && ui->strip_keys) /* the patron is using the strip's buttons */
         for (guint i = 0; i < s->parts->len && !s->focus; i++)
@@ -268,6 +290,12 @@ void ui_show(Ui *ui, UiView *view)
         ui_hide(ui, UI_STRIP);
         ui_hide(ui, UI_DIALOG);
     }
+    /* The same screen drawn again (another language, a new time): the focus stays on the
+     * button that had it, if it is still there. */
+    g_clear_pointer(&s->keep_focus, g_free);
+    GtkWidget *fw = gtk_window_get_focus(GTK_WINDOW(s->win));
+    if (s->mapped && s->view && fw && strcmp(s->view->name, view->name) == 0)
+        s->keep_focus = g_strdup(g_object_get_data(G_OBJECT(fw), "rk-action"));
     /* The parts point into the old view's buttons: gone with it. */
     g_array_set_size(s->parts, 0);
     ui_view_free(s->view);
@@ -289,6 +317,9 @@ void ui_hide(Ui *ui, UiPlace place)
     s->mapped = FALSE;
     if (place == UI_STRIP)
         ui->strip_keys = FALSE;
+    /* The focus leaves the old widgets before they go: GTK's accessibility code keeps the
+     * last focused widget and would otherwise touch it after it was freed. */
+    gtk_window_set_focus(GTK_WINDOW(s->win), NULL);
     GtkWidget *old = gtk_bin_get_child(GTK_BIN(s->win));
     if (old)
         gtk_widget_destroy(old);
@@ -296,7 +327,7 @@ void ui_hide(Ui *ui, UiPlace place)
     s->scroller = s->field = s->focus = NULL;
     g_clear_pointer(&s->view, ui_view_free);
     update_grab(ui);
-    write_dump(ui);
+    dump_soon(ui);
 }
 
 gboolean ui_is_shown(const Ui *ui, UiPlace place)
@@ -477,6 +508,11 @@ static gboolean on_delete(GtkWidget *w, GdkEvent *ev, gpointer data)
 
 /* ---- life cycle ---- */
 
+static void part_clear(gpointer p)
+{
+    g_clear_object(&((Part *)p)->w);
+}
+
 static void make_window(Ui *ui, Surface *s)
 {
     /* Popup windows are override-redirect: no window manager moves, hides or decorates them. */
@@ -489,6 +525,8 @@ static void make_window(Ui *ui, Surface *s)
     g_signal_connect_after(s->win, "draw", G_CALLBACK(on_draw), ui);
     g_signal_connect(s->win, "delete-event", G_CALLBACK(on_delete), NULL);
     s->parts = g_array_new(FALSE, TRUE, sizeof(Part));
+    /* A part holds its widget: the dump may run after GTK destroyed it. */
+    g_array_set_clear_func(s->parts, part_clear);
     gtk_widget_realize(s->win);
 }
 
@@ -547,6 +585,7 @@ void ui_free(Ui *ui)
         g_object_unref(s->win);
         ui_view_free(s->view);
         g_array_unref(s->parts);
+        g_free(s->keep_focus);
     }
     gtk_style_context_remove_provider_for_screen(ui->gscreen, GTK_STYLE_PROVIDER(ui->css));
     g_object_unref(ui->css);

@@ -37,9 +37,11 @@ fits() {
     local bad
     bad=$(s_layout_bad)
     t_check "$1: every text fits and has its glyphs${bad:+ (bad: $(echo "$bad" | head -3 | tr '\n' ';'))}" test -z "$bad"
-    bad=$(awk '$1 == "button" { n++; x[n]=$3; y[n]=$4; w[n]=$5; h[n]=$6; a[n]=$2 }
+    # The buttons' labels on screen (not scrolled away), within each window.
+    bad=$(awk '$1 == "screen" { scr = $2 }
+        $1 == "layout" && $2 == "button" && $9 == "shown" { n++; x[n]=$3; y[n]=$4; w[n]=$5; h[n]=$6; a[n]=$10; s[n]=scr }
         END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-              if (x[i] < x[j] + w[j] && x[j] < x[i] + w[i] && y[i] < y[j] + h[j] && y[j] < y[i] + h[i]) print a[i], a[j] }' "$S_DUMP")
+              if (s[i] == s[j] && x[i] < x[j] + w[j] && x[j] < x[i] + w[i] && y[i] < y[j] + h[j] && y[j] < y[i] + h[i]) print a[i], a[j] }' "$S_DUMP")
     t_check "$1: no two buttons overlap${bad:+ ($bad)}" test -z "$bad"
 }
 title_of() { head -1 "$RK_SRC/config/notice/$1/notice.txt" | sed 's/[[:space:]]*$//'; }
@@ -60,6 +62,8 @@ done
 # Right to left is seen on the screen too: Arabic's accept button is right of its log-out button.
 xdotool key F6
 s_wait_dump '^direction rtl$' 3
+s_wait_dump "^title $(title_of ar)\$" 3
+sleep 0.5
 ax=$(awk '$1 == "button" && $2 == "accept" { print $3 }' "$S_DUMP")
 lx=$(awk '$1 == "button" && $2 == "logout" { print $3 }' "$S_DUMP")
 t_check "ar: the buttons run right to left (accept at x=$ax, log out at x=$lx)" test "$ax" -gt "$lx"
@@ -85,10 +89,14 @@ xdotool key F1
 s_wait_dump '^title Velkommen' 3
 sleep 0.3
 contrast notice-nb-200
+xdotool key ctrl+plus
+t_check "Ctrl+plus again: normal text" s_wait_dump '^scale 1$' 5
+sleep 0.3
+t_check "the button says \"Larger text\"" grep -q '^button text_size .* Større tekst$' "$S_DUMP"
 s_click text_size
-t_check "the button turns larger text off again" s_wait_dump '^scale 1$' 5
-s_click text_size
-s_wait_dump '^scale 2$' 5
+t_check "the button turns larger text on (200 %)" s_wait_dump '^scale 2$' 5
+sleep 0.3
+t_check "... and then says \"Normal text size\"" grep -q '^button text_size .* Vanlig tekststørrelse$' "$S_DUMP"
 
 # ---- the helper's screens at 200 % ----
 s_click helper

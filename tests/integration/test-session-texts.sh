@@ -21,18 +21,28 @@ t_check "xgettext finds the program's strings ($((n - 1)))" test "$n" -gt 40
 placeholders() {
     /usr/bin/python3 - "$1" "$2" <<'PY'
 import re, sys
-text = open(sys.argv[1], encoding="utf-8").read()
+entries, cur, field = [], None, None
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.rstrip("\n")
+    m = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
+    if m:
+        if m.group(1) == "msgid":
+            cur = {}
+            entries.append(cur)
+        field = m.group(1)
+        cur[field] = m.group(2)
+    elif line.startswith('"') and cur is not None and field:
+        cur[field] += line[1:-1]
+    else:
+        field = None
 out = set()
-for i, block in enumerate(text.split("\n\n")):
-    if 'msgid ""\nmsgstr ""' in block or "#~" in block:
+for e in entries:
+    if not e.get("msgid"):
         continue
-    ids = re.findall(r'^msgid(?:_plural)? "(.*)"', block, re.M)
-    strs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"', block, re.M)
-    src = ids if sys.argv[2] == "id" else strs
-    key = ids[0] if ids else str(i)
-    for s in src:
-        for p in re.findall(r"\{[a-z]+\}", s):
-            out.add(f"{key}\t{p}")
+    keys = [k for k in e if (k.startswith("msgid") if sys.argv[2] == "id" else k.startswith("msgstr"))]
+    for k in keys:
+        for p in re.findall(r"\{[a-z]+\}", e[k]):
+            out.add(e["msgid"] + "\t" + p)
 for line in sorted(out):
     print(line)
 PY
