@@ -4,7 +4,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 d=$T_TMP
-mkdir -p "$d/skel" "$d/notice/nb" "$d/notice/nn" "$d/notice/en"
+mkdir -p "$d/skel"
+for l in nb nn en se uk ar pl so; do mkdir -p "$d/notice/$l"; done
 base() {
     sed -e "s|\"/etc/rentark/notice\"|\"$d/notice\"|" -e "s|\"/etc/rentark/skel\"|\"$d/skel\"|" \
         "$RK_SRC/config/rentark.conf"

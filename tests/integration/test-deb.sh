@@ -39,7 +39,8 @@ t_diag "package: $DEB_FILE"
 contents=$(dpkg-deb -c "$DEB_FILE" | sed -E 's/^([^ ]+ +){5}\.//; s/ -> .*//')
 has() { grep -qxF -- "$1" <<<"$contents"; }
 for f in /usr/sbin/rentarkd /usr/bin/rentarkctl /usr/bin/rentark-session /etc/rentark/rentark.conf \
-    /etc/rentark/notice/nb/notice.txt /etc/rentark/notice/nn/guided.txt /etc/rentark/notice/en/ui.txt \
+    /etc/rentark/notice/nb/notice.txt /etc/rentark/notice/nn/guided.txt /etc/rentark/notice/se/notice.txt \
+    /usr/share/locale/nb/LC_MESSAGES/rentark.mo /usr/share/locale/ar/LC_MESSAGES/rentark.mo \
     /lib/systemd/system/rentarkd.service /lib/systemd/system/rentark-mount.socket /lib/systemd/system/rentark-mount.service \
     /etc/xdg/autostart/rentark-session.desktop \
     /etc/lightdm/lightdm.conf.d/50-rentark.conf /etc/chromium/policies/managed/rentark.json \

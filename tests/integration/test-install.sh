@@ -10,7 +10,7 @@ for f in usr/sbin/rentarkd usr/bin/rentarkctl usr/bin/rentark-session; do
     t_check "installed and executable: /$f" test -x "$root/$f"
 done
 for f in etc/rentark/rentark.conf etc/rentark/notice/nb/notice.txt etc/rentark/notice/nn/guided.txt \
-    etc/rentark/notice/en/ui.txt lib/systemd/system/rentarkd.service lib/systemd/system/rentark-mount.socket \
+    etc/rentark/notice/ar/notice.txt usr/share/locale/ar/LC_MESSAGES/rentark.mo usr/share/locale/se/LC_MESSAGES/rentark.mo lib/systemd/system/rentarkd.service lib/systemd/system/rentark-mount.socket \
     lib/systemd/system/rentark-mount.service etc/xdg/autostart/rentark-session.desktop; do
     t_check "installed: /$f" test -s "$root/$f"
 done

@@ -139,29 +139,27 @@ if command -v orca >/dev/null; then
     S_CLIENT_ENV="RENTARK_SCREEN_READER=$T_TMP/orca.sh" s_a11y_session_start
     t_check "Orca: the notice appears" s_wait_screen notice 15
     xdotool key ctrl+alt+s
+    # Orca writes its debug log through a buffer that it flushes when it stops: the patron's
+    # key stops it again (SIGTERM, a clean exit) before the log is read.
+    started=1
+    for _ in $(seq 100); do pgrep -u "$GUEST" -f "orca --replace" >/dev/null && { started=0; break; }; sleep 0.2; done
+    t_check "Orca: Ctrl+Alt+S starts the real Orca, as the guest" test $started -eq 0
+    # Orca needs a while to connect to the session's applications (seconds, more on a loaded
+    # machine with a sanitizer build of the client answering it over D-Bus).
+    sleep 12
+    xdotool key Tab
+    sleep 4
+    xdotool key ctrl+alt+s
+    for _ in $(seq 100); do pgrep -u "$GUEST" -f "orca --replace" >/dev/null || break; sleep 0.2; done
+    t_expect_fail "Orca: Ctrl+Alt+S again stops it" pgrep -u "$GUEST" -f "orca --replace"
     said() { grep -F "SPEECH OUTPUT: '$1" "$orca_log" 2>/dev/null | head -1; }
-    # Orca needs a while to start (seconds to tens of seconds on a loaded machine with a
-    # sanitizer build of the client, which answers it over D-Bus).
-    for _ in $(seq 300); do [ -n "$(said "Jeg forstår — start push button")" ] && break; sleep 0.2; done
-    t_check "Orca: Ctrl+Alt+S starts the real Orca, as the guest" pgrep -u "$GUEST" -f "orca --replace"
     t_check "Orca says the notice's title as a dialog" test -n "$(said "Velkommen til bibliotekets offentlige PC dialog")"
     t_check "Orca reads the notice's text" test -n "$(said "Dette er en felles maskin")"
     t_check "Orca says the focused button: \"Jeg forstår — start push button\"" test -n "$(said "Jeg forstår — start push button")"
-    # Orca takes a few seconds to settle after its first words; a key it sees before then
-    # it does not act on. Tab is pressed again (moving on) until Orca follows: the check is
-    # that it says the helper button's name when the focus lands there.
-    sleep 3
-    for _ in 1 2 3; do
-        xdotool key Tab
-        for _ in $(seq 25); do [ -n "$(said "Jeg har med en veileder push button")" ] && break 2; sleep 0.2; done
-        xdotool key shift+Tab
-        sleep 1
-    done
     t_check "Orca follows Tab: \"Jeg har med en veileder push button\"" test -n "$(said "Jeg har med en veileder push button")"
     cp "$orca_log" "$S_SHOTS/orca-notice.debug" 2>/dev/null
     ctl end >/dev/null
     s_session_wiped "Orca run"
-    t_expect_fail "Orca: the wipe ends it with the session" pgrep -u "$GUEST" -f "orca --replace"
 else
     t_skip "the real Orca" "orca is not installed"
 fi
