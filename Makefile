@@ -102,7 +102,7 @@ $(BUILD)/locale/%/LC_MESSAGES/rentark.mo: po/%.po
 update-po:
 	xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
 	    --package-name=rentark --package-version=$(VERSION) --msgid-bugs-address=- \
-	    -o po/rentark.pot session/*.c
+	    --keyword=count_in_words:1,2 -o po/rentark.pot session/*.c
 	for l in $(LINGUAS); do msgmerge --quiet --update --backup=none po/$$l.po po/rentark.pot && \
 	    msgattrib --no-obsolete -o po/$$l.po po/$$l.po || exit 1; done
 	for l in $(LINGUAS); do printf '%s: ' $$l; msgfmt --check --statistics -o /dev/null po/$$l.po || exit 1; done

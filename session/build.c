@@ -369,14 +369,17 @@ static void build_cover(Ui *ui, Surface *s)
     s->geo = ui->root;
 }
 
-/* One row at the top edge of the primary monitor: the time left, the warning, the buttons.
- * At 200 % text it becomes a column when the row does not fit. */
+/* One row at the top edge of the primary monitor: the time left, the warning, the buttons
+ * (a column at 200 % text). */
 static void build_strip(Ui *ui, Surface *s)
 {
     const UiView *v = s->view;
     const Rect *m = &ui->mon[ui->primary];
     int b = scaled(ui, ui->base);
-    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, b);
+    /* At 200 % a row would leave the warning a narrow column of single words: the strip is
+     * then a column (time, warning, buttons), as wide as the screen. */
+    gboolean column = ui->scale > 1.0;
+    GtkWidget *box = gtk_box_new(column ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL, column ? b / 2 : b);
     gtk_widget_set_direction(box, ui->rtl ? GTK_TEXT_DIR_RTL : GTK_TEXT_DIR_LTR);
     g_object_set(box, "margin", b / 3, NULL);
     gtk_widget_set_margin_start(box, b);
@@ -393,17 +396,17 @@ static void build_strip(Ui *ui, Surface *s)
          * without moving the focus away from the patron's program. */
         atk_object_set_role(gtk_widget_get_accessible(l), ATK_ROLE_NOTIFICATION);
         gtk_box_pack_start(GTK_BOX(box), l, TRUE, TRUE, 0);
-    } else {
-        gtk_box_pack_start(GTK_BOX(box), gtk_label_new(NULL), TRUE, TRUE, 0);
+    } else if (!column) {
+        gtk_box_pack_start(GTK_BOX(box), gtk_label_new(NULL), TRUE, TRUE, 0); /* buttons to the end */
     }
-    GtkWidget *g = button_rows(ui, s, v->buttons, m->w / 2);
+    GtkWidget *g = button_rows(ui, s, v->buttons, column ? m->w - 2 * b : m->w / 2);
     gtk_widget_set_valign(g, GTK_ALIGN_CENTER);
-    gtk_box_pack_end(GTK_BOX(box), g, FALSE, FALSE, 0);
+    if (column)
+        gtk_box_pack_start(GTK_BOX(box), g, FALSE, FALSE, 0);
+    else
+        gtk_box_pack_end(GTK_BOX(box), g, FALSE, FALSE, 0);
     gtk_container_add(GTK_CONTAINER(s->win), box);
-    GtkRequisition min;
-    gtk_widget_get_preferred_size(box, &min, NULL);
-    if (min.width > m->w)
-        gtk_orientable_set_orientation(GTK_ORIENTABLE(box), GTK_ORIENTATION_VERTICAL);
+
     s->geo = (Rect){ m->x, m->y, m->w, 0 }; /* the height: build_surface() */
     GtkStyleContext *c = gtk_widget_get_style_context(s->win);
     gtk_style_context_add_class(c, "rk-strip");

@@ -168,7 +168,7 @@ char *notice_format(const char *tmpl, ...)
     return s;
 }
 
-static char *count(const char *singular, const char *plural, long n)
+static char *count_in_words(const char *singular, const char *plural, long n)
 {
     g_autofree char *num = g_strdup_printf("%ld", n);
     return notice_format(ngettext(singular, plural, (unsigned long)n), "n", num, NULL);
@@ -179,16 +179,16 @@ char *notice_format_duration(long seconds)
     if (seconds < 0)
         seconds = 0;
     if (seconds < 60)
-        return count("{n} second", "{n} seconds", seconds);
+        return count_in_words("{n} second", "{n} seconds", seconds);
     /* Whole minutes, rounded up: "1 minute" is shown until the last minute is really over.
      * Not (seconds + 59) / 60, which overflows for a duration near LONG_MAX. */
     long minutes = seconds / 60 + (seconds % 60 != 0);
     if (minutes < 60)
-        return count("{n} minute", "{n} minutes", minutes);
-    g_autofree char *h = count("{n} hour", "{n} hours", minutes / 60);
+        return count_in_words("{n} minute", "{n} minutes", minutes);
+    g_autofree char *h = count_in_words("{n} hour", "{n} hours", minutes / 60);
     if (minutes % 60 == 0)
         return g_steal_pointer(&h);
-    g_autofree char *m = count("{n} minute", "{n} minutes", minutes % 60);
+    g_autofree char *m = count_in_words("{n} minute", "{n} minutes", minutes % 60);
     /* TRANSLATORS: a duration of whole hours and minutes, e.g. "1 hour 5 minutes". */
     return notice_format(_("{hours} {minutes}"), "hours", h, "minutes", m, NULL);
 }

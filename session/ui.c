@@ -278,6 +278,9 @@ static void build(Ui *ui, Surface *s)
     if (s->focus) {
         gtk_window_set_focus(GTK_WINDOW(s->win), s->focus);
         gtk_window_set_focus_visible(GTK_WINDOW(s->win), TRUE);
+    } else {
+        /* The strip without the keyboard: no focus ring that would claim it has it. */
+        gtk_window_set_focus_visible(GTK_WINDOW(s->win), FALSE);
     }
     gtk_widget_queue_draw(s->win);
 }
@@ -462,6 +465,8 @@ void ui_strip_release_keys(Ui *ui)
         return;
     ui->strip_keys = FALSE;
     update_grab(ui);
+    gtk_window_set_focus_visible(GTK_WINDOW(ui->s[UI_STRIP].win), FALSE);
+    gtk_widget_queue_draw(ui->s[UI_STRIP].win);
 }
 
 gboolean ui_handle_root_event(Ui *ui, XEvent *ev)

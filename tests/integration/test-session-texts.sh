@@ -12,7 +12,7 @@ for t in xgettext msgmerge msgfmt msgattrib; do
 done
 read -r -a langs <"$RK_SRC/po/LINGUAS"
 t_check "po/LINGUAS names the eight languages besides English (${langs[*]})" test "${#langs[@]}" -ge 7
-xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ -o "$T_TMP/rentark.pot" "$RK_SRC"/session/*.c
+xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=count_in_words:1,2 -o "$T_TMP/rentark.pot" "$RK_SRC"/session/*.c
 n=$(grep -c '^msgid "' "$T_TMP/rentark.pot")
 t_check "xgettext finds the program's strings ($((n - 1)))" test "$n" -gt 40
 # placeholders PO id|str: "MSGID<tab>{name}" for each placeholder of the English strings (id)
