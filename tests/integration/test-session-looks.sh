@@ -47,9 +47,11 @@ fits() {
 title_of() { head -1 "$RK_SRC/config/notice/$1/notice.txt" | sed 's/[[:space:]]*$//'; }
 
 # ---- the eight languages, one key each ----
+s_wait_dump '^grab yes$' 5
 i=0
 for l in $langs; do
     i=$((i + 1))
+    sleep 0.3
     xdotool key "F$i"
     t_check "$l: F$i shows the notice in $l" s_wait_dump "^title $(title_of "$l" | sed 's/[][\.*^$]/\\&/g')\$" 5
     sleep 0.3
