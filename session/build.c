@@ -442,7 +442,7 @@ static void build_dialog(Ui *ui, Surface *s)
         gtk_style_context_add_class(c, "rk-warning");
 }
 
-void build_surface(Ui *ui, Surface *s)
+void build_clear(Surface *s)
 {
     /* The focus leaves the old widgets before they go: GTK's accessibility code keeps the
      * last focused widget and would otherwise touch it after it was freed. */
@@ -452,6 +452,11 @@ void build_surface(Ui *ui, Surface *s)
         gtk_widget_destroy(old);
     g_array_set_size(s->parts, 0);
     s->scroller = s->field = s->focus = NULL;
+}
+
+void build_surface(Ui *ui, Surface *s)
+{
+    build_clear(s);
     GtkStyleContext *c = gtk_widget_get_style_context(s->win);
     gtk_style_context_remove_class(c, "rk-warning");
     const UiView *v = s->view;

@@ -82,4 +82,6 @@ void ui_set_str(char **dst, const char *s);
 /* build.c: the style sheet for ui->base and ui->scale; the widgets of s->view in s->win
  * (replacing what was there), its parts recorded in s->parts; the window's size and place. */
 void build_style(Ui *ui);
+/* Empty the surface's window (its widgets, parts, scroller, field and focus). */
+void build_clear(Surface *s);
 void build_surface(Ui *ui, Surface *s);

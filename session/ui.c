@@ -320,14 +320,7 @@ void ui_hide(Ui *ui, UiPlace place)
     s->mapped = FALSE;
     if (place == UI_STRIP)
         ui->strip_keys = FALSE;
-    /* The focus leaves the old widgets before they go: GTK's accessibility code keeps the
-     * last focused widget and would otherwise touch it after it was freed. */
-    gtk_window_set_focus(GTK_WINDOW(s->win), NULL);
-    GtkWidget *old = gtk_bin_get_child(GTK_BIN(s->win));
-    if (old)
-        gtk_widget_destroy(old);
-    g_array_set_size(s->parts, 0);
-    s->scroller = s->field = s->focus = NULL;
+    build_clear(s);
     g_clear_pointer(&s->view, ui_view_free);
     update_grab(ui);
     dump_soon(ui);
