@@ -135,6 +135,9 @@ static void add_session_settings(const Control *ctl, RkReply *r)
         g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(cfg->warnings, int, i));
     g_autofree char *ws = g_string_free(w, FALSE);
     rk_reply_add(r, "warnings", ws[0] ? ws : "-");
+    /* At most 64 characters of 4 bytes, 768 escaped: it always fits, before the two that may
+     * not. Empty when the PC has no name. */
+    rk_reply_add(r, "seat_name", cfg->seat_name ? cfg->seat_name : "");
     g_autofree char *langs = g_strjoinv(",", cfg->languages);
     if (r->s->len + strlen(" languages=") + strlen(langs) + 1 <= RK_PROTO_MAX_LINE)
         rk_reply_add(r, "languages", langs);

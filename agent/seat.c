@@ -129,11 +129,17 @@ void seat_free(Seat *seat)
     g_free(seat);
 }
 
+static void write_metrics(Seat *seat);
+
 void seat_set_config(Seat *seat, const RkConfig *cfg)
 {
     RkConfig *old = seat->cfg;
     seat->cfg = rk_config_ref((RkConfig *)cfg);
+    /* A renamed PC shows its new name in the metrics at once, not only after the next wipe. */
+    gboolean renamed = g_strcmp0(old->seat_name, cfg->seat_name) != 0;
     rk_config_free(old);
+    if (renamed)
+        write_metrics(seat);
 }
 
 guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data)
@@ -161,6 +167,14 @@ void seat_set_stats(Seat *seat, Stats *stats)
     seat->stats = stats;
 }
 
+static void write_metrics(Seat *seat)
+{
+    g_autoptr(GError) error = NULL;
+    const RkConfig *cfg = seat->cfg;
+    if (seat->stats && cfg->metrics_file && !stats_write_prometheus(seat->stats, cfg->seat_name, cfg->metrics_file, &error))
+        g_warning("metrics file: %s", error->message);
+}
+
 static void save_stats(Seat *seat)
 {
     g_autoptr(GError) error = NULL;
@@ -168,9 +182,7 @@ static void save_stats(Seat *seat)
         return;
     if (!stats_save(seat->stats, &error))
         g_warning("statistics: %s", error->message);
-    g_clear_error(&error);
-    if (seat->cfg->metrics_file && !stats_write_prometheus(seat->stats, seat->cfg->metrics_file, &error))
-        g_warning("metrics file: %s", error->message);
+    write_metrics(seat);
 }
 
 SeatState seat_state(const Seat *seat)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -615,91 +616,133 @@ char *stats_to_text(const Stats *s)
 
 /* ---- Prometheus ---------------------------------------------------------------------------- */
 
-static void prom_head(GString *out, const char *name, const char *type, const char *help)
-{
-    g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
+/* The text being written, and the label every sample carries when the PC has a name. */
+typedef struct {
+    GString *out;
+    const char *seat; /* seat.name, or NULL */
+} Prom;
 
-static void prom_hist(GString *out, const char *name, const char *help, const Histogram *h)
+/* A label value as the text format wants it: backslash, double quote and line feed escaped
+ * (seat.name holds no line feed, but the format's rule is applied whole). */
+static void prom_append_value(GString *out, const char *v)
 {
-    prom_head(out, name, "histogram", help);
-    for (guint i = 0; i <= h->n; i++)
-        g_string_append_printf(out, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, h->les[i],
-                               h->cumulative[i]);
-    /* Exact decimal seconds from integer milliseconds: no float rounding. */
-    g_string_append_printf(out, "%s_sum %" PRIu64 ".%03" PRIu64 "\n", name, h->sum_ms / 1000,
-                           h->sum_ms % 1000);
-    g_string_append_printf(out, "%s_count %" PRIu64 "\n", name, h->cumulative[h->n]);
-}
-
-char *stats_to_prometheus(const Stats *s)
-{
-    GString *out = g_string_new(NULL);
-    prom_head(out, "rentark_sessions_total", "counter",
-              "Guest sessions ended, by kind (guided by a volunteer or not).");
-    g_string_append_printf(out, "rentark_sessions_total{kind=\"guided\"} %" PRIu64 "\n", s->guided);
-    g_string_append_printf(out, "rentark_sessions_total{kind=\"unguided\"} %" PRIu64 "\n",
-                           s->sessions - s->guided);
-    prom_head(out, "rentark_session_end_total", "counter", "Guest sessions ended, by reason.");
-    for (guint i = 0; i < END_N; i++)
-        g_string_append_printf(out, "rentark_session_end_total{reason=\"%s\"} %" PRIu64 "\n",
-                               rk_end_reason_name(i), s->ends[i]);
-    prom_hist(out, "rentark_session_duration_seconds", "Duration of guest sessions.",
-              &s->session_hist);
-    prom_hist(out, "rentark_wipe_duration_seconds", "Duration of end-of-session wipes.",
-              &s->wipe_hist);
-    prom_head(out, "rentark_wipes_total", "counter",
-              "End-of-session wipes, by result (a retried wipe counts each time).");
-    g_string_append_printf(out, "rentark_wipes_total{result=\"verified\"} %" PRIu64 "\n",
-                           s->verified);
-    g_string_append_printf(out, "rentark_wipes_total{result=\"failed\"} %" PRIu64 "\n", s->failed);
-    prom_head(out, "rentark_last_verified_wipe_timestamp_seconds", "gauge",
-              "Unix time of the last verified wipe (0: none yet).");
-    g_string_append_printf(out, "rentark_last_verified_wipe_timestamp_seconds %" PRIu64 "\n",
-                           s->last_verified_unix);
-    prom_head(out, "rentark_incidents_opened_total", "counter",
-              "Possible personal-data breaches recorded (unverified wipes).");
-    g_string_append_printf(out, "rentark_incidents_opened_total %" PRIu64 "\n", s->incidents_opened);
-    prom_head(out, "rentark_incidents_resolved_total", "counter", "Incidents resolved by an admin.");
-    g_string_append_printf(out, "rentark_incidents_resolved_total %" PRIu64 "\n",
-                           s->incidents_resolved);
-    prom_head(out, "rentark_incidents_open", "gauge", "Incidents not resolved yet.");
-    g_string_append_printf(out, "rentark_incidents_open %" PRIu64 "\n",
-                           s->incidents_opened - MIN(s->incidents_opened, s->incidents_resolved));
-    prom_head(out, "rentark_wiped_entries_total", "counter",
-              "Entries (files and directories) removed by wipes, by category.");
-    for (guint i = 0; i < STATS_N_ENTRIES; i++)
-        g_string_append_printf(out, "rentark_wiped_entries_total{category=\"%s\"} %" PRIu64 "\n",
-                               rk_wipe_category_name(i), s->wiped[i]);
-    if (s->census_ran) {
-        /* Alert on either being above 0: "left" means the seat is closed (an incident), "missed"
-         * means the sweep's known places lack something the census found (a new package, a
-         * new trick), which the safety net removed. */
-        prom_head(out, "rentark_census_classes", "gauge", "Classes of objects the census checks after every wipe.");
-        g_string_append_printf(out, "rentark_census_classes %d\n", RK_WIPE_N - RK_WIPE_CENSUS_FIRST);
-        prom_head(out, "rentark_census_missed_objects", "gauge",
-                  "Objects of the guest the last wipe's first census found (what the sweep missed), by class.");
-        for (guint i = RK_WIPE_CENSUS_FIRST; i < RK_WIPE_N; i++)
-            g_string_append_printf(out, "rentark_census_missed_objects{class=\"%s\"} %" PRIu64 "\n",
-                                   rk_wipe_category_name(i), s->census_missed[i]);
-        prom_head(out, "rentark_census_left_objects", "gauge",
-                  "Objects of the guest left after the last wipe, by class (-1: the class could not be checked).");
-        for (guint i = RK_WIPE_CENSUS_FIRST; i < RK_WIPE_N; i++) {
-            if (s->census_left[i] == UINT64_MAX)
-                g_string_append_printf(out, "rentark_census_left_objects{class=\"%s\"} -1\n", rk_wipe_category_name(i));
-            else
-                g_string_append_printf(out, "rentark_census_left_objects{class=\"%s\"} %" PRIu64 "\n",
-                                       rk_wipe_category_name(i), s->census_left[i]);
-        }
-        prom_head(out, "rentark_census_duration_seconds", "gauge", "Duration of the last wipe's census.");
-        g_string_append_printf(out, "rentark_census_duration_seconds %.3f\n", (double)s->census_ms / 1000.0);
+    for (const char *c = v; *c; c++) {
+        if (*c == '\\' || *c == '"')
+            g_string_append_c(out, '\\');
+        if (*c == '\n')
+            g_string_append(out, "\\n");
+        else
+            g_string_append_c(out, *c);
     }
-    return g_string_free(out, FALSE);
 }
 
-gboolean stats_write_prometheus(const Stats *s, const char *path, GError **error)
+static void prom_head(Prom *p, const char *name, const char *type, const char *help)
 {
-    g_autofree char *text = stats_to_prometheus(s);
+    g_string_append_printf(p->out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One sample: NAME{seat="...",KEY="VALUE"} followed by the value printed with fmt; the seat
+ * label only when the PC has a name, key NULL for none. */
+static void G_GNUC_PRINTF(5, 6) prom_sample(Prom *p, const char *name, const char *key, const char *value,
+                                            const char *fmt, ...)
+{
+    va_list ap;
+
+    g_string_append(p->out, name);
+    if (p->seat || key) {
+        g_string_append_c(p->out, '{');
+        if (p->seat) {
+            g_string_append(p->out, "seat=\"");
+            prom_append_value(p->out, p->seat);
+            g_string_append(p->out, key ? "\"," : "\"");
+        }
+        if (key) {
+            g_string_append_printf(p->out, "%s=\"", key);
+            prom_append_value(p->out, value);
+            g_string_append_c(p->out, '"');
+        }
+        g_string_append_c(p->out, '}');
+    }
+    g_string_append_c(p->out, ' ');
+    va_start(ap, fmt);
+    g_string_append_vprintf(p->out, fmt, ap);
+    va_end(ap);
+    g_string_append_c(p->out, '\n');
+}
+
+static void prom_hist(Prom *p, const char *name, const char *help, const Histogram *h)
+{
+    g_autofree char *bucket = g_strconcat(name, "_bucket", NULL);
+    g_autofree char *sum = g_strconcat(name, "_sum", NULL);
+    g_autofree char *count = g_strconcat(name, "_count", NULL);
+    prom_head(p, name, "histogram", help);
+    for (guint i = 0; i <= h->n; i++)
+        prom_sample(p, bucket, "le", h->les[i], "%" PRIu64, h->cumulative[i]);
+    /* Exact decimal seconds from integer milliseconds: no float rounding. */
+    prom_sample(p, sum, NULL, NULL, "%" PRIu64 ".%03" PRIu64, h->sum_ms / 1000, h->sum_ms % 1000);
+    prom_sample(p, count, NULL, NULL, "%" PRIu64, h->cumulative[h->n]);
+}
+
+/* The census's gauges, once a wipe has run since the start. Alert on either being above 0:
+ * "left" means the seat is closed (an incident), "missed" means the sweep's known places lack
+ * something the census found (a new package, a new trick), which the safety net removed. */
+static void prom_census(Prom *p, const Stats *s)
+{
+    prom_head(p, "rentark_census_classes", "gauge", "Classes of objects the census checks after every wipe.");
+    prom_sample(p, "rentark_census_classes", NULL, NULL, "%d", RK_WIPE_N - RK_WIPE_CENSUS_FIRST);
+    prom_head(p, "rentark_census_missed_objects", "gauge",
+              "Objects of the guest the last wipe's first census found (what the sweep missed), by class.");
+    for (guint i = RK_WIPE_CENSUS_FIRST; i < RK_WIPE_N; i++)
+        prom_sample(p, "rentark_census_missed_objects", "class", rk_wipe_category_name(i), "%" PRIu64,
+                    s->census_missed[i]);
+    prom_head(p, "rentark_census_left_objects", "gauge",
+              "Objects of the guest left after the last wipe, by class (-1: the class could not be checked).");
+    for (guint i = RK_WIPE_CENSUS_FIRST; i < RK_WIPE_N; i++) {
+        if (s->census_left[i] == UINT64_MAX)
+            prom_sample(p, "rentark_census_left_objects", "class", rk_wipe_category_name(i), "-1");
+        else
+            prom_sample(p, "rentark_census_left_objects", "class", rk_wipe_category_name(i), "%" PRIu64,
+                        s->census_left[i]);
+    }
+    prom_head(p, "rentark_census_duration_seconds", "gauge", "Duration of the last wipe's census.");
+    prom_sample(p, "rentark_census_duration_seconds", NULL, NULL, "%.3f", (double)s->census_ms / 1000.0);
+}
+
+char *stats_to_prometheus(const Stats *s, const char *seat_name)
+{
+    Prom p = { g_string_new(NULL), seat_name && *seat_name ? seat_name : NULL };
+    prom_head(&p, "rentark_sessions_total", "counter", "Guest sessions ended, by kind (guided by a volunteer or not).");
+    prom_sample(&p, "rentark_sessions_total", "kind", "guided", "%" PRIu64, s->guided);
+    prom_sample(&p, "rentark_sessions_total", "kind", "unguided", "%" PRIu64, s->sessions - s->guided);
+    prom_head(&p, "rentark_session_end_total", "counter", "Guest sessions ended, by reason.");
+    for (guint i = 0; i < END_N; i++)
+        prom_sample(&p, "rentark_session_end_total", "reason", rk_end_reason_name(i), "%" PRIu64, s->ends[i]);
+    prom_hist(&p, "rentark_session_duration_seconds", "Duration of guest sessions.", &s->session_hist);
+    prom_hist(&p, "rentark_wipe_duration_seconds", "Duration of end-of-session wipes.", &s->wipe_hist);
+    prom_head(&p, "rentark_wipes_total", "counter", "End-of-session wipes, by result (a retried wipe counts each time).");
+    prom_sample(&p, "rentark_wipes_total", "result", "verified", "%" PRIu64, s->verified);
+    prom_sample(&p, "rentark_wipes_total", "result", "failed", "%" PRIu64, s->failed);
+    prom_head(&p, "rentark_last_verified_wipe_timestamp_seconds", "gauge",
+              "Unix time of the last verified wipe (0: none yet).");
+    prom_sample(&p, "rentark_last_verified_wipe_timestamp_seconds", NULL, NULL, "%" PRIu64, s->last_verified_unix);
+    prom_head(&p, "rentark_incidents_opened_total", "counter", "Possible personal-data breaches recorded (unverified wipes).");
+    prom_sample(&p, "rentark_incidents_opened_total", NULL, NULL, "%" PRIu64, s->incidents_opened);
+    prom_head(&p, "rentark_incidents_resolved_total", "counter", "Incidents resolved by an admin.");
+    prom_sample(&p, "rentark_incidents_resolved_total", NULL, NULL, "%" PRIu64, s->incidents_resolved);
+    prom_head(&p, "rentark_incidents_open", "gauge", "Incidents not resolved yet.");
+    prom_sample(&p, "rentark_incidents_open", NULL, NULL, "%" PRIu64,
+                s->incidents_opened - MIN(s->incidents_opened, s->incidents_resolved));
+    prom_head(&p, "rentark_wiped_entries_total", "counter", "Entries (files and directories) removed by wipes, by category.");
+    for (guint i = 0; i < STATS_N_ENTRIES; i++)
+        prom_sample(&p, "rentark_wiped_entries_total", "category", rk_wipe_category_name(i), "%" PRIu64, s->wiped[i]);
+    if (s->census_ran)
+        prom_census(&p, s);
+    return g_string_free(p.out, FALSE);
+}
+
+gboolean stats_write_prometheus(const Stats *s, const char *seat_name, const char *path, GError **error)
+{
+    g_autofree char *text = stats_to_prometheus(s, seat_name);
     int r = rk_write_file_atomic(path, text, strlen(text), 0644);
     if (r < 0) {
         g_set_error(error, STATS_ERROR, STATS_ERROR_IO, "cannot write metrics file “%s”: %s", path,

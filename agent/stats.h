@@ -1,6 +1,7 @@
 /* Statistics of the seat, persisted across restarts in STATE_DIR/stats.state (a record,
  * record.h) and exported as a Prometheus textfile for node_exporter. Counts, durations and times only: no user name, no
- * session id, no file name ever enters them (PRIVACY RULE of DESIGN.md).
+ * session id, no file name ever enters them (PRIVACY RULE of DESIGN.md); the one text in the
+ * textfile is the PC's own name (seat.name), a label given by the library.
  *
  * Counters saturate at UINT64_MAX instead of wrapping. The file is read strictly (exactly the
  * keys the writer writes, non-negative integers, consistent totals, at most STATS_MAX_FILE
@@ -83,11 +84,13 @@ char *stats_to_json(const Stats *s);
 /* A table for people (`rentarkctl stats`), English, one item per line. Caller frees. */
 char *stats_to_text(const Stats *s);
 
-/* The node_exporter textfile (Prometheus text format 0.0.4). Caller frees. */
-char *stats_to_prometheus(const Stats *s);
+/* The node_exporter textfile (Prometheus text format 0.0.4). Every sample carries the label
+ * seat="SEAT_NAME" (escaped as the format asks) when seat_name is neither NULL nor empty, so
+ * that a fleet's metrics say which PC they are about. Caller frees. */
+char *stats_to_prometheus(const Stats *s, const char *seat_name);
 
 /* Write stats_to_prometheus atomically to path (mode 0644, readable by node_exporter). */
-gboolean stats_write_prometheus(const Stats *s, const char *path, GError **error)
+gboolean stats_write_prometheus(const Stats *s, const char *seat_name, const char *path, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 
 /* Read access for the daemon and tests. */

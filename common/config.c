@@ -29,6 +29,8 @@ typedef enum {
     T_SIZE,     /* tmpfs size: digits with optional k/m/g suffix, or a percentage */
     T_USER,     /* user or group name */
     T_DATE,     /* YYYY-MM-DD */
+    T_LABEL,    /* one line of UTF-8 text shown to people: at most max characters, no control
+                 * characters; "" means unset (NULL) */
 } KeyType;
 
 enum {
@@ -52,6 +54,9 @@ typedef struct {
 #define RK_DEFAULT_SKELETON "/etc/rentark/skel"
 
 static const Key schema[] = {
+    /* Shown on every patron screen, in the status and as a metrics label: one short line. */
+    { "seat", "name", T_LABEL, O(seat_name), "", 0, 0, RK_CONFIG_MAX_SEAT_NAME, F_NULLABLE },
+
     { "guest", "user", T_USER, O(guest_user), "rentark-guest", 0, 0, 0, 0 },
     { "guest", "home", T_PATH, O(guest_home), "/home/rentark-guest", 0, 0, 0, 0 },
     { "guest", "skeleton", T_PATH, O(guest_skeleton), RK_DEFAULT_SKELETON, 0, 0, 0, 0 },
@@ -111,7 +116,7 @@ static const Key volunteer_schema[] = {
 #undef V
 
 /* Groups at the top level; "volunteers" is a list of groups with its own schema. */
-static const char *const top_groups[] = { "guest", "session", "wipe", "notice", "volunteers",
+static const char *const top_groups[] = { "seat", "guest", "session", "wipe", "notice", "volunteers",
                                           "guided", "incidents", "paths", "access" };
 
 typedef struct {
@@ -196,6 +201,26 @@ static bool valid_path(const char *s)
     return strstr(s, "//") == NULL && (s[1] == '\0' || s[strlen(s) - 1] != '/');
 }
 
+/* The first character of s (valid UTF-8) that may not stand in a one-line label: a control
+ * character (C0, DEL, C1) or a line or paragraph separator, which would break the line on a
+ * screen, in a reply or in a metrics file. 0 when there is none. */
+static gunichar label_bad_char(const char *s)
+{
+    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        GUnicodeType t = g_unichar_type(c);
+        if (t == G_UNICODE_CONTROL || t == G_UNICODE_LINE_SEPARATOR || t == G_UNICODE_PARAGRAPH_SEPARATOR)
+            return c;
+    }
+    return 0;
+}
+
+bool rk_config_valid_seat_name(const char *s)
+{
+    return s && g_utf8_validate(s, -1, NULL) && g_utf8_strlen(s, -1) <= RK_CONFIG_MAX_SEAT_NAME &&
+           !label_bad_char(s);
+}
+
 bool rk_config_valid_language(const char *s)
 {
     size_t n = strlen(s);
@@ -268,7 +293,7 @@ static void apply_default(const Key *k, void *base)
     case T_BOOL: case T_INT: case T_STRATEGY:
         *(int *)field = (int)k->idef;
         break;
-    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE:
+    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_LABEL:
         set_str(field, k->def, k->flags);
         break;
     case T_PATHLIST: case T_LANGS: {
@@ -314,6 +339,28 @@ static const char *full(const Key *k, char buf[static 128])
 {
     snprintf(buf, 128, "%s.%s", k->group, k->key);
     return buf;
+}
+
+/* A T_LABEL value: UTF-8, at most k->max characters, one line without control characters. */
+static bool check_label(Ctx *ctx, const Key *k, const config_setting_t *s, const char *v)
+{
+    char kb[128];
+
+    if (!g_utf8_validate(v, -1, NULL)) {
+        serr(ctx, s, "%s is not valid UTF-8", full(k, kb));
+        return false;
+    }
+    glong n = g_utf8_strlen(v, -1);
+    if (n > k->max) {
+        serr(ctx, s, "%s is too long (%ld characters, at most %lld)", full(k, kb), n, k->max);
+        return false;
+    }
+    gunichar bad = label_bad_char(v);
+    if (bad) {
+        serr(ctx, s, "%s must be one line without control characters (it holds U+%04X)", full(k, kb), bad);
+        return false;
+    }
+    return true;
 }
 
 /* Check one string value of key k; report at s. */
@@ -378,6 +425,8 @@ static bool check_string(Ctx *ctx, const Key *k, const config_setting_t *s, cons
             return false;
         }
         return true;
+    case T_LABEL:
+        return check_label(ctx, k, s, v);
     default:
         return true;
     }
@@ -519,7 +568,7 @@ static void read_key(Ctx *ctx, const Key *k, const config_setting_t *s, void *ba
     case T_BOOL: case T_INT:
         read_number(ctx, k, s, field);
         return;
-    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_STRATEGY:
+    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_STRATEGY: case T_LABEL:
         read_string(ctx, k, s, field);
         return;
     case T_PATHLIST: case T_LANGS:
@@ -717,7 +766,7 @@ static void walk_root(Ctx *ctx, config_t *cfg, RkConfig *c)
         for (size_t j = 0; j < RK_ELEMENTS(top_groups); j++)
             known |= gname && strcmp(gname, top_groups[j]) == 0;
         if (!known) {
-            serr(ctx, g, "unknown group \"%s\" (known: guest, session, wipe, notice, volunteers, guided, incidents, paths, access)",
+            serr(ctx, g, "unknown group \"%s\" (known: seat, guest, session, wipe, notice, volunteers, guided, incidents, paths, access)",
                  gname ? gname : "?");
         } else if (strcmp(gname, "volunteers") == 0) {
             read_volunteers(ctx, g, c);
@@ -833,7 +882,7 @@ static void config_clear(gpointer p)
     for (size_t i = 0; i < RK_ELEMENTS(schema); i++) {
         void *field = (char *)c + schema[i].offset;
         switch (schema[i].type) {
-        case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE:
+        case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_LABEL:
             g_free(*(char **)field);
             break;
         case T_PATHLIST: case T_LANGS:

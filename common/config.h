@@ -21,6 +21,8 @@ typedef enum {
 #define RK_CONFIG_MAX_EXTENDS 1000 /* the largest session.max_extends */
 /* WCAG 2.2.1: at least 20 s to react to a warning that the session will end. */
 #define RK_CONFIG_MIN_IDLE_WARNING 20
+/* seat.name: characters (not bytes). A label on a small line of the screen, not a text. */
+#define RK_CONFIG_MAX_SEAT_NAME 64
 
 typedef struct {
     char *id;          /* login-like identifier, unique */
@@ -34,6 +36,9 @@ typedef struct {
 
 typedef struct {
     char *source; /* the file it came from */
+
+    /* seat */
+    char *seat_name; /* what patrons and staff call this PC, shown on its screens; NULL = none */
 
     /* guest */
     char *guest_user;
@@ -128,6 +133,11 @@ RkConfig *rk_config_load_keys(const char *path, const char *const *keys, GError 
 /* A language code as session.languages allows it: 2 or 3 lower case letters. It becomes a
  * folder name below notice.text_dir, so nothing else may pass. */
 bool rk_config_valid_language(const char *s);
+
+/* A seat.name as the schema allows it: valid UTF-8 of at most RK_CONFIG_MAX_SEAT_NAME
+ * characters, none of them a control character or a line or paragraph separator (it is one
+ * line on a screen, in a status reply and in a metrics label). "" is valid: no name. */
+bool rk_config_valid_seat_name(const char *s);
 
 /* The volunteer with this id, or NULL. */
 const RkVolunteer *rk_config_find_volunteer(const RkConfig *c, const char *id);

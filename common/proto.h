@@ -20,7 +20,9 @@
  *   session-config               G A  generation=N idle_timeout=S idle_warning=S
  *                                   idle_report_interval=S lang=nb (the default language)
  *                                   guided_enabled=0|1 extend_by=S max_extends=N
- *                                   screen_reader=0|1 warnings=S,S|- languages=nb,nn,en (in
+ *                                   screen_reader=0|1 warnings=S,S|- seat_name=NAME
+ *                                   (seat.name, UTF-8 escaped as any value; empty: the PC has
+ *                                   no name) languages=nb,nn,en (in
  *                                   order, first = default) notice_dir=PATH (notice.text_dir;
  *                                   left out only if it would make the line too long): what
  *                                   the guest's client needs and may not read from the file,

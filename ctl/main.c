@@ -87,6 +87,45 @@ static int hash_pin(void)
     return 0;
 }
 
+/* v as a JSON string, quotes included: '"', '\\' and control bytes escaped, UTF-8 as it is (a
+ * seat or volunteer name in any language). Bytes that are not UTF-8 become U+FFFD, so that the
+ * output is always valid JSON. */
+static char *json_string(const char *v)
+{
+    g_autofree char *valid = g_utf8_make_valid(v, -1);
+    GString *out = g_string_new("\"");
+    for (const unsigned char *c = (const unsigned char *)valid; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            g_string_append_printf(out, "\\%c", *c);
+        else if (*c < 0x20)
+            g_string_append_printf(out, "\\u%04x", *c);
+        else
+            g_string_append_c(out, (char)*c);
+    }
+    g_string_append_c(out, '"');
+    return g_string_free(out, FALSE);
+}
+
+/* Whether value goes out as a JSON number: an integer as JSON writes it, unless key is one of
+ * the names and ids (or a numbered one of a list, "name0"), which are text even when they are
+ * all digits (a PC named "3"). */
+static bool json_number(const char *key, const char *v)
+{
+    static const char *const text_keys[] = { "seat_name", "volunteer", "session", "id", "name", NULL };
+    g_autofree char *base = g_strdup(key);
+    for (size_t n = strlen(base); n > 0 && g_ascii_isdigit(base[n - 1]); n--)
+        base[n - 1] = '\0';
+    if (g_strv_contains(text_keys, base))
+        return false;
+    const char *d = v[0] == '-' ? v + 1 : v;
+    if (!g_ascii_isdigit(d[0]) || (d[0] == '0' && d[1]))
+        return false;
+    for (; *d; d++)
+        if (!g_ascii_isdigit(*d))
+            return false;
+    return true;
+}
+
 static void print_kv(const RkParsedReply *r, bool json)
 {
     g_autoptr(GList) keys = g_hash_table_get_keys(r->kv);
@@ -95,11 +134,8 @@ static void print_kv(const RkParsedReply *r, bool json)
         printf("{");
         for (GList *k = keys; k; k = k->next) {
             const char *v = g_hash_table_lookup(r->kv, k->data);
-            g_autofree char *ev = g_strescape(v, NULL);
-            char *end;
-            strtoll(v, &end, 10);
-            bool num = *v && !*end;
-            printf("%s\"%s\": %s%s%s", k == keys ? "" : ", ", (char *)k->data, num ? "" : "\"", num ? v : ev, num ? "" : "\"");
+            g_autofree char *ev = json_string(v);
+            printf("%s\"%s\": %s", k == keys ? "" : ", ", (char *)k->data, json_number(k->data, v) ? v : ev);
         }
         printf("}\n");
         return;

@@ -291,8 +291,18 @@ static GtkWidget *body(Ui *ui, Surface *s, const char *text)
 
 /* ---- the three places ---- */
 
-/* The cover's content on the primary monitor: top row, title, subtitle, body (scrolled when
- * it does not fit), list, field, note and the row of buttons. */
+/* The small line that names the PC, so that a patron can tell the staff which one they mean:
+ * #404040 on white (10.4:1) on the cover; on the strip the strip's own colours. */
+static GtkWidget *seat_label(Surface *s, gboolean muted)
+{
+    GtkWidget *l = text_label(s, s->view->seat, "seat", "rk-small");
+    if (muted)
+        gtk_style_context_add_class(gtk_widget_get_style_context(l), "rk-muted");
+    return l;
+}
+
+/* The cover's content on the primary monitor: the PC's name, top row, title, subtitle, body
+ * (scrolled when it does not fit), list, field, note and the row of buttons. */
 static GtkWidget *cover_content(Ui *ui, Surface *s, const Rect *m)
 {
     const UiView *v = s->view;
@@ -308,6 +318,8 @@ static GtkWidget *cover_content(Ui *ui, Surface *s, const Rect *m)
     /* Everything but the answers scrolls: at 200 % text the notice is longer than the
      * screen, and the buttons to answer it must stay in view. */
     GtkWidget *inner = gtk_box_new(GTK_ORIENTATION_VERTICAL, b * 3 / 4);
+    if (v->seat)
+        gtk_box_pack_start(GTK_BOX(inner), seat_label(s, TRUE), FALSE, FALSE, 0);
     if (v->top->len) {
         GtkWidget *g = button_rows(ui, s, v->top, width - 2 * b);
         set_name(g, v->top_label);
@@ -387,6 +399,20 @@ static void build_strip(Ui *ui, Surface *s)
     GtkWidget *t = text_label(s, v->title, "title", "rk-title");
     gtk_widget_set_hexpand(t, FALSE);
     gtk_widget_set_valign(t, GTK_ALIGN_CENTER);
+    if (v->seat) {
+        /* The PC's name under the time left; in a row it wraps rather than take the
+         * warning's room. */
+        GtkWidget *col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+        GtkWidget *seat = seat_label(s, FALSE);
+        if (!column)
+            gtk_label_set_max_width_chars(GTK_LABEL(seat), 32);
+        gtk_widget_set_hexpand(seat, FALSE);
+        gtk_widget_set_hexpand(col, FALSE);
+        gtk_widget_set_valign(col, GTK_ALIGN_CENTER);
+        gtk_box_pack_start(GTK_BOX(col), t, FALSE, FALSE, 0);
+        gtk_box_pack_start(GTK_BOX(col), seat, FALSE, FALSE, 0);
+        t = col;
+    }
     gtk_box_pack_start(GTK_BOX(box), t, FALSE, FALSE, 0);
     if (v->note) {
         g_autofree char *w = g_strconcat("\u26A0 ", v->note, NULL);
@@ -475,7 +501,7 @@ void build_surface(Ui *ui, Surface *s)
     /* The whole text as the window's description: Orca speaks it when the window appears,
      * so a blind patron hears the notice without first looking for it. */
     g_autofree char *desc = g_strjoin("\n", v->subtitle ? v->subtitle : "", v->body ? v->body : "",
-                                      v->note ? v->note : "", NULL);
+                                      v->note ? v->note : "", v->seat ? v->seat : "", NULL);
     atk_object_set_description(a, g_strstrip(desc));
     gtk_window_set_title(GTK_WINDOW(s->win), title);
     if (!s->focus) {

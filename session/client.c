@@ -22,6 +22,7 @@ void client_settings_clear(ClientSettings *s)
         g_array_unref(s->warnings);
     g_strfreev(s->languages);
     g_free(s->notice_dir);
+    g_free(s->seat_name);
     *s = (ClientSettings){ 0 };
 }
 
@@ -140,6 +141,10 @@ gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GErro
     };
     const char *dir = rk_reply_get(r, "notice_dir");
     s.notice_dir = dir && dir[0] == '/' ? g_strdup(dir) : NULL;
+    /* A label, not a setting the screens depend on: one that is missing (an older daemon) or
+     * not what seat.name allows is no name, not a reason to close the seat. */
+    const char *seat = rk_reply_get(r, "seat_name");
+    s.seat_name = seat && *seat && rk_config_valid_seat_name(seat) ? g_strdup(seat) : NULL;
     /* Fail closed: settings that cannot all be read are none. */
     if (!s.generation || s.idle_timeout < 0 || s.idle_warning < 0 || s.idle_report_interval < 0 ||
         get_long(r, "guided_enabled", 0, 1, -1) < 0 || s.extend_by < 0 || s.max_extends < 0 ||

@@ -43,6 +43,7 @@ typedef struct {
     GArray *warnings; /* int seconds before the time limit, possibly empty */
     char **languages; /* codes in order, the first is the default (NULL-terminated) */
     char *notice_dir; /* absolute path, NULL when the daemon could not fit it in its reply */
+    char *seat_name;  /* seat.name, NULL when the PC has none (or the daemon sent no valid one) */
 } ClientSettings;
 
 /* Free what s holds and zero it (a zeroed struct is empty). */

@@ -38,6 +38,7 @@ struct Flow {
     char *lang;
     gboolean have_status; /* a status reply has arrived since the start */
     gboolean notice_guided; /* the notice on screen offers "A helper is with me" */
+    gboolean seat_changed;  /* new settings renamed the PC: the cover screens are drawn again */
     FlowScreen screen;
     ClientStatus st;
     gint64 st_at; /* monotonic µs when st arrived */
@@ -100,6 +101,13 @@ static long time_left_now(Flow *f)
 
 static gboolean retry_cb(gpointer data);
 
+/* The PC's name: the daemon's seat.name once its settings have arrived (kept while it is
+ * down), before that the one this client read from the file; NULL when it has none. */
+static const char *seat_name(Flow *f)
+{
+    return f->set.generation ? f->set.seat_name : f->opt.seat_name;
+}
+
 /* The daemon could not be reached or gave an answer we cannot handle: out of order, and ask
  * again later. The log line names what failed, never what the patron typed. */
 static void daemon_failed(Flow *f, const char *what, const GError *error)
@@ -119,7 +127,11 @@ static gboolean fetch_status(Flow *f, GError **error)
     f->st_at = g_get_monotonic_time();
     if (g_strcmp0(f->st.generation, f->set.generation) == 0)
         return TRUE;
-    return client_get_settings(f->opt.socket, &f->set, error);
+    g_autofree char *old_seat = g_strdup(seat_name(f));
+    if (!client_get_settings(f->opt.socket, &f->set, error))
+        return FALSE;
+    f->seat_changed |= g_strcmp0(old_seat, f->set.seat_name) != 0;
+    return TRUE;
 }
 
 static gboolean refresh_status(Flow *f)
@@ -211,10 +223,23 @@ static void split_title(const char *text, char **title, char **body)
     g_strstrip(*title);
 }
 
-/* Keys of every cover screen: larger text, the screen reader. */
+/* The small line that names the PC on the cover and in the strip, so that a patron can tell
+ * the staff which PC they mean; none when the library has not named it. */
+static void add_seat(Flow *f, UiView *v)
+{
+    const char *name = seat_name(f);
+    if (!name)
+        return;
+    /* TRANSLATORS: {name} is what the library calls this PC, e.g. "PC 3 – 2nd floor". */
+    g_autofree char *line = notice_format(_("This PC: {name}"), "name", name, NULL);
+    ui_view_set_seat(v, line);
+}
+
+/* Keys of every cover screen: larger text, the screen reader; and the PC's name. */
 static UiView *cover_view(Flow *f, const char *name)
 {
     UiView *v = ui_view_new(UI_COVER, name);
+    add_seat(f, v);
     ui_view_set_other_monitor(v, _("Please use the main screen."));
     ui_view_add_key(v, "<Control>plus", "text_size");
     ui_view_add_key(v, "<Control>KP_Add", "text_size");
@@ -366,6 +391,7 @@ static void show_strip(Flow *f)
     } else {
         ui_view_set_title(v, _("Your session is running"));
     }
+    add_seat(f, v);
     if (f->shown_warn > 0) {
         g_autofree char *t = notice_format_duration(left >= 0 ? left : f->shown_warn);
         g_autofree char *w = notice_format(_("{time} left. Save what you want to keep now, for example on your own USB stick or by email."), "time", t, NULL);
@@ -629,7 +655,8 @@ static void apply_status(Flow *f)
         /* A notice on screen follows a change of the daemon's configuration at once (SIGHUP):
          * new texts, or the helper button when guided sessions were turned on or off. */
         gboolean redraw = (f->screen == SCR_NOTICE && (texts_changed || guided_on(f) != f->notice_guided)) ||
-                          (f->screen == SCR_GUIDED && texts_changed);
+                          (f->screen == SCR_GUIDED && texts_changed) ||
+                          (f->seat_changed && f->screen != SCR_PIN); /* not under typing fingers */
         if (!is_notice_screen(f->screen))
             show_screen(f, SCR_NOTICE);
         else if (redraw)
@@ -639,10 +666,10 @@ static void apply_status(Flow *f)
         f->shown_warn = f->st.warn;
         show_screen(f, SCR_ACTIVE);
     } else if (state == SEAT_ENDING || state == SEAT_WIPING) {
-        if (f->screen != SCR_ENDING) {
+        if (f->screen != SCR_ENDING)
             g_message("the session is ending; waiting for it to be closed");
+        if (f->screen != SCR_ENDING || f->seat_changed)
             show_screen(f, SCR_ENDING);
-        }
     } else {
         /* READY (no session: the display manager's hook did not run) or BLOCKED (a wipe
          * could not be verified): this PC must not be used. */
@@ -652,6 +679,7 @@ static void apply_status(Flow *f)
         if (!f->retry_id)
             f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
     }
+    f->seat_changed = FALSE;
 }
 
 /* ---- the patron's and the helper's answers ---- */

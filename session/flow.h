@@ -21,6 +21,10 @@ typedef struct {
      * the guest cannot read. Borrowed; they must outlive the flow. */
     const char *notice_dir;
     const char *const *languages;
+    /* The PC's name (seat.name) from the file, for the screens before the daemon's settings
+     * arrive (out of order while it is down), or NULL when the guest cannot read the file.
+     * Borrowed. */
+    const char *seat_name;
     const char *lang;       /* language asked for on the command line, or NULL */
     const char *dump_path;  /* --debug-dump, or NULL */
     int ready_fd;           /* --ready-fd, or -1 */

@@ -1,11 +1,11 @@
 /* rentark-session: the X11 client in the guest's session.
  *
  * The order of the steps is the design:
- *   1. read the options and three settings of the configuration: the socket, the guest's
- *      name (to tell the guest's session while the daemon is down) and the notice texts'
- *      folder (for the screens before the daemon answers). The file may be unreadable for the
+ *   1. read the options and four settings of the configuration: the socket, the guest's
+ *      name (to tell the guest's session while the daemon is down), the notice texts' folder
+ *      and the PC's name (for the screens before the daemon answers). The file may be unreadable for the
  *      guest (it holds the PIN hashes); then the documented defaults apply. Everything else,
- *      the limits, warnings, guided.enabled, languages and the daemon's notice.text_dir, comes
+ *      the limits, warnings, guided.enabled, languages, the daemon's notice.text_dir and seat.name, comes
  *      from the daemon (session-config), which is what counts;
  *   2. open the display; a lost X connection means the session is over, and we exit;
  *   3. cover every monitor and grab keyboard and pointer (flow_new -> ui), before anything
@@ -64,11 +64,11 @@ static gboolean on_signal(gpointer loop)
     return G_SOURCE_REMOVE;
 }
 
-/* The three settings this client reads itself (the daemon holds the rest), or their defaults
+/* The four settings this client reads itself (the daemon holds the rest), or their defaults
  * when the file cannot be read by the guest. */
 static RkConfig *load_config(const char *path, gboolean explicit_path)
 {
-    static const char *const keys[] = { "paths.socket", "guest.user", "notice.text_dir", NULL };
+    static const char *const keys[] = { "paths.socket", "guest.user", "notice.text_dir", "seat.name", NULL };
     g_autoptr(GError) error = NULL;
     RkConfig *c = rk_config_load_keys(path, keys, &error);
     if (c)
@@ -187,6 +187,7 @@ int main(int argc, char **argv)
         .socket = socket,
         .notice_dir = config->notice_dir,
         .languages = (const char *const *)config->languages,
+        .seat_name = config->seat_name,
         .lang = lang,
         .dump_path = dump,
         .ready_fd = ready_fd,

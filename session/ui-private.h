@@ -25,6 +25,7 @@ struct UiView {
     UiPlace place;
     char *name, *title, *subtitle, *body, *note, *field_label, *other_monitor, *escape, *focus;
     char *top_label; /* the accessible name of the top row (e.g. "Language") */
+    char *seat;      /* the line naming the PC, or NULL */
     gboolean note_error, warning, grab, alert;
     int field_max;
     GPtrArray *top, *list, *buttons; /* Button* */
@@ -39,7 +40,7 @@ typedef struct {
 typedef struct {
     GtkWidget *w;
     const Button *b;
-    const char *kind; /* "title", "subtitle", "text", "note", "other", "field" */
+    const char *kind; /* "title", "subtitle", "text", "note", "other", "field", "seat" */
 } Part;
 
 typedef struct {

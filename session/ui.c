@@ -90,8 +90,8 @@ static void dump_surface(Ui *ui, GString *d, int p)
     Surface *s = &ui->s[p];
     const UiView *v = s->view;
     g_string_append_printf(d, "screen %s %s\n", place_names[p], v->name);
-    const char *labels[] = { "title", "subtitle", "note", "other" };
-    const char *vals[] = { v->title, v->subtitle, v->note, v->other_monitor };
+    const char *labels[] = { "seat", "title", "subtitle", "note", "other" };
+    const char *vals[] = { v->seat, v->title, v->subtitle, v->note, v->other_monitor };
     for (gsize i = 0; i < G_N_ELEMENTS(labels); i++)
         if (vals[i])
             g_string_append_printf(d, "%s %s\n", labels[i], vals[i]);

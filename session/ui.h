@@ -37,6 +37,9 @@ void ui_view_set_subtitle(UiView *v, const char *subtitle);
 /* Paragraphs separated by blank lines; a line starting with "• " or "- " is a bullet. */
 void ui_view_set_body(UiView *v, const char *body);
 void ui_view_set_note(UiView *v, const char *note, gboolean is_error);
+/* A small line naming the PC ("This PC: PC 3"): at the top of a cover screen, under the time
+ * left in the strip; NULL for none. */
+void ui_view_set_seat(UiView *v, const char *seat);
 /* A masked input field (the PIN): the ui keeps the digits typed, see ui_field_*(). */
 void ui_view_set_field(UiView *v, const char *label, int max_digits);
 void ui_view_set_other_monitor(UiView *v, const char *text);

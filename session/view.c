@@ -32,7 +32,7 @@ void ui_view_free(UiView *v)
     if (!v)
         return;
     char **strs[] = { &v->name, &v->title, &v->subtitle, &v->body, &v->note, &v->field_label,
-                      &v->other_monitor, &v->escape, &v->focus, &v->top_label };
+                      &v->other_monitor, &v->escape, &v->focus, &v->top_label, &v->seat };
     for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
         g_free(*strs[i]);
     g_ptr_array_unref(v->top);
@@ -55,6 +55,7 @@ void ui_view_set_other_monitor(UiView *v, const char *s) { ui_set_str(&v->other_
 void ui_view_set_escape(UiView *v, const char *s) { ui_set_str(&v->escape, s); }
 void ui_view_set_focus(UiView *v, const char *s) { ui_set_str(&v->focus, s); }
 void ui_view_set_top_label(UiView *v, const char *s) { ui_set_str(&v->top_label, s); }
+void ui_view_set_seat(UiView *v, const char *s) { ui_set_str(&v->seat, s); }
 void ui_view_set_warning(UiView *v, gboolean w) { v->warning = w; }
 void ui_view_set_grab(UiView *v, gboolean g) { v->grab = g; }
 void ui_view_set_alert(UiView *v, gboolean a) { v->alert = a; }

@@ -7,11 +7,13 @@ common/proto.h on the unix socket paths.socket of the given config, with a small
 machine (NOTICE -> ACTIVE -> ENDING), three volunteers and idle/time-limit handling.
 
     fake-agent.py -c CONFIG [-f] [--log FILE] [--state STATE] [--last-wipe UNIX] [--unverified]
+                  [--seat-name NAME]
 
 The timings come from the config's session group (time_limit, idle_timeout, idle_warning,
 idle_report_interval, warnings, extend_by, max_extends), notice.text_dir and
 notice.screen_reader, read with a regular expression: enough
-for the small configs the tests write; session-config reports them (generation 1). Every request is
+for the small configs the tests write; session-config reports them (generation 1), with
+seat_name=NAME of --seat-name (empty without it). Every request is
 appended to --log as one line (a PIN is written as ****), and every state change as
 "state NEW reason"; the tests read that file.
 
@@ -81,6 +83,7 @@ class Agent:
         self.state = args.state
         self.last_wipe = args.last_wipe if args.last_wipe is not None else int(time.time()) - 600
         self.verified = 0 if args.unverified else 1
+        self.seat_name = args.seat_name
         self.guided = False
         self.consent = False
         self.volunteer = ""
@@ -139,7 +142,8 @@ class Agent:
                   ("idle_report_interval", str(self.interval)), ("lang", "nb"), ("guided_enabled", "1"),
                   ("extend_by", str(self.extend_by)), ("max_extends", str(self.max_extends)),
                   ("screen_reader", str(self.screen_reader)),
-                  ("warnings", warnings), ("languages", "nb,nn,en"), ("notice_dir", self.text_dir)]
+                  ("warnings", warnings), ("seat_name", self.seat_name), ("languages", "nb,nn,en"),
+                  ("notice_dir", self.text_dir)]
             return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
         if verb == "volunteers":
             kv = ["n=%d" % len(VOLUNTEERS)]
@@ -216,6 +220,7 @@ def main():
     p.add_argument("--state", default="NOTICE")
     p.add_argument("--last-wipe", type=int)
     p.add_argument("--unverified", action="store_true")
+    p.add_argument("--seat-name", default="")
     a = Agent(p.parse_args())
     try:
         os.unlink(a.socket_path)

@@ -159,6 +159,39 @@ t_check "the textfile has the last census: classes, nothing left, its duration" 
     "grep -q '^rentark_census_classes 8' '$FS/state/rentark.prom' && grep -q '^rentark_census_left_objects{class=\"files\"} 0' '$FS/state/rentark.prom' && grep -q '^rentark_census_duration_seconds ' '$FS/state/rentark.prom'"
 t_check "statistics persisted in the state dir" test -s "$FS/state/stats.state"
 
+# The PC's name (seat.name), given by a reload: in the status reply (escaped there as any
+# value), in rentarkctl's table and JSON, and as the label seat="..." of every metric, whose
+# file is rewritten at once; a double quote and a backslash are escaped in the label as the
+# Prometheus text format asks. Taken away again, the label goes.
+cp "$CONF" "$T_TMP/noseat.conf"
+cat >>"$CONF" <<'EOF2'
+seat = { name = "Lesesal \"A\" \\ PC 3 – 2. etasje"; };
+EOF2
+SEAT='Lesesal "A" \ PC 3 – 2. etasje'
+LABEL='seat="Lesesal \"A\" \\ PC 3 – 2. etasje"'
+PROM=$FS/state/rentark.prom
+kill -HUP $DPID
+for _ in $(seq 50); do grep -qF "{$LABEL," "$PROM" && break; sleep 0.1; done
+t_check "reload with seat.name: the metrics file is rewritten with the label at once" grep -qF "rentark_sessions_total{$LABEL,kind=\"guided\"} " "$PROM"
+t_check "... on every sample (also those without other labels)" \
+    sh -c "! grep -v '^#' '$PROM' | grep -qvF '{$LABEL' && grep -qF 'rentark_incidents_open{$LABEL} ' '$PROM'"
+t_check "... escaped as the text format asks, also in a histogram's buckets" \
+    grep -qF "rentark_wipe_duration_seconds_bucket{$LABEL,le=\"+Inf\"} " "$PROM"
+raw=$($PY "$RK_SRC/tests/helpers/rkcall.py" "$SOCK" status)
+t_check "status reply: seat_name percent-escaped on the line" \
+    grep -qF ' seat_name=Lesesal%20"A"%20\%20PC%203%20%E2%80%93%202.%20etasje ' <<<"$raw"
+got=$(ctl status | sed -n 's/^seat_name  *//p')
+t_check "rentarkctl status shows the name as it is ($got)" test "$got" = "$SEAT"
+got=$(ctl --json status | $PY -c 'import json, sys; print(json.load(sys.stdin)["seat_name"])' 2>&1)
+t_check "rentarkctl --json status: valid JSON, the name as it is ($got)" test "$got" = "$SEAT"
+got=$(ctl session-config | sed -n 's/^seat_name  *//p')
+t_check "session-config has the name too" test "$got" = "$SEAT"
+cp "$T_TMP/noseat.conf" "$CONF"
+kill -HUP $DPID
+for _ in $(seq 50); do grep -q '^rentark_sessions_total{kind="guided"} ' "$PROM" && break; sleep 0.1; done
+t_check "seat.name taken away: no label any more" sh -c "! grep -q 'seat=' '$PROM'"
+t_check "... and the status's seat_name is empty" test -z "$(ctl status | sed -n 's/^seat_name  *//p')"
+
 # SIGTERM during a session: the session ends and is wiped before the daemon exits.
 ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant
 kill -TERM $DPID; wait $DPID; rc=$?; DPID=

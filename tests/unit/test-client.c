@@ -184,6 +184,30 @@ static void test_settings(void)
     client_settings_clear(&set);
 }
 
+/* seat_name: the daemon's seat.name, unescaped; a missing, empty or malformed one is none,
+ * never a reason to refuse the settings. */
+static void test_settings_seat_name(void)
+{
+    static const struct {
+        const char *extra;
+        const char *want;
+    } cases[] = {
+        { " seat_name=PC%203%20%E2%80%93%202.%20etasje", "PC 3 \u2013 2. etasje" },
+        { " seat_name=Lesesal%20\"A\"%20\\%201", "Lesesal \"A\" \\ 1" },
+        { "", NULL },
+        { " seat_name=", NULL },
+        { " seat_name=PC%0A3", NULL },   /* a line feed */
+        { " seat_name=PC%FF", NULL },    /* not UTF-8 */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        ClientSettings set = { 0 };
+        g_autofree char *extra = g_strconcat(" extend_by=600 max_extends=10 screen_reader=0", cases[i].extra, NULL);
+        g_assert_true(settings(extra, &set));
+        g_assert_cmpstr(set.seat_name, ==, cases[i].want);
+        client_settings_clear(&set);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -191,5 +215,6 @@ int main(int argc, char **argv)
     g_test_add_func("/client/extend-refused", test_extend_refused);
     g_test_add_func("/client/status-extends-left", test_status_extends_left);
     g_test_add_func("/client/settings", test_settings);
+    g_test_add_func("/client/settings-seat-name", test_settings_seat_name);
     return g_test_run();
 }

@@ -58,6 +58,7 @@ static void test_defaults(void)
     g_assert_cmpuint(c->required_modules, ==, (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8));
     g_assert_cmpint(c->report_deadline_hours, ==, 72);
     g_assert_cmpuint(c->volunteers->len, ==, 0);
+    g_assert_null(c->seat_name);
 }
 
 /* The shipped file must load and state exactly the defaults the code has (but one, the
@@ -72,6 +73,7 @@ static void test_shipped_equals_defaults(void)
     g_assert_no_error(error);
     g_autoptr(RkConfig) def = load_ok("");
 
+    g_assert_cmpstr(shipped->seat_name, ==, def->seat_name);
     g_assert_cmpstr(shipped->guest_user, ==, def->guest_user);
     g_assert_cmpstr(shipped->guest_home, ==, def->guest_home);
     g_assert_cmpstr(shipped->guest_skeleton, ==, def->guest_skeleton);
@@ -267,6 +269,68 @@ static void test_timing_adjustable(void)
     ERR("notice = {\n screen_reader = 1;\n};", "test.conf:2: notice.screen_reader must be a boolean");
 }
 
+/* seat.name: one line of UTF-8 of at most 64 characters (not bytes), shown on the patron's
+ * screens, in the status and as a metrics label; "" is no name. */
+static void test_seat_name(void)
+{
+    g_autoptr(RkConfig) c = load_ok("seat = { name = \"PC 3 \u2013 2. etasje\"; };");
+    g_assert_cmpstr(c->seat_name, ==, "PC 3 \u2013 2. etasje");
+    g_autoptr(RkConfig) none = load_ok("seat = { name = \"\"; };");
+    g_assert_null(none->seat_name);
+    /* Quotes and backslashes are text (the status and the metrics escape them). */
+    g_autoptr(RkConfig) q = load_ok("seat = { name = \"Lesesal \\\"A\\\" \\\\ 1\"; };");
+    g_assert_cmpstr(q->seat_name, ==, "Lesesal \"A\" \\ 1");
+    /* 64 characters of two bytes each: within the limit, which counts characters. */
+    GString *max = g_string_new(NULL);
+    for (int i = 0; i < RK_CONFIG_MAX_SEAT_NAME; i++)
+        g_string_append(max, "\u00e5");
+    g_autofree char *max_s = g_string_free(max, FALSE);
+    g_autofree char *max_conf = g_strdup_printf("seat = { name = \"%s\"; };", max_s);
+    g_autoptr(RkConfig) m = load_ok(max_conf);
+    g_assert_cmpstr(m->seat_name, ==, max_s);
+    g_assert_true(rk_config_valid_seat_name(max_s));
+
+    g_autofree char *long_s = g_strnfill(RK_CONFIG_MAX_SEAT_NAME + 1, 'x');
+    g_autofree char *long_conf = g_strdup_printf("seat = {\n\n  name = \"%s\";\n};", long_s);
+    ERR(long_conf, "test.conf:3: seat.name is too long (65 characters, at most 64)");
+    ERR("seat = {\n name = \"PC 3\\nfloor 2\";\n};", "test.conf:2: seat.name must be one line without control characters (it holds U+000A)");
+    ERR("seat = { name = \"PC\\t3\"; };", "seat.name must be one line without control characters (it holds U+0009)");
+    ERR("seat = { name = \"PC 3 \xe2\x80\xa8 floor\"; };", "seat.name must be one line without control characters (it holds U+2028)");
+    ERR("seat = { name = \"PC \\xff\"; };", "seat.name is not valid UTF-8");
+    ERR("seat = { name = 3; };", "seat.name must be a string");
+    ERR("seat = { nick = \"PC 3\"; };", "unknown key \"seat.nick\"");
+
+    g_assert_true(rk_config_valid_seat_name(""));
+    g_assert_true(rk_config_valid_seat_name("PC 3 \u2013 2nd floor"));
+    g_assert_false(rk_config_valid_seat_name(NULL));
+    g_assert_false(rk_config_valid_seat_name(long_s));
+    g_assert_false(rk_config_valid_seat_name("PC\x7f" "3"));
+    g_assert_false(rk_config_valid_seat_name("PC\xc2\x85" "3")); /* U+0085, a C1 control */
+    g_assert_false(rk_config_valid_seat_name("PC \xff"));
+}
+
+/* rentark-session reads seat.name itself (for its screens while the daemon is down) with
+ * rk_config_load_keys, checked as the full load checks it. */
+static void test_seat_name_keys(void)
+{
+    static const char *const keys[] = { "paths.socket", "seat.name", NULL };
+    g_autofree char *dir = g_dir_make_tmp("rk-config-XXXXXX", NULL);
+    g_autofree char *conf = g_build_filename(dir, "r.conf", NULL);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_file_set_contents(conf, "seat = { name = \"PC 3\"; };\nsession = { foo = 1; };\n", -1, NULL));
+    g_autoptr(RkConfig) c = rk_config_load_keys(conf, keys, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(c->seat_name, ==, "PC 3");
+    g_assert_true(g_file_set_contents(conf, "seat = {\n name = \"a\\nb\";\n};\n", -1, NULL));
+    g_autoptr(RkConfig) bad = rk_config_load_keys(conf, keys, &error);
+    g_assert_null(bad);
+    g_autofree char *want = g_strdup_printf("%s:2: seat.name must be one line", conf);
+    if (!strstr(error->message, want))
+        g_error("expected \"%s\" in \"%s\"", want, error->message);
+    g_unlink(conf);
+    g_rmdir(dir);
+}
+
 /* All problems are reported in one go, each with its line. */
 static void test_all_errors_reported(void)
 {
@@ -367,6 +431,8 @@ int main(int argc, char **argv)
     g_test_add_func("/config/cross-checks", test_cross_checks);
     g_test_add_func("/config/timing-adjustable", test_timing_adjustable);
     g_test_add_func("/config/volunteers", test_volunteers);
+    g_test_add_func("/config/seat-name", test_seat_name);
+    g_test_add_func("/config/seat-name-keys", test_seat_name_keys);
     g_test_add_func("/config/all-errors-reported", test_all_errors_reported);
     g_test_add_func("/config/missing-files", test_missing_files);
     g_test_add_func("/config/include", test_include);

@@ -388,7 +388,7 @@ static void test_histogram(void)
     const uint64_t wipe_ms[] = { 50, 51, 100, 30000, 30001, 999 };
     for (guint i = 0; i < G_N_ELEMENTS(wipe_ms); i++)
         stats_record_wipe(s, wipe_ms[i], TRUE, NULL, 1790000000 + i);
-    g_autofree char *p = stats_to_prometheus(s);
+    g_autofree char *p = stats_to_prometheus(s, NULL);
     g_autofree char *text = g_strconcat("\n", p, NULL);
     assert_series(text, "rentark_session_duration_seconds_bucket{le=\"300\"}", "2");
     assert_series(text, "rentark_session_duration_seconds_bucket{le=\"900\"}", "3");
@@ -469,6 +469,10 @@ static double parse_value(const char *v)
     return d;
 }
 
+/* A label value: any character but a backslash, a double quote or a line feed, or one of
+ * those three escaped (\\, \", \n). */
+#define LABEL_VALUE "\"(?:[^\"\\\\\\n]|\\\\[\\\\\"n])*\""
+
 static void check_prometheus(const char *text)
 {
     g_assert_true(g_str_has_suffix(text, "\n"));
@@ -476,8 +480,8 @@ static void check_prometheus(const char *text)
     g_autoptr(GRegex) type = g_regex_new("^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) "
                                          "(counter|gauge|histogram|summary|untyped)$", 0, 0, NULL);
     g_autoptr(GRegex) sample = g_regex_new("^([a-zA-Z_:][a-zA-Z0-9_:]*)"
-                                           "(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"[^\"\\\\\\n]*\""
-                                           "(,[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"\\\\\\n]*\")*)\\})? "
+                                           "(\\{([a-zA-Z_][a-zA-Z0-9_]*=" LABEL_VALUE
+                                           "(," "[a-zA-Z_][a-zA-Z0-9_]*=" LABEL_VALUE ")*)\\})? "
                                            "(\\S+)$", 0, 0, NULL);
     g_autoptr(GRegex) le = g_regex_new("(^|,)le=\"([^\"]*)\"", 0, 0, NULL);
     g_autoptr(GHashTable) families = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -564,13 +568,13 @@ static void check_prometheus(const char *text)
 static void test_prometheus(void)
 {
     g_autoptr(Stats) s = stats_new(NULL);
-    g_autofree char *empty = stats_to_prometheus(s);
+    g_autofree char *empty = stats_to_prometheus(s, NULL);
     check_prometheus(empty);
     fill(s);
     g_autofree char *dir = tmp_dir();
     g_autofree char *path = g_build_filename(dir, "rentark.prom", NULL);
     g_autoptr(GError) error = NULL;
-    g_assert_true(stats_write_prometheus(s, path, &error));
+    g_assert_true(stats_write_prometheus(s, NULL, path, &error));
     g_assert_no_error(error);
     struct stat st;
     g_assert_cmpint(stat(path, &st), ==, 0);
@@ -587,10 +591,52 @@ static void test_prometheus(void)
     rm_dir(dir);
 }
 
+/* seat.name labels every sample, escaped as the text format asks: a backslash and a double
+ * quote get a backslash; UTF-8 stays as it is. No name, no label. */
+static void test_prometheus_seat(void)
+{
+    g_autoptr(Stats) s = stats_new(NULL);
+    fill(s);
+    const uint64_t first[RK_WIPE_N] = { 0 }, last[RK_WIPE_N] = { 0 };
+    const int errs[RK_WIPE_N] = { 0 };
+    stats_record_census(s, first, last, errs, 1500);
+    g_autofree char *text = stats_to_prometheus(s, "PC \"3\" \\ 2. etasje \u2013 \u00e5");
+    check_prometheus(text);
+    const char *label = "{seat=\"PC \\\"3\\\" \\\\ 2. etasje \u2013 \u00e5\"";
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    guint samples = 0;
+    for (char **l = lines; *l; l++) {
+        if (!**l || **l == '#')
+            continue;
+        samples++;
+        const char *brace = strchr(*l, '{');
+        if (!brace || !g_str_has_prefix(brace, label))
+            g_error("a sample without the seat label first: \"%s\"", *l);
+    }
+    g_assert_cmpuint(samples, >, 40);
+    g_autofree char *lead = g_strconcat("\n", text, NULL);
+    g_autofree char *guided = g_strconcat("rentark_sessions_total", label, ",kind=\"guided\"}", NULL);
+    assert_series(lead, guided, "1");
+    g_autofree char *open = g_strconcat("rentark_incidents_open", label, "}", NULL);
+    assert_series(lead, open, "1");
+    g_autofree char *bucket = g_strconcat("rentark_wipe_duration_seconds_bucket", label, ",le=\"0.1\"}", NULL);
+    assert_series(lead, bucket, "1");
+    g_autofree char *census = g_strconcat("rentark_census_classes", label, "}", NULL);
+    assert_series(lead, census, "8");
+
+    g_autofree char *none = stats_to_prometheus(s, NULL);
+    g_autofree char *empty = stats_to_prometheus(s, "");
+    g_assert_cmpstr(none, ==, empty);
+    g_assert_null(strstr(none, "seat="));
+    check_prometheus(none);
+}
+
 /* The checker itself rejects what it must (each case in a subprocess, since it asserts). */
 static const char *const bad_prometheus[] = {
     "rentark_x 1\n",                                                  /* no TYPE */
     "# HELP a_total x\n# TYPE a_total counter\na_total{k=\"v} 1\n",  /* bad label */
+    "# HELP a_total x\n# TYPE a_total counter\na_total{k=\"a\"b\"} 1\n", /* a quote not escaped */
+    "# HELP a_total x\n# TYPE a_total counter\na_total{k=\"a\\qb\"} 1\n", /* no such escape */
     "# HELP a x\n# TYPE a counter\na 1\n",                           /* counter without _total */
     ("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n"
      "h_sum 1\nh_count 1\n"),                                        /* buckets decrease */
@@ -635,6 +681,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stats/histogram", test_histogram);
     g_test_add_func("/stats/saturation", test_saturation);
     g_test_add_func("/stats/prometheus", test_prometheus);
+    g_test_add_func("/stats/prometheus-seat", test_prometheus_seat);
     for (guint i = 0; i < G_N_ELEMENTS(bad_prometheus); i++) {
         g_autofree char *path = g_strdup_printf("/stats/prometheus-checker/rejects-%u", i);
         g_test_add_data_func(path, GUINT_TO_POINTER(i), test_checker_rejects);
