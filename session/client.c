@@ -86,6 +86,15 @@ static GArray *get_warnings(const RkParsedReply *r)
 
 /* The status keys of an OK reply (status, and the verbs that answer with the status) into
  * ret. */
+/* A unix time: 0 when absent, not a number, or out of the range a GDateTime can show. */
+static long long get_time(const RkParsedReply *r, const char *key)
+{
+    const char *v = rk_reply_get(r, key);
+    char *end = NULL;
+    long long t = v ? g_ascii_strtoll(v, &end, 10) : 0;
+    return v && end && *end == '\0' && t > 0 && t < 253402300800LL ? t : 0; /* before the year 10000 */
+}
+
 static gboolean parse_status(const RkParsedReply *r, ClientStatus *ret, GError **error)
 {
     SeatState state = rk_seat_state_from_name(rk_reply_get(r, "state"));
@@ -106,6 +115,9 @@ static gboolean parse_status(const RkParsedReply *r, ClientStatus *ret, GError *
     ret->extends_left = get_long(r, "extends_left", 0, RK_CONFIG_MAX_EXTENDS, 0);
     const char *lw = rk_reply_get(r, "last_wipe");
     ret->last_wipe = lw ? g_ascii_strtoll(lw, NULL, 10) : 0;
+    ret->closes_at = get_time(r, "closes_at");
+    ret->opens_at = get_time(r, "opens_at");
+    ret->closing_warn = get_long(r, "closing_warn", 0, G_MAXINT32, 0);
     ret->verified = get_long(r, "verified", 0, 1, 0) == 1;
     return TRUE;
 }

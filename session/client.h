@@ -24,6 +24,9 @@ typedef struct {
     long idle_left;
     long warn;      /* seconds of the warning the daemon asks to show, 0 = none */
     long extends_left; /* times the patron may still extend the session, 0 = none */
+    long long closes_at; /* unix time the library closes today, 0 = no closing in sight */
+    long long opens_at;  /* unix time it opens again (CLOSED), 0 = unknown */
+    long closing_warn;   /* seconds of the closing warning to show, 0 = none */
     long long last_wipe; /* unix time, 0 = unknown */
     bool verified;
     char *generation; /* of the daemon's settings: session-config again when it changes */

@@ -23,6 +23,7 @@ typedef enum {
     SCR_ACTIVE,  /* the session runs: strip only */
     SCR_ENDING,
     SCR_OOO,     /* out of order */
+    SCR_CLOSED,  /* outside the library's opening hours */
 } FlowScreen;
 
 struct Flow {
@@ -283,6 +284,50 @@ static gboolean guided_on(Flow *f)
     return f->set.guided_enabled;
 }
 
+static char *hm_of(long long t)
+{
+    g_autoptr(GDateTime) d = g_date_time_new_from_unix_local(t);
+    return d ? g_date_time_format(d, "%H:%M") : g_strdup("?");
+}
+
+/* Before the patron accepts: when the library closes and how long the session can last
+ * ("The library closes at 16:00: you have 40 minutes"); NULL when it does not close today. */
+static char *closing_line(Flow *f)
+{
+    if (f->st.closes_at <= 0)
+        return NULL;
+    long until = (long)MAX(f->st.closes_at - (long long)(g_get_real_time() / G_USEC_PER_SEC), 0);
+    long have = f->st.time_left >= 0 ? MIN(until, f->st.time_left) : until;
+    g_autofree char *at = hm_of(f->st.closes_at);
+    g_autofree char *d = notice_format_duration(have);
+    return notice_format(_("The library closes at {time}: you have {duration}."), "time", at, "duration", d, NULL);
+}
+
+/* The closed screen: when the library opens again, in the patron's words for the day. */
+static UiView *closed_view(Flow *f)
+{
+    UiView *v = cover_view(f, "closed");
+    ui_view_set_title(v, _("The library is closed"));
+    g_autofree char *body = NULL;
+    if (f->st.opens_at > 0) {
+        g_autoptr(GDateTime) open = g_date_time_new_from_unix_local(f->st.opens_at);
+        g_autoptr(GDateTime) now = g_date_time_new_now_local();
+        g_autofree char *hm = g_date_time_format(open, "%H:%M");
+        g_autofree char *date = g_date_time_format(open, "%d.%m.%Y");
+        g_autoptr(GDateTime) tomorrow = g_date_time_add_days(now, 1);
+        g_autofree char *today_s = g_date_time_format(now, "%d.%m.%Y");
+        g_autofree char *tomorrow_s = g_date_time_format(tomorrow, "%d.%m.%Y");
+        if (strcmp(date, today_s) == 0)
+            body = notice_format(_("The library opens again today at {time}."), "time", hm, NULL);
+        else if (strcmp(date, tomorrow_s) == 0)
+            body = notice_format(_("The library opens again tomorrow at {time}."), "time", hm, NULL);
+        else
+            body = notice_format(_("The library opens again on {date} at {time}."), "date", date, "time", hm, NULL);
+    }
+    ui_view_set_body(v, body ? body : _("This PC cannot be used right now. Nothing you type here is kept."));
+    return v;
+}
+
 static UiView *notice_view(Flow *f)
 {
     UiView *v = cover_view(f, "notice");
@@ -292,6 +337,9 @@ static UiView *notice_view(Flow *f)
     ui_view_set_title(v, title);
     ui_view_set_body(v, full);
     add_top_buttons(f, v);
+    g_autofree char *closing = closing_line(f);
+    if (closing)
+        ui_view_set_subtitle(v, closing);
     g_autofree char *trust = trust_line(f);
     if (f->message)
         ui_view_set_note(v, f->message, TRUE);
@@ -392,7 +440,13 @@ static void show_strip(Flow *f)
         ui_view_set_title(v, _("Your session is running"));
     }
     add_seat(f, v);
-    if (f->shown_warn > 0) {
+    if (f->st.closing_warn > 0 && f->st.closes_at > 0) {
+        /* The library's closing comes first: no more time can be had past it. */
+        g_autofree char *at = hm_of(f->st.closes_at);
+        g_autofree char *w = notice_format(_("The library closes at {time}. Save what you want to keep now, for example on your own USB stick or by email."), "time", at, NULL);
+        ui_view_set_note(v, w, FALSE);
+        ui_view_set_warning(v, TRUE);
+    } else if (f->shown_warn > 0) {
         g_autofree char *t = notice_format_duration(left >= 0 ? left : f->shown_warn);
         g_autofree char *w = notice_format(_("{time} left. Save what you want to keep now, for example on your own USB stick or by email."), "time", t, NULL);
         if (can_extend(f)) {
@@ -527,6 +581,7 @@ static void show_screen(Flow *f, FlowScreen s)
                                     _("Please wait. The PC will be ready for the next person in a moment.")));
         break;
     case SCR_OOO: ui_show(f->ui, ooo_view(f)); break;
+    case SCR_CLOSED: ui_show(f->ui, closed_view(f)); break;
     case SCR_ACTIVE:
         if (old != SCR_ACTIVE) {
             ui_hide(f->ui, UI_COVER);
@@ -670,6 +725,14 @@ static void apply_status(Flow *f)
             g_message("the session is ending; waiting for it to be closed");
         if (f->screen != SCR_ENDING || f->seat_changed)
             show_screen(f, SCR_ENDING);
+    } else if (state == SEAT_CLOSED) {
+        /* Outside the opening hours: covered and grabbed like out of order, with the time the
+         * library opens again; the daemon is asked again meanwhile. */
+        if (f->screen != SCR_CLOSED)
+            g_message("the library is closed");
+        show_screen(f, SCR_CLOSED);
+        if (!f->retry_id)
+            f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
     } else {
         /* READY (no session: the display manager's hook did not run) or BLOCKED (a wipe
          * could not be verified): this PC must not be used. */
