@@ -7,6 +7,7 @@ common/proto.h on the unix socket paths.socket of the given config, with a small
 machine (NOTICE -> ACTIVE -> ENDING), three volunteers and idle/time-limit handling.
 
     fake-agent.py -c CONFIG [-f] [--log FILE] [--state STATE] [--last-wipe UNIX] [--unverified]
+                  [--closes-in S] [--opens-in S] [--closing-warn S]
                   [--seat-name NAME]
 
 The timings come from the config's session group (time_limit, idle_timeout, idle_warning,
@@ -84,6 +85,12 @@ class Agent:
         self.last_wipe = args.last_wipe if args.last_wipe is not None else int(time.time()) - 600
         self.verified = 0 if args.unverified else 1
         self.seat_name = args.seat_name
+        # Opening hours: seconds from now to the closing (0: none), to the next opening (when
+        # CLOSED), and the closing warning in force.
+        now = int(time.time())
+        self.closes_at = now + args.closes_in if args.closes_in else 0
+        self.opens_at = now + args.opens_in if args.opens_in else 0
+        self.closing_warn = args.closing_warn
         self.guided = False
         self.consent = False
         self.volunteer = ""
@@ -132,6 +139,8 @@ class Agent:
               ("volunteer", self.volunteer), ("time_left", str(left)),
               ("idle_left", str(max(0, self.idle_timeout - self.idle))), ("warn", str(warn)),
               ("extends_left", str(self.extends_left())),
+              ("closes_at", str(self.closes_at)), ("opens_at", str(self.opens_at)),
+              ("closing_warn", str(self.closing_warn if self.state == "ACTIVE" else 0)),
               ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("generation", "1")]
         return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
 
@@ -221,6 +230,9 @@ def main():
     p.add_argument("--last-wipe", type=int)
     p.add_argument("--unverified", action="store_true")
     p.add_argument("--seat-name", default="")
+    p.add_argument("--closes-in", type=int, default=0, help="the library closes in S seconds (status closes_at)")
+    p.add_argument("--opens-in", type=int, default=0, help="it opens again in S seconds (status opens_at)")
+    p.add_argument("--closing-warn", type=int, default=0, help="the closing warning in force while ACTIVE")
     a = Agent(p.parse_args())
     try:
         os.unlink(a.socket_path)

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The library's hours on the patron's screens (rentark-session against the protocol double,
+# which holds each state still; the daemon's side is tested in test-daemon-hours):
+#   - CLOSED: a closed screen covers every monitor and holds the keyboard, and says when the
+#     library opens again (today, tomorrow, or on a date);
+#   - the notice says, before the patron accepts, when the library closes and how long the
+#     session can last ("The library closes at 16:00: you have 40 minutes");
+#   - during the session, the closing warning is in the strip (⚠, a notification for screen
+#     readers), in the patron's language;
+#   - every text fits and reaches 4.5:1, at normal and at 200 % text. Screenshots are kept.
+. "$(dirname "$0")/../lib.sh"
+. "$RK_SRC/tests/helpers/session-lib.sh"
+s_require
+s_xvfb || { t_fail "Xvfb starts"; t_done; exit 1; }
+s_config
+hm() { date -d "@$(($(date +%s) + $1))" +%H:%M; }
+fits() {
+    local bad
+    bad=$(s_layout_bad)
+    t_check "$1: every text fits and has its glyphs${bad:+ ($bad)}" test -z "$bad"
+}
+contrast() {
+    local m
+    m=$(s_contrast "$1")
+    t_check "contrast, $1: every text at least 4.5:1 (lowest ${m:-none})" test $? -eq 0
+}
+
+# Closed until tomorrow (in 20 h: tomorrow for any time of day... unless it is before 04:00;
+# then it is "today"): the client says which.
+s_fake_start --state CLOSED --opens-in 72000 || { t_fail "the fake agent starts" "$(cat "$T_TMP/fake.out")"; t_done; exit 1; }
+s_fake_session_start --lang en
+t_check "CLOSED: the closed screen" s_wait_screen closed 10
+t_check "CLOSED: keyboard and pointer are grabbed (nothing behind it can be used)" s_wait_dump '^grab yes$' 5
+when=tomorrow
+[ "$(date -d "@$(($(date +%s) + 72000))" +%F)" = "$(date +%F)" ] && when=today
+t_check "CLOSED: it says when the library opens again ($when at $(hm 72000))" \
+    grep -q "^text The library opens again $when at $(hm 72000)\.$" "$S_DUMP"
+sleep 0.3
+fits "closed"
+contrast closed
+s_session_stop "closed screen"
+s_fake_stop
+
+# In three days: a date.
+s_fake_start --state CLOSED --opens-in $((3 * 86400)) || t_fail "the fake agent starts again"
+s_fake_session_start --lang nb
+t_check "CLOSED for days: the date (bokmål)" \
+    s_wait_dump "^text Biblioteket åpner igjen $(date -d "@$(($(date +%s) + 3 * 86400))" +%d.%m.%Y) kl\. $(hm $((3 * 86400)))\.$" 10
+s_shot closed-nb
+s_session_stop "closed screen, bokmål"
+s_fake_stop
+
+# Open, closing in 40 minutes, a time limit of 2 hours: the notice says 40 minutes.
+s_fake_start --closes-in 2400 --closing-warn 900 || t_fail "the fake agent starts (open)"
+s_fake_session_start --lang en
+t_check "the notice appears" s_wait_screen notice 10
+t_check "the notice says when the library closes and how long the session lasts" \
+    grep -qE "^subtitle The library closes at ($(hm 2400)|$(hm 2399)): you have (40|39) minutes\.$" "$S_DUMP"
+sleep 0.3
+fits "notice with the closing time"
+contrast notice-closing
+s_click accept
+t_check "accepted: the strip shows the closing warning" s_wait_dump "^note The library closes at $(hm 2400)\. Save what you want to keep now" 10
+t_check "... as a warning" s_wait_screen active 3
+sleep 0.3
+fits "strip with the closing warning"
+contrast strip-closing
+xdotool key ctrl+alt+r
+sleep 0.3
+xdotool key Escape
+s_session_stop "closing warning"
+s_fake_stop
+
+# The same in Arabic at 200 %: right to left, nothing clipped.
+s_fake_start --closes-in 2400 || t_fail "the fake agent starts (Arabic)"
+s_fake_session_start --lang ar
+t_check "Arabic: the notice appears" s_wait_screen notice 10
+xdotool key ctrl+plus
+t_check "Arabic at 200 %" s_wait_dump '^scale 2$' 5
+sleep 0.5
+t_check "Arabic: the closing line is there" grep -q '^subtitle تُغلق المكتبة الساعة' "$S_DUMP"
+fits "Arabic notice with the closing time at 200 %"
+s_shot notice-closing-ar-200
+s_session_stop "Arabic"
+s_fake_stop
+t_done
