@@ -170,7 +170,8 @@ test: check
 # The daemon's tests once more with rentarkd under valgrind: memory errors and definite leaks
 # fail the test (tests/daemon-env.sh finds valgrind's error markers in the daemon's log). A
 # build of its own, optimised with -g and without sanitizers; VG_TESTS names the tests (1 min
-# 45 s on 2 quiet CPUs).
+# 45 s on 2 quiet CPUs, and 2 to 3 minutes more for test-daemon-hours, which waits for the
+# wall clock).
 # No --error-exitcode: a forked child (the reaper's kill child) is leak-checked at its _exit()
 # too, where the thread-local data of the threads it did not inherit (GDBus's worker) counts
 # as definitely lost; with an error exit code its status would become 99, which the reaper
@@ -179,7 +180,7 @@ test: check
 # test-daemon-soak starts its daemon itself, without the wrapper: here it checks the RSS of the
 # plain build (2 MiB in 300 cycles), which its ASan run in make check cannot do tightly.
 VG_TESTS ?= test-daemon-lifecycle test-daemon-guided test-daemon-extend test-daemon-incident test-daemon-tmpfs test-daemon-watch \
-            test-daemon-logind test-daemon-takeover test-daemon-mounthelper test-daemon-soak
+            test-daemon-logind test-daemon-takeover test-daemon-mounthelper test-daemon-hours test-daemon-soak
 VALGRIND := valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no \
             --child-silent-after-fork=yes --error-markers=RK-DAEMON-ERROR-BEGIN,RK-DAEMON-ERROR-END
 check-valgrind:

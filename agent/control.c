@@ -3,6 +3,7 @@
 #include "control.h"
 
 #include "incident.h"
+#include "opening.h"
 #include "proto.h"
 #include "stats.h"
 #include "util.h"
@@ -107,10 +108,22 @@ static char *seat_error_reply(GError *error)
         case RK_SEAT_ERROR_NO_LIMIT: code = "no-limit"; break;
         case RK_SEAT_ERROR_DENIED: code = "denied"; break;
         case RK_SEAT_ERROR_EXHAUSTED: code = "exhausted"; break;
+        case RK_SEAT_ERROR_CLOSING: code = "closing"; break;
         default: break;
         }
+    } else if (error->domain == RK_OPENING_ERROR) {
+        code = "invalid";
     }
     return rk_reply_error(code, "%s", error->message);
+}
+
+/* "600,300,60": a list of seconds. */
+static char *join_ints(const GArray *a)
+{
+    GString *w = g_string_new(NULL);
+    for (guint i = 0; i < a->len; i++)
+        g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(a, int, i));
+    return g_string_free(w, FALSE);
 }
 
 /* The settings rentark-session needs and, as the guest, may not read from the file (it holds
@@ -130,11 +143,10 @@ static void add_session_settings(const Control *ctl, RkReply *r)
     rk_reply_add_int(r, "extend_by", cfg->extend_by);
     rk_reply_add_int(r, "max_extends", cfg->max_extends);
     rk_reply_add_int(r, "screen_reader", cfg->screen_reader);
-    GString *w = g_string_new(NULL);
-    for (guint i = 0; i < cfg->warnings->len; i++)
-        g_string_append_printf(w, "%s%d", i ? "," : "", g_array_index(cfg->warnings, int, i));
-    g_autofree char *ws = g_string_free(w, FALSE);
+    g_autofree char *ws = join_ints(cfg->warnings);
     rk_reply_add(r, "warnings", ws[0] ? ws : "-");
+    g_autofree char *cws = join_ints(cfg->closing_warnings);
+    rk_reply_add(r, "closing_warnings", cws[0] ? cws : "-");
     /* At most 64 characters of 4 bytes, 768 escaped: it always fits, before the two that may
      * not. Empty when the PC has no name. */
     rk_reply_add(r, "seat_name", cfg->seat_name ? cfg->seat_name : "");
@@ -390,6 +402,18 @@ static char *verb_hook(Control *ctl, const Call *call)
     return rk_reply_error("invalid", "usage: hook session-setup|session-cleanup USER");
 }
 
+static char *verb_open(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    return seat_reply(ctl, seat_open_until(ctl->seat, call->req->args[0], &error), &error);
+}
+
+static char *verb_close(Control *ctl, const Call *call)
+{
+    seat_close(ctl->seat);
+    return ok_status(ctl);
+}
+
 static char *verb_wipe_dry_run(Control *ctl, const Call *call)
 {
     /* Counting a large home takes time: off the main loop, answered when done. */
@@ -501,6 +525,9 @@ static const Verb verbs[] = {
     { "stats", BY(ROLE_ADMIN), 0, 1, "stats [json]", verb_stats },
     { "incidents", BY(ROLE_ADMIN), 0, 0, "incidents", verb_incidents },
     { "resolve", BY(ROLE_ADMIN), 1, 1, "resolve ID", verb_resolve },
+    /* Today's opening hours are the staff's to change, not the patron's or a volunteer's. */
+    { "open", BY(ROLE_ADMIN), 1, 1, "open HH:MM", verb_open },
+    { "close", BY(ROLE_ADMIN), 0, 0, "close", verb_close },
 };
 
 char *control_handle(ServerClient *client, const Peer *peer, const char *line, size_t len, gpointer data)

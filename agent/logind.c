@@ -93,13 +93,15 @@ static void logind_release(Logind *self, const char *why)
 
 /* During a shutdown, the lock is held only while a session or its wipe is running. BLOCKED
  * counts as done: the wipe failed and is retried after the next start, which holding the
- * shutdown back would not change. */
+ * shutdown back would not change. CLOSED is as clean as READY. */
 static void logind_release_if_done(Logind *self)
 {
     SeatState st = seat_state(self->seat);
 
-    if (self->shutting_down && (st == SEAT_READY || st == SEAT_BLOCKED))
-        logind_release(self, st == SEAT_READY ? "the seat is wiped and READY" : "the seat is BLOCKED");
+    if (self->shutting_down && (st == SEAT_READY || st == SEAT_BLOCKED || st == SEAT_CLOSED))
+        logind_release(self, st == SEAT_READY    ? "the seat is wiped and READY"
+                             : st == SEAT_CLOSED ? "the seat is wiped and CLOSED"
+                                                 : "the seat is BLOCKED");
 }
 
 static void logind_on_inhibit(GObject *source, GAsyncResult *res, gpointer data)

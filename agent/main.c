@@ -47,6 +47,7 @@ static const char *const status_text[SEAT_N_STATES] = {
     [SEAT_ENDING] = "session ending: stopping the guest's processes",
     [SEAT_WIPING] = "wiping the guest's data",
     [SEAT_BLOCKED] = "seat BLOCKED: open incident, out of service until staff resolve it",
+    [SEAT_CLOSED] = "seat clean, CLOSED: outside the opening hours",
 };
 
 /* The sd_notify protocol, without libsystemd: one datagram to $NOTIFY_SOCKET, if set. */
@@ -67,7 +68,7 @@ static void notify(const char *state)
 
 /* A package upgrade replaces the program under the running daemon, and the .deb does not stop
  * it (that would end a patron's session). The new version takes over between sessions: when
- * the seat is READY (at once after the reload the package's postinst sends, or when the running
+ * the seat is READY or CLOSED (at once after the reload the package's postinst sends, or when the running
  * session's wipe is over) the daemon execs the new program in place: the same PID for systemd,
  * the listening socket handed over (no client finds it missing), and the state on disk read at
  * start as after any restart. */
@@ -82,7 +83,8 @@ static gboolean take_over(gpointer data)
 {
     Daemon *d = data;
     d->take_over_id = 0;
-    if (seat_state(d->seat) != SEAT_READY || !exe_replaced(d))
+    SeatState st = seat_state(d->seat);
+    if ((st != SEAT_READY && st != SEAT_CLOSED) || !exe_replaced(d))
         return G_SOURCE_REMOVE;
     int fd = server_hand_over(d->server);
     if (fd < 0) {
@@ -148,7 +150,7 @@ static gboolean on_hup(gpointer data)
             g_warning("the patron notice texts are missing; no session can begin until they are fixed: %s",
                       cfg->text_problems);
     }
-    if (seat_state(d->seat) == SEAT_READY)
+    if (seat_state(d->seat) == SEAT_READY || seat_state(d->seat) == SEAT_CLOSED)
         take_over_soon(d);
     if (d->ready_sent)
         notify("READY=1");
@@ -157,21 +159,21 @@ static gboolean on_hup(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-/* Every seat state goes to systemd as STATUS=; the first settled one (READY or BLOCKED, after
- * the start-up recovery) also sends READY=1: the display manager, ordered after us, starts
- * only then. */
+/* Every seat state goes to systemd as STATUS=; the first settled one (READY, CLOSED or BLOCKED,
+ * after the start-up recovery) also sends READY=1: the display manager, ordered after us,
+ * starts only then. */
 static void on_seat_changed(Seat *seat, SeatState old_state, SeatState new_state, gpointer data)
 {
     Daemon *d = data;
     (void)seat;
     (void)old_state;
-    bool settled = new_state == SEAT_READY || new_state == SEAT_BLOCKED;
+    bool settled = new_state == SEAT_READY || new_state == SEAT_BLOCKED || new_state == SEAT_CLOSED;
     g_autofree char *msg = g_strdup_printf("%sSTATUS=%s", !d->ready_sent && settled ? "READY=1\n" : "",
                                            status_text[new_state]);
     if (settled)
         d->ready_sent = true;
     notify(msg);
-    if (new_state == SEAT_READY)
+    if (new_state == SEAT_READY || new_state == SEAT_CLOSED)
         take_over_soon(d);
 }
 

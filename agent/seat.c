@@ -6,6 +6,7 @@
 #include "home.h"
 #include "incident.h"
 #include "log.h"
+#include "opening.h"
 #include "util.h"
 #include "watch.h"
 #include "wipe.h"
@@ -43,6 +44,8 @@ struct Seat {
     gboolean incident_this_session; /* an incident was opened for the current session's wipe */
     Watch *watch;          /* watched folders of the running session */
     gboolean shutting_down;
+    gboolean started;      /* seat_start ran: the state is the journal's, the hours may act */
+    Opening *opening;      /* the opening hours, today's staff override, their timer */
 
     Stats *stats;
     GArray *observers; /* SeatObserver, see seat_add_observer */
@@ -66,7 +69,7 @@ static void clear_timers(Seat *seat)
 }
 
 /* Commit the record with new_state; only then does the transition count. Except for a state
- * that closes the seat (ENDING, WIPING, BLOCKED): that one takes effect even when the journal
+ * that closes the seat (ENDING, WIPING, BLOCKED, CLOSED): that one takes effect even when the journal
  * cannot record it (FALSE and the error all the same), so that no login is taken, as if for
  * the session that ended, while it is wiped. Safe for the journal: the one on disk keeps an
  * earlier state, and READY, the only state that lets a start skip the wipe, is never taken
@@ -80,7 +83,8 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
     if (r < 0) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot write the seat journal in \"%s\": %s",
                     seat->cfg->state_dir, g_strerror(-r));
-        if (new_state != SEAT_ENDING && new_state != SEAT_WIPING && new_state != SEAT_BLOCKED)
+        if (new_state != SEAT_ENDING && new_state != SEAT_WIPING && new_state != SEAT_BLOCKED &&
+            new_state != SEAT_CLOSED)
             return FALSE;
         next = seat->rec;
         next.state = new_state;
@@ -95,6 +99,8 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
     }
     return r == 0;
 }
+
+static void on_hours_changed(gpointer data);
 
 Seat *seat_new(const RkConfig *cfg, GError **error)
 {
@@ -112,6 +118,7 @@ Seat *seat_new(const RkConfig *cfg, GError **error)
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_JOURNAL, "cannot create \"%s\": %s", cfg->state_dir, g_strerror(e));
         return NULL;
     }
+    seat->opening = opening_new(cfg->state_dir, on_hours_changed, seat);
     return g_steal_pointer(&seat);
 }
 
@@ -124,12 +131,14 @@ void seat_free(Seat *seat)
     g_clear_handle_id(&seat->trash_retry_id, g_source_remove);
     g_clear_handle_id(&seat->shutdown_timeout_id, g_source_remove);
     watch_free(seat->watch);
+    opening_free(seat->opening);
     g_clear_pointer(&seat->observers, g_array_unref);
     rk_config_free(seat->cfg);
     g_free(seat);
 }
 
 static void write_metrics(Seat *seat);
+static void hours_apply(Seat *seat);
 
 void seat_set_config(Seat *seat, const RkConfig *cfg)
 {
@@ -140,6 +149,9 @@ void seat_set_config(Seat *seat, const RkConfig *cfg)
     rk_config_free(old);
     if (renamed)
         write_metrics(seat);
+    /* New hours take effect now: a seat may open or close, a session end at once. */
+    if (seat->started)
+        hours_apply(seat);
 }
 
 guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data)
@@ -207,6 +219,57 @@ const char *seat_session_id(const Seat *seat)
 
 static void start_wipe(Seat *seat);
 static void arm_idle(Seat *seat, int idle_seconds);
+
+/* ---- opening hours: what they mean for a session (the transitions are hours_apply's) ---- */
+
+/* Why the seat opens or closes now, for the log: the schedule, or today's staff override. */
+static const char *hours_reason(const Seat *seat)
+{
+    const char *over = opening_override(seat->opening);
+    return !over ? "opening hours" : strcmp(over, "open") == 0 ? "staff: open --until" : "staff: close";
+}
+
+/* A clean seat (after a wipe, or an incident resolved) settles: READY within the opening
+ * hours, CLOSED outside them, said in the log with the cause. As transition(). */
+static gboolean settle(Seat *seat, GError **error)
+{
+    HoursState hs;
+    opening_now(seat->opening, &seat->cfg->hours, &hs);
+    if (!hs.open) {
+        g_autofree char *when = opening_format(hs.opens_at);
+        g_message("closed (%s): no session can begin until %s", hours_reason(seat),
+                  hs.opens_at ? when : "staff open the seat");
+    }
+    return transition(seat, hs.open ? SEAT_READY : SEAT_CLOSED, error);
+}
+
+/* The closing of the opening the seat is in, as a monotonic time (us): 0 for none in sight,
+ * now once it has come. */
+static gint64 closing_deadline(const Seat *seat)
+{
+    HoursState hs;
+    gint64 now = g_get_monotonic_time();
+
+    opening_now(seat->opening, &seat->cfg->hours, &hs);
+    if (!hs.open)
+        return now;
+    if (!hs.closes_at)
+        return 0;
+    return now + MAX(hs.closes_at * G_USEC_PER_SEC - g_get_real_time(), 0);
+}
+
+/* When the running session ends: its time limit or the closing, whichever comes first
+ * (monotonic us, 0 = neither). A session never gets more time than is left until closing:
+ * this is what the patron is told (time_left) and what an extension is capped at. The time
+ * limit's timer ends the session at its own limit, the hours' timer at the closing (reason
+ * closing); either way it ends here. */
+static gint64 session_deadline(const Seat *seat)
+{
+    gint64 closing = closing_deadline(seat);
+    if (!seat->limit_deadline || (closing && closing < seat->limit_deadline))
+        return closing;
+    return seat->limit_deadline;
+}
 
 static guint open_incidents(const Seat *seat)
 {
@@ -433,7 +496,8 @@ static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
         seat->rec.guided = false;
         seat->rec.started = seat->rec.accepted = 0;
         seat->rec.end_reason[0] = '\0';
-        if (!transition(seat, SEAT_READY, &error)) {
+        /* Clean: READY, or CLOSED outside the opening hours (a session that ended at closing). */
+        if (!settle(seat, &error)) {
             /* The data is gone, but without a journal saying so the seat must not open:
              * a restart would wipe again, which is safe. */
             g_warning("%s", error->message);
@@ -490,6 +554,7 @@ void seat_start(Seat *seat)
     int r = journal_load(seat->cfg->state_dir, &rec);
 
     seat->rec = rec;
+    seat->started = TRUE;
     if (r == -EBADMSG)
         g_warning("seat journal in \"%s\" is corrupt: wiping first", seat->cfg->state_dir);
     if (rec.session[0])
@@ -519,9 +584,11 @@ void seat_start(Seat *seat)
         if (r < 0)
             seat->rec.state = SEAT_WIPING;
         start_wipe(seat);
+        hours_apply(seat); /* only arms the hours' timer: the wipe settles the state */
         return;
     }
     g_message("start-up: seat is clean and READY");
+    hours_apply(seat);
 }
 
 static void new_session_id(char out[33])
@@ -534,12 +601,30 @@ static void new_session_id(char out[33])
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* Refuse a session: the seat is CLOSED. The message names the next opening (for the log of
+ * the display manager and for staff; it holds nothing personal). */
+static gboolean refuse_closed(const Seat *seat, GError **error)
+{
+    HoursState hs;
+    opening_now(seat->opening, &seat->cfg->hours, &hs);
+    g_autofree char *opens = opening_format(hs.opens_at);
+    g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_STATE,
+                "the seat is CLOSED (outside the opening hours): no session can begin; it opens %s%s",
+                hs.opens_at ? "at " : "", hs.opens_at ? opens : "when staff open it");
+    return FALSE;
+}
+
 gboolean seat_session_begin(Seat *seat, GError **error)
 {
+    /* The hours' timer fires a moment after a closing; a login in that moment is refused. */
+    if (seat->rec.state == SEAT_READY)
+        hours_apply(seat);
     switch (seat->rec.state) {
     case SEAT_NOTICE:
     case SEAT_ACTIVE:
         return TRUE; /* a duplicate event (hook and logind both report a login) */
+    case SEAT_CLOSED:
+        return refuse_closed(seat, error);
     case SEAT_READY:
         /* Patrons must be told how their data is handled before they use the PC: without the
          * notice texts no session begins (the wipe ran all the same). */
@@ -592,7 +677,20 @@ static gboolean on_time_limit(gpointer data)
 {
     Seat *seat = data;
     seat->time_limit_id = 0;
-    (void)seat_end(seat, END_TIME_LIMIT, NULL);
+    /* A limit that an extension stopped at the closing is the closing's: the session ends
+     * then, for that reason. This timer counts whole seconds and may fire a moment early: it
+     * waits for the closing to the millisecond (the hours' timer may end the session first). */
+    gint64 closing = closing_deadline(seat), now = g_get_monotonic_time();
+    if (closing && closing <= seat->limit_deadline + G_USEC_PER_SEC) {
+        if (closing > now) {
+            seat->time_limit_id = g_timeout_add((guint)((closing - now) / 1000 + 1), on_time_limit, seat);
+            return G_SOURCE_REMOVE;
+        }
+        g_message("closing (%s): the running session ends", hours_reason(seat));
+        (void)seat_end(seat, END_CLOSING, NULL);
+    } else {
+        (void)seat_end(seat, END_TIME_LIMIT, NULL);
+    }
     return G_SOURCE_REMOVE;
 }
 
@@ -651,17 +749,28 @@ gboolean seat_accept(Seat *seat, GError **error)
 }
 
 /* The end of the running session after one more extension. The one place where an extended
- * deadline is computed: a later cap (the library's opening hours) belongs here. */
+ * deadline is computed: extend_by later, but never past the closing. */
 static gint64 extended_deadline(const Seat *seat)
 {
-    return seat->limit_deadline + (gint64)seat->cfg->extend_by * G_USEC_PER_SEC;
+    gint64 next = seat->limit_deadline + (gint64)seat->cfg->extend_by * G_USEC_PER_SEC;
+    gint64 closing = closing_deadline(seat);
+    return closing ? MIN(next, closing) : next;
+}
+
+/* Whether an extension would add anything: less than a second is nothing (a limit stopped at
+ * the closing and the closing read again differ by the moments the clocks were read). */
+static bool extension_adds(const Seat *seat)
+{
+    return extended_deadline(seat) - seat->limit_deadline >= G_USEC_PER_SEC;
 }
 
 /* How many more times the running session may be extended: 0 without a session with a time
- * limit, and when extending is turned off. */
+ * limit, when extending is turned off, and when the limit already reaches the closing. */
 static int extends_left(const Seat *seat)
 {
     if (seat->rec.state != SEAT_ACTIVE || !seat->limit_deadline || seat->cfg->extend_by <= 0)
+        return 0;
+    if (!extension_adds(seat))
         return 0;
     return MAX(seat->cfg->max_extends - seat->extends_used, 0);
 }
@@ -682,16 +791,28 @@ gboolean seat_extend(Seat *seat, GError **error)
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_DENIED, "extending a session is turned off on this PC");
         return FALSE;
     }
-    if (extends_left(seat) <= 0) {
+    if (seat->extends_used >= seat->cfg->max_extends) {
         g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_EXHAUSTED, "this session was extended %d times, the most allowed",
                     seat->extends_used);
         return FALSE;
     }
-    arm_time_limit(seat, extended_deadline(seat));
+    if (!extension_adds(seat)) {
+        HoursState hs;
+        opening_now(seat->opening, &seat->cfg->hours, &hs);
+        g_autofree char *at = opening_format(hs.closes_at);
+        if (hs.open && hs.closes_at)
+            g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_CLOSING, "the library closes at %s: no more time can be given", at);
+        else
+            g_set_error(error, RK_SEAT_ERROR, RK_SEAT_ERROR_CLOSING, "the library is closing: no more time can be given");
+        return FALSE;
+    }
+    gint64 next = extended_deadline(seat);
+    int added = (int)((next - seat->limit_deadline + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC);
+    arm_time_limit(seat, next);
     seat->extends_used++;
     /* The session id goes with every record (rk_log_set_session); nothing of the patron's. */
-    g_message("time limit extended by %d s (extension %d of %d)", seat->cfg->extend_by, seat->extends_used,
-              seat->cfg->max_extends);
+    g_message("time limit extended by %d s%s (extension %d of %d)", added,
+              added < seat->cfg->extend_by ? ", up to the closing" : "", seat->extends_used, seat->cfg->max_extends);
     return TRUE;
 }
 
@@ -783,7 +904,7 @@ int seat_resolve_incident(Seat *seat, const char *id)
         seat->rec.session[0] = seat->rec.volunteer[0] = seat->rec.end_reason[0] = '\0';
         seat->rec.guided = false;
         seat->rec.started = seat->rec.accepted = 0;
-        if (!transition(seat, SEAT_READY, &error))
+        if (!settle(seat, &error))
             g_warning("%s", error->message);
         else
             rk_log_set_session(NULL);
@@ -801,10 +922,22 @@ static int seconds_until(gint64 deadline)
     return left <= 0 ? 0 : (int)((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
 }
 
+/* The time a session accepted now would get: session.time_limit, or less when the library
+ * closes sooner; -1 for no end in sight, 0 when closed. */
+static int session_time(const Seat *seat)
+{
+    int limit = seat->cfg->time_limit > 0 ? seat->cfg->time_limit : -1;
+    int closing = seconds_until(closing_deadline(seat));
+    if (limit < 0 || (closing >= 0 && closing < limit))
+        return closing;
+    return limit;
+}
+
 void seat_status(const Seat *seat, RkReply *reply)
 {
     const RkVolunteer *v = seat->rec.volunteer[0] ? rk_config_find_volunteer(seat->cfg, seat->rec.volunteer) : NULL;
-    int time_left = seconds_until(seat->limit_deadline);
+    /* An accepted session's end: its time limit or the closing, whichever comes first. */
+    int time_left = seat->rec.state == SEAT_ACTIVE ? seconds_until(session_deadline(seat)) : -1;
     int warn = 0;
 
     /* The warning in force: the smallest configured warning time not yet passed. Computed
@@ -825,6 +958,8 @@ void seat_status(const Seat *seat, RkReply *reply)
     rk_reply_add_int(reply, "last_wipe", seat->rec.last_wipe);
     rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
     rk_reply_add(reply, "closed", seat->cfg->text_problems ? "notice-texts" : "-");
+    rk_reply_add_int(reply, "session_time", session_time(seat));
+    opening_status(seat->opening, &seat->cfg->hours, seat->cfg->closing_warnings, reply);
 }
 
 static gboolean on_shutdown_timeout(gpointer data)
@@ -843,6 +978,7 @@ void seat_shutdown(Seat *seat, GSourceFunc done, gpointer data)
     seat->shutdown_done = done;
     seat->shutdown_data = data;
     g_clear_handle_id(&seat->retry_id, g_source_remove);
+    opening_disarm(seat->opening);
     if (seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE)
         (void)seat_end(seat, END_SHUTDOWN, NULL);
     if (!seat->wiping && !seat->trash_running) {
@@ -850,4 +986,56 @@ void seat_shutdown(Seat *seat, GSourceFunc done, gpointer data)
         return;
     }
     seat->shutdown_timeout_id = g_timeout_add_seconds(SHUTDOWN_GRACE_S, on_shutdown_timeout, seat);
+}
+
+/* ---- opening hours: the transitions ---- */
+
+/* Follow the hours: a clean seat is READY within them and CLOSED outside; at closing a running
+ * session (NOTICE or ACTIVE) ends and is wiped as at any other end, and the wipe leaves the
+ * seat CLOSED (settle). A seat that is ending, wiping or BLOCKED is left alone: its wipe
+ * or an admin decides, and settle() then applies the hours. Then the timer is armed for the
+ * next change. */
+static void hours_apply(Seat *seat)
+{
+    HoursState hs;
+    g_autoptr(GError) error = NULL;
+
+    if (!seat->started || seat->shutting_down)
+        return;
+    opening_now(seat->opening, &seat->cfg->hours, &hs);
+    g_autofree char *when = opening_format(hs.open ? hs.closes_at : hs.opens_at);
+    if (seat->rec.state == SEAT_READY && !hs.open) {
+        g_message("closing (%s): no session can begin until %s", hours_reason(seat),
+                  hs.opens_at ? when : "staff open the seat");
+        if (!transition(seat, SEAT_CLOSED, &error))
+            g_warning("%s", error->message); /* closed all the same */
+    } else if (seat->rec.state == SEAT_CLOSED && hs.open) {
+        g_message("opening (%s): the seat is open until %s", hours_reason(seat), hs.closes_at ? when : "further notice");
+        if (!transition(seat, SEAT_READY, &error))
+            g_warning("%s (the seat stays closed; tried again in a minute)", error->message);
+    } else if ((seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE) && !hs.open) {
+        g_message("closing (%s): the running session ends; no session can begin until %s", hours_reason(seat),
+                  hs.opens_at ? when : "staff open the seat");
+        (void)seat_end(seat, END_CLOSING, NULL);
+    }
+    opening_arm(seat->opening, &seat->cfg->hours);
+}
+
+static void on_hours_changed(gpointer data)
+{
+    hours_apply(data);
+}
+
+gboolean seat_open_until(Seat *seat, const char *hhmm, GError **error)
+{
+    if (!opening_open_until(seat->opening, hhmm, error))
+        return FALSE;
+    hours_apply(seat);
+    return TRUE;
+}
+
+void seat_close(Seat *seat)
+{
+    opening_close(seat->opening);
+    hours_apply(seat);
 }

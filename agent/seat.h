@@ -1,4 +1,5 @@
-/* The seat: one guest session at a time, READY -> NOTICE -> ACTIVE -> ENDING -> WIPING -> READY.
+/* The seat: one guest session at a time, READY -> NOTICE -> ACTIVE -> ENDING -> WIPING -> READY,
+ * and CLOSED in place of READY outside the opening hours.
  *
  * Every transition is committed to the journal before it takes effect; if the commit fails,
  * the transition does not happen (and a session end still wipes, since a wipe never hurts).
@@ -62,15 +63,26 @@ void seat_idle_report(Seat *seat, int idle_seconds);
  * authoritative. It does not count as a client report. */
 void seat_idle_report_fallback(Seat *seat, int idle_seconds);
 /* The patron asks for more time (WCAG 2.2.1): the running session's time limit moves
- * session.extend_by seconds later, at most session.max_extends times per session (both read
- * from the configuration in force at the call). FALSE with RK_SEAT_ERROR_STATE when no session
- * is ACTIVE, RK_SEAT_ERROR_NO_LIMIT when it has no time limit, RK_SEAT_ERROR_DENIED when
- * extending is turned off, RK_SEAT_ERROR_EXHAUSTED when the session used all its extensions.
- * The warnings of `status` follow the new end by themselves. */
+ * session.extend_by seconds later, but never past the library's closing, at most
+ * session.max_extends times per session (both read from the configuration in force at the
+ * call). FALSE with RK_SEAT_ERROR_STATE when no session is ACTIVE, RK_SEAT_ERROR_NO_LIMIT when
+ * it has no time limit, RK_SEAT_ERROR_DENIED when extending is turned off,
+ * RK_SEAT_ERROR_EXHAUSTED when the session used all its extensions, RK_SEAT_ERROR_CLOSING when
+ * its limit already reaches the closing. The warnings of `status` follow the new end by
+ * themselves. */
 gboolean seat_extend(Seat *seat, GError **error);
 /* A guided session: the volunteer passed the checks (done by the caller). */
 gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error);
 gboolean seat_consent(Seat *seat, GError **error);
+
+/* Opening hours (hours.h, opening.h): outside them the seat is CLOSED and no session can
+ * begin; at closing a running session ends (END_CLOSING) and is wiped, and the seat stays
+ * CLOSED until the next opening. Staff override today's hours: seat_open_until opens the seat
+ * from now until hhmm ("HH:MM") today (FALSE with RK_OPENING_ERROR_INVALID for a malformed or
+ * past time), seat_close closes it now until the next regular opening; both lapse at midnight
+ * and survive a restart. */
+gboolean seat_open_until(Seat *seat, const char *hhmm, GError **error);
+void seat_close(Seat *seat);
 
 /* An admin resolved incident id: the seat opens again once no incident is open and the
  * last wipe was verified. -ENOENT / -EINVAL as incident_resolve. */
@@ -94,4 +106,5 @@ typedef enum {
     RK_SEAT_ERROR_NO_LIMIT,  /* seat_extend: the session has no time limit */
     RK_SEAT_ERROR_DENIED,    /* seat_extend: session.extend_by or session.max_extends is 0 */
     RK_SEAT_ERROR_EXHAUSTED, /* seat_extend: session.max_extends extensions were used */
+    RK_SEAT_ERROR_CLOSING,   /* seat_extend: the time limit already reaches the closing */
 } RkSeatError;

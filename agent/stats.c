@@ -176,6 +176,15 @@ typedef struct {
     uint64_t *v;
 } StatsField;
 
+/* A field added to the file after its version 1 (the end reason "closing"): a file of an
+ * earlier release lacks it, and it reads as 0. The format stays version 1; a downgrade sees
+ * a key it does not know and moves the file aside, as for any file that is not its own. */
+static bool field_added(const StatsField *f)
+{
+    return f->path[1] && strcmp(f->path[0], "end_reasons") == 0 &&
+           strcmp(f->path[1], rk_end_reason_name(END_CLOSING)) == 0;
+}
+
 #define STATS_MAX_FIELDS 64
 
 static guint stats_hist_fields(StatsField *f, guint n, const char *name, Histogram *h)
@@ -331,6 +340,8 @@ Stats *stats_from_records(const char *data, size_t len, GError **error)
     guint n = stats_fields(s, f);
     for (guint i = 0; i < n; i++) {
         g_autofree char *key = field_key(&f[i]);
+        if (field_added(&f[i]) && !record_has(&rec, key))
+            continue; /* stays 0 */
         if (!record_take_u64(&rec, key, UINT64_MAX, f[i].v)) {
             g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "“%s” is missing or not a number", key);
             return NULL;

@@ -31,6 +31,8 @@ typedef enum {
     T_DATE,     /* YYYY-MM-DD */
     T_LABEL,    /* one line of UTF-8 text shown to people: at most max characters, no control
                  * characters; "" means unset (NULL) */
+    T_HOURS,    /* a day's opening hours (hours.h): "09:00-16:00", "closed" */
+    T_HOURS_EXCEPTIONS, /* a list of { date = "YYYY-MM-DD"; hours = "..."; }: the schedule's */
 } KeyType;
 
 enum {
@@ -101,6 +103,17 @@ static const Key schema[] = {
 
     { "access", "admin_group", T_USER, O(admin_group), "rentark-admin", 0, 0, 0, 0 },
     { "access", "volunteer_group", T_USER, O(volunteer_group), "rentark-volunteer", 0, 0, 0, 0 },
+
+    /* A day left out is open all day; the whole group left out turns opening hours off. */
+    { "hours", "mon", T_HOURS, O(hours.week[0]), "00:00-24:00", 0, 0, 0, 0 },
+    { "hours", "tue", T_HOURS, O(hours.week[1]), "00:00-24:00", 0, 0, 0, 0 },
+    { "hours", "wed", T_HOURS, O(hours.week[2]), "00:00-24:00", 0, 0, 0, 0 },
+    { "hours", "thu", T_HOURS, O(hours.week[3]), "00:00-24:00", 0, 0, 0, 0 },
+    { "hours", "fri", T_HOURS, O(hours.week[4]), "00:00-24:00", 0, 0, 0, 0 },
+    { "hours", "sat", T_HOURS, O(hours.week[5]), "00:00-24:00", 0, 0, 0, 0 },
+    { "hours", "sun", T_HOURS, O(hours.week[6]), "00:00-24:00", 0, 0, 0, 0 },
+    { "hours", "exceptions", T_HOURS_EXCEPTIONS, O(hours), NULL, 0, 0, 0, 0 },
+    { "hours", "warnings", T_INTLIST, O(closing_warnings), "900,300", 0, 1, RK_CONFIG_MAX_WARNING, 0 },
 };
 #undef O
 
@@ -117,7 +130,7 @@ static const Key volunteer_schema[] = {
 
 /* Groups at the top level; "volunteers" is a list of groups with its own schema. */
 static const char *const top_groups[] = { "seat", "guest", "session", "wipe", "notice", "volunteers",
-                                          "guided", "incidents", "paths", "access" };
+                                          "guided", "incidents", "paths", "access", "hours" };
 
 typedef struct {
     const char *name; /* file name for messages */
@@ -273,6 +286,7 @@ static const char *type_name(KeyType t)
     case T_PATHLIST: return "a list of strings";
     case T_INTLIST: case T_MODULES: return "a list of integers";
     case T_LANGS: return "a list of language codes";
+    case T_HOURS_EXCEPTIONS: return "a list of groups";
     default: return "a string";
     }
 }
@@ -322,6 +336,14 @@ static void apply_default(const Key *k, void *base)
         *(guint *)field = mask;
         break;
     }
+    case T_HOURS: {
+        const char *why = NULL;
+        if (!hours_parse_day(k->def, field, &why))
+            g_assert_not_reached(); /* the schema's own default */
+        break;
+    }
+    case T_HOURS_EXCEPTIONS:
+        break; /* none; the schedule's days have their own defaults */
     }
 }
 
@@ -467,6 +489,12 @@ static void read_string(Ctx *ctx, const Key *k, const config_setting_t *s, void 
         return;
     }
     const char *v = config_setting_get_string(s);
+    if (k->type == T_HOURS) {
+        const char *why = NULL;
+        if (!hours_parse_day(v, field, &why))
+            serr(ctx, s, "%s = \"%s\": %s", full(k, kb), v, why);
+        return;
+    }
     if (!check_string(ctx, k, s, v, k->type))
         return;
     if (k->type == T_STRATEGY)
@@ -559,6 +587,62 @@ static void read_int_list(Ctx *ctx, const Key *k, const config_setting_t *s, voi
     }
 }
 
+/* One entry of hours.exceptions: { date = "YYYY-MM-DD"; hours = "10:00-13:00" | "closed"; }. */
+static void read_hours_exception(Ctx *ctx, const config_setting_t *g, HoursSchedule *h)
+{
+    const config_setting_t *ds = NULL, *hs = NULL;
+    bool ok = true;
+
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+        serr(ctx, g, "each hours.exceptions entry must be a group { date = \"YYYY-MM-DD\"; hours = \"10:00-13:00\"; }");
+        return;
+    }
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        const config_setting_t **dst = !name ? NULL : strcmp(name, "date") == 0 ? &ds : strcmp(name, "hours") == 0 ? &hs : NULL;
+        if (!dst) {
+            serr(ctx, m, "unknown key \"hours.exceptions.%s\" (an entry has date and hours)", name ? name : "?");
+            ok = false;
+        } else if (config_setting_type(m) != CONFIG_TYPE_STRING) {
+            serr(ctx, m, "hours.exceptions.%s must be a string", name);
+            ok = false;
+        } else {
+            *dst = m;
+        }
+    }
+    if (!ok)
+        return;
+    if (!ds || !hs) {
+        serr(ctx, g, "an hours.exceptions entry needs both date and hours");
+        return;
+    }
+    const char *date = config_setting_get_string(ds), *hours = config_setting_get_string(hs), *why = NULL;
+    guint32 julian = parse_date(date);
+    HoursDay day;
+    if (!julian)
+        serr(ctx, ds, "hours.exceptions.date \"%s\" must be a date written YYYY-MM-DD", date);
+    else if (!hours_parse_day(hours, &day, &why))
+        serr(ctx, hs, "hours.exceptions.hours = \"%s\": %s", hours, why);
+    else if (!hours_add_exception(h, julian, &day))
+        serr(ctx, g, "hours.exceptions: %s is listed twice", date);
+}
+
+static void read_hours_exceptions(Ctx *ctx, const config_setting_t *list, HoursSchedule *h)
+{
+    if (config_setting_type(list) != CONFIG_TYPE_LIST) {
+        serr(ctx, list, "hours.exceptions must be a list of groups: ( { date = \"2026-12-24\"; hours = \"10:00-13:00\"; }, ... )");
+        return;
+    }
+    int n = config_setting_length(list);
+    if (n > HOURS_MAX_EXCEPTIONS) {
+        serr(ctx, list, "hours.exceptions has %d entries (at most %d)", n, HOURS_MAX_EXCEPTIONS);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        read_hours_exception(ctx, config_setting_get_elem(list, (unsigned)i), h);
+}
+
 /* Read setting s as key k into the struct at base. */
 static void read_key(Ctx *ctx, const Key *k, const config_setting_t *s, void *base)
 {
@@ -568,8 +652,11 @@ static void read_key(Ctx *ctx, const Key *k, const config_setting_t *s, void *ba
     case T_BOOL: case T_INT:
         read_number(ctx, k, s, field);
         return;
-    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_STRATEGY: case T_LABEL:
+    case T_STR: case T_PATH: case T_SIZE: case T_USER: case T_DATE: case T_STRATEGY: case T_LABEL: case T_HOURS:
         read_string(ctx, k, s, field);
+        return;
+    case T_HOURS_EXCEPTIONS:
+        read_hours_exceptions(ctx, s, field);
         return;
     case T_PATHLIST: case T_LANGS:
         read_string_list(ctx, k, s, field);
@@ -766,13 +853,16 @@ static void walk_root(Ctx *ctx, config_t *cfg, RkConfig *c)
         for (size_t j = 0; j < RK_ELEMENTS(top_groups); j++)
             known |= gname && strcmp(gname, top_groups[j]) == 0;
         if (!known) {
-            serr(ctx, g, "unknown group \"%s\" (known: seat, guest, session, wipe, notice, volunteers, guided, incidents, paths, access)",
+            serr(ctx, g, "unknown group \"%s\" (known: seat, guest, session, wipe, notice, volunteers, guided, incidents, paths, access, hours)",
                  gname ? gname : "?");
         } else if (strcmp(gname, "volunteers") == 0) {
             read_volunteers(ctx, g, c);
         } else if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
             serr(ctx, g, "%s must be a group: %s = { ... };", gname, gname);
         } else {
+            /* The group itself turns opening hours on, even empty (open all week). */
+            if (strcmp(gname, "hours") == 0)
+                c->hours.enabled = true;
             walk_group(ctx, g, gname, schema, RK_ELEMENTS(schema), c, NULL);
         }
     }
@@ -836,6 +926,7 @@ static RkConfig *load(config_t *cfg, bool ok, const char *name, const LoadOption
     g_string_free(ctx.errs, TRUE);
     c->text_problems = ctx.texts->len ? g_string_free(ctx.texts, FALSE) : (g_string_free(ctx.texts, TRUE), NULL);
     g_array_sort(c->warnings, cmp_desc);
+    g_array_sort(c->closing_warnings, cmp_desc);
     c->default_language = g_strdup(c->languages[0]);
     return g_steal_pointer(&c);
 }
@@ -891,6 +982,9 @@ static void config_clear(gpointer p)
         case T_INTLIST:
             if (*(GArray **)field)
                 g_array_unref(*(GArray **)field);
+            break;
+        case T_HOURS_EXCEPTIONS:
+            hours_schedule_clear(field);
             break;
         default:
             break;

@@ -6,6 +6,8 @@
  * not only the first). The returned config is owned by the caller (rk_config_free). No logging. */
 #pragma once
 
+#include "hours.h"
+
 #include <glib.h>
 #include <stdbool.h>
 
@@ -99,6 +101,11 @@ typedef struct {
     /* access */
     char *admin_group;
     char *volunteer_group;
+
+    /* hours: the library's opening hours. hours.enabled only when the file has an `hours`
+     * group; without one the seat is always open, as before opening hours existed. */
+    HoursSchedule hours;
+    GArray *closing_warnings; /* int seconds before closing (hours.warnings), sorted descending */
 } RkConfig;
 
 #define RK_CONFIG_DEFAULT_PATH "/etc/rentark/rentark.conf"

@@ -251,6 +251,7 @@ const char *rk_reply_get(const RkParsedReply *r, const char *key)
 static const char *const seat_state_names[SEAT_N_STATES] = {
     [SEAT_READY] = "READY",   [SEAT_NOTICE] = "NOTICE", [SEAT_ACTIVE] = "ACTIVE",
     [SEAT_ENDING] = "ENDING", [SEAT_WIPING] = "WIPING", [SEAT_BLOCKED] = "BLOCKED",
+    [SEAT_CLOSED] = "CLOSED",
 };
 
 const char *rk_seat_state_name(SeatState s)
@@ -271,7 +272,7 @@ SeatState rk_seat_state_from_name(const char *name)
 static const char *const end_reason_names[END_N] = {
     [END_LOGOUT] = "logout",   [END_BUTTON] = "button",     [END_IDLE] = "idle",
     [END_TIME_LIMIT] = "time_limit", [END_STAFF] = "staff", [END_SHUTDOWN] = "shutdown",
-    [END_DECLINE] = "decline", [END_CRASH_RECOVERY] = "crash_recovery",
+    [END_DECLINE] = "decline", [END_CRASH_RECOVERY] = "crash_recovery", [END_CLOSING] = "closing",
 };
 
 const char *rk_end_reason_name(EndReason r)

@@ -9,20 +9,34 @@
  * "Kari%20Nordmann"). A reply to `stats json` is `OK json=<escaped JSON>`.
  *
  * Verbs (who may use them: A = root/admin group, G = the guest, V = volunteer group, * = anyone)
- *   status                       *  state=READY|NOTICE|ACTIVE|ENDING|WIPING|BLOCKED session=ID
- *                                   guided=0|1 volunteer=NAME time_left=S idle_left=S warn=S
+ *   status                       *  state=READY|NOTICE|ACTIVE|ENDING|WIPING|BLOCKED|CLOSED
+ *                                   session=ID guided=0|1 volunteer=NAME
+ *                                   time_left=S (ACTIVE: until the session ends, by its time
+ *                                   limit or the library's closing, whichever comes first; -1
+ *                                   for neither, or not ACTIVE) idle_left=S
+ *                                   warn=S (the session.warnings entry in force for time_left)
  *                                   extends_left=N (extend calls the running session has left;
- *                                   0 when it has no time limit or extending is off)
+ *                                   0 when it has no time limit, extending is off or its limit
+ *                                   already reaches the closing)
  *                                   last_wipe=UNIX verified=0|1 closed=notice-texts|-
+ *                                   session_time=S (what a session accepted now would get:
+ *                                   session.time_limit, or less when the library closes sooner;
+ *                                   -1 no end in sight, 0 closed)
+ *                                   closes_at=UNIX (open: the end of this opening; 0 closed, or
+ *                                   no closing in sight) opens_at=UNIX (closed by the hours: the
+ *                                   next opening; 0 open, or none in the schedule)
+ *                                   closing_warn=S (the hours.warnings entry in force, seconds
+ *                                   before closing; 0 none) override=open|close|- (today's staff
+ *                                   override of the hours)
  *                                   caller=guest|other, and the settings of session-config
  *                                   (generation=N among them: a client compares it with the one of
  *                                   its settings and asks session-config again when it differs)
  *   session-config               G A  generation=N idle_timeout=S idle_warning=S
  *                                   idle_report_interval=S lang=nb (the default language)
  *                                   guided_enabled=0|1 extend_by=S max_extends=N
- *                                   screen_reader=0|1 warnings=S,S|- seat_name=NAME
- *                                   (seat.name, UTF-8 escaped as any value; empty: the PC has
- *                                   no name) languages=nb,nn,en (in
+ *                                   screen_reader=0|1 warnings=S,S|- closing_warnings=S,S|-
+ *                                   (hours.warnings) seat_name=NAME (seat.name, UTF-8 escaped
+ *                                   as any value; empty: the PC has no name) languages=nb,nn,en (in
  *                                   order, first = default) notice_dir=PATH (notice.text_dir;
  *                                   left out only if it would make the line too long): what
  *                                   the guest's client needs and may not read from the file,
@@ -32,9 +46,10 @@
  *   decline                      G  NOTICE -> ENDING
  *   end [REASON]                 G A  end the session (reason: button|logout|staff)
  *   extend                       G  ACTIVE with a time limit: the limit moves extend_by seconds
- *                                   later, at most max_extends times per session; OK with the
- *                                   status; ERR state (not ACTIVE), no-limit, denied
- *                                   (extend_by or max_extends is 0), exhausted
+ *                                   later, never past the closing, at most max_extends times per
+ *                                   session; OK with the status; ERR state (not ACTIVE),
+ *                                   no-limit, denied (extend_by or max_extends is 0), exhausted,
+ *                                   closing (the limit already reaches the closing)
  *   idle SECONDS                 G  the session's idle time, as the client measured it
  *   volunteers                   G V A  n=N id0=ID name0=NAME ... (for the picker)
  *   guided ID PIN                G V A  check a volunteer; OK name=NAME; ERR pin|locked|declaration|training
@@ -45,9 +60,18 @@
  *   hook session-setup USER      A  display manager: a session of USER begins
  *   hook session-cleanup USER    A  display manager: it ended
  *   wipe-dry-run                 A  counts per category
+ *   open HH:MM                   A  staff: open now until HH:MM today (24:00 = midnight),
+ *                                   whatever the opening hours say; OK with the status; ERR
+ *                                   invalid (malformed, or not later today). Lapses at midnight.
+ *   close                        A  staff: closed now until the next regular opening (at the
+ *                                   latest midnight); a running session ends (reason closing).
+ *
+ * Outside the opening hours (config group hours) the seat is CLOSED: hook session-setup is
+ * refused (ERR state), and at closing a running session ends with the reason closing.
  *
  * Error codes: denied, invalid, unknown, state, pin, locked (too many wrong PINs in this session),
- * declaration, training, no-limit, exhausted (no extension left in this session), busy, internal. */
+ * declaration, training, no-limit, exhausted (no extension left in this session), closing (no
+ * more time before the library closes), busy, internal. */
 #pragma once
 
 #include <glib.h>
@@ -120,10 +144,11 @@ typedef enum {
     SEAT_ENDING,  /* the session is ending: processes being stopped */
     SEAT_WIPING,  /* the wipe runs or is retried; no login */
     SEAT_BLOCKED, /* a wipe could not be verified: out of order until an admin resolves it */
+    SEAT_CLOSED,  /* clean, but outside the opening hours (hours, or staff's `close`): no login */
     SEAT_N_STATES
 } SeatState;
 
-/* "READY", "NOTICE", "ACTIVE", "ENDING", "WIPING", "BLOCKED"; "?" out of range. */
+/* "READY", "NOTICE", "ACTIVE", "ENDING", "WIPING", "BLOCKED", "CLOSED"; "?" out of range. */
 const char *rk_seat_state_name(SeatState s);
 /* The state of that name (exact, upper case); SEAT_N_STATES for NULL or any other string. */
 SeatState rk_seat_state_from_name(const char *name);
@@ -139,11 +164,12 @@ typedef enum {
     END_SHUTDOWN,
     END_DECLINE,
     END_CRASH_RECOVERY, /* found unfinished at start-up: the daemon or the machine stopped */
+    END_CLOSING,        /* the library closed: the opening hours, or staff's `close` */
     END_N
 } EndReason;
 
-/* "logout", "button", "idle", "time_limit", "staff", "shutdown", "decline", "crash_recovery";
- * "?" out of range. */
+/* "logout", "button", "idle", "time_limit", "staff", "shutdown", "decline", "crash_recovery",
+ * "closing"; "?" out of range. */
 const char *rk_end_reason_name(EndReason r);
 
 /* What the wipe acts on and reports, by category: where it removes entries (the statistics'

@@ -32,6 +32,8 @@ static void usage(FILE *f)
                "  guided VOLUNTEER                start a guided session (asks for the PIN)\n"
                "  stats [--json]                  statistics\n"
                "  incidents [resolve ID]          open incidents; mark one resolved\n"
+               "  open --until HH:MM              staff: open the seat now until HH:MM today\n"
+               "  close                           staff: close now (a session ends) until the next opening\n"
                "  hook session-setup|session-cleanup [USER]\n"
                "                                  for the display manager (USER: $USER)\n"
                "  wipe --dry-run                  what a wipe would remove, as counts\n"
@@ -203,7 +205,7 @@ static char *socket_path_from(const char *socket_opt, const char *config_path)
 static bool plain_command(const char *cmd)
 {
     static const char *const plain[] = { "status", "end", "accept", "decline", "stats", "incidents", "consent",
-                                         "volunteers", "idle", "session-config", "extend", NULL };
+                                         "volunteers", "idle", "session-config", "extend", "close", NULL };
     return g_strv_contains(plain, cmd);
 }
 
@@ -231,6 +233,13 @@ static int build_request(const char *cmd, char **args, int nargs, GPtrArray *req
         }
         *ret_hook_setup = strcmp(args[0], "session-setup") == 0;
         g_ptr_array_add(req, "hook"), g_ptr_array_add(req, args[0]), g_ptr_array_add(req, (char *)user);
+    } else if (strcmp(cmd, "open") == 0) {
+        /* The daemon checks the time; the command line only names it. */
+        if (nargs != 2 || strcmp(args[0], "--until") != 0) {
+            fprintf(stderr, "rentarkctl: usage: open --until HH:MM\n");
+            return 2;
+        }
+        g_ptr_array_add(req, "open"), g_ptr_array_add(req, args[1]);
     } else if (strcmp(cmd, "incidents") == 0 && nargs == 2 && strcmp(args[0], "resolve") == 0) {
         g_ptr_array_add(req, "resolve"), g_ptr_array_add(req, args[1]);
     } else if (strcmp(cmd, "guided") == 0) {

@@ -118,6 +118,7 @@ static gboolean parse_status(const RkParsedReply *r, ClientStatus *ret, GError *
     ret->closes_at = get_time(r, "closes_at");
     ret->opens_at = get_time(r, "opens_at");
     ret->closing_warn = get_long(r, "closing_warn", 0, G_MAXINT32, 0);
+    ret->session_time = get_long(r, "session_time", -1, G_MAXINT32, -1);
     ret->verified = get_long(r, "verified", 0, 1, 0) == 1;
     return TRUE;
 }

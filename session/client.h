@@ -27,6 +27,7 @@ typedef struct {
     long long closes_at; /* unix time the library closes today, 0 = no closing in sight */
     long long opens_at;  /* unix time it opens again (CLOSED), 0 = unknown */
     long closing_warn;   /* seconds of the closing warning to show, 0 = none */
+    long session_time;   /* seconds a session accepted now would get, -1 = no end in sight */
     long long last_wipe; /* unix time, 0 = unknown */
     bool verified;
     char *generation; /* of the daemon's settings: session-config again when it changes */

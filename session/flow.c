@@ -297,7 +297,8 @@ static char *closing_line(Flow *f)
     if (f->st.closes_at <= 0)
         return NULL;
     long until = (long)MAX(f->st.closes_at - (long long)(g_get_real_time() / G_USEC_PER_SEC), 0);
-    long have = f->st.time_left >= 0 ? MIN(until, f->st.time_left) : until;
+    /* The daemon's session_time is the time limit or less when the library closes sooner. */
+    long have = f->st.session_time >= 0 ? MIN(until, f->st.session_time) : until;
     g_autofree char *at = hm_of(f->st.closes_at);
     g_autofree char *d = notice_format_duration(have);
     return notice_format(_("The library closes at {time}: you have {duration}."), "time", at, "duration", d, NULL);

@@ -140,6 +140,7 @@ class Agent:
               ("idle_left", str(max(0, self.idle_timeout - self.idle))), ("warn", str(warn)),
               ("extends_left", str(self.extends_left())),
               ("closes_at", str(self.closes_at)), ("opens_at", str(self.opens_at)),
+              ("session_time", str(self.time_limit if self.time_limit else -1)),
               ("closing_warn", str(self.closing_warn if self.state == "ACTIVE" else 0)),
               ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("generation", "1")]
         return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)

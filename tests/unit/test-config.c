@@ -117,6 +117,12 @@ static void test_shipped_equals_defaults(void)
     g_assert_cmpstr(shipped->journal_dir, ==, def->journal_dir);
     g_assert_cmpstr(shipped->admin_group, ==, def->admin_group);
     g_assert_cmpstr(shipped->volunteer_group, ==, def->volunteer_group);
+    /* Opening hours are off by default: the shipped file has its `hours` group as an example,
+     * commented out. */
+    g_assert_cmpint(shipped->hours.enabled, ==, def->hours.enabled);
+    g_assert_null(shipped->hours.exceptions);
+    g_assert_cmpmem(shipped->closing_warnings->data, shipped->closing_warnings->len * sizeof(int),
+                    def->closing_warnings->data, def->closing_warnings->len * sizeof(int));
 
     /* Every key the code reads is documented in the shipped file (as "key =" inside its group,
      * or for volunteers in the commented example). */
@@ -331,6 +337,75 @@ static void test_seat_name_keys(void)
     g_rmdir(dir);
 }
 
+/* Opening hours: off without the group; weekdays, exceptions by date and closing warnings
+ * with it; every mistake named with its line. */
+static void test_hours(void)
+{
+    g_autoptr(RkConfig) off = load_ok("");
+    g_assert_false(off->hours.enabled);
+    g_assert_null(off->hours.exceptions);
+    g_assert_cmpuint(off->closing_warnings->len, ==, 2);
+    g_assert_cmpint(g_array_index(off->closing_warnings, int, 0), ==, 900);
+    g_assert_cmpint(g_array_index(off->closing_warnings, int, 1), ==, 300);
+    /* An empty group turns hours on, every day open all day. */
+    g_autoptr(RkConfig) empty = load_ok("hours = { };");
+    g_assert_true(empty->hours.enabled);
+    for (int i = 0; i < 7; i++) {
+        g_assert_cmpuint(empty->hours.week[i].n, ==, 1);
+        g_assert_cmpuint(empty->hours.week[i].r[0].start, ==, 0);
+        g_assert_cmpuint(empty->hours.week[i].r[0].end, ==, 1440);
+    }
+
+    g_autoptr(RkConfig) c = load_ok(
+        "hours = {\n"
+        "  mon = \"09:00-16:00\"; tue = \"09:00-12:00, 13:00-19:00\"; sun = \"closed\";\n"
+        "  warnings = [ 60, 600 ];\n"
+        "  exceptions = ( { date = \"2026-12-25\"; hours = \"closed\"; },\n"
+        "                 { date = \"2026-12-24\"; hours = \"10:00-13:00\"; } );\n"
+        "};\n");
+    g_assert_true(c->hours.enabled);
+    g_assert_cmpuint(c->hours.week[0].n, ==, 1);
+    g_assert_cmpuint(c->hours.week[0].r[0].start, ==, 540);
+    g_assert_cmpuint(c->hours.week[1].n, ==, 2);
+    g_assert_cmpuint(c->hours.week[1].r[1].end, ==, 1140);
+    g_assert_cmpuint(c->hours.week[2].r[0].end, ==, 1440); /* wed left out: all day */
+    g_assert_cmpuint(c->hours.week[6].n, ==, 0);
+    g_assert_cmpint(g_array_index(c->closing_warnings, int, 0), ==, 600);
+    g_assert_cmpuint(c->hours.exceptions->len, ==, 2);
+    /* Sorted by date. */
+    const HoursException *e = &g_array_index(c->hours.exceptions, HoursException, 0);
+    g_assert_cmpuint(e->day.n, ==, 1);
+    g_assert_cmpuint(e->day.r[0].start, ==, 600);
+    g_autoptr(RkConfig) nowarn = load_ok("hours = { warnings = [ ]; };");
+    g_assert_cmpuint(nowarn->closing_warnings->len, ==, 0);
+
+    ERR("hours = {\n mon = \"9-16\";\n};", "test.conf:2: hours.mon = \"9-16\": write \"closed\" or ranges");
+    ERR("hours = { fri = \"16:00-09:00\"; };", "hours.fri = \"16:00-09:00\": a range must end after it begins");
+    ERR("hours = { sat = \"09:00-12:00,11:00-14:00\"; };", "hours.sat = \"09:00-12:00,11:00-14:00\": ranges overlap");
+    ERR("hours = { wed = \"25:00-26:00\"; };", "hours.wed");
+    ERR("hours = { mon = 9; };", "hours.mon must be a string");
+    ERR("hours = { monday = \"09:00-16:00\"; };", "unknown key \"hours.monday\"");
+    ERR("hours = { warnings = [ 0 ]; };", "hours.warnings: 0 is out of range");
+    ERR("hours = { warnings = 900; };", "hours.warnings must be a list of integers");
+    ERR("hours = \"09:00-16:00\";", "hours must be a group");
+    ERR("hours = {\n exceptions = { date = \"2026-12-24\"; };\n};", "test.conf:2: hours.exceptions must be a list of groups");
+    ERR("hours = { exceptions = ( \"2026-12-24\" ); };", "each hours.exceptions entry must be a group");
+    ERR("hours = { exceptions = (\n { date = \"2026-12-24\"; } ); };", "test.conf:2: an hours.exceptions entry needs both date and hours");
+    ERR("hours = { exceptions = ( { date = \"2026-12-24\"; hours = \"closed\"; why = \"xmas\"; } ); };",
+        "unknown key \"hours.exceptions.why\"");
+    ERR("hours = { exceptions = (\n { date = \"24.12.2026\"; hours = \"closed\"; } ); };",
+        "test.conf:2: hours.exceptions.date \"24.12.2026\" must be a date");
+    ERR("hours = { exceptions = ( { date = \"2026-02-30\"; hours = \"closed\"; } ); };", "must be a date written YYYY-MM-DD");
+    ERR("hours = { exceptions = ( { date = \"2026-12-24\";\n hours = \"shut\"; } ); };",
+        "test.conf:2: hours.exceptions.hours = \"shut\"");
+    ERR("hours = { exceptions = ( { date = \"2026-12-24\"; hours = 1; } ); };", "hours.exceptions.hours must be a string");
+    ERR("hours = { exceptions = ( { date = \"2026-12-24\"; hours = \"closed\"; },\n"
+        "                         { date = \"2026-12-24\"; hours = \"10:00-12:00\"; } ); };",
+        "test.conf:2: hours.exceptions: 2026-12-24 is listed twice");
+    /* All of them at once, each with its line. */
+    ERR("hours = {\n mon = \"x\";\n tue = \"y\";\n};", "test.conf:2: hours.mon", "test.conf:3: hours.tue");
+}
+
 /* All problems are reported in one go, each with its line. */
 static void test_all_errors_reported(void)
 {
@@ -436,5 +511,6 @@ int main(int argc, char **argv)
     g_test_add_func("/config/all-errors-reported", test_all_errors_reported);
     g_test_add_func("/config/missing-files", test_missing_files);
     g_test_add_func("/config/include", test_include);
+    g_test_add_func("/config/hours", test_hours);
     return g_test_run();
 }

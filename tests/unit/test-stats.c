@@ -138,6 +138,42 @@ static void test_round_trip(void)
     rm_dir(dir);
 }
 
+/* A file of the release before end reason "closing" existed lacks its key: it loads, the new
+ * reason counts from 0, and the next save writes it. */
+static void test_added_reason(void)
+{
+    g_autofree char *dir = tmp_dir();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Stats) s = stats_load(dir, &error);
+    g_assert_no_error(error);
+    fill(s);
+    g_assert_true(stats_save(s, &error));
+    g_autofree char *path = g_build_filename(dir, "stats.state", NULL);
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_autoptr(GRegex) re = g_regex_new("^end_reasons\\.closing=0\n", G_REGEX_MULTILINE, 0, NULL);
+    g_autofree char *old = g_regex_replace_literal(re, text, -1, 0, "", 0, NULL);
+    g_assert_cmpuint(strlen(old), <, strlen(text));
+    g_assert_true(g_file_set_contents(path, old, -1, NULL));
+    g_autoptr(Stats) back = stats_load(dir, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(stats_sessions(back, FALSE), ==, 4);
+    g_assert_cmpuint(stats_end_reason(back, END_CLOSING), ==, 0);
+    stats_record_session(back, FALSE, END_CLOSING, 1000);
+    g_assert_true(stats_save(back, &error));
+    g_autoptr(Stats) third = stats_load(dir, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(stats_end_reason(third, END_CLOSING), ==, 1);
+    /* An old key that is missing is still an error. */
+    g_autoptr(GRegex) re2 = g_regex_new("^end_reasons\\.idle=[0-9]+\n", G_REGEX_MULTILINE, 0, NULL);
+    g_autofree char *broken = g_regex_replace_literal(re2, old, -1, 0, "", 0, NULL);
+    g_assert_cmpuint(strlen(broken), <, strlen(old));
+    g_autoptr(Stats) none = stats_from_records(broken, strlen(broken), &error);
+    g_assert_null(none);
+    g_assert_error(error, STATS_ERROR, STATS_ERROR_CORRUPT);
+    rm_dir(dir);
+}
+
 /* A damaged file `name` gives zeroes, a STATS_ERROR_CORRUPT warning, and the bytes kept aside;
  * the next save starts a clean file. */
 static void check_corrupt(const char *name, const char *what, const char *data, size_t len)
@@ -674,6 +710,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/stats/missing", test_missing);
     g_test_add_func("/stats/round-trip", test_round_trip);
+    g_test_add_func("/stats/added-reason", test_added_reason);
     g_test_add_func("/stats/corrupt", test_corrupt);
     g_test_add_func("/stats/corrupt-records", test_corrupt_records);
     g_test_add_func("/stats/migration", test_migration);
