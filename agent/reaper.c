@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -268,8 +269,14 @@ static int reaper_any_thread_alive(int proc_fd, const char *pid)
 
 /* Count the live processes of uid under proc_root. Tasks that vanish during the scan are
  * skipped; any other failure fails the whole scan, because a scan that skips what it cannot
- * read could report "none left" while something is. */
-static int reaper_scan(uid_t uid, const char *proc_root)
+ * read could report "none left" while something is.
+ *
+ * With freeze set (only on the real /proc), root also sends SIGSTOP to each process it counts.
+ * That is safe against pid reuse because the signal goes through a pidfd opened *before* the
+ * status was read: if the pid was reused in between, the pidfd names the old, dead process and
+ * the signal fails with ESRCH instead of reaching the new one. Freezing is best effort; the
+ * count and the kill(-1) rounds decide. */
+static int reaper_scan(uid_t uid, const char *proc_root, bool freeze)
 {
     int count = 0, r = 0;
     int proc_fd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -298,6 +305,9 @@ static int reaper_scan(uid_t uid, const char *proc_root)
         /* Only thread-group leaders are listed here; their threads are covered by them. */
         if (!reaper_is_pid_name(de->d_name) || strlen(de->d_name) > 20)
             continue;
+        _cleanup_close_ int pidfd = -1;
+        if (freeze)
+            pidfd = pidfd_open((pid_t)strtol(de->d_name, NULL, 10), 0);
         snprintf(path, sizeof path, "%s/status", de->d_name);
         int q = reaper_read_status(dirfd(d), path, &t);
         if (q == -ENOENT || q == -ESRCH)
@@ -308,6 +318,8 @@ static int reaper_scan(uid_t uid, const char *proc_root)
         }
         if (!reaper_task_has_uid(&t, uid))
             continue;
+        if (pidfd >= 0)
+            (void)pidfd_send_signal(pidfd, SIGSTOP, NULL, 0);
         if (!t.alive) {
             q = reaper_any_thread_alive(dirfd(d), de->d_name);
             if (q < 0) {
@@ -328,7 +340,15 @@ int reaper_count_uid(uid_t uid, const char *proc_root)
 {
     if (!proc_root)
         return -EINVAL;
-    return reaper_scan(uid, proc_root);
+    return reaper_scan(uid, proc_root, false);
+}
+
+int reaper_freeze_uid(uid_t uid)
+{
+    /* The same refusals as the kill: root's processes are the machine. */
+    if (uid == 0 || uid == (uid_t)-1)
+        return -EPERM;
+    return reaper_scan(uid, "/proc", true);
 }
 
 static void reaper_sleep_until(long long deadline_ns)
@@ -369,7 +389,7 @@ int reaper_kill_uid(uid_t uid, const char *proc_root, int timeout_ms, ReaperStat
 
     /* This first scan only feeds the statistics; the kill rounds below run whatever it
      * says, because a forking guest can slip past a scan but not past kill(-1). */
-    r = reaper_scan(uid, proc_root);
+    r = reaper_scan(uid, proc_root, false);
     st.found = r > 0 ? (unsigned)r : 0;
 
     for (;;) {
@@ -379,13 +399,20 @@ int reaper_kill_uid(uid_t uid, const char *proc_root, int timeout_ms, ReaperStat
         r = reaper_kill_round(uid, gid);
         if (r == REAPER_ROUND_CHILD_KILLED) {
             /* The guest killed our child before it signalled: something of the guest is
-             * fighting back, and waiting would only give it time. */
+             * fighting back (kill(-1) in a loop), and waiting would only give it time. Root
+             * stops every guest process it can see; a stopped process can neither kill nor
+             * fork, those forked since are stopped by the next pass, so the next child meets
+             * frozen killers. The verdict stays with the kill rounds and the scan. */
             again_now = true;
+            if (strcmp(proc_root, "/proc") == 0) {
+                int n = reaper_freeze_uid(uid);
+                st.frozen += n > 0 ? (unsigned)n : 0;
+            }
             r = -ETIMEDOUT;
         } else if (r == REAPER_ROUND_NO_FORK) {
             r = -ETIMEDOUT;
         } else if (r == 0) {
-            r = reaper_scan(uid, proc_root);
+            r = reaper_scan(uid, proc_root, false);
             if (r == 0)
                 break;
             if (r > 0)

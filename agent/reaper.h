@@ -5,7 +5,9 @@
  * and calls kill(-1, SIGKILL): the kernel then signals every process the guest can signal, and
  * fork() fails for a task with a pending SIGKILL, so no child escapes. This repeats until a
  * /proc scan finds no live process (zombies do not count) with the uid as real, effective,
- * saved or file-system uid. uid 0 is refused (-EPERM) before anything else.
+ * saved or file-system uid. A guest that kills the kill child itself (kill(-1) in a loop) is
+ * first frozen: root SIGSTOPs each of its processes through a pidfd, then the rounds go on.
+ * uid 0 is refused (-EPERM) before anything else.
  * Never logs. */
 #pragma once
 
@@ -16,6 +18,7 @@
 typedef struct {
     unsigned rounds;     /* kill rounds needed */
     unsigned found;      /* live processes of the uid seen by the first scan */
+    unsigned frozen;     /* SIGSTOPs root sent because the guest killed a kill child */
     int64_t duration_ns; /* wall time of reaper_kill_uid */
 } ReaperStats;
 
@@ -26,6 +29,11 @@ int reaper_kill_uid(uid_t uid, const char *proc_root, int timeout_ms, ReaperStat
 
 /* Number of live (non-zombie) processes with uid as any of their uids, or -errno. */
 int reaper_count_uid(uid_t uid, const char *proc_root);
+
+/* Send SIGSTOP, as root and through a pidfd (safe against pid reuse), to every live process
+ * of uid in /proc. Returns how many were found, or -errno; -EPERM for uid 0. The kill uses it
+ * when the guest fights back; a stopped process can neither kill nor fork. */
+int reaper_freeze_uid(uid_t uid);
 
 /* Ask logind (org.freedesktop.login1, system bus, honours DBUS_SYSTEM_BUS_ADDRESS) to
  * TerminateUser(uid), with a timeout of timeout_ms. Returns TRUE when logind answered OK;
