@@ -109,6 +109,8 @@ static char *seat_error_reply(GError *error)
         case RK_SEAT_ERROR_DENIED: code = "denied"; break;
         case RK_SEAT_ERROR_EXHAUSTED: code = "exhausted"; break;
         case RK_SEAT_ERROR_CLOSING: code = "closing"; break;
+        case RK_SEAT_ERROR_INVALID: code = "invalid"; break;
+        case RK_SEAT_ERROR_WRONG_CODE: code = "wrong-code"; break;
         default: break;
         }
     } else if (error->domain == RK_OPENING_ERROR) {
@@ -143,6 +145,9 @@ static void add_session_settings(const Control *ctl, RkReply *r)
     rk_reply_add_int(r, "extend_by", cfg->extend_by);
     rk_reply_add_int(r, "max_extends", cfg->max_extends);
     rk_reply_add_int(r, "screen_reader", cfg->screen_reader);
+    rk_reply_add_int(r, "step_away_max", cfg->step_away_max);
+    rk_reply_add_int(r, "start_on_first_input", cfg->start_on_first_input);
+    rk_reply_add_int(r, "first_input_wait", cfg->first_input_wait);
     g_autofree char *ws = join_ints(cfg->warnings);
     rk_reply_add(r, "warnings", ws[0] ? ws : "-");
     g_autofree char *cws = join_ints(cfg->closing_warnings);
@@ -379,6 +384,23 @@ static char *verb_extend(Control *ctl, const Call *call)
     return seat_reply(ctl, seat_extend(ctl->seat, &error), &error);
 }
 
+/* The code is the patron's: it leaves this process's memory as soon as it was used. */
+static char *verb_lock(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    gboolean ok = seat_lock(ctl->seat, call->req->args[0], &error);
+    explicit_bzero(call->req->args[0], strlen(call->req->args[0]));
+    return seat_reply(ctl, ok, &error);
+}
+
+static char *verb_unlock(Control *ctl, const Call *call)
+{
+    GError *error = NULL;
+    gboolean ok = seat_unlock(ctl->seat, call->req->args[0], &error);
+    explicit_bzero(call->req->args[0], strlen(call->req->args[0]));
+    return seat_reply(ctl, ok, &error);
+}
+
 static char *verb_idle(Control *ctl, const Call *call)
 {
     char *end;
@@ -511,6 +533,9 @@ static const Verb verbs[] = {
     { "extend", BY(ROLE_GUEST), 0, 0, "extend", verb_extend },
     /* The idle time of the guest's own session, as its client measured it. */
     { "idle", BY(ROLE_GUEST), 1, 1, "idle SECONDS", verb_idle },
+    /* The step-away lock is the patron's alone: staff can end a locked session, never open it. */
+    { "lock", BY(ROLE_GUEST), 1, 1, "lock CODE", verb_lock },
+    { "unlock", BY(ROLE_GUEST), 1, 1, "unlock CODE", verb_unlock },
     /* The settings of the patron's screens: the guest's client, and staff; no secret in them. */
     { "session-config", BY(ROLE_GUEST) | BY(ROLE_ADMIN), 0, 0, "session-config", verb_session_config },
     /* Names are shown on the kiosk's picker; not to strangers. */
@@ -549,6 +574,9 @@ char *control_handle(ServerClient *client, const Peer *peer, const char *line, s
         call.role = control_role(ctl->cfg, seat_guest_uid(ctl->seat), peer->uid);
     if (!(v->roles & BY(call.role)))
         return rk_reply_error("denied", "\"%s\" is not allowed for this user", v->verb);
+    /* Any call of the guest's is a sign of life of its session client (the lock watches it). */
+    if (peer->uid == seat_guest_uid(ctl->seat))
+        seat_client_seen(ctl->seat);
     if (req->n_args < v->min_args || req->n_args > v->max_args)
         return rk_reply_error("invalid", "usage: %s", v->usage);
     return v->handler(ctl, &call);

@@ -1,6 +1,6 @@
 /* The seat state machine. */
 #define G_LOG_DOMAIN "seat"
-#include "seat.h"
+#include "seat-private.h"
 
 #include "guest.h"
 #include "home.h"
@@ -21,51 +21,12 @@ G_DEFINE_QUARK(rk-seat-error-quark, rk_seat_error)
 
 #define SHUTDOWN_GRACE_S 20
 
-struct Seat {
-    RkConfig *cfg;
-    SeatRecord rec;
-    uid_t uid;
-    gid_t gid;
-    bool private_gid;    /* the guest's primary group is its own: the wipe removes the gid's objects too */
-
-    guint time_limit_id; /* fires at the end of the time limit (ACTIVE) */
-    guint idle_id;       /* fires when the idle timeout is reached (NOTICE, ACTIVE) */
-    guint retry_id;      /* retries an unverified wipe (BLOCKED) */
-    gint64 limit_deadline; /* monotonic us, 0 = none */
-    int extends_used;      /* seat_extend calls taken in the running session */
-    gint64 idle_deadline;  /* monotonic us, 0 = none */
-    gint64 client_report;  /* monotonic us of the session client's last idle report, 0 = none */
-    gboolean consented;    /* guided: the patron agreed the helper may look */
-    gboolean wiping;       /* a wipe thread runs */
-    gboolean trash_running; /* the background deletion of old homes runs */
-    gboolean trash_again;   /* ... and must run once more when it is done */
-    guint trash_retry_id;   /* retries a failed background deletion */
-    gboolean clean;        /* the last wipe was verified */
-    gboolean incident_this_session; /* an incident was opened for the current session's wipe */
-    Watch *watch;          /* watched folders of the running session */
-    gboolean shutting_down;
-    gboolean started;      /* seat_start ran: the state is the journal's, the hours may act */
-    Opening *opening;      /* the opening hours, today's staff override, their timer */
-
-    Stats *stats;
-    GArray *observers; /* SeatObserver, see seat_add_observer */
-    guint next_observer_id;
-    GSourceFunc shutdown_done;
-    gpointer shutdown_data;
-    guint shutdown_timeout_id;
-};
-
-typedef struct {
-    guint id;
-    SeatChangedFn fn;
-    gpointer data;
-} SeatObserver;
-
 static void clear_timers(Seat *seat)
 {
     g_clear_handle_id(&seat->time_limit_id, g_source_remove);
     g_clear_handle_id(&seat->idle_id, g_source_remove);
     seat->limit_deadline = seat->idle_deadline = 0;
+    seat_lock_clear(seat);
 }
 
 /* Commit the record with new_state; only then does the transition count. Except for a state
@@ -742,8 +703,7 @@ gboolean seat_accept(Seat *seat, GError **error)
         seat->rec.accepted = 0;
         return FALSE;
     }
-    if (seat->cfg->time_limit > 0)
-        arm_time_limit(seat, g_get_monotonic_time() + (gint64)seat->cfg->time_limit * G_USEC_PER_SEC);
+    seat_clock_accepted(seat);
     arm_idle(seat, 0);
     return TRUE;
 }
@@ -844,7 +804,10 @@ void seat_idle_report(Seat *seat, int idle_seconds)
     if ((seat->rec.state != SEAT_ACTIVE && seat->rec.state != SEAT_NOTICE) || idle_seconds < 0)
         return;
     seat->client_report = g_get_monotonic_time();
-    arm_idle(seat, idle_seconds);
+    seat_clock_idle_report(seat, idle_seconds);
+    /* A locked screen is idle by design: its own limit (step_away_max) applies instead. */
+    if (!seat->lock)
+        arm_idle(seat, idle_seconds);
 }
 
 void seat_idle_report_fallback(Seat *seat, int idle_seconds)
@@ -860,7 +823,9 @@ void seat_idle_report_fallback(Seat *seat, int idle_seconds)
     }
     if ((seat->rec.state != SEAT_ACTIVE && seat->rec.state != SEAT_NOTICE) || idle_seconds < 0)
         return;
-    arm_idle(seat, idle_seconds);
+    seat_clock_idle_report(seat, idle_seconds);
+    if (!seat->lock)
+        arm_idle(seat, idle_seconds);
 }
 
 gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error)
@@ -937,7 +902,10 @@ void seat_status(const Seat *seat, RkReply *reply)
 {
     const RkVolunteer *v = seat->rec.volunteer[0] ? rk_config_find_volunteer(seat->cfg, seat->rec.volunteer) : NULL;
     /* An accepted session's end: its time limit or the closing, whichever comes first. */
-    int time_left = seat->rec.state == SEAT_ACTIVE ? seconds_until(session_deadline(seat)) : -1;
+    int time_left = seat->rec.state != SEAT_ACTIVE ? -1
+                    /* The clock waits for the patron's first input: what they will have. */
+                    : seat->awaiting_input ? session_time(seat)
+                    : seconds_until(session_deadline(seat));
     int warn = 0;
 
     /* The warning in force: the smallest configured warning time not yet passed. Computed
@@ -959,6 +927,10 @@ void seat_status(const Seat *seat, RkReply *reply)
     rk_reply_add_int(reply, "verified", seat->rec.last_wipe > 0 && seat->rec.state != SEAT_BLOCKED);
     rk_reply_add(reply, "closed", seat->cfg->text_problems ? "notice-texts" : "-");
     rk_reply_add_int(reply, "session_time", session_time(seat));
+    rk_reply_add_int(reply, "waiting_input", seat->rec.state == SEAT_ACTIVE && seat->awaiting_input);
+    rk_reply_add_int(reply, "locked", seat->lock != NULL);
+    rk_reply_add_int(reply, "lock_left", seat->lock ? seconds_until(seat->lock_deadline) : -1);
+    rk_reply_add_int(reply, "lock_tries_left", seat->lock ? steplock_tries_left(seat->lock) : 0);
     opening_status(seat->opening, &seat->cfg->hours, seat->cfg->closing_warnings, reply);
 }
 
@@ -1038,4 +1010,21 @@ void seat_close(Seat *seat)
 {
     opening_close(seat->opening);
     hours_apply(seat);
+}
+
+/* ---- for seat-lock.c ---- */
+
+gboolean seat_transition(Seat *seat, SeatState new_state, GError **error)
+{
+    return transition(seat, new_state, error);
+}
+
+void seat_arm_idle(Seat *seat, int idle_seconds)
+{
+    arm_idle(seat, idle_seconds);
+}
+
+void seat_arm_time_limit(Seat *seat, gint64 deadline)
+{
+    arm_time_limit(seat, deadline);
 }

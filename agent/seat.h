@@ -71,6 +71,21 @@ void seat_idle_report_fallback(Seat *seat, int idle_seconds);
  * its limit already reaches the closing. The warnings of `status` follow the new end by
  * themselves. */
 gboolean seat_extend(Seat *seat, GError **error);
+/* The patron steps away (seat-lock.c): the screen locks with code (4 to 8 digits, kept only as
+ * a keyed hash) for at most session.step_away_max seconds; then, or after STEPLOCK_MAX_WRONG
+ * wrong codes, the session ends (END_LOCK_TIMEOUT, END_LOCK_WRONG_CODE) and is wiped. The idle
+ * timeout rests while locked; the time limit and the closing run on. The session also ends
+ * when the guest's client is silent for SEAT_LOCK_SILENCE_S while locked: nothing then shows
+ * the lock. FALSE with RK_SEAT_ERROR_STATE (not ACTIVE, already locked / not locked),
+ * RK_SEAT_ERROR_DENIED (step_away_max is 0), RK_SEAT_ERROR_INVALID (not 4 to 8 digits),
+ * RK_SEAT_ERROR_WRONG_CODE (wrong code; the session may have ended with it). No unlock but
+ * with the code: staff can end a locked session, never open it. */
+gboolean seat_lock(Seat *seat, const char *code, GError **error);
+gboolean seat_unlock(Seat *seat, const char *code, GError **error);
+/* The guest called the daemon (any verb): its client is alive. */
+void seat_client_seen(Seat *seat);
+#define SEAT_LOCK_SILENCE_S 10
+
 /* A guided session: the volunteer passed the checks (done by the caller). */
 gboolean seat_set_guided(Seat *seat, const char *volunteer_id, GError **error);
 gboolean seat_consent(Seat *seat, GError **error);
@@ -104,7 +119,10 @@ typedef enum {
     RK_SEAT_ERROR_JOURNAL,
     RK_SEAT_ERROR_GUEST,
     RK_SEAT_ERROR_NO_LIMIT,  /* seat_extend: the session has no time limit */
-    RK_SEAT_ERROR_DENIED,    /* seat_extend: session.extend_by or session.max_extends is 0 */
+    RK_SEAT_ERROR_DENIED,    /* seat_extend: session.extend_by or session.max_extends is 0;
+                              * seat_lock: session.step_away_max is 0 */
     RK_SEAT_ERROR_EXHAUSTED, /* seat_extend: session.max_extends extensions were used */
     RK_SEAT_ERROR_CLOSING,   /* seat_extend: the time limit already reaches the closing */
+    RK_SEAT_ERROR_INVALID,   /* seat_lock: the code is not 4 to 8 digits */
+    RK_SEAT_ERROR_WRONG_CODE, /* seat_unlock: not the code the screen was locked with */
 } RkSeatError;

@@ -73,6 +73,12 @@ static const Key schema[] = {
     { "session", "idle_report_interval", T_INT, O(idle_report_interval), NULL, 30, 1, 3600, 0 },
     { "session", "extend_by", T_INT, O(extend_by), NULL, 600, 0, RK_CONFIG_MAX_EXTEND_BY, 0 },
     { "session", "max_extends", T_INT, O(max_extends), NULL, 10, 0, RK_CONFIG_MAX_EXTENDS, 0 },
+    /* The time limit starts at the patron's first key press or click after the notice; an
+     * accepted notice with no input for first_input_wait seconds shows the notice again. */
+    { "session", "start_on_first_input", T_BOOL, O(start_on_first_input), NULL, 1, 0, 1, 0 },
+    { "session", "first_input_wait", T_INT, O(first_input_wait), NULL, 180, 0, DAY, 0 },
+    /* The patron's step-away lock: at most this long, 0 = no lock offered. */
+    { "session", "step_away_max", T_INT, O(step_away_max), NULL, 600, 0, 4 * 3600, 0 },
 
     { "wipe", "strategy", T_STRATEGY, O(strategy), NULL, RK_WIPE_DISK, 0, 0, 0 },
     { "wipe", "tmpfs_size", T_SIZE, O(tmpfs_size), "25%", 0, 0, 0, 0 },

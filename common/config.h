@@ -59,6 +59,9 @@ typedef struct {
     int idle_report_interval;
     int extend_by;   /* seconds a patron's `extend` adds to the time limit, 0 = no extending */
     int max_extends; /* extensions per session */
+    gboolean start_on_first_input; /* the time limit starts at the first input after accept */
+    int first_input_wait; /* seconds an accepted session waits for that input, then the notice */
+    int step_away_max;    /* seconds the patron's step-away lock may last, 0 = no lock */
 
     /* wipe */
     RkWipeStrategy strategy;

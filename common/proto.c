@@ -273,6 +273,7 @@ static const char *const end_reason_names[END_N] = {
     [END_LOGOUT] = "logout",   [END_BUTTON] = "button",     [END_IDLE] = "idle",
     [END_TIME_LIMIT] = "time_limit", [END_STAFF] = "staff", [END_SHUTDOWN] = "shutdown",
     [END_DECLINE] = "decline", [END_CRASH_RECOVERY] = "crash_recovery", [END_CLOSING] = "closing",
+    [END_LOCK_TIMEOUT] = "lock_timeout", [END_LOCK_WRONG_CODE] = "lock_wrong_code",
 };
 
 const char *rk_end_reason_name(EndReason r)

@@ -165,6 +165,8 @@ typedef enum {
     END_DECLINE,
     END_CRASH_RECOVERY, /* found unfinished at start-up: the daemon or the machine stopped */
     END_CLOSING,        /* the library closed: the opening hours, or staff's `close` */
+    END_LOCK_TIMEOUT,   /* the patron's step-away lock ran out (session.step_away_max) */
+    END_LOCK_WRONG_CODE, /* the step-away lock was given too many wrong codes */
     END_N
 } EndReason;
 

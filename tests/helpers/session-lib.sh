@@ -66,7 +66,10 @@ s_xvfb() {
 
 # s_config [KEY=VALUE ...]: the scratch file system, the guest, and the daemon's config CONF
 # (session keys may be overridden: time_limit, idle_timeout, idle_warning, interval,
-# warnings, languages (quoted: '"nb", "ar"'), extend_by, max_extends), with the shipped notice texts and three volunteers (every PIN is 1234):
+# warnings, languages (quoted: '"nb", "ar"'), extend_by, max_extends, first_input (the clock
+# starts at the first input: false here unless asked, since most tests accept with no input
+# after), first_input_wait, step_away_max), with the shipped notice texts and three volunteers
+# (every PIN is 1234):
 #   kari  Kari Nordmann  declaration signed today, all required modules
 #   ola   Ola Hansen     no declaration of confidentiality on file
 #   per   Per Berg       required training modules 5 and 8 missing
@@ -74,12 +77,15 @@ s_xvfb() {
 s_config() {
     local time_limit=7200 idle_timeout=900 idle_warning=60 interval=30 warnings="300, 60" kv
     local languages='"nb", "nn", "en"' extend_by=600 max_extends=10
+    local first_input=false first_input_wait=180 step_away_max=600
     for kv in "$@"; do
         case $kv in
             time_limit=*) time_limit=${kv#*=} ;; idle_timeout=*) idle_timeout=${kv#*=} ;;
             idle_warning=*) idle_warning=${kv#*=} ;; interval=*) interval=${kv#*=} ;;
             warnings=*) warnings=${kv#*=} ;; languages=*) languages=${kv#*=} ;;
             extend_by=*) extend_by=${kv#*=} ;; max_extends=*) max_extends=${kv#*=} ;;
+            first_input=*) first_input=${kv#*=} ;; first_input_wait=*) first_input_wait=${kv#*=} ;;
+            step_away_max=*) step_away_max=${kv#*=} ;;
         esac
     done
     wipe_env_setup 128M
@@ -102,7 +108,8 @@ s_config() {
     cat >>"$CONF" <<CONF
 session = { time_limit = $time_limit; idle_timeout = $idle_timeout; idle_warning = $idle_warning;
             idle_report_interval = $interval; warnings = [ $warnings ]; languages = [ $languages ];
-            extend_by = $extend_by; max_extends = $max_extends; };
+            extend_by = $extend_by; max_extends = $max_extends; start_on_first_input = $first_input;
+            first_input_wait = $first_input_wait; step_away_max = $step_away_max; };
 guided = { required_modules = [ 1, 2, 3, 4, 5, 8 ]; declaration_validity_days = 365; };
 volunteers = (
   { id = "kari"; name = "Kari Nordmann"; pin_hash = "$hash"; declaration_signed = "$(date +%F)"; modules = [ 1, 2, 3, 4, 5, 6, 8 ]; },

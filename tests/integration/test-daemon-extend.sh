@@ -14,7 +14,7 @@ t_require_root
 wipe_env_setup 256M
 . "$RK_SRC/tests/daemon-env.sh"
 cat >>"$CONF" <<'EOF2'
-session = { time_limit = 6; idle_timeout = 0; warnings = [ 3 ]; extend_by = 6; max_extends = 2; };
+session = { time_limit = 6; start_on_first_input = false; idle_timeout = 0; warnings = [ 3 ]; extend_by = 6; max_extends = 2; };
 EOF2
 
 # field KEY: KEY's value in the "key value" lines on stdin (rentarkctl's output).
@@ -128,7 +128,7 @@ wait_state READY
 
 # --- session 4: no time limit.
 sed -i 's/time_limit = 60;/time_limit = 0;/; s/max_extends = 0;/max_extends = 2;/' "$CONF"; hup
-t_check "reload: no time limit" grep -q "time_limit = 0; idle_timeout = 0; warnings = \[ 3 \]; extend_by = 6; max_extends = 2;" "$CONF"
+t_check "reload: no time limit" grep -q "time_limit = 0; start_on_first_input = false; idle_timeout = 0; warnings = \[ 3 \]; extend_by = 6; max_extends = 2;" "$CONF"
 ctl hook session-setup "$GUEST" >/dev/null
 guest_ctl accept >/dev/null
 t_check "no time limit: time_left -1, extends_left 0" test "$(st time_left) $(st extends_left)" = "-1 0"

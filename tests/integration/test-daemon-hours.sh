@@ -57,7 +57,7 @@ OPENS=$(date -d "$TOMORROW 09:00" +%s)
 MIDNIGHT=$(date -d "$TOMORROW 00:00" +%s)
 t_diag "open $OPEN_HM-$CLOSE_HM ($((OPEN - now)) s from now); next opening $TOMORROW 09:00"
 cat >>"$CONF" <<EOF2
-session = { time_limit = 30; idle_timeout = 0; warnings = [ 20 ]; extend_by = 600; max_extends = 3; };
+session = { time_limit = 30; start_on_first_input = false; idle_timeout = 0; warnings = [ 20 ]; extend_by = 600; max_extends = 3; };
 hours = {
   mon = "closed"; tue = "closed"; wed = "closed"; thu = "closed"; fri = "closed"; sat = "closed"; sun = "closed";
   exceptions = ( { date = "$TODAY"; hours = "$OPEN_HM-$CLOSE_HM"; },

@@ -9,7 +9,7 @@ wipe_env_setup 512M
 . "$RK_SRC/tests/daemon-env.sh"
 PY=/usr/bin/python3
 cat >>"$CONF" <<'EOF2'
-session = { time_limit = 3600; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
+session = { time_limit = 3600; start_on_first_input = false; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
 EOF2
 
 t_check "daemon starts" start_daemon

@@ -20,7 +20,7 @@ wipe_env_setup 512M
 . "$RK_SRC/tests/daemon-env.sh"
 LOG=$T_TMP/daemon.log
 cat >>"$CONF" <<'EOF2'
-session = { time_limit = 3600; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
+session = { time_limit = 3600; start_on_first_input = false; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
 EOF2
 # The info line that says why logind is not followed is what some checks look for.
 export G_MESSAGES_DEBUG=all

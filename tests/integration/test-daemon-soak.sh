@@ -23,7 +23,7 @@ CYCLES=${RK_SOAK_CYCLES:-400}
 wipe_env_setup 512M
 SOCK=$FS/state/control.sock
 cat >>"$CONF" <<'EOF2'
-session = { time_limit = 3600; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
+session = { time_limit = 3600; start_on_first_input = false; idle_timeout = 900; idle_warning = 60; warnings = [ 300, 60 ]; };
 EOF2
 
 DPID=
