@@ -28,13 +28,19 @@
  *                                   closing_warn=S (the hours.warnings entry in force, seconds
  *                                   before closing; 0 none) override=open|close|- (today's staff
  *                                   override of the hours)
+ *                                   waiting_input=0|1 (ACTIVE, no input since the accept yet:
+ *                                   the time limit has not started, time_left holds still)
+ *                                   locked=0|1 lock_left=S (-1 when not locked)
+ *                                   lock_tries_left=N (the step-away lock)
  *                                   caller=guest|other, and the settings of session-config
  *                                   (generation=N among them: a client compares it with the one of
  *                                   its settings and asks session-config again when it differs)
  *   session-config               G A  generation=N idle_timeout=S idle_warning=S
  *                                   idle_report_interval=S lang=nb (the default language)
  *                                   guided_enabled=0|1 extend_by=S max_extends=N
- *                                   screen_reader=0|1 warnings=S,S|- closing_warnings=S,S|-
+ *                                   screen_reader=0|1 step_away_max=S (0: no lock)
+ *                                   start_on_first_input=0|1 first_input_wait=S
+ *                                   warnings=S,S|- closing_warnings=S,S|-
  *                                   (hours.warnings) seat_name=NAME (seat.name, UTF-8 escaped
  *                                   as any value; empty: the PC has no name) languages=nb,nn,en (in
  *                                   order, first = default) notice_dir=PATH (notice.text_dir;
@@ -50,7 +56,16 @@
  *                                   session; OK with the status; ERR state (not ACTIVE),
  *                                   no-limit, denied (extend_by or max_extends is 0), exhausted,
  *                                   closing (the limit already reaches the closing)
- *   idle SECONDS                 G  the session's idle time, as the client measured it
+ *   idle SECONDS                 G  the session's idle time, as the client measured it; with
+ *                                   start_on_first_input, input since the accept starts the
+ *                                   time limit (at the input: now - SECONDS)
+ *   lock CODE                    G  ACTIVE: lock the screen with CODE (4-8 digits) for at most
+ *                                   step_away_max s; ERR state (not ACTIVE, already locked),
+ *                                   denied (step_away_max 0), invalid (not 4-8 digits). The
+ *                                   client must call (status) at least every 10 s while locked
+ *   unlock CODE                  G  the right code unlocks; ERR wrong-code (the 5th ends the
+ *                                   session: lock_wrong_code), state (not locked). Staff end a
+ *                                   locked session (end), never unlock it
  *   volunteers                   G V A  n=N id0=ID name0=NAME ... (for the picker)
  *   guided ID PIN                G V A  check a volunteer; OK name=NAME; ERR pin|locked|declaration|training
  *   consent                      G  the patron agreed that the helper may look at the screen
@@ -71,7 +86,7 @@
  *
  * Error codes: denied, invalid, unknown, state, pin, locked (too many wrong PINs in this session),
  * declaration, training, no-limit, exhausted (no extension left in this session), closing (no
- * more time before the library closes), busy, internal. */
+ * more time before the library closes), wrong-code (unlock), busy, internal. */
 #pragma once
 
 #include <glib.h>
