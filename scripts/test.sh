@@ -55,6 +55,11 @@ if [ "$rc_sys" = skip ]; then
 else
     printf '%-22s %s\n' "make system-test:" "$(closing "$logs/system" $rc_sys)"
 fi
+# The failures once more at the very end, where a CI log cut in the middle still shows them.
+for pass in check valgrind system; do
+    [ -f "$logs/$pass" ] || continue
+    grep -E '^  (FAIL|SKIP) ' "$logs/$pass" | sed "s/^/$pass: /" | cut -c1-400
+done
 if [ $rc_check -eq 0 ] && { [ "$rc_vg" = skip ] || [ "$rc_vg" -eq 0 ]; } && { [ "$rc_sys" = skip ] || [ "$rc_sys" -eq 0 ]; }; then
     echo "overall: PASSED"
     exit 0
