@@ -481,17 +481,130 @@ static char *verb_incidents(Control *ctl, const Call *call)
     return rk_reply_finish(&r);
 }
 
-static char *verb_resolve(Control *ctl, const Call *call)
+/* The user name of uid for the register's notes ("uid N" without one): staff, not patrons. */
+static char *user_name(uid_t uid)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res)
+        return g_strdup(res->pw_name);
+    return g_strdup_printf("uid %u", (unsigned)uid);
+}
+
+static char *close_incident(Control *ctl, const Call *call, const char *note)
 {
     const char *id = call->req->args[0];
-    int r = seat_resolve_incident(ctl->seat, id);
+    g_autofree char *by = user_name(call->peer->uid);
+    if (note && !incident_note_valid(note))
+        return rk_reply_error("invalid", "the note must be 1 to %d bytes of UTF-8 text on one line", INCIDENT_NOTE_MAX);
+    int r = seat_resolve_incident(ctl->seat, id, by, note);
     if (r == -EINVAL)
         return rk_reply_error("invalid", "\"%s\" is not an incident id", id);
     if (r == -ENOENT)
         return rk_reply_error("invalid", "no open incident %s", id);
+    if (r == -ENOSPC)
+        return rk_reply_error("invalid", "incident %s has no room for another note", id);
     if (r < 0)
-        return rk_reply_error("internal", "cannot resolve: %s", g_strerror(-r));
+        return rk_reply_error("internal", "cannot close incident %s: %s", id, g_strerror(-r));
     return ok_status(ctl);
+}
+
+static char *verb_resolve(Control *ctl, const Call *call)
+{
+    return close_incident(ctl, call, NULL);
+}
+
+static char *verb_incident_close(Control *ctl, const Call *call)
+{
+    return close_incident(ctl, call, call->req->args[1]);
+}
+
+/* The register, a page at a time (a reply is one line of at most RK_PROTO_MAX_LINE bytes):
+ * total=N from=K n=M and per incident iI openedI deadlineI resolvedI patronsI objectsI. */
+#define INCIDENT_PAGE 20
+static char *verb_incident_list(Control *ctl, const Call *call)
+{
+    guint from = 0;
+    if (call->req->n_args == 1) {
+        char *end;
+        unsigned long v = strtoul(call->req->args[0], &end, 10);
+        if (*end || !*call->req->args[0] || v > G_MAXUINT)
+            return rk_reply_error("invalid", "usage: incident-list [FROM]");
+        from = (guint)v;
+    }
+    g_autoptr(GPtrArray) all = incident_list(ctl->cfg->state_dir, true);
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add_int(&r, "total", all->len);
+    rk_reply_add_int(&r, "from", from);
+    guint n = 0;
+    for (guint i = from; i < all->len && n < INCIDENT_PAGE; i++, n++) {
+        const Incident *inc = all->pdata[i];
+        char k[32];
+        snprintf(k, sizeof k, "id%u", n), rk_reply_add(&r, k, inc->id);
+        snprintf(k, sizeof k, "opened%u", n), rk_reply_add_int(&r, k, inc->opened);
+        snprintf(k, sizeof k, "deadline%u", n), rk_reply_add_int(&r, k, inc->deadline);
+        snprintf(k, sizeof k, "resolved%u", n), rk_reply_add_int(&r, k, inc->resolved);
+        snprintf(k, sizeof k, "patrons%u", n), rk_reply_add_int(&r, k, (long long)inc->patrons);
+        snprintf(k, sizeof k, "objects%u", n), rk_reply_add_int(&r, k, (long long)inc->objects);
+    }
+    rk_reply_add_int(&r, "n", n);
+    return rk_reply_finish(&r);
+}
+
+/* One record without its notes (notes=N), which come one by one with incident-note. */
+static char *verb_incident_show(Control *ctl, const Call *call)
+{
+    Incident inc;
+    const char *id = call->req->args[0];
+    int q = incident_get(ctl->cfg->state_dir, id, &inc);
+    if (q == -EINVAL)
+        return rk_reply_error("invalid", "\"%s\" is not an incident id", id);
+    if (q == -ENOENT)
+        return rk_reply_error("invalid", "no incident %s", id);
+    if (q == -EBADMSG)
+        return rk_reply_error("internal", "the record of incident %s cannot be read: it counts as open", id);
+    if (q < 0)
+        return rk_reply_error("internal", "incident %s: %s", id, g_strerror(-q));
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add(&r, "id", inc.id);
+    rk_reply_add_int(&r, "opened", inc.opened);
+    rk_reply_add_int(&r, "deadline", inc.deadline);
+    rk_reply_add_int(&r, "resolved", inc.resolved);
+    rk_reply_add(&r, "session", inc.session[0] ? inc.session : "-");
+    rk_reply_add(&r, "step", inc.step[0] ? inc.step : "-");
+    rk_reply_add(&r, "classes", inc.classes[0] ? inc.classes : "-");
+    rk_reply_add_int(&r, "objects", (long long)inc.objects);
+    rk_reply_add_int(&r, "patrons", (long long)inc.patrons);
+    rk_reply_add_int(&r, "guided", inc.guided);
+    rk_reply_add_int(&r, "retries", (long long)inc.retries);
+    rk_reply_add_int(&r, "verified", inc.verified);
+    rk_reply_add_int(&r, "deadline_hours", ctl->cfg->report_deadline_hours);
+    rk_reply_add_int(&r, "notes", inc.n_notes);
+    rk_reply_add(&r, "what", inc.what);
+    return rk_reply_finish(&r);
+}
+
+static char *verb_incident_note(Control *ctl, const Call *call)
+{
+    Incident inc;
+    const char *id = call->req->args[0];
+    char *end;
+    unsigned long k = strtoul(call->req->args[1], &end, 10);
+    if (*end || !*call->req->args[1])
+        return rk_reply_error("invalid", "usage: incident-note ID K");
+    int q = incident_get(ctl->cfg->state_dir, id, &inc);
+    if (q < 0)
+        return rk_reply_error("invalid", "no readable incident %s", id);
+    if (k >= inc.n_notes)
+        return rk_reply_error("invalid", "incident %s has %u notes", id, inc.n_notes);
+    RkReply r;
+    rk_reply_init_ok(&r);
+    rk_reply_add_int(&r, "at", inc.notes[k].at);
+    rk_reply_add(&r, "by", inc.notes[k].by);
+    rk_reply_add(&r, "text", inc.notes[k].text);
+    return rk_reply_finish(&r);
 }
 
 static char *verb_stats(Control *ctl, const Call *call)
@@ -550,6 +663,11 @@ static const Verb verbs[] = {
     { "stats", BY(ROLE_ADMIN), 0, 1, "stats [json]", verb_stats },
     { "incidents", BY(ROLE_ADMIN), 0, 0, "incidents", verb_incidents },
     { "resolve", BY(ROLE_ADMIN), 1, 1, "resolve ID", verb_resolve },
+    /* The breach register (GDPR Art. 33(5)): read by staff, closed with a note, never erased. */
+    { "incident-list", BY(ROLE_ADMIN), 0, 1, "incident-list [FROM]", verb_incident_list },
+    { "incident-show", BY(ROLE_ADMIN), 1, 1, "incident-show ID", verb_incident_show },
+    { "incident-note", BY(ROLE_ADMIN), 2, 2, "incident-note ID K", verb_incident_note },
+    { "incident-close", BY(ROLE_ADMIN), 2, 2, "incident-close ID NOTE", verb_incident_close },
     /* Today's opening hours are the staff's to change, not the patron's or a volunteer's. */
     { "open", BY(ROLE_ADMIN), 1, 1, "open HH:MM", verb_open },
     { "close", BY(ROLE_ADMIN), 0, 0, "close", verb_close },

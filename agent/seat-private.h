@@ -39,6 +39,7 @@ struct Seat {
     guint trash_retry_id;   /* retries a failed background deletion */
     gboolean clean;        /* the last wipe was verified */
     gboolean incident_this_session; /* an incident was opened for the current session's wipe */
+    unsigned sessions_unverified;   /* sessions ended since the last verified wipe (this run) */
     Watch *watch;          /* watched folders of the running session */
     gboolean shutting_down;
     gboolean started;      /* seat_start ran: the state is the journal's, the hours may act */

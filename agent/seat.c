@@ -256,7 +256,40 @@ static void open_incident(Seat *seat, const WipeResult *res)
     for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
         g_string_append_printf(what, ", %s %" G_GUINT64_FORMAT, rk_wipe_category_name(c), res->sweep_left[c]);
     g_autofree char *text = g_string_free(what, FALSE);
-    int r = incident_open(seat->cfg->state_dir, seat->rec.session, text, seat->cfg->report_deadline_hours, &inc);
+
+    /* The register's facts (Art. 33(3)): the classes left with their counts, the patrons
+     * concerned (the sessions since the last verified wipe), whether a helper was there. */
+    Incident draft = { 0 };
+    GString *classes = g_string_new(NULL);
+    uint64_t objects = 0;
+    const struct { const char *name; uint64_t n; } fixed[] = {
+        { "processes", res->processes_left > 0 ? (uint64_t)res->processes_left : 0 },
+        { "home", res->home_differences },
+        { "trash", res->trash_left },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
+        if (fixed[i].n)
+            g_string_append_printf(classes, "%s%s=%" G_GUINT64_FORMAT, classes->len ? "," : "", fixed[i].name, fixed[i].n),
+                objects += fixed[i].n;
+    for (int c = RK_WIPE_SWEEP_FIRST; c <= RK_WIPE_SWEEP_LAST; c++)
+        if (res->sweep_left[c])
+            g_string_append_printf(classes, "%s%s=%" G_GUINT64_FORMAT, classes->len ? "," : "", rk_wipe_category_name(c),
+                                   res->sweep_left[c]),
+                objects += res->sweep_left[c];
+    for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
+        if (res->census.found[c])
+            g_string_append_printf(classes, "%s%s=%" G_GUINT64_FORMAT, classes->len ? "," : "", rk_wipe_category_name(c),
+                                   res->census.found[c]),
+                objects += res->census.found[c];
+    g_autofree char *cls = g_string_free(classes, FALSE);
+    g_strlcpy(draft.session, seat->rec.session, sizeof draft.session);
+    g_strlcpy(draft.what, text, sizeof draft.what);
+    g_strlcpy(draft.step, res->failed_step ? res->failed_step : "verify", sizeof draft.step);
+    g_strlcpy(draft.classes, cls, sizeof draft.classes);
+    draft.objects = objects;
+    draft.patrons = MAX(seat->sessions_unverified, seat->rec.session[0] ? 1u : 0u);
+    draft.guided = seat->rec.guided;
+    int r = incident_open(seat->cfg->state_dir, &draft, seat->cfg->report_deadline_hours, &inc);
     if (r < 0) {
         g_warning("cannot write an incident record in \"%s\": %s", seat->cfg->state_dir, g_strerror(-r));
         return;
@@ -441,6 +474,14 @@ static void wipe_done(GObject *source, GAsyncResult *result, gpointer data)
         save_stats(seat);
     }
     seat->clean = res->verified;
+    /* A retry of a wipe that already has its incident: a measure taken, in the register. */
+    if (seat->incident_this_session) {
+        int q = incident_note_retry(seat->cfg->state_dir, seat->rec.session, res->verified);
+        if (q < 0)
+            g_warning("cannot record the retry in the incident record: %s", g_strerror(-q));
+    }
+    if (res->verified)
+        seat->sessions_unverified = 0;
     if (!res->verified)
         open_incident(seat, res);
     if (res->verified && open_incidents(seat) > 0) {
@@ -787,6 +828,7 @@ gboolean seat_end(Seat *seat, EndReason reason, GError **error)
     }
     g_strlcpy(seat->rec.end_reason, rk_end_reason_name(reason), sizeof seat->rec.end_reason);
     clear_timers(seat);
+    seat->sessions_unverified++;
     if (seat->stats) {
         int64_t dur = seat->rec.started ? (int64_t)time(NULL) - seat->rec.started : 0;
         stats_record_session(seat->stats, seat->rec.guided, reason, (uint64_t)MAX(dur, 0) * 1000);
@@ -856,15 +898,16 @@ gboolean seat_consent(Seat *seat, GError **error)
     return TRUE;
 }
 
-int seat_resolve_incident(Seat *seat, const char *id)
+int seat_resolve_incident(Seat *seat, const char *id, const char *by, const char *note)
 {
     g_autoptr(GError) error = NULL;
-    int r = incident_resolve(seat->cfg->state_dir, id);
+    int r = note ? incident_close(seat->cfg->state_dir, id, by, note) : incident_resolve(seat->cfg->state_dir, id);
     if (r < 0)
         return r;
     if (seat->stats)
         stats_record_incident(seat->stats, STATS_INCIDENT_RESOLVED);
-    g_message("incident %s resolved by an admin", id);
+    /* The staff member's name is no patron's data; the note stays in the record only. */
+    g_message("incident %s closed by %s%s", id, by ? by : "an admin", note ? " with a note" : "");
     if (seat->rec.state == SEAT_BLOCKED && seat->clean && !seat->wiping && open_incidents(seat) == 0) {
         seat->rec.session[0] = seat->rec.volunteer[0] = seat->rec.end_reason[0] = '\0';
         seat->rec.guided = false;

@@ -99,9 +99,11 @@ gboolean seat_consent(Seat *seat, GError **error);
 gboolean seat_open_until(Seat *seat, const char *hhmm, GError **error);
 void seat_close(Seat *seat);
 
-/* An admin resolved incident id: the seat opens again once no incident is open and the
- * last wipe was verified. -ENOENT / -EINVAL as incident_resolve. */
-int seat_resolve_incident(Seat *seat, const char *id);
+/* An admin closed incident id (by: their user name; note: why, recorded in the breach register
+ * for good; NULL note: the old `resolve`, with a note saying none was given): the seat opens
+ * again once no incident is open and the last wipe was verified. -ENOENT / -EINVAL / -ENOSPC
+ * as incident_close. */
+int seat_resolve_incident(Seat *seat, const char *id, const char *by, const char *note);
 
 /* Fill reply with the seat's status keys of the protocol (see common/proto.h; the settings in
  * the same reply are control.c's). */

@@ -149,7 +149,9 @@ static void test_incidents(void)
 {
     g_autofree char *dir = tmp_dir();
     Incident inc;
-    g_assert_cmpint(incident_open(dir, "cafe", "step \"census\"\tfailed\nfiles 3", 72, &inc), ==, 0);
+    Incident draft = { .session = "cafe", .what = "step \"census\"\tfailed\nfiles 3", .step = "census",
+                       .classes = "home=2,files=3", .objects = 5, .patrons = 1, .guided = true };
+    g_assert_cmpint(incident_open(dir, &draft, 72, &inc), ==, 0);
     g_autoptr(GPtrArray) open = incident_list_open(dir);
     g_assert_cmpuint(open->len, ==, 1);
     Incident *got = open->pdata[0];
@@ -175,6 +177,69 @@ static void test_incidents(void)
     rm_tree(dir);
 }
 
+/* The breach register: Art. 33(3)'s facts round-trip; a retry and its verification are
+ * counted; closing needs a valid note, records who and when, and never erases the record; a
+ * record of the release before the register (no such keys) still loads. */
+static void test_register(void)
+{
+    g_autofree char *dir = tmp_dir();
+    Incident inc, got;
+    Incident draft = { .session = "0123456789abcdef0123456789abcdef", .what = "wipe not verified", .step = "census",
+                       .classes = "home=2,ipc=1", .objects = 3, .patrons = 2, .guided = true };
+    g_assert_cmpint(incident_open(dir, &draft, 72, &inc), ==, 0);
+    g_assert_cmpint(incident_get(dir, inc.id, &got), ==, 0);
+    g_assert_cmpstr(got.step, ==, "census");
+    g_assert_cmpstr(got.classes, ==, "home=2,ipc=1");
+    g_assert_cmpuint(got.objects, ==, 3);
+    g_assert_cmpuint(got.patrons, ==, 2);
+    g_assert_true(got.guided);
+    g_assert_cmpuint(got.n_notes, ==, 0);
+    g_assert_cmpint(incident_get(dir, "not-an-id", &got), ==, -EINVAL);
+    g_assert_cmpint(incident_get(dir, "0000000000000000", &got), ==, -ENOENT);
+
+    /* Two retries, the second verified; another session's incident is not touched. */
+    g_assert_cmpint(incident_note_retry(dir, draft.session, false), ==, 1);
+    g_assert_cmpint(incident_note_retry(dir, draft.session, true), ==, 1);
+    g_assert_cmpint(incident_note_retry(dir, "ffffffffffffffffffffffffffffffff", true), ==, 0);
+    g_assert_cmpint(incident_get(dir, inc.id, &got), ==, 0);
+    g_assert_cmpuint(got.retries, ==, 2);
+    g_assert_cmpint(got.verified, >=, got.opened);
+
+    /* Notes: one line of UTF-8 text, not empty, not too long. */
+    g_assert_false(incident_note_valid(""));
+    g_assert_false(incident_note_valid("   "));
+    g_assert_false(incident_note_valid("two\nlines"));
+    g_assert_false(incident_note_valid("bad \xff byte"));
+    g_autofree char *longnote = g_strnfill(INCIDENT_NOTE_MAX + 1, 'x');
+    g_assert_false(incident_note_valid(longnote));
+    g_assert_true(incident_note_valid("Sjekket: disken var full; ryddet, slettet på nytt ✓"));
+    g_assert_cmpint(incident_close(dir, inc.id, "kari", "two\nlines"), ==, -EINVAL);
+    g_assert_cmpint(incident_close(dir, inc.id, "kari", "Sjekket: disken var full; ryddet, slettet på nytt ✓"), ==, 0);
+    g_assert_cmpint(incident_close(dir, inc.id, "kari", "again"), ==, -ENOENT);
+    g_assert_cmpint(incident_get(dir, inc.id, &got), ==, 0);
+    g_assert_cmpint(got.resolved, >=, got.opened);
+    g_assert_cmpuint(got.n_notes, ==, 1);
+    g_assert_cmpstr(got.notes[0].by, ==, "kari");
+    g_assert_cmpstr(got.notes[0].text, ==, "Sjekket: disken var full; ryddet, slettet på nytt ✓");
+    g_autoptr(GPtrArray) open = incident_list(dir, false);
+    g_autoptr(GPtrArray) all = incident_list(dir, true);
+    g_assert_cmpuint(open->len, ==, 0);
+    g_assert_cmpuint(all->len, ==, 1);
+
+    /* A record as the release before the register wrote it. */
+    g_autofree char *old = g_build_filename(dir, "incidents", "00000000000000aa", NULL);
+    g_assert_true(g_file_set_contents(old, "id=00000000000000aa\nopened=100\ndeadline=259300\nresolved=0\n"
+                                           "session=cafe\nwhat=wipe not verified\n", -1, NULL));
+    g_assert_cmpint(incident_get(dir, "00000000000000aa", &got), ==, 0);
+    g_assert_cmpuint(got.patrons, ==, 0);
+    g_assert_cmpstr(got.classes, ==, "");
+    g_assert_cmpint(incident_resolve(dir, "00000000000000aa"), ==, 0);
+    g_assert_cmpint(incident_get(dir, "00000000000000aa", &got), ==, 0);
+    g_assert_cmpuint(got.n_notes, ==, 1);
+    g_assert_cmpstr(got.what, ==, "wipe not verified");
+    rm_tree(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -182,5 +247,6 @@ int main(int argc, char **argv)
     g_test_add_func("/record/read", test_read);
     g_test_add_func("/record/journal", test_journal);
     g_test_add_func("/record/incidents", test_incidents);
+    g_test_add_func("/record/register", test_register);
     return g_test_run();
 }
