@@ -63,6 +63,8 @@ ALL_LDFLAGS = $(RK_LDFLAGS) $(LDFLAGS)
 
 CORE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
 CORE_LIBS    := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS))
+CTL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-glib-1.0 2>/dev/null)
+CTL_LIBS     := $(shell $(PKG_CONFIG) --libs json-glib-1.0 2>/dev/null)
 SESSION_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SESSION_PKGS) 2>/dev/null)
 SESSION_LIBS   := $(shell $(PKG_CONFIG) --libs $(SESSION_PKGS) 2>/dev/null)
 # libinotifytools 3.22 ships no pkg-config file.
@@ -112,6 +114,11 @@ $(BUILD)/session/%.o: session/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(SESSION_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/ctl/%.o: ctl/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(CTL_CFLAGS) -MMD -MP -c -o $@ $<
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -131,7 +138,7 @@ $(BUILD)/rentarkd: $(BUILD)/agent/main.o $(AGENT_LIB) $(COMMON_LIB)
 
 $(BUILD)/rentarkctl: $(call obj,$(CTL_SRC)) $(COMMON_LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) -lcrypt
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(CTL_LIBS) -lcrypt
 
 $(BUILD)/rentark-session: $(call obj,$(SESSION_SRC)) $(COMMON_LIB)
 	@echo "  LD      $@"

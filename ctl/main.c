@@ -5,6 +5,7 @@
  * running or did not answer. */
 #include "call.h"
 #include "config.h"
+#include "ctl-incident.h"
 #include "util.h"
 
 #include <crypt.h>
@@ -32,6 +33,9 @@ static void usage(FILE *f)
                "  guided VOLUNTEER                start a guided session (asks for the PIN)\n"
                "  stats [--json]                  statistics\n"
                "  incidents [resolve ID]          open incidents; mark one resolved\n"
+               "  incident list | show ID | export ID [--format=md|json] [--lang nb|en]\n"
+               "                                  the breach register and the report for the authority\n"
+               "  incident close ID --note TEXT   staff: close an incident, with a note kept for good\n"
                "  open --until HH:MM              staff: open the seat now until HH:MM today\n"
                "  close                           staff: close now (a session ends) until the next opening\n"
                "  hook session-setup|session-cleanup [USER]\n"
@@ -319,6 +323,8 @@ int main(int argc, char **argv)
     g_autofree char *socket_path = socket_path_from(socket_opt, config_path);
     if (!socket_path)
         return 2;
+    if (strcmp(cmd, "incident") == 0)
+        return ctl_incident(socket_path, args, nargs, json);
     g_autoptr(GPtrArray) req = g_ptr_array_new();
     g_autofree char *pin = NULL;
     bool hook_setup = false;
