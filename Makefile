@@ -186,7 +186,7 @@ test: check
 # errors, and its definite leaks at exit, are marked in its log.
 # test-daemon-soak starts its daemon itself, without the wrapper: here it checks the RSS of the
 # plain build (2 MiB in 300 cycles), which its ASan run in make check cannot do tightly.
-VG_TESTS ?= test-daemon-lifecycle test-daemon-guided test-daemon-extend test-daemon-incident test-daemon-tmpfs test-daemon-watch \
+VG_TESTS ?= test-daemon-lifecycle test-daemon-metrics test-daemon-guided test-daemon-extend test-daemon-incident test-daemon-tmpfs test-daemon-watch \
             test-daemon-logind test-daemon-takeover test-daemon-mounthelper test-daemon-hours test-daemon-soak
 VALGRIND := valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no \
             --child-silent-after-fork=yes --error-markers=RK-DAEMON-ERROR-BEGIN,RK-DAEMON-ERROR-END

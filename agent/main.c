@@ -5,6 +5,7 @@
 #include "util.h"
 #include "control.h"
 #include "logind.h"
+#include "metrics.h"
 #include "mountctl.h"
 #include "guest.h"
 #include "seat.h"
@@ -32,6 +33,7 @@ typedef struct {
     Control *control;
     Server *server;
     Stats *stats;
+    Metrics *metrics;
     bool ready_sent;
     char *exe;           /* the file this daemon was started from */
     struct stat exe_st;  /* ... as it was at the start (to see it replaced) */
@@ -143,6 +145,7 @@ static gboolean on_hup(gpointer data)
     } else {
         seat_set_config(d->seat, cfg);
         control_set_config(d->control, cfg);
+        metrics_set_config(d->metrics, cfg);
         rk_config_free(d->cfg);
         d->cfg = cfg;
         g_message("reload: configuration \"%s\" loaded", d->config_path);
@@ -175,6 +178,12 @@ static void on_seat_changed(Seat *seat, SeatState old_state, SeatState new_state
     notify(msg);
     if (new_state == SEAT_READY || new_state == SEAT_CLOSED)
         take_over_soon(d);
+}
+
+static void on_stats_saved(Seat *seat, gpointer data)
+{
+    (void)seat;
+    metrics_write(data);
 }
 
 /* The watchdog (WatchdogSec= in the unit): WATCHDOG=1 from the main loop at half the period
@@ -229,7 +238,9 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
         g_warning("statistics: %s", error->message);
         g_clear_error(&error);
     }
-    seat_set_stats(d.seat, d.stats);
+    /* The textfile follows the seat's state, the statistics and a 15 s timer (metrics.h). */
+    d.metrics = metrics_new(d.seat, d.stats, cfg);
+    seat_set_stats(d.seat, d.stats, on_stats_saved, d.metrics);
     d.control = control_new(d.seat, cfg, d.stats);
     d.server = server_new(cfg->socket, control_handle, d.control, &error);
     if (!d.server) {
@@ -256,6 +267,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
     guint ready_id = seat_add_observer(d.seat, on_seat_changed, &d);
     guint watchdog_id = watchdog_start();
     seat_start(d.seat);
+    metrics_write(d.metrics);
     g_message("rentarkd %s listening on \"%s\"", RK_VERSION, cfg->socket);
     if (!d.ready_sent)
         on_seat_changed(d.seat, seat_state(d.seat), seat_state(d.seat), &d);
@@ -268,6 +280,7 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
     server_free(d.server);
     control_free(d.control);
     logind_free(logind);
+    metrics_free(d.metrics);
     seat_free(d.seat);
     stats_free(d.stats);
     g_main_loop_unref(d.loop);

@@ -46,6 +46,8 @@ struct Seat {
     Opening *opening;      /* the opening hours, today's staff override, their timer */
 
     Stats *stats;
+    SeatStatsFn stats_saved; /* see seat_set_stats */
+    gpointer stats_saved_data;
     GArray *observers; /* SeatObserver, see seat_add_observer */
     guint next_observer_id;
     GSourceFunc shutdown_done;

@@ -98,18 +98,13 @@ void seat_free(Seat *seat)
     g_free(seat);
 }
 
-static void write_metrics(Seat *seat);
 static void hours_apply(Seat *seat);
 
 void seat_set_config(Seat *seat, const RkConfig *cfg)
 {
     RkConfig *old = seat->cfg;
     seat->cfg = rk_config_ref((RkConfig *)cfg);
-    /* A renamed PC shows its new name in the metrics at once, not only after the next wipe. */
-    gboolean renamed = g_strcmp0(old->seat_name, cfg->seat_name) != 0;
     rk_config_free(old);
-    if (renamed)
-        write_metrics(seat);
     /* New hours take effect now: a seat may open or close, a session end at once. */
     if (seat->started)
         hours_apply(seat);
@@ -135,17 +130,11 @@ void seat_remove_observer(Seat *seat, guint id)
     }
 }
 
-void seat_set_stats(Seat *seat, Stats *stats)
+void seat_set_stats(Seat *seat, Stats *stats, SeatStatsFn saved, gpointer data)
 {
     seat->stats = stats;
-}
-
-static void write_metrics(Seat *seat)
-{
-    g_autoptr(GError) error = NULL;
-    const RkConfig *cfg = seat->cfg;
-    if (seat->stats && cfg->metrics_file && !stats_write_prometheus(seat->stats, cfg->seat_name, cfg->metrics_file, &error))
-        g_warning("metrics file: %s", error->message);
+    seat->stats_saved = saved;
+    seat->stats_saved_data = data;
 }
 
 static void save_stats(Seat *seat)
@@ -155,7 +144,8 @@ static void save_stats(Seat *seat)
         return;
     if (!stats_save(seat->stats, &error))
         g_warning("statistics: %s", error->message);
-    write_metrics(seat);
+    if (seat->stats_saved)
+        seat->stats_saved(seat, seat->stats_saved_data);
 }
 
 SeatState seat_state(const Seat *seat)

@@ -39,9 +39,13 @@ void seat_set_config(Seat *seat, const RkConfig *cfg);
 guint seat_add_observer(Seat *seat, SeatChangedFn fn, gpointer data);
 void seat_remove_observer(Seat *seat, guint id);
 
-/* Record sessions and wipes in stats (borrowed; saved, and written as a Prometheus textfile
- * when paths.metrics_file is set, after every wipe). */
-void seat_set_stats(Seat *seat, Stats *stats);
+/* Called after the statistics were changed and saved (a wipe, an incident resolved), so that
+ * the textfile (metrics.h) follows at once. */
+typedef void (*SeatStatsFn)(Seat *seat, gpointer data);
+
+/* Record sessions and wipes in stats (borrowed), save them after every wipe, then call saved
+ * (may be NULL) with data. */
+void seat_set_stats(Seat *seat, Stats *stats, SeatStatsFn saved, gpointer data);
 
 SeatState seat_state(const Seat *seat);
 uid_t seat_guest_uid(const Seat *seat);

@@ -62,6 +62,7 @@ struct Stats {
     uint64_t census_missed[RK_WIPE_N]; /* found by the first census: what the sweep missed */
     uint64_t census_left[RK_WIPE_N];     /* found by the deciding census (or -1: not checked) */
     uint64_t census_ms;
+    uint64_t last_session_end_unix; /* a gauge, not persisted; 0: none since the start */
 };
 
 /* Counters saturate: a wrapped counter would read as a reset to Prometheus and as a lie to
@@ -108,6 +109,8 @@ void stats_record_session(Stats *s, gboolean guided, EndReason reason, uint64_t 
         s->guided = sat_add(s->guided, 1);
     s->ends[reason] = sat_add(s->ends[reason], 1);
     hist_observe(&s->session_hist, duration_ms);
+    time_t now = time(NULL);
+    s->last_session_end_unix = now > 0 ? (uint64_t)now : 0;
 }
 
 void stats_record_wipe(Stats *s, uint64_t duration_ms, gboolean verified,
@@ -627,6 +630,10 @@ char *stats_to_text(const Stats *s)
 
 /* ---- Prometheus ---------------------------------------------------------------------------- */
 
+/* Milliseconds as exact decimal seconds: no float rounding. */
+#define PROM_MS "%" PRIu64 ".%03" PRIu64
+#define PROM_MS_ARGS(ms) (ms) / 1000, (ms) % 1000
+
 /* The text being written, and the label every sample carries when the PC has a name. */
 typedef struct {
     GString *out;
@@ -689,12 +696,12 @@ static void prom_hist(Prom *p, const char *name, const char *help, const Histogr
     prom_head(p, name, "histogram", help);
     for (guint i = 0; i <= h->n; i++)
         prom_sample(p, bucket, "le", h->les[i], "%" PRIu64, h->cumulative[i]);
-    /* Exact decimal seconds from integer milliseconds: no float rounding. */
-    prom_sample(p, sum, NULL, NULL, "%" PRIu64 ".%03" PRIu64, h->sum_ms / 1000, h->sum_ms % 1000);
+    prom_sample(p, sum, NULL, NULL, PROM_MS, PROM_MS_ARGS(h->sum_ms));
     prom_sample(p, count, NULL, NULL, "%" PRIu64, h->cumulative[h->n]);
 }
 
-/* The census's gauges, once a wipe has run since the start. Alert on either being above 0:
+/* The census's gauges by class, once a wipe has run since the start (before that a 0 would
+ * claim a clean census that never ran). Alert on either being above 0:
  * "left" means the seat is closed (an incident), "missed" means the sweep's known places lack
  * something the census found (a new package, a new trick), which the safety net removed. */
 static void prom_census(Prom *p, const Stats *s)
@@ -715,19 +722,36 @@ static void prom_census(Prom *p, const Stats *s)
             prom_sample(p, "rentark_census_left_objects", "class", rk_wipe_category_name(i), "%" PRIu64,
                         s->census_left[i]);
     }
-    prom_head(p, "rentark_census_duration_seconds", "gauge", "Duration of the last wipe's census.");
-    prom_sample(p, "rentark_census_duration_seconds", NULL, NULL, "%.3f", (double)s->census_ms / 1000.0);
 }
 
-char *stats_to_prometheus(const Stats *s, const char *seat_name)
+/* The seat's state, one-hot: every state is a series of its own, 1 for the current one, so
+ * that an alert says `rentark_seat_state{state="BLOCKED"} == 1` and a dashboard shows all. */
+static void prom_state(Prom *p, SeatState state)
 {
-    Prom p = { g_string_new(NULL), seat_name && *seat_name ? seat_name : NULL };
+    prom_head(p, "rentark_seat_state", "gauge", "The seat's state: 1 for the current state, 0 for the others.");
+    for (int i = 0; i < SEAT_N_STATES; i++)
+        prom_sample(p, "rentark_seat_state", "state", rk_seat_state_name((SeatState)i), "%d", i == (int)state);
+}
+
+char *stats_to_prometheus(const Stats *s, const StatsLive *live)
+{
+    g_return_val_if_fail(s && live, NULL);
+    Prom p = { g_string_new(NULL), live->seat_name && *live->seat_name ? live->seat_name : NULL };
+    prom_head(&p, "rentark_build_info", "gauge", "Always 1; the label version is the daemon's version.");
+    prom_sample(&p, "rentark_build_info", "version", RK_VERSION, "1");
+    prom_head(&p, "rentark_metrics_written_timestamp_seconds", "gauge",
+              "Unix time this file was written (every 15 s and at every change): old means a silent daemon.");
+    prom_sample(&p, "rentark_metrics_written_timestamp_seconds", NULL, NULL, "%" PRId64, MAX(live->now_unix, 0));
+    prom_state(&p, live->state);
     prom_head(&p, "rentark_sessions_total", "counter", "Guest sessions ended, by kind (guided by a volunteer or not).");
     prom_sample(&p, "rentark_sessions_total", "kind", "guided", "%" PRIu64, s->guided);
     prom_sample(&p, "rentark_sessions_total", "kind", "unguided", "%" PRIu64, s->sessions - s->guided);
     prom_head(&p, "rentark_session_end_total", "counter", "Guest sessions ended, by reason.");
     for (guint i = 0; i < END_N; i++)
         prom_sample(&p, "rentark_session_end_total", "reason", rk_end_reason_name(i), "%" PRIu64, s->ends[i]);
+    prom_head(&p, "rentark_last_session_end_timestamp_seconds", "gauge",
+              "Unix time the last session ended (0: none since the daemon started).");
+    prom_sample(&p, "rentark_last_session_end_timestamp_seconds", NULL, NULL, "%" PRIu64, s->last_session_end_unix);
     prom_hist(&p, "rentark_session_duration_seconds", "Duration of guest sessions.", &s->session_hist);
     prom_hist(&p, "rentark_wipe_duration_seconds", "Duration of end-of-session wipes.", &s->wipe_hist);
     prom_head(&p, "rentark_wipes_total", "counter", "End-of-session wipes, by result (a retried wipe counts each time).");
@@ -736,13 +760,18 @@ char *stats_to_prometheus(const Stats *s, const char *seat_name)
     prom_head(&p, "rentark_last_verified_wipe_timestamp_seconds", "gauge",
               "Unix time of the last verified wipe (0: none yet).");
     prom_sample(&p, "rentark_last_verified_wipe_timestamp_seconds", NULL, NULL, "%" PRIu64, s->last_verified_unix);
+    prom_head(&p, "rentark_census_duration_seconds", "gauge",
+              "Duration of the last wipe's census, which decides whether it is verified (0: no wipe since the daemon started).");
+    prom_sample(&p, "rentark_census_duration_seconds", NULL, NULL, PROM_MS, PROM_MS_ARGS(s->census_ms));
     prom_head(&p, "rentark_incidents_opened_total", "counter", "Possible personal-data breaches recorded (unverified wipes).");
     prom_sample(&p, "rentark_incidents_opened_total", NULL, NULL, "%" PRIu64, s->incidents_opened);
     prom_head(&p, "rentark_incidents_resolved_total", "counter", "Incidents resolved by an admin.");
     prom_sample(&p, "rentark_incidents_resolved_total", NULL, NULL, "%" PRIu64, s->incidents_resolved);
-    prom_head(&p, "rentark_incidents_open", "gauge", "Incidents not resolved yet.");
-    prom_sample(&p, "rentark_incidents_open", NULL, NULL, "%" PRIu64,
-                s->incidents_opened - MIN(s->incidents_opened, s->incidents_resolved));
+    /* From the incident store, not from the counters: a record written by an earlier run, or
+     * one that cannot be read, is open all the same, and the counters start from zero again
+     * when the statistics file is lost. */
+    prom_head(&p, "rentark_incidents_open", "gauge", "Incidents not resolved yet (the incident records).");
+    prom_sample(&p, "rentark_incidents_open", NULL, NULL, "%" PRIu64, live->incidents_open);
     prom_head(&p, "rentark_wiped_entries_total", "counter", "Entries (files and directories) removed by wipes, by category.");
     for (guint i = 0; i < STATS_N_ENTRIES; i++)
         prom_sample(&p, "rentark_wiped_entries_total", "category", rk_wipe_category_name(i), "%" PRIu64, s->wiped[i]);
@@ -751,9 +780,9 @@ char *stats_to_prometheus(const Stats *s, const char *seat_name)
     return g_string_free(p.out, FALSE);
 }
 
-gboolean stats_write_prometheus(const Stats *s, const char *seat_name, const char *path, GError **error)
+gboolean stats_write_prometheus(const Stats *s, const StatsLive *live, const char *path, GError **error)
 {
-    g_autofree char *text = stats_to_prometheus(s, seat_name);
+    g_autofree char *text = stats_to_prometheus(s, live);
     int r = rk_write_file_atomic(path, text, strlen(text), 0644);
     if (r < 0) {
         g_set_error(error, STATS_ERROR, STATS_ERROR_IO, "cannot write metrics file “%s”: %s", path,

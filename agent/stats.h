@@ -1,7 +1,8 @@
 /* Statistics of the seat, persisted across restarts in STATE_DIR/stats.state (a record,
  * record.h) and exported as a Prometheus textfile for node_exporter. Counts, durations and times only: no user name, no
  * session id, no file name ever enters them (PRIVACY RULE of DESIGN.md); the one text in the
- * textfile is the PC's own name (seat.name), a label given by the library.
+ * textfile that is not the program's own (state names, the version) is the PC's name
+ * (seat.name), a label given by the library.
  *
  * Counters saturate at UINT64_MAX instead of wrapping. The file is read strictly (exactly the
  * keys the writer writes, non-negative integers, consistent totals, at most STATS_MAX_FILE
@@ -57,7 +58,9 @@ Stats *stats_from_json(const char *data, size_t len, GError **error);
 
 void stats_free(Stats *s);
 
-/* One session ended after duration_ms; guided says whether a volunteer guided it. */
+/* One session ended after duration_ms; guided says whether a volunteer guided it. Now is kept
+ * as the last session's end (a gauge of the textfile, not persisted: 0 after a start until a
+ * session ends, or the start-up recovery ends the one the journal records). */
 void stats_record_session(Stats *s, gboolean guided, EndReason reason, uint64_t duration_ms);
 
 /* One wipe took duration_ms; verified or failed (a retry counts again). entries (may be NULL)
@@ -84,13 +87,27 @@ char *stats_to_json(const Stats *s);
 /* A table for people (`rentarkctl stats`), English, one item per line. Caller frees. */
 char *stats_to_text(const Stats *s);
 
-/* The node_exporter textfile (Prometheus text format 0.0.4). Every sample carries the label
- * seat="SEAT_NAME" (escaped as the format asks) when seat_name is neither NULL nor empty, so
- * that a fleet's metrics say which PC they are about. Caller frees. */
-char *stats_to_prometheus(const Stats *s, const char *seat_name);
+/* What the textfile says besides the statistics: the daemon's present, read by the caller at
+ * each write (metrics.c). */
+typedef struct {
+    const char *seat_name;   /* seat.name: the label seat="..." of every sample; NULL or "": none */
+    SeatState state;         /* the one-hot rentark_seat_state */
+    uint64_t incidents_open; /* rentark_incidents_open: the incident store's open records */
+    int64_t now_unix;        /* rentark_metrics_written_timestamp_seconds */
+} StatsLive;
 
-/* Write stats_to_prometheus atomically to path (mode 0644, readable by node_exporter). */
-gboolean stats_write_prometheus(const Stats *s, const char *seat_name, const char *path, GError **error)
+/* The node_exporter textfile (Prometheus text format 0.0.4): the statistics and live (not
+ * NULL). Every sample carries the label seat="SEAT_NAME" (escaped as the format asks) when
+ * live->seat_name is neither NULL nor empty, so that a fleet's metrics say which PC they are
+ * about. Every family is there in every file, whatever has happened yet (a dashboard or an
+ * alert never sees a series come and go), but the census's per-class gauges, which are there
+ * once a wipe has run since the start. Caller frees. */
+char *stats_to_prometheus(const Stats *s, const StatsLive *live);
+
+/* Write stats_to_prometheus atomically and durably to path (a temp file beside it, fsync,
+ * rename; mode 0644, readable by node_exporter): a reader sees the old file or the new one,
+ * never a part. */
+gboolean stats_write_prometheus(const Stats *s, const StatsLive *live, const char *path, GError **error)
     G_GNUC_WARN_UNUSED_RESULT;
 
 /* Read access for the daemon and tests. */

@@ -39,7 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stats_record_wipe(again, 1234, TRUE, entries, 1790000000);
     stats_record_incident(again, STATS_INCIDENT_RESOLVED);
     char *text = stats_to_text(again);
-    char *prom = stats_to_prometheus(again, "PC \"3\" \\ 2");
+    StatsLive live = { .seat_name = "PC \"3\" \\ 2", .state = SEAT_BLOCKED, .incidents_open = 1,
+                       .now_unix = 1790000000 };
+    char *prom = stats_to_prometheus(again, &live);
     g_free(text);
     g_free(prom);
     g_free(json);

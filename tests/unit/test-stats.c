@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static char *tmp_dir(void)
 {
@@ -400,6 +401,13 @@ static void test_corrupt_twice(void)
     rm_dir(dir);
 }
 
+/* The textfile for s with a live part: READY, 1 incident open, written at 1790000300. */
+static char *prom(const Stats *s, const char *seat_name)
+{
+    StatsLive live = { .seat_name = seat_name, .state = SEAT_READY, .incidents_open = 1, .now_unix = 1790000300 };
+    return stats_to_prometheus(s, &live);
+}
+
 static const char *prom_value(const char *text, const char *series)
 {
     g_autofree char *needle = g_strconcat("\n", series, " ", NULL);
@@ -424,7 +432,7 @@ static void test_histogram(void)
     const uint64_t wipe_ms[] = { 50, 51, 100, 30000, 30001, 999 };
     for (guint i = 0; i < G_N_ELEMENTS(wipe_ms); i++)
         stats_record_wipe(s, wipe_ms[i], TRUE, NULL, 1790000000 + i);
-    g_autofree char *p = stats_to_prometheus(s, NULL);
+    g_autofree char *p = prom(s, NULL);
     g_autofree char *text = g_strconcat("\n", p, NULL);
     assert_series(text, "rentark_session_duration_seconds_bucket{le=\"300\"}", "2");
     assert_series(text, "rentark_session_duration_seconds_bucket{le=\"900\"}", "3");
@@ -604,13 +612,14 @@ static void check_prometheus(const char *text)
 static void test_prometheus(void)
 {
     g_autoptr(Stats) s = stats_new(NULL);
-    g_autofree char *empty = stats_to_prometheus(s, NULL);
+    g_autofree char *empty = prom(s, NULL);
     check_prometheus(empty);
     fill(s);
     g_autofree char *dir = tmp_dir();
     g_autofree char *path = g_build_filename(dir, "rentark.prom", NULL);
     g_autoptr(GError) error = NULL;
-    g_assert_true(stats_write_prometheus(s, NULL, path, &error));
+    StatsLive live = { .state = SEAT_ACTIVE, .incidents_open = 3, .now_unix = 1790000300 };
+    g_assert_true(stats_write_prometheus(s, &live, path, &error));
     g_assert_no_error(error);
     struct stat st;
     g_assert_cmpint(stat(path, &st), ==, 0);
@@ -621,8 +630,22 @@ static void test_prometheus(void)
     g_autofree char *lead = g_strconcat("\n", text, NULL);
     assert_series(lead, "rentark_sessions_total{kind=\"guided\"}", "1");
     assert_series(lead, "rentark_wipes_total{result=\"failed\"}", "1");
-    assert_series(lead, "rentark_incidents_open", "1");
+    /* The store's count (3), not the counters' (1). */
+    assert_series(lead, "rentark_incidents_open", "3");
     assert_series(lead, "rentark_wiped_entries_total{category=\"run-user\"}", "6");
+    /* The live part: the state one-hot, the version, the time of writing, the last session's
+     * end (now, since fill ended sessions just now). */
+    for (int i = 0; i < SEAT_N_STATES; i++) {
+        g_autofree char *series = g_strdup_printf("rentark_seat_state{state=\"%s\"}", rk_seat_state_name(i));
+        assert_series(lead, series, i == SEAT_ACTIVE ? "1" : "0");
+    }
+    assert_series(lead, "rentark_build_info{version=\"" RK_VERSION "\"}", "1");
+    assert_series(lead, "rentark_metrics_written_timestamp_seconds", "1790000300");
+    const char *end = prom_value(lead, "rentark_last_session_end_timestamp_seconds");
+    g_assert_cmpint(llabs(g_ascii_strtoll(end, NULL, 10) - (long long)time(NULL)), <=, 5);
+    /* No wipe has run its census since the start: 0 s, and no per-class gauges. */
+    assert_series(lead, "rentark_census_duration_seconds", "0.000");
+    g_assert_null(strstr(lead, "rentark_census_left_objects"));
     g_test_message("%s", text);
     rm_dir(dir);
 }
@@ -636,7 +659,7 @@ static void test_prometheus_seat(void)
     const uint64_t first[RK_WIPE_N] = { 0 }, last[RK_WIPE_N] = { 0 };
     const int errs[RK_WIPE_N] = { 0 };
     stats_record_census(s, first, last, errs, 1500);
-    g_autofree char *text = stats_to_prometheus(s, "PC \"3\" \\ 2. etasje \u2013 \u00e5");
+    g_autofree char *text = prom(s, "PC \"3\" \\ 2. etasje \u2013 \u00e5");
     check_prometheus(text);
     const char *label = "{seat=\"PC \\\"3\\\" \\\\ 2. etasje \u2013 \u00e5\"";
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
@@ -659,9 +682,13 @@ static void test_prometheus_seat(void)
     assert_series(lead, bucket, "1");
     g_autofree char *census = g_strconcat("rentark_census_classes", label, "}", NULL);
     assert_series(lead, census, "8");
+    g_autofree char *census_s = g_strconcat("rentark_census_duration_seconds", label, "}", NULL);
+    assert_series(lead, census_s, "1.500");
+    g_autofree char *state = g_strconcat("rentark_seat_state", label, ",state=\"READY\"}", NULL);
+    assert_series(lead, state, "1");
 
-    g_autofree char *none = stats_to_prometheus(s, NULL);
-    g_autofree char *empty = stats_to_prometheus(s, "");
+    g_autofree char *none = prom(s, NULL);
+    g_autofree char *empty = prom(s, "");
     g_assert_cmpstr(none, ==, empty);
     g_assert_null(strstr(none, "seat="));
     check_prometheus(none);
