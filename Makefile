@@ -33,6 +33,8 @@ endif
 
 CORE_PKGS   := glib-2.0 gio-2.0 gio-unix-2.0 libconfig
 SESSION_PKGS := gtk+-3.0 x11 xext
+# rentarkctl --json: JSON built and written by json-glib, never by hand.
+CTL_PKGS     := json-glib-1.0
 
 # CFLAGS, CPPFLAGS and LDFLAGS are the builder's (the command line, the environment,
 # dpkg-buildflags): they come after the project's own flags below, which live in variables of
@@ -65,6 +67,8 @@ CORE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
 CORE_LIBS    := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS))
 SESSION_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SESSION_PKGS) 2>/dev/null)
 SESSION_LIBS   := $(shell $(PKG_CONFIG) --libs $(SESSION_PKGS) 2>/dev/null)
+CTL_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(CTL_PKGS))
+CTL_LIBS       := $(shell $(PKG_CONFIG) --libs $(CTL_PKGS))
 # libinotifytools 3.22 ships no pkg-config file.
 AGENT_LIBS   := -linotifytools -lcrypt
 
@@ -112,6 +116,11 @@ $(BUILD)/session/%.o: session/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(SESSION_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/ctl/%.o: ctl/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(CTL_CFLAGS) -MMD -MP -c -o $@ $<
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
@@ -131,7 +140,7 @@ $(BUILD)/rentarkd: $(BUILD)/agent/main.o $(AGENT_LIB) $(COMMON_LIB)
 
 $(BUILD)/rentarkctl: $(call obj,$(CTL_SRC)) $(COMMON_LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) -lcrypt
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CORE_LIBS) $(CTL_LIBS) -lcrypt
 
 $(BUILD)/rentark-session: $(call obj,$(SESSION_SRC)) $(COMMON_LIB)
 	@echo "  LD      $@"
