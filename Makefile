@@ -33,6 +33,8 @@ endif
 
 CORE_PKGS   := glib-2.0 gio-2.0 gio-unix-2.0 libconfig
 SESSION_PKGS := gtk+-3.0 x11 xext
+# rentarkctl --json: JSON built and written by json-glib, never by hand.
+CTL_PKGS     := json-glib-1.0
 
 # CFLAGS, CPPFLAGS and LDFLAGS are the builder's (the command line, the environment,
 # dpkg-buildflags): they come after the project's own flags below, which live in variables of
@@ -63,10 +65,10 @@ ALL_LDFLAGS = $(RK_LDFLAGS) $(LDFLAGS)
 
 CORE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS))
 CORE_LIBS    := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS))
-CTL_CFLAGS   := $(shell $(PKG_CONFIG) --cflags json-glib-1.0 2>/dev/null)
-CTL_LIBS     := $(shell $(PKG_CONFIG) --libs json-glib-1.0 2>/dev/null)
 SESSION_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SESSION_PKGS) 2>/dev/null)
 SESSION_LIBS   := $(shell $(PKG_CONFIG) --libs $(SESSION_PKGS) 2>/dev/null)
+CTL_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(CTL_PKGS))
+CTL_LIBS       := $(shell $(PKG_CONFIG) --libs $(CTL_PKGS))
 # libinotifytools 3.22 ships no pkg-config file.
 AGENT_LIBS   := -linotifytools -lcrypt
 

@@ -339,9 +339,16 @@ static char *verb_status(Control *ctl, const Call *call)
     /* caller: whether the asker is the guest (by uid, no lookup): the session client is
      * started for every account that logs in and stays only in the guest's session. */
     RkReply r;
+    bool guest = call->peer->uid == seat_guest_uid(ctl->seat);
     rk_reply_init_ok(&r);
     seat_status(ctl->seat, &r);
-    rk_reply_add(&r, "caller", call->peer->uid == seat_guest_uid(ctl->seat) ? "guest" : "other");
+    rk_reply_add(&r, "caller", guest ? "guest" : "other");
+    /* The count of open incidents says what happened on this PC, as the incidents verb does:
+     * admins only. The guest, who polls the status, costs no group lookup. */
+    if (!guest && control_role(ctl->cfg, seat_guest_uid(ctl->seat), call->peer->uid) == ROLE_ADMIN) {
+        g_autoptr(GPtrArray) open = incident_list_open(ctl->cfg->state_dir);
+        rk_reply_add_int(&r, "incidents_open", open->len);
+    }
     add_session_settings(ctl, &r);
     return rk_reply_finish(&r);
 }

@@ -332,11 +332,13 @@ static int run_wipe_once(const RkConfig *cfg, bool dry_run)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: rentarkd [-c FILE] [-f|--foreground] [--check-config] [--wipe-once [--dry-run]] [--version]\n"
+            "Usage: rentarkd [-c FILE] [-f|--foreground] [--check-config [--offline]] [--wipe-once [--dry-run]] [--version]\n"
             "\n"
             "  -c, --config FILE   configuration file (default " RK_CONFIG_DEFAULT_PATH ")\n"
             "  -f, --foreground    stay in the foreground, log to stderr\n"
             "      --check-config  validate the configuration, print FILE:LINE: errors, exit 1 on error\n"
+            "      --offline       with --check-config: check every value, but look at nothing of this\n"
+            "                      machine (no folders the file names; for CI and deployment tools)\n"
             "      --wipe-once     run one complete end-of-session wipe and exit 0 only if verified\n"
                "                      (creates a missing guest account if guest.create is set)\n"
             "      --dry-run       with --wipe-once: count what would be wiped, delete nothing\n"
@@ -348,12 +350,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CHECK = 256, OPT_WIPE_ONCE, OPT_DRY_RUN, OPT_VERSION, OPT_MOUNT_HELPER };
+    enum { OPT_CHECK = 256, OPT_OFFLINE, OPT_WIPE_ONCE, OPT_DRY_RUN, OPT_VERSION, OPT_MOUNT_HELPER };
     static const struct option opts[] = {
         { "config", required_argument, NULL, 'c' },
         { "foreground", no_argument, NULL, 'f' },
         { "debug", no_argument, NULL, 'd' },
         { "check-config", no_argument, NULL, OPT_CHECK },
+        { "offline", no_argument, NULL, OPT_OFFLINE },
         { "wipe-once", no_argument, NULL, OPT_WIPE_ONCE },
         { "dry-run", no_argument, NULL, OPT_DRY_RUN },
         { "version", no_argument, NULL, OPT_VERSION },
@@ -362,7 +365,7 @@ int main(int argc, char **argv)
         {},
     };
     const char *config_path = RK_CONFIG_DEFAULT_PATH;
-    bool check = false, wipe_once = false, dry_run = false, debug = false;
+    bool check = false, offline = false, wipe_once = false, dry_run = false, debug = false;
     int c;
 
     while ((c = getopt_long(argc, argv, "c:fdh", opts, NULL)) != -1) {
@@ -371,6 +374,7 @@ int main(int argc, char **argv)
         case 'f': break; /* rentarkd never forks; systemd or the caller decides. */
         case 'd': debug = true; break;
         case OPT_CHECK: check = true; break;
+        case OPT_OFFLINE: offline = true; break;
         case OPT_WIPE_ONCE: wipe_once = true; break;
         case OPT_DRY_RUN: dry_run = true; break;
         case OPT_VERSION: printf("rentarkd %s\n", RK_VERSION); return 0;
@@ -379,7 +383,8 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (optind < argc || (dry_run && !wipe_once)) {
+    /* --offline only makes sense for a check: the daemon and the wipe need the machine. */
+    if (optind < argc || (dry_run && !wipe_once) || (offline && !check)) {
         usage(stderr);
         return 2;
     }
@@ -387,7 +392,7 @@ int main(int argc, char **argv)
     rk_log_init("rentarkd", debug);
 
     g_autoptr(GError) error = NULL;
-    g_autoptr(RkConfig) cfg = rk_config_load(config_path, &error);
+    g_autoptr(RkConfig) cfg = rk_config_load_flags(config_path, offline ? RK_CONFIG_OFFLINE : 0, &error);
     if (!cfg) {
         /* The message is already "FILE:LINE: message" lines; print them as they are so that
          * editors and scripts can jump to them. */
@@ -399,7 +404,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", cfg->text_problems);
             return 1;
         }
-        printf("%s: configuration is valid\n", config_path);
+        printf("%s: configuration is valid%s\n", config_path,
+               offline ? " (offline: the folders it names were not looked at)" : "");
         return 0;
     }
     /* Missing patron texts close the seat (seat_session_begin refuses), but the wipe of the

@@ -781,7 +781,9 @@ static bool is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Rules that involve several keys, and the file system checks. */
+/* Rules that involve several keys, and the file system checks. Without check_files (an
+ * offline check, tests) nothing on this machine is looked at: every rule above the return
+ * depends on the values alone, and must stay so. */
 static void cross_checks(Ctx *ctx, config_t *cfg, RkConfig *c, bool check_files)
 {
     const char *f = ctx->name;
@@ -950,10 +952,15 @@ static RkConfig *load_file(const char *path, const LoadOptions *opt, GError **er
     return c;
 }
 
+RkConfig *rk_config_load_flags(const char *path, RkConfigLoadFlags flags, GError **error)
+{
+    const LoadOptions opt = { .check_files = !(flags & RK_CONFIG_OFFLINE) };
+    return load_file(path, &opt, error);
+}
+
 RkConfig *rk_config_load(const char *path, GError **error)
 {
-    const LoadOptions opt = { .check_files = true };
-    return load_file(path, &opt, error);
+    return rk_config_load_flags(path, 0, error);
 }
 
 RkConfig *rk_config_load_keys(const char *path, const char *const *keys, GError **error)

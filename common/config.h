@@ -120,6 +120,18 @@ typedef enum { RK_CONFIG_ERROR_IO, RK_CONFIG_ERROR_INVALID } RkConfigError;
 /* Load and validate path. */
 RkConfig *rk_config_load(const char *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+typedef enum {
+    /* Check every value, but look at nothing of this machine: no folder the file names must
+     * exist (skeleton, notice texts per language; guest.skeleton keeps its configured value,
+     * without the /etc/skel fallback) and text_problems stays NULL. For checking a file
+     * before it is deployed (CI, configuration management). Files the configuration itself
+     * pulls in with @include are still read: they hold settings. */
+    RK_CONFIG_OFFLINE = 1 << 0,
+} RkConfigLoadFlags;
+
+/* rk_config_load() with flags (0: as rk_config_load). */
+RkConfig *rk_config_load_flags(const char *path, RkConfigLoadFlags flags, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Load and validate text as if it were the file `name` (for tests and fuzzing).
  * check_files=false skips the checks that look at the file system (skeleton, notice dir). */
 RkConfig *rk_config_load_string(const char *text, const char *name, bool check_files,

@@ -32,7 +32,9 @@
  *                                   the time limit has not started, time_left holds still)
  *                                   locked=0|1 lock_left=S (-1 when not locked)
  *                                   lock_tries_left=N (the step-away lock)
- *                                   caller=guest|other, and the settings of session-config
+ *                                   caller=guest|other, incidents_open=N (root and the
+ *                                   admin group only: the open incidents), and the settings of
+ *                                   session-config
  *                                   (generation=N among them: a client compares it with the one of
  *                                   its settings and asks session-config again when it differs)
  *   session-config               G A  generation=N idle_timeout=S idle_warning=S

@@ -6,6 +6,7 @@
 #include "call.h"
 #include "config.h"
 #include "ctl-incident.h"
+#include "jsonout.h"
 #include "util.h"
 
 #include <crypt.h>
@@ -93,59 +94,11 @@ static int hash_pin(void)
     return 0;
 }
 
-/* v as a JSON string, quotes included: '"', '\\' and control bytes escaped, UTF-8 as it is (a
- * seat or volunteer name in any language). Bytes that are not UTF-8 become U+FFFD, so that the
- * output is always valid JSON. */
-static char *json_string(const char *v)
-{
-    g_autofree char *valid = g_utf8_make_valid(v, -1);
-    GString *out = g_string_new("\"");
-    for (const unsigned char *c = (const unsigned char *)valid; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            g_string_append_printf(out, "\\%c", *c);
-        else if (*c < 0x20)
-            g_string_append_printf(out, "\\u%04x", *c);
-        else
-            g_string_append_c(out, (char)*c);
-    }
-    g_string_append_c(out, '"');
-    return g_string_free(out, FALSE);
-}
-
-/* Whether value goes out as a JSON number: an integer as JSON writes it, unless key is one of
- * the names and ids (or a numbered one of a list, "name0"), which are text even when they are
- * all digits (a PC named "3"). */
-static bool json_number(const char *key, const char *v)
-{
-    static const char *const text_keys[] = { "seat_name", "volunteer", "session", "id", "name", NULL };
-    g_autofree char *base = g_strdup(key);
-    for (size_t n = strlen(base); n > 0 && g_ascii_isdigit(base[n - 1]); n--)
-        base[n - 1] = '\0';
-    if (g_strv_contains(text_keys, base))
-        return false;
-    const char *d = v[0] == '-' ? v + 1 : v;
-    if (!g_ascii_isdigit(d[0]) || (d[0] == '0' && d[1]))
-        return false;
-    for (; *d; d++)
-        if (!g_ascii_isdigit(*d))
-            return false;
-    return true;
-}
-
-static void print_kv(const RkParsedReply *r, bool json)
+/* The keys of a reply as a table for people. */
+static void print_kv(const RkParsedReply *r)
 {
     g_autoptr(GList) keys = g_hash_table_get_keys(r->kv);
     keys = g_list_sort(keys, (GCompareFunc)strcmp);
-    if (json) {
-        printf("{");
-        for (GList *k = keys; k; k = k->next) {
-            const char *v = g_hash_table_lookup(r->kv, k->data);
-            g_autofree char *ev = json_string(v);
-            printf("%s\"%s\": %s", k == keys ? "" : ", ", (char *)k->data, json_number(k->data, v) ? v : ev);
-        }
-        printf("}\n");
-        return;
-    }
     for (GList *k = keys; k; k = k->next)
         printf("%-16s %s\n", (char *)k->data, (char *)g_hash_table_lookup(r->kv, k->data));
 }
@@ -164,15 +117,21 @@ static int call(const char *socket_path, const char *const *req, bool json)
         fprintf(stderr, "rentarkctl: %s (%s)\n", r->message, r->code);
         return 1;
     }
-    /* --json: the daemon's JSON if it sent one, else the keys as JSON; otherwise the
-     * daemon's text for humans if it sent one, else the keys as a table. */
+    /* --json: the daemon's JSON if it sent one (checked and written anew), else the keys as
+     * JSON; otherwise the daemon's text for humans if it sent one, else the keys as a table. */
     const char *j = rk_reply_get(r, "json"), *text = rk_reply_get(r, "text");
-    if (j)
-        printf("%s\n", j);
-    else if (text && !json)
+    if (j || json) {
+        g_autofree char *out = j ? jsonout_document(j, &error) : jsonout_reply(r);
+        if (!out) {
+            fprintf(stderr, "rentarkctl: the daemon's reply is not valid JSON: %s\n", error->message);
+            return 1;
+        }
+        printf("%s\n", out);
+    } else if (text) {
         printf("%s", text);
-    else
-        print_kv(r, json);
+    } else {
+        print_kv(r);
+    }
     return 0;
 }
 
@@ -215,7 +174,8 @@ static bool plain_command(const char *cmd)
 
 /* The request for the command line's COMMAND ARGS into req (verb first; *ret_pin holds the
  * PIN of `guided`, for the caller to wipe). Returns 0, or the exit code after a message. */
-static int build_request(const char *cmd, char **args, int nargs, GPtrArray *req, char **ret_pin, bool *ret_hook_setup)
+static int build_request(const char *cmd, char **args, int nargs, bool json, GPtrArray *req, char **ret_pin,
+                         bool *ret_hook_setup)
 {
     if (strcmp(cmd, "wipe") == 0) {
         if (nargs != 1 || strcmp(args[0], "--dry-run") != 0) {
@@ -259,8 +219,9 @@ static int build_request(const char *cmd, char **args, int nargs, GPtrArray *req
         for (int i = 0; i < nargs; i++)
             if (strcmp(args[i], "--json") != 0)
                 g_ptr_array_add(req, args[i]);
-            else if (strcmp(cmd, "stats") == 0)
-                g_ptr_array_add(req, "json");
+        /* The statistics have a JSON of the daemon's own, before or after the command. */
+        if (json && strcmp(cmd, "stats") == 0)
+            g_ptr_array_add(req, "json");
     } else {
         fprintf(stderr, "rentarkctl: unknown command \"%s\"\n", cmd);
         usage(stderr);
@@ -328,7 +289,7 @@ int main(int argc, char **argv)
     g_autoptr(GPtrArray) req = g_ptr_array_new();
     g_autofree char *pin = NULL;
     bool hook_setup = false;
-    int rc = build_request(cmd, args, nargs, req, &pin, &hook_setup);
+    int rc = build_request(cmd, args, nargs, json, req, &pin, &hook_setup);
     if (rc == 0) {
         const char *const *r = (const char *const *)req->pdata;
         rc = call(socket_path, r, json);

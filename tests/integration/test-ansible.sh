@@ -3,7 +3,8 @@
 # machine (-i localhost, -c local) installs the .deb built from the working tree, writes the
 # configuration from variables (the installed rentarkd accepts it), puts a staff account in
 # rentark-admin; a configuration variable rentarkd refuses fails the run at "validate" and
-# leaves the file as it was; a second run changes nothing; a purge leaves the machine as it was
+# leaves the file as it was; validate checks offline (values, not folders), and the task after
+# it fails the run on a language without notice texts on the kiosk; a second run changes nothing; a purge leaves the machine as it was
 # before (snapshots compared).
 #
 # Like test-deb.sh it installs on the real machine: it refuses (skips) when anything of rentark
@@ -115,6 +116,15 @@ t_check "a configuration rentarkd refuses fails the run (exit $rc)" test $rc -ne
 t_check "... at validate, with rentarkd's message" \
     bash -c 'grep -q "failed to validate" "$1" && grep -q "idle_warning (45) must be shorter than session.idle_timeout (30)" "$1"' _ "$T_TMP/run3.log"
 t_check "... and the installed file is unchanged" test "$(sha256sum <"$conf")" = "$before"
+
+# A language the kiosk has no notice texts for: a valid value (validate is --offline and lets
+# it pass), but this machine lacks the folder, which the next task's online check names.
+play "$T_TMP/run4.log" -e '{"rentark_languages": ["nb", "xx"]}' --start-at-task "Configuration /etc/rentark/rentark.conf"
+rc=$?
+t_check "a language without notice texts on the kiosk fails the run (exit $rc)" test $rc -ne 0
+t_check "... validate (offline) let it through, the file holds it" grep -q 'languages = \[ "nb", "xx" \];' "$conf"
+t_check "... the check of the kiosk names the missing folder" \
+    bash -c 'grep -q "The configuration fits this kiosk" "$1" && grep -q "no notice texts for \\\\\?\"xx" "$1"' _ "$T_TMP/run4.log"
 
 out=$(dpkg --purge rentark 2>&1)
 deb_check_rc "dpkg --purge rentark" $? "$out"

@@ -20,15 +20,18 @@ mount --bind "$FS/tmp" "$FS/tmp" && mount -o remount,bind,ro "$FS/tmp"
 t_cleanup "umount '$FS/tmp'"
 ctl end >/dev/null
 t_check "an unverifiable wipe blocks the seat" wait_state BLOCKED
-t_check "an incident is open" sh -c "'$RKCTL' -s '$SOCK' --json incidents | grep -q '\"n\": 1'"
+# jfield KEY: the value of KEY in the JSON object on stdin.
+jfield() { /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+t_check "an incident is open" test "$(ctl --json incidents | jfield n)" = 1
+t_check "status --json counts it (incidents_open)" test "$(ctl --json status | jfield incidents_open)" = 1
 ctl incidents >"$T_TMP/inc.txt"
 t_check "the incident says what failed, by category and count" grep -q "tmp 1" "$T_TMP/inc.txt"
 t_expect_fail "the incident names no file" grep -q "guest-tmp\|x.pdf" "$T_TMP/inc.txt" "$T_TMP/daemon.log"
 ID=$(awk 'NR == 1 { print $1 }' "$T_TMP/inc.txt")
 for _ in $(seq 1 40); do [ -s "$FS/state/alert" ] && break; sleep 0.05; done
 t_check "the incident command ran with the id and deadline" grep -q "^$ID 20" "$FS/state/alert"
-opened=$(ctl --json incidents | grep -o '"opened0": [0-9]*' | grep -o '[0-9]*$')
-deadline=$(ctl --json incidents | grep -o '"deadline0": [0-9]*' | grep -o '[0-9]*$')
+opened=$(ctl --json incidents | jfield opened0)
+deadline=$(ctl --json incidents | jfield deadline0)
 t_check "the reporting deadline is 72 hours after opening" test $((deadline - opened)) -eq $((72 * 3600))
 t_check "the daemon log holds the incident" grep -q "INCIDENT $ID" "$T_TMP/daemon.log"
 t_expect_fail "no new session while blocked" ctl hook session-setup "$GUEST"
@@ -50,6 +53,7 @@ t_expect_fail "an unknown id is refused" ctl incidents resolve 0123456789abcdef
 t_expect_fail "a malformed id is refused" ctl incidents resolve "../seat.state"
 t_check "an admin resolves the incident" ctl incidents resolve "$ID"
 t_check "the seat opens: READY" wait_state READY
+t_check "status --json: no open incident left" test "$(ctl --json status | jfield incidents_open)" = 0
 wipe_check "after the incident: nothing of the patron is left" 0
 t_check "no open incidents left" sh -c "'$RKCTL' -s '$SOCK' incidents | grep -q 'no open incidents'"
 t_check "statistics count the incident" sh -c "'$RKCTL' -s '$SOCK' stats --json | grep -q 'incident'"
