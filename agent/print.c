@@ -209,10 +209,10 @@ static int print_converse(http_t *http, const char *me, const char *user, PrintF
     }
 }
 
-int print_server_purge(const char *server, const char *user, PrintFlags flags, GHashTable *ret_ids,
+int print_server_purge(const char *server, const char *user, PrintFlags flags, int timeout_ms, GHashTable *ret_ids,
                        PrintServerResult *ret)
 {
-    Deadline d = { .deadline_ns = rk_now_ns() + (long long)PRINT_SERVER_TIMEOUT_MS * 1000000 };
+    Deadline d = { .deadline_ns = rk_now_ns() + (long long)timeout_ms * 1000000 };
     struct stat st;
 
     *ret = (PrintServerResult){ 0 };
@@ -245,6 +245,7 @@ int print_server_purge(const char *server, const char *user, PrintFlags flags, G
         r = errno ? errno : ECONNREFUSED;
         r = print_no_server(r) ? 0 : -r;
     } else {
+        ret->connected = true;
         httpSetTimeout(http, PRINT_WAIT_SLICE_S, print_timeout_cb, &d);
         /* Authenticate by the socket's peer credentials from the first request on: the server
          * checks that our uid is the name's (SO_PEERCRED). Unauthenticated, cupsd would hide

@@ -10,13 +10,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The whole conversation with the server, connection included, ends within this time. */
-#define PRINT_SERVER_TIMEOUT_MS 10000
+/* The wipe talks to the server twice: to cancel and purge (PRINT_PURGE_TIMEOUT_MS), and to
+ * verify that nothing of the guest is listed (PRINT_VERIFY_TIMEOUT_MS); together at most 10 s,
+ * connections included, whatever the server does. */
+#define PRINT_PURGE_TIMEOUT_MS 7000
+#define PRINT_VERIFY_TIMEOUT_MS 3000
 
 /* The longest control file read (cupsd writes a few KiB; anything larger is not parsed). */
 #define PRINT_CONTROL_MAX (4 * 1024 * 1024)
 
 typedef struct {
+    bool connected;          /* a server accepted the connection */
     bool reached;            /* the server answered */
     uint64_t jobs_found;     /* jobs of the guest the server listed (all states) */
     uint64_t jobs_cancelled; /* of those, cancelled and purged on our request */
@@ -32,11 +36,11 @@ typedef enum {
  * authenticated by its peer credentials). With PRINT_CANCEL, cancel and purge each of `user`'s
  * jobs (Cancel-Job, purge-job=true) and wait, within the time left, until the server no longer
  * lists them. The ids of the guest's jobs are added to ret_ids (a set of GINT_TO_POINTER ids)
- * when it is not NULL. Everything ends within PRINT_SERVER_TIMEOUT_MS.
+ * when it is not NULL. Everything ends within timeout_ms.
  * Returns 0 (also when no server listens: then ret->reached is false), -ETIMEDOUT, -EACCES
  * (the server refused), -EIO (any other IPP error), or -ENOTEMPTY when jobs of the guest are
  * still listed after the cancel. Thread: uses libcups' per-thread settings of the caller. */
-int print_server_purge(const char *server, const char *user, PrintFlags flags, GHashTable *ret_ids,
+int print_server_purge(const char *server, const char *user, PrintFlags flags, int timeout_ms, GHashTable *ret_ids,
                        PrintServerResult *ret);
 
 /* Whether the CUPS control file `name` in dirfd (cNNNNN, an IPP message cupsd wrote) names

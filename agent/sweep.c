@@ -184,7 +184,8 @@ static int sweep_print(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *st
     if (cfg->cups_server) {
         PrintServerResult pr;
         PrintFlags pf = !count && !(flags & RM_DRY_RUN) ? PRINT_CANCEL : 0;
-        int r = print_server_purge(cfg->cups_server, o->user, pf, o->jobs, &pr);
+        int r = print_server_purge(cfg->cups_server, o->user, pf, count ? PRINT_VERIFY_TIMEOUT_MS : PRINT_PURGE_TIMEOUT_MS,
+                                   o->jobs, &pr);
         if (o->res) {
             o->res->print_asked = true;
             o->res->print = pr;

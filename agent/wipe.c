@@ -501,8 +501,11 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
     }
     /* Counts only: never a job's title or file name. */
     const PrintServerResult *pr = &res->sweep.print;
-    if (res->sweep.print_asked && !pr->reached)
+    if (res->sweep.print_asked && !pr->connected)
         g_message("print server: not running; the spool files of the guest's jobs were swept without it");
+    else if (res->sweep.print_asked && !pr->reached)
+        g_warning("print server: connected but no answer in time; the guest's jobs could not be cancelled "
+                  "(the spool files were swept without it)");
     else if (res->sweep.print_asked)
         g_message("print server: %" G_GUINT64_FORMAT " jobs of the guest cancelled and purged (%" G_GUINT64_FORMAT
                   " listed, %" G_GUINT64_FORMAT " still listed)",

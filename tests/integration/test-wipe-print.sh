@@ -11,6 +11,7 @@
 # others' jobs stay. Then the same with the cupsd stopped at the wipe: the guest's spool files
 # still go (found through libcups' IPP reader), the wipe is verified, and the restarted server
 # knows nothing of the guest's job. Each check is shown to catch the job before the wipe.
+# Last, a server that accepts and never answers: the wipe ends within its bound, not verified.
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/wipe-env.sh"
 . "$RK_SRC/tests/helpers/browser-lib.sh"
@@ -121,6 +122,21 @@ t_check "the restarted server lists no job of the guest${left:+ (left: $left)}; 
 hits=$(canary_files | sed "s|$T_TMP/||" | tr '\n' ' ')
 t_check "the canary is in no file of the server nor in the daemon's log${hits:+ (found in: $hits)}" test -z "$hits"
 wipe_check "the home equals the skeleton, nothing of the guest left, outside untouched" 0
+
+# ---- a server that accepts and never answers: the wipe must not hang ------------------------
+t_check "cupsd stops; a listener that never answers takes its socket" eval 'br_cups_stop && rm -f "$C/cups.sock" &&
+    { /usr/bin/python3 -c "import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16); c = []
+while True: c.append(s.accept()[0])" "$C/cups.sock" & HANG_PID=$!; t_cleanup "kill $HANG_PID"; } &&
+    for _ in $(seq 50); do [ -S "$C/cups.sock" ] && break; sleep 0.1; done; [ -S "$C/cups.sock" ]'
+ctl hook session-setup "$GUEST" >/dev/null
+guest_ctl accept >/dev/null
+t0=$SECONDS
+ctl end >/dev/null
+t_check "the wipe ends although the server never answers: BLOCKED, not verified" wait_state BLOCKED 40
+t_check "... within the bound (10 s for the server, here $((SECONDS - t0)) s in all)" test $((SECONDS - t0)) -le 25
+t_check "... and the log says why (the print server did not answer, the print category timed out)" \
+    eval 'grep -q "print server: connected but no answer in time" "$T_TMP/daemon.log" && grep -q "swept print: .*timed out" "$T_TMP/daemon.log"'
 t_check "no sanitizer finding in the daemon's log" eval '! grep -qE "Sanitizer|runtime error" "$T_TMP/daemon.log"'
 stop_daemon
 t_done
