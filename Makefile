@@ -69,8 +69,11 @@ SESSION_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(SESSION_PKGS) 2>/dev/null)
 SESSION_LIBS   := $(shell $(PKG_CONFIG) --libs $(SESSION_PKGS) 2>/dev/null)
 CTL_CFLAGS     := $(shell $(PKG_CONFIG) --cflags $(CTL_PKGS))
 CTL_LIBS       := $(shell $(PKG_CONFIG) --libs $(CTL_PKGS))
-# libinotifytools 3.22 ships no pkg-config file.
-AGENT_LIBS   := -linotifytools -lcrypt
+# libinotifytools 3.22 ships no pkg-config file. libcups: pkg-config where cups.pc exists
+# (CUPS 2.5), cups-config on Debian 12, whose libcups2-dev ships no .pc file.
+CUPS_CFLAGS  := $(shell $(PKG_CONFIG) --cflags cups 2>/dev/null || cups-config --cflags 2>/dev/null)
+CUPS_LIBS    := $(shell $(PKG_CONFIG) --libs cups 2>/dev/null || cups-config --libs 2>/dev/null || echo -lcups)
+AGENT_LIBS   := -linotifytools -lcrypt $(CUPS_LIBS)
 
 COMMON_SRC  := $(wildcard common/*.c)
 AGENT_SRC   := $(filter-out agent/main.c,$(wildcard agent/*.c))
@@ -124,7 +127,7 @@ $(BUILD)/ctl/%.o: ctl/%.c
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(CUPS_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 	@echo "  AR      $@"
@@ -239,12 +242,12 @@ build/fuzz/cov/fuzz-notice: $(FUZZ_NOTICE_SRC)
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(AGENT_SRC)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(CORE_CFLAGS) $(CUPS_CFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
 
 build/fuzz/cov/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(AGENT_SRC)
 	@mkdir -p $(@D)
 	@echo "  FUZZCOV $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) $(CORE_CFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_COV_FLAGS) $(CORE_CFLAGS) $(CUPS_CFLAGS) -o $@ $^ $(CORE_LIBS) $(AGENT_LIBS)
 
 fuzz: $(FUZZ_TARGETS) $(if $(filter 1,$(FUZZ_COVERAGE)),$(FUZZ_COV_TARGETS))
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_COVERAGE=$(FUZZ_COVERAGE) FUZZ_MERGE=$(FUZZ_MERGE) \

@@ -2,6 +2,7 @@
 #include "sweep.h"
 
 #include "mountctl.h"
+#include "print.h"
 
 #include "paths.h"
 #include "util.h"
@@ -35,7 +36,8 @@ typedef bool (*Matcher)(const char *name, const struct stat *st, const void *dat
 typedef struct {
     uid_t uid;
     const char *user;
-    GHashTable *jobs; /* print: job ids ("00042") of the guest */
+    GHashTable *jobs; /* print: ids of the guest's jobs (GINT_TO_POINTER) */
+    SweepResult *res; /* sweep_run: where the print server's result goes; NULL when verifying */
     bool journal_active_empty; /* journal: this folder's user-UID.journal holds no entry */
 } Owner;
 
@@ -127,31 +129,6 @@ static int sweep_run_user(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats 
     return r == -ENOENT ? 0 : r;
 }
 
-/* CUPS keeps a job as a control file cNNNNN (IPP attributes, root-owned) and data files
- * dNNNNN-NNN. A job is the guest's when its job-originating-user-name is the guest. */
-static bool cups_job_is_users(int dirfd, const char *name, const char *user)
-{
-    static const char attr[] = "job-originating-user-name";
-    unsigned char buf[65536];
-    size_t ulen = strlen(user), alen = sizeof attr - 1;
-
-    _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0)
-        return false;
-    /* IPP attribute: value tag, name length (2 bytes), name, value length (2 bytes), value. */
-    for (ssize_t i = 2; i + (ssize_t)(alen + 2 + ulen) <= n; i++) {
-        if (buf[i - 2] != 0 || buf[i - 1] != alen || memcmp(buf + i, attr, alen) != 0)
-            continue;
-        const unsigned char *v = buf + i + alen;
-        size_t vlen = (size_t)v[0] << 8 | v[1];
-        return vlen == ulen && memcmp(v + 2, user, ulen) == 0;
-    }
-    return false;
-}
-
 static bool is_job_id(const char *s)
 {
     if (!*s)
@@ -162,57 +139,86 @@ static bool is_job_id(const char *s)
     return true;
 }
 
+/* The job id of a spool file: cNNNNN (control file: the job's IPP attributes) or dNNNNN-NNN
+ * (a document); 0 for anything else. */
+static int spool_job_id(const char *name, bool *ret_control)
+{
+    const char *end = name[0] == 'c' ? name + strlen(name) : name[0] == 'd' ? strchr(name, '-') : NULL;
+    if (!end || end - name < 2 || end - name > 10)
+        return 0;
+    g_autofree char *digits = g_strndup(name + 1, (gsize)(end - name - 1));
+    if (!is_job_id(digits))
+        return 0;
+    *ret_control = name[0] == 'c';
+    return (int)strtol(digits, NULL, 10);
+}
+
 static bool match_print(const char *name, const struct stat *st, const void *data)
 {
     const Owner *o = data;
+    bool control;
     if (st->st_uid == o->uid)
         return true;
     if (!S_ISREG(st->st_mode))
         return false;
-    if (name[0] == 'c' && is_job_id(name + 1))
-        return g_hash_table_contains(o->jobs, name + 1);
-    if (name[0] == 'd') {
-        const char *dash = strchr(name, '-');
-        if (!dash)
-            return false;
-        g_autofree char *id = g_strndup(name + 1, (gsize)(dash - name - 1));
-        return is_job_id(id) && g_hash_table_contains(o->jobs, id);
-    }
-    return false;
+    int id = spool_job_id(name, &control);
+    return id > 0 && g_hash_table_contains(o->jobs, GINT_TO_POINTER(id));
 }
 
+/* Print jobs, in two layers that do not depend on each other.
+ *
+ * The server first (print.c, libcups over IPP): asked for every job with its owner, it cancels
+ * and purges each of the guest's, so that it prints nothing more and forgets the job, its
+ * files and its title. When verifying, the jobs of the guest it still lists count as left.
+ *
+ * Then the spool, whatever the server did or whether it runs at all: files the guest owns,
+ * the files of every job the server reported as the guest's, and of every control file whose
+ * job-originating-user-name is the guest. Those are read with libcups' IPP reader, never
+ * parsed by hand; they are read even when the server answered, because a job the server does
+ * not know (it was down when the file came, or its job cache is gone) is still the guest's. */
 static int sweep_print(const RkConfig *cfg, Owner *o, RmFlags flags, RmStats *stats, uint64_t *count)
 {
-    _cleanup_close_ int fd = -1;
-    int r = open_place(cfg->cups_spool, &fd);
-    if (r < 0 || fd < 0)
-        return r;
+    int first = 0;
+    o->jobs = g_hash_table_new(NULL, NULL);
 
-    /* A running CUPS is told first, so that it forgets the jobs and does not print them. */
-    if (!count && !(flags & RM_DRY_RUN) && g_file_test("/run/cups/cups.sock", G_FILE_TEST_EXISTS)) {
-        g_autofree char *cancel = g_find_program_in_path("cancel");
-        if (cancel) {
-            const char *argv[] = { "timeout", "15", cancel, "-x", "-u", o->user, NULL };
-            (void)g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, NULL, NULL, NULL, NULL);
+    if (cfg->cups_server) {
+        PrintServerResult pr;
+        PrintFlags pf = !count && !(flags & RM_DRY_RUN) ? PRINT_CANCEL : 0;
+        int r = print_server_purge(cfg->cups_server, o->user, pf, count ? PRINT_VERIFY_TIMEOUT_MS : PRINT_PURGE_TIMEOUT_MS,
+                                   o->jobs, &pr);
+        if (o->res) {
+            o->res->print_asked = true;
+            o->res->print = pr;
         }
+        if (count)
+            *count += pr.jobs_left;
+        RK_KEEP_FIRST(first, r);
     }
 
-    /* Then the spool files of the guest's jobs, whatever CUPS did. */
-    o->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    _cleanup_close_ int fd = -1;
+    int r = open_place(cfg->cups_spool, &fd);
+    if (r < 0 || fd < 0) {
+        g_clear_pointer(&o->jobs, g_hash_table_unref);
+        RK_KEEP_FIRST(first, r);
+        return first;
+    }
     _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (d) {
         rk_steal_fd(&dfd);
         struct dirent *de;
-        while ((de = readdir(d)))
-            if (de->d_name[0] == 'c' && is_job_id(de->d_name + 1) && cups_job_is_users(fd, de->d_name, o->user))
-                g_hash_table_add(o->jobs, g_strdup(de->d_name + 1));
+        bool control;
+        while ((de = readdir(d))) {
+            int id = spool_job_id(de->d_name, &control);
+            if (id > 0 && control && !g_hash_table_contains(o->jobs, GINT_TO_POINTER(id)) &&
+                print_control_file_owner(fd, de->d_name, o->user) == 1)
+                g_hash_table_add(o->jobs, GINT_TO_POINTER(id));
+        }
         closedir(d);
     }
-    r = sweep_matching(fd, match_print, o, flags, stats, count);
+    RK_KEEP_FIRST(first, sweep_matching(fd, match_print, o, flags, stats, count));
     g_clear_pointer(&o->jobs, g_hash_table_unref);
-    return r;
+    return first;
 }
 
 /* Parse the uid of a systemd-coredump file "core.COMM.UID.BOOTID.PID.USEC[.zst|.xz|.lz4]";
@@ -366,7 +372,7 @@ static const SweepFn sweeps[RK_WIPE_N] = {
 
 int sweep_run(const RkConfig *cfg, uid_t uid, const char *user, RmFlags flags, SweepResult *res)
 {
-    Owner o = { .uid = uid, .user = user };
+    Owner o = { .uid = uid, .user = user, .res = res };
     int first = 0;
 
     if (uid == 0)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "config.h"
+#include "print.h"
 #include "proto.h"
 #include "rmtree.h"
 
@@ -15,12 +16,15 @@
 
 /* The categories of the sweep are RK_WIPE_SWEEP_FIRST to RK_WIPE_SWEEP_LAST of the wipe's
  * (proto.h): RK_WIPE_TMP (wipe.sweep folders: /tmp, /var/tmp, /dev/shm, ...), RK_WIPE_RUN_USER
- * (paths.run_user_dir/UID), RK_WIPE_PRINT (CUPS jobs and spool files), RK_WIPE_CRASH (apport
+ * (paths.run_user_dir/UID), RK_WIPE_PRINT (CUPS jobs: cancelled and purged on the server,
+ * print.h, and their spool files), RK_WIPE_CRASH (apport
  * and systemd-coredump dumps), RK_WIPE_JOURNAL (the guest's user journal files). */
 
 typedef struct {
     RmStats stats[RK_WIPE_N]; /* what was removed (or counted, in dry-run mode), per category */
     int error[RK_WIPE_N];     /* first -errno per category, 0 if none */
+    bool print_asked;         /* the print server (paths.cups_server) was asked */
+    PrintServerResult print;  /* what it listed (dry run) or cancelled and purged */
 } SweepResult;
 
 /* Run every sweep for the guest (uid, user name). RM_DRY_RUN counts only. Returns 0 or the

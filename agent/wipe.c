@@ -499,6 +499,17 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
                       rk_wipe_category_name(c), s->files, s->dirs, s->errors, s->reclaimed, res->sweep.error[c] ? ": " : "",
                       res->sweep.error[c] ? g_strerror(-res->sweep.error[c]) : "");
     }
+    /* Counts only: never a job's title or file name. */
+    const PrintServerResult *pr = &res->sweep.print;
+    if (res->sweep.print_asked && !pr->connected)
+        g_message("print server: not running; the spool files of the guest's jobs were swept without it");
+    else if (res->sweep.print_asked && !pr->reached)
+        g_warning("print server: connected but no answer in time; the guest's jobs could not be cancelled "
+                  "(the spool files were swept without it)");
+    else if (res->sweep.print_asked)
+        g_message("print server: %" G_GUINT64_FORMAT " jobs of the guest cancelled and purged (%" G_GUINT64_FORMAT
+                  " listed, %" G_GUINT64_FORMAT " still listed)",
+                  pr->jobs_cancelled, pr->jobs_found, pr->jobs_left);
     for (int c = RK_WIPE_CENSUS_FIRST; c < RK_WIPE_N; c++)
         if (foothold_class(c) && (res->footholds.removed[c] || res->footholds.error[c]))
             g_message("removed %s: %" G_GUINT64_FORMAT "%s%s", rk_wipe_category_name(c), res->footholds.removed[c],

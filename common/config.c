@@ -104,6 +104,8 @@ static const Key schema[] = {
     { "paths", "metrics_file", T_PATH, O(metrics_file), "", 0, 0, 0, F_NULLABLE },
     { "paths", "run_user_dir", T_PATH, O(run_user_dir), "/run/user", 0, 0, 0, 0 },
     { "paths", "cups_spool", T_PATH, O(cups_spool), "/var/spool/cups", 0, 0, 0, 0 },
+    /* The CUPS server's unix socket, asked over IPP to cancel and purge the guest's jobs. */
+    { "paths", "cups_server", T_PATH, O(cups_server), "/run/cups/cups.sock", 0, 0, 0, F_NULLABLE },
     { "paths", "crash_dirs", T_PATHLIST, O(crash_dirs), "/var/crash,/var/lib/systemd/coredump", 0, 0, 0, 0 },
     { "paths", "journal_dir", T_PATH, O(journal_dir), "/var/log/journal", 0, 0, 0, 0 },
 

@@ -98,6 +98,7 @@ typedef struct {
     char *metrics_file; /* Prometheus textfile, NULL = none */
     char *run_user_dir;
     char *cups_spool;
+    char *cups_server;  /* the CUPS server's unix socket, NULL = ask no server (spool only) */
     char **crash_dirs;
     char *journal_dir;
 

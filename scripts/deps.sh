@@ -9,11 +9,11 @@ set -eu
 
 runtime_pkgs=(
     libglib2.0-0 libjson-glib-1.0-0 libconfig9 libinotifytools0 libx11-6 libxext6 libgtk-3-0 libatk-adaptor at-spi2-core
-    libcrypt1 fonts-dejavu-core fonts-noto-core passwd util-linux procps
+    libcrypt1 libcups2 fonts-dejavu-core fonts-noto-core passwd util-linux procps
 )
 build_pkgs=(
     build-essential pkg-config clang libglib2.0-dev libjson-glib-dev libconfig-dev libinotifytools0-dev
-    libx11-dev libxext-dev libgtk-3-dev libcrypt-dev gettext
+    libx11-dev libxext-dev libgtk-3-dev libcrypt-dev libcups2-dev gettext
     libclang-rt-14-dev
 )
 # uidmap is in the test set on purpose: with it, /etc/subuid exists and useradd hands out

@@ -10,8 +10,10 @@
 # browser policies (Chromium and Firefox ESR: no password saving, no sync, no autofill, clear on
 # exit), the guest account and its fresh home (`rentarkd --wipe-once`), the display manager's
 # autologin and hooks (LightDM drop-in, or GDM's daemon.conf and PreSession/PostSession scripts),
-# the systemd unit (enabled; started when systemd runs) and the XDG autostart entry of
-# rentark-session. Idempotent: run it again after an update.
+# private printing in /etc/cups/cupsd.conf when CUPS is installed (scripts/cups-private.sh: no
+# job history, no kept files, no page log, titles private), the systemd unit (enabled; started
+# when systemd runs) and the XDG autostart entry of rentark-session. Idempotent: run it again
+# after an update.
 #
 # Every change is recorded in /var/lib/rentark/install/ (files created, files replaced with
 # their originals kept, accounts created) so that --uninstall undoes exactly those changes.
@@ -153,6 +155,37 @@ gdm_edit_hook() {
     rm -f "$tmp"
 }
 
+# cups_restart: restart the print server only where it runs (an idle PC's CUPS stays off).
+cups_restart() {
+    if systemd_running; then
+        systemctl try-restart cups.service 2>/dev/null || true
+    elif pgrep -x cupsd >/dev/null 2>&1; then
+        invoke-rc.d cups restart 2>/dev/null || service cups restart 2>/dev/null ||
+            say "restart cupsd yourself for the print settings to take effect"
+    fi
+}
+
+# cups_private: nothing of a patron's print job kept by CUPS (scripts/cups-private.sh says
+# what is set). Only when CUPS is installed; the original cupsd.conf is kept in the backup
+# once and restored by --uninstall; always applied to the current file, so that the settings
+# survive an edit and a second run changes nothing.
+cups_private() {
+    local f=/etc/cups/cupsd.conf
+    if [ ! -f "$f" ]; then
+        say "CUPS is not installed: no print server to configure"
+        return 0
+    fi
+    if ! recorded replaced "$f" && ! recorded_path file "$f"; then
+        record replaced "$f"
+        make_dir "$BACKUP$(dirname "$f")" 0700
+        cp -a "$f" "$BACKUP$f"
+    fi
+    if [ "$("$SRC/scripts/cups-private.sh" "$f")" = changed ]; then
+        say "CUPS: no job history, no kept files, no page log, titles private ($f; original in $BACKUP$f)"
+        cups_restart
+    fi
+}
+
 do_install() {
     if dpkg-query -W -f='${Status}' rentark 2>/dev/null | grep -q 'install ok installed'; then
         die "rentark is installed as a Debian package here; update or remove it with apt instead"
@@ -285,6 +318,8 @@ do_install() {
             ;;
     esac
 
+    cups_private
+
     if command -v systemctl >/dev/null && [ -d /etc/systemd/system ]; then
         recorded enabled rentarkd.service || record enabled rentarkd.service
         # rentark-mount.socket: the mount-table changes of the wipe, in the machine's namespace
@@ -376,6 +411,10 @@ do_uninstall() {
         esac
     done
     if systemd_running; then systemctl daemon-reload || true; fi
+    # The original cupsd.conf is back: the scheduler reads it at its next start.
+    if grep -qx $'replaced\t/etc/cups/cupsd.conf' <<<"$(printf '%s\n' "${lines[@]}")"; then
+        cups_restart
+    fi
     rm -rf -- /run/rentark
     rm -rf -- "$STATE"
     if grep -qx $'dir\t/var/lib/rentark' <<<"$(printf '%s\n' "${lines[@]}")"; then

@@ -37,7 +37,7 @@ guest = { user = "$GUEST"; home = "$HOME_DIR"; skeleton = "$SKEL"; create = fals
 wipe = { trash_dir = "$FS/home/.rentark-trash"; sweep = [ "$FS/tmp", "$FS/vartmp", "$FS/shm" ]; census_mounts = [ "$FS" ]; };
 notice = { text_dir = "$FS/notice"; };
 paths = { state_dir = "$FS/state"; socket = "$FS/state/control.sock"; run_user_dir = "$FS/run/user";
-          cups_spool = "$FS/spool/cups"; crash_dirs = [ "$FS/crash", "$FS/coredump" ];
+          cups_spool = "$FS/spool/cups"; cups_server = "$T_TMP/cups/cups.sock"; crash_dirs = [ "$FS/crash", "$FS/coredump" ];
           journal_dir = "$FS/journal"; metrics_file = "$FS/state/rentark.prom"; };
 CONF
     OUT_DIGEST=$(t_tree_digest "$OUT")

@@ -95,22 +95,33 @@ br_steps() { grep -vx holding "$T_TMP/browse-$1.out"; }
 # br_browser_log BROWSER [LINES]: the end of the browser's own log, the canary redacted.
 br_browser_log() { tail -n "${2:-15}" "$HOME_DIR/.browse-$1.log" 2>/dev/null | br_redact; }
 
-# br_cups_up [file]: a private cupsd: configuration, state and logs in $T_TMP/cups, listening
-# only on the unix socket BR_CUPS_SOCK, its spool (RequestRoot) the daemon's paths.cups_spool
-# ($FS/spool/cups) so that the wipe must find the guest's jobs there. The queue $BR_PRINTER
-# prints to CUPS-PDF (a PDF in ~/PDF of the home that passwd names for the guest), or to
-# /dev/null when CUPS-PDF is not installed or "file" is asked for (BR_PRINTER_KIND says which).
+# br_cups_up [file] [kiosk]: a private cupsd: configuration, state and logs in $T_TMP/cups,
+# listening only on the unix socket BR_CUPS_SOCK ($T_TMP/cups/cups.sock, the daemon's
+# paths.cups_server in tests/wipe-env.sh), its spool (RequestRoot) the daemon's
+# paths.cups_spool ($FS/spool/cups) so that the wipe must find the guest's jobs there. The
+# queue $BR_PRINTER prints to CUPS-PDF (a PDF in ~/PDF of the home that passwd names for the
+# guest), or to /dev/null when CUPS-PDF is not installed or "file" is asked for
+# (BR_PRINTER_KIND says which). "kiosk": configured as scripts/install.sh configures the real
+# one: scripts/cups-private.sh applied to a cupsd.conf that keeps everything (history, files,
+# a page log with titles, debug log) and has the stock policies of /etc/cups/cupsd.conf and
+# the system groups of /etc/cups/cups-files.conf when there are (Debian: "root lpadmin").
 # 1 with the reason in BR_CUPS_WHY.
 br_cups_up() {
-    local t c=$T_TMP/cups dev ppd=()
+    local t c=$T_TMP/cups dev ppd=() kind=pdf kiosk=0 a sysgroup=root
+    for a in "$@"; do
+        case $a in file) kind=file ;; kiosk) kiosk=1 ;; esac
+    done
     for t in cupsd lpadmin lp lpstat; do
         command -v "$t" >/dev/null || { BR_CUPS_WHY="$t is not installed"; return 1; }
     done
     getent group lp >/dev/null || { BR_CUPS_WHY="no group lp"; return 1; }
-    if [ "${1:-}" != file ] && [ -x /usr/lib/cups/backend/cups-pdf ] && [ -f /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd ]; then
+    if [ "$kind" != file ] && [ -x /usr/lib/cups/backend/cups-pdf ] && [ -f /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd ]; then
         dev=cups-pdf:/ ppd=(-P /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd) BR_PRINTER_KIND=CUPS-PDF
     else
         dev=file:///dev/null BR_PRINTER_KIND="a file printer (/dev/null)"
+    fi
+    if [ $kiosk -eq 1 ] && grep -q '^SystemGroup ' /etc/cups/cups-files.conf 2>/dev/null; then
+        sysgroup=$(sed -n 's/^SystemGroup //p' /etc/cups/cups-files.conf | head -1)
     fi
     mkdir -p "$c/root" "$c/cache" "$c/state" "$c/log"
     BR_CUPS_SOCK=$c/cups.sock
@@ -125,9 +136,32 @@ PageLog $c/log/page_log
 FileDevice Yes
 User lp
 Group lp
-SystemGroup root
+SystemGroup $sysgroup
 EOF
-    cat >"$c/root/cupsd.conf" <<EOF
+    if [ $kiosk -eq 1 ]; then
+        cat >"$c/root/cupsd.conf" <<EOF
+LogLevel debug
+PageLogFormat %p %u %j %T %P %C %{job-billing} %{job-originating-host-name} %{job-name} %{media} %{sides}
+Listen $BR_CUPS_SOCK
+Browsing No
+WebInterface No
+PreserveJobFiles Yes
+PreserveJobHistory Yes
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+EOF
+        if [ -f /etc/cups/cupsd.conf ] && grep -q '^<Policy default>' /etc/cups/cupsd.conf; then
+            awk '/^<Policy /, /^<\/Policy>/' /etc/cups/cupsd.conf >>"$c/root/cupsd.conf"
+        else
+            printf '<Policy default>\n  JobPrivateAccess default\n  JobPrivateValues default\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n' \
+                >>"$c/root/cupsd.conf"
+        fi
+        [ "$("$RK_SRC/scripts/cups-private.sh" "$c/root/cupsd.conf")" = changed ] ||
+            { BR_CUPS_WHY="scripts/cups-private.sh changed nothing"; return 1; }
+    else
+        cat >"$c/root/cupsd.conf" <<EOF
 LogLevel warn
 Listen $BR_CUPS_SOCK
 Browsing No
@@ -148,6 +182,16 @@ PreserveJobHistory Yes
   </Limit>
 </Policy>
 EOF
+    fi
+    br_cups_start || return 1
+    lpadmin -h "$BR_CUPS_SOCK" -p "$BR_PRINTER" -E -v "$dev" "${ppd[@]}" >>"$c/log/cupsd.out" 2>&1 ||
+        { BR_CUPS_WHY="lpadmin failed: $(tail -1 "$c/log/cupsd.out")"; return 1; }
+}
+
+# br_cups_start: start the private cupsd of br_cups_up (again, after br_cups_stop) and wait
+# until it answers on its socket. BR_CUPS_PID; 1 with the reason in BR_CUPS_WHY.
+br_cups_start() {
+    local t c=$T_TMP/cups
     cupsd -f -c "$c/root/cupsd.conf" -s "$c/root/cups-files.conf" >>"$c/log/cupsd.out" 2>&1 &
     BR_CUPS_PID=$!
     t_cleanup "kill $BR_CUPS_PID"
@@ -157,8 +201,17 @@ EOF
         sleep 0.1
     done
     lpstat -h "$BR_CUPS_SOCK" -r >/dev/null 2>&1 || { BR_CUPS_WHY="cupsd did not answer on its socket"; return 1; }
-    lpadmin -h "$BR_CUPS_SOCK" -p "$BR_PRINTER" -E -v "$dev" "${ppd[@]}" >>"$c/log/cupsd.out" 2>&1 ||
-        { BR_CUPS_WHY="lpadmin failed: $(tail -1 "$c/log/cupsd.out")"; return 1; }
+}
+
+# br_cups_stop: stop the private cupsd (it saves its jobs, as at a shutdown) and wait for it.
+br_cups_stop() {
+    kill -TERM "$BR_CUPS_PID" 2>/dev/null || return 1
+    local t
+    for t in $(seq 100); do
+        kill -0 "$BR_CUPS_PID" 2>/dev/null || { wait "$BR_CUPS_PID" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    return 1
 }
 
 # br_print: the guest prints a letter (marker "print") on $BR_PRINTER and the job completes.

@@ -113,6 +113,7 @@ static void test_shipped_equals_defaults(void)
     g_assert_cmpstr(shipped->metrics_file, ==, def->metrics_file);
     g_assert_cmpstr(shipped->run_user_dir, ==, def->run_user_dir);
     g_assert_cmpstr(shipped->cups_spool, ==, def->cups_spool);
+    g_assert_cmpstr(shipped->cups_server, ==, def->cups_server);
     g_assert_true(g_strv_equal((const char *const *)shipped->crash_dirs, (const char *const *)def->crash_dirs));
     g_assert_cmpstr(shipped->journal_dir, ==, def->journal_dir);
     g_assert_cmpstr(shipped->admin_group, ==, def->admin_group);
