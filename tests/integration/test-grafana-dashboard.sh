@@ -50,11 +50,17 @@ EOF
 # --- Grafana's schema: the types of @grafana/schema, checked by the TypeScript compiler.
 NPM_DIR=$RK_BUILD/npm-grafana
 mkdir -p "$NPM_DIR"
+# Node.js trusts its own list of CAs; a machine whose HTTPS goes through a CA of its own (a
+# proxy that inspects TLS) has it in the system's store, which node then needs to be told of.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 if [ ! -x "$NPM_DIR/node_modules/.bin/tsc" ] || [ ! -d "$NPM_DIR/node_modules/@grafana/schema" ]; then
-    (cd "$NPM_DIR" && npm install --no-audit --no-fund --silent typescript@5.6.3 @grafana/schema@13.2.3) \
-        >"$T_TMP/npm.log" 2>&1
+    (cd "$NPM_DIR" && timeout 600 npm install --no-audit --no-fund --fetch-retries=3 \
+        typescript@5.6.3 @grafana/schema@13.2.3) >"$T_TMP/npm.log" 2>&1
 fi
 t_check "typescript and @grafana/schema are installed (npm registry)" test -x "$NPM_DIR/node_modules/.bin/tsc"
+[ -x "$NPM_DIR/node_modules/.bin/tsc" ] || tail -5 "$T_TMP/npm.log" | sed 's/^/# npm: /'
 # check.ts: the dashboard (without the import-only __inputs/__requires) as a Dashboard.
 mkcheck() { # DASHBOARD.json OUT.ts [SED]
     $PY - "$1" "$2" <<'EOF'
