@@ -20,7 +20,8 @@
 # from the whole pool and signed again. Adding a file that is there already changes nothing;
 # a different file under a name the pool has already (a rebuild without a new version in
 # debian/changelog) is refused: kiosks that have that version would never get the rebuild.
-# One OUTDIR holds one suite: the pool is the suite's.
+# One OUTDIR holds one suite: the pool is the suite's. OUTDIR/.repo.lock lets one run at a time
+# work on it.
 #
 # Needs apt-ftparchive (apt-utils), gpg and gpgv (gnupg), dpkg-deb. KEYID's secret key must be
 # in the keyring (GNUPGHOME or --gnupghome), usable without a prompt or through gpg-agent.
