@@ -9,11 +9,18 @@
 #   make update-po       extract the UI strings (xgettext) into po/rentark.pot, merge into po/*.po
 #   make install DESTDIR=... PREFIX=...
 #   make clean
+#   make version         print the version (the first entry of debian/changelog)
 #
 # Variables: CC, BUILD, SAN=1 (sanitizers), WERROR=0 (warnings not fatal), V=1 (verbose);
 # CFLAGS, CPPFLAGS, LDFLAGS are added to the project's own flags (never replace them).
 
-VERSION    := 0.1.0
+# The version has one home, the first line of debian/changelog ("rentark (VERSION) ..."):
+# the programs (RK_VERSION), their man pages, the translation template and the package all
+# take it from there, so a release is one new changelog entry (dch -v VERSION).
+VERSION    := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
+ifeq ($(VERSION),)
+$(error no version: the first line of debian/changelog must read "rentark (VERSION) ..." (run make in the source tree))
+endif
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 BUILD      ?= build
@@ -87,16 +94,30 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_LIB := $(BUILD)/libcommon.a
 AGENT_LIB  := $(BUILD)/libagent.a
 PROGS      := $(BUILD)/rentarkd $(BUILD)/rentarkctl $(BUILD)/rentark-session
+# The man pages as installed: man/ holds them with @VERSION@ where the version goes.
+MAN_PAGES  := $(patsubst man/%,$(BUILD)/man/%,$(wildcard man/*.[158]))
 # The UI catalogues, built from po/ into $(BUILD)/locale (the tests' RENTARK_LOCALEDIR).
 LINGUAS    := $(shell cat po/LINGUAS 2>/dev/null)
 MO_FILES   := $(patsubst %,$(BUILD)/locale/%/LC_MESSAGES/rentark.mo,$(LINGUAS))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRC))
 
-.PHONY: all check check-valgrind system-test test bench fuzz install uninstall clean tests update-po
+.PHONY: all check check-valgrind system-test test bench fuzz install uninstall clean tests update-po version
 # Objects of tests and helpers are kept (no intermediate-file deletion, no needless rebuilds).
 .SECONDARY:
-all: $(PROGS) $(MO_FILES)
+all: $(PROGS) $(MO_FILES) $(MAN_PAGES)
+
+version:
+	@echo $(VERSION)
+
+# Every object that compiles RK_VERSION in is rebuilt when the changelog (the version) changes.
+$(call obj,$(shell grep -l RK_VERSION $(COMMON_SRC) $(AGENT_SRC) agent/main.c $(CTL_SRC) $(SESSION_SRC) \
+    $(UNIT_SRC) $(HELPER_SRC) 2>/dev/null)): debian/changelog
+
+$(BUILD)/man/%: man/% debian/changelog
+	@mkdir -p $(@D)
+	@echo "  MAN     $<"
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/g' $< >$@.tmp && mv $@.tmp $@
 
 # msgfmt --check: a translation that drops or breaks a format is a build error.
 $(BUILD)/locale/%/LC_MESSAGES/rentark.mo: po/%.po
@@ -105,10 +126,12 @@ $(BUILD)/locale/%/LC_MESSAGES/rentark.mo: po/%.po
 	$(Q)msgfmt --check -o $@ $<
 
 # The strings marked with _() in the session client; each po/LANG.po is merged with them (new
-# strings come in untranslated, changed ones fuzzy), then checked.
+# strings come in untranslated, changed ones fuzzy), then checked. No --package-version: the
+# template is a tracked file, and a version in it would go stale at the next release (the
+# catalogues say "rentark" alone too).
 update-po:
 	xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
-	    --package-name=rentark --package-version=$(VERSION) --msgid-bugs-address=- \
+	    --package-name=rentark --msgid-bugs-address=- \
 	    --keyword=count_in_words:1,2 -o po/rentark.pot session/*.c
 	for l in $(LINGUAS); do msgmerge --quiet --update --backup=none po/$$l.po po/rentark.pot && \
 	    msgattrib --no-obsolete -o po/$$l.po po/$$l.po || exit 1; done
@@ -169,7 +192,7 @@ $(BUILD)/tests/preload/%.so: tests/preload/%.c
 	@echo "  SHLIB   $@"
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -fPIC -shared -o $@ $< -ldl
 
-tests: $(PROGS) $(MO_FILES) $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_SOS)
+tests: $(PROGS) $(MO_FILES) $(MAN_PAGES) $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_SOS)
 
 # The test suite runs against a sanitizer build of its own so that the release build in
 # build/ stays as it is.
@@ -259,7 +282,7 @@ MANDIR     := $(PREFIX)/share/man
 DATADIR    := $(PREFIX)/share/rentark
 UNITDIR    ?= /lib/systemd/system
 
-install: $(PROGS) $(MO_FILES)
+install: $(PROGS) $(MO_FILES) $(MAN_PAGES)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/rentark \
 	           $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/rentarkd $(DESTDIR)$(SBINDIR)/rentarkd
@@ -270,7 +293,7 @@ install: $(PROGS) $(MO_FILES)
 	cp -R config/notice $(DESTDIR)$(SYSCONFDIR)/rentark/
 	for l in $(LINGUAS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/rentark.mo \
 	    $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/rentark.mo || exit 1; done
-	for m in man/*.[158]; do [ -e "$$m" ] || continue; \
+	for m in $(MAN_PAGES); do \
 	    install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	# The unit and the autostart entry name the programs by path: the installed ones.
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xdg/autostart

@@ -268,7 +268,8 @@ SeatState rk_seat_state_from_name(const char *name)
 }
 
 /* "crash_recovery" is the name the statistics and the metrics have always used; journals of
- * 0.1.0 say end_reason=recovery, which still loads (the journal keeps the word as it is). */
+ * the first release say end_reason=recovery, which still loads (the journal keeps the word as
+ * it is). */
 static const char *const end_reason_names[END_N] = {
     [END_LOGOUT] = "logout",   [END_BUTTON] = "button",     [END_IDLE] = "idle",
     [END_TIME_LIMIT] = "time_limit", [END_STAFF] = "staff", [END_SHUTDOWN] = "shutdown",

@@ -25,6 +25,7 @@ test_pkgs=(
     python3-pyatspi gir1.2-atspi-2.0 python3-pil orca speech-dispatcher-espeak-ng
     chromium firefox-esr cups-daemon printer-driver-cups-pdf lightdm systemd
     debhelper dpkg-dev fakeroot lintian man-db groff-base mandoc ansible-core python3-apt
+    apt-utils gnupg
     prometheus
     cron at bindfs fuse3 keyutils
     mmdebstrap systemd-container

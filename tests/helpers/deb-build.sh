@@ -1,6 +1,6 @@
-# Shared by tests/integration/test-deb.sh and test-ansible.sh (sourced after tests/lib.sh):
-# build rentark's Debian package from the working tree, and take and compare snapshots of
-# what installing and purging a package may change on this machine.
+# Shared by tests/integration/test-deb.sh, test-ansible.sh and test-apt-repo.sh (sourced after
+# tests/lib.sh): build rentark's Debian package from the working tree, and take and compare
+# snapshots of what installing and purging a package may change on this machine.
 
 # deb_missing_tool: print the first build tool that is missing (status 0), or nothing (1).
 deb_missing_tool() {
@@ -174,4 +174,24 @@ deb_check_rc() {
         t_fail "$1" "exit status $2"
         tail -20 <<<"$3" | sed 's/^/#   /'
     fi
+}
+
+# deb_repack DEB VERSION OUT: a copy of the package DEB that says it is VERSION (its files as
+# they are): a "newer release" for upgrade tests without a second build.
+deb_repack() {
+    local dir=$T_TMP/repack.$$
+    rm -rf "$dir" && dpkg-deb -R "$1" "$dir" || return 1
+    sed -i "s/^Version: .*/Version: $2/" "$dir/DEBIAN/control" &&
+        dpkg-deb --root-owner-group -Zxz -b "$dir" "$3" >/dev/null || return 1
+    rm -rf "$dir"
+}
+
+# deb_gpg_key HOME: a throw-away signing key (ed25519, no passphrase) in a new GnuPG home
+# HOME; prints its fingerprint. Its gpg-agent is stopped at exit.
+deb_gpg_key() {
+    mkdir -p -m 0700 "$1" || return 1
+    t_cleanup "gpgconf --homedir '$1' --kill all"
+    gpg --homedir "$1" --batch --quiet --passphrase '' \
+        --quick-gen-key "rentark test $(basename "$1") <test@invalid>" ed25519 sign never 2>/dev/null || return 1
+    gpg --homedir "$1" --batch --with-colons --list-keys 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }'
 }

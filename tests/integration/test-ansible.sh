@@ -4,8 +4,10 @@
 # configuration from variables (the installed rentarkd accepts it), puts a staff account in
 # rentark-admin; a configuration variable rentarkd refuses fails the run at "validate" and
 # leaves the file as it was; validate checks offline (values, not folders), and the task after
-# it fails the run on a language without notice texts on the kiosk; a second run changes nothing; a purge leaves the machine as it was
-# before (snapshots compared).
+# it fails the run on a language without notice texts on the kiosk; a second run changes nothing;
+# a run with rentark_apt_repo (a signed repository made by scripts/repo.sh in a temporary
+# folder, file://) upgrades the package from it to a newer version, and a second such run
+# changes nothing; a purge leaves the machine as it was before (snapshots compared).
 #
 # Like test-deb.sh it installs on the real machine: it refuses (skips) when anything of rentark
 # is there already, and holds /run/lock/rentark-machine.lock meanwhile.
@@ -126,8 +128,60 @@ t_check "... validate (offline) let it through, the file holds it" grep -q 'lang
 t_check "... the check of the kiosk names the missing folder" \
     bash -c 'grep -q "The configuration fits this kiosk" "$1" && grep -q "no notice texts for \\\\\?\"xx" "$1"' _ "$T_TMP/run4.log"
 
+# ---- from a signed apt repository: an upgrade ----
+# The repository holds the package built above and a copy of it that says it is newer; the
+# role must install the newer one (state latest) from it. The source and key it writes are
+# removed at exit and before the last snapshot, and so are the lists apt fetched of it: a
+# source left behind would point this machine's apt at a folder that is gone.
+apt_files() {
+    rm -f /etc/apt/sources.list.d/rentark.sources /usr/share/keyrings/rentark-archive-keyring.gpg
+    rm -f /var/lib/apt/lists/*_"$(basename "$T_TMP")"_repo_*
+}
+if command -v apt-ftparchive >/dev/null && command -v gpg >/dev/null; then
+    t_cleanup apt_files
+    arch=$(dpkg-deb -f "$DEB_FILE" Architecture)
+    V2=$(dpkg-deb -f "$DEB_FILE" Version)+ansible1
+    deb_repack "$DEB_FILE" "$V2" "$T_TMP/rentark_${V2#*:}_$arch.deb"
+    fpr=$(deb_gpg_key "$T_TMP/gnupg")
+    out=$("$RK_SRC/scripts/repo.sh" --key "$fpr" --gnupghome "$T_TMP/gnupg" "$T_TMP/repo" \
+        "$DEB_FILE" "$T_TMP/rentark_${V2#*:}_$arch.deb" 2>&1)
+    deb_check_rc "scripts/repo.sh makes a repository with the package and a newer one ($V2)" $? "$out"
+    # apt's fetchers run as _apt and need a TMPDIR they may write (this machine's /tmp may not
+    # be one); the role's commands inherit it (-c local).
+    mkdir -p -m 1777 "$T_TMP/apt-tmp" && chmod 1777 "$T_TMP/apt-tmp"
+    repo_vars=(-e "rentark_apt_repo=file://$T_TMP/repo" -e "rentark_apt_key=$T_TMP/repo/rentark-archive-keyring.gpg")
+    start=$(date +%s)
+    TMPDIR=$T_TMP/apt-tmp play "$T_TMP/run5.log" "${repo_vars[@]}"
+    rc=$?
+    deb_check_rc "a run with rentark_apt_repo succeeds ($(($(date +%s) - start)) s, changed=$(recap "$T_TMP/run5.log" changed))" \
+        $rc "$(cat "$T_TMP/run5.log")"
+    t_check "... it upgraded the package to the repository's newest ($V2)" \
+        test "$(dpkg-query -W -f='${Version} ${Status}' rentark 2>/dev/null)" = "$V2 install ok installed"
+    t_check "... the key is in /usr/share/keyrings, as exported" \
+        cmp -s "$T_TMP/repo/rentark-archive-keyring.gpg" /usr/share/keyrings/rentark-archive-keyring.gpg
+    t_check "... rentark.sources names the repository, signed by that key alone" \
+        bash -c 'f=/etc/apt/sources.list.d/rentark.sources
+                 grep -qx "URIs: file://$1" "$f" && grep -qx "Suites: bookworm" "$f" && grep -qx "Components: main" "$f" &&
+                 grep -qx "Signed-By: /usr/share/keyrings/rentark-archive-keyring.gpg" "$f"' _ "$T_TMP/repo"
+    t_check "... apt knows the repository (apt-cache policy)" \
+        bash -c 'apt-cache policy rentark 2>/dev/null | grep -qE "^ +500 file:$1 bookworm/main"' _ "$T_TMP/repo"
+    t_check "... the configuration holds the variables again" grep -q 'languages = \[ "nn", "nb", "en" \];' "$conf"
+    if [ -d /run/systemd/system ]; then
+        t_check "... rentarkd.service is active" systemctl is-active --quiet rentarkd.service
+    fi
+    TMPDIR=$T_TMP/apt-tmp play "$T_TMP/run6.log" "${repo_vars[@]}"
+    rc=$?
+    changed=$(recap "$T_TMP/run6.log" changed)
+    t_check "a second run with rentark_apt_repo succeeds and changes nothing (changed=$changed)" \
+        test $rc -eq 0 -a "$changed" = 0
+    [ "$changed" = 0 ] || grep -EA1 '^(changed|fatal)' "$T_TMP/run6.log" | sed 's/^/#   /'
+else
+    t_skip "the role with rentark_apt_repo" "apt-ftparchive or gpg not found (apt-get install apt-utils gnupg)"
+fi
+
 out=$(dpkg --purge rentark 2>&1)
 deb_check_rc "dpkg --purge rentark" $? "$out"
+apt_files
 deb_snapshot "$T_TMP/after"
 t_check "the machine after the purge is as it was before the first run" deb_compare "$T_TMP/before" "$T_TMP/after"
 t_done

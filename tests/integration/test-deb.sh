@@ -60,8 +60,8 @@ conffiles=$(dpkg-deb -I "$DEB_FILE" conffiles 2>/dev/null)
 t_check "the configuration and the notice texts are conffiles" \
     bash -c 'grep -qx /etc/rentark/rentark.conf <<<"$1" && grep -qx /etc/rentark/notice/nn/notice.txt <<<"$1"' _ "$conffiles"
 deb_version=$(dpkg-deb -f "$DEB_FILE" Version)
-t_check "the package version is the Makefile's VERSION ($deb_version)" \
-    grep -qx "VERSION *:= *${deb_version%%-*}" "$RK_SRC/Makefile"
+t_check "the package version is debian/changelog's ($deb_version)" \
+    test "$deb_version" = "$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$RK_SRC/debian/changelog")"
 
 if command -v lintian >/dev/null; then
     lint=$(lintian --fail-on error "$DEB_FILE" 2>&1)
@@ -96,7 +96,7 @@ t_check "the configuration is root's alone (PIN hashes)" test "$(stat -c '%a %U'
 out=$(/usr/sbin/rentarkd --check-config 2>&1)
 t_check "the installed rentarkd accepts the installed /etc/rentark/rentark.conf: $out" test $? -eq 0
 out=$(/usr/sbin/rentarkd --version 2>&1)
-t_check "rentarkd --version: $out" test "$out" = "rentarkd ${deb_version%%-*}"
+t_check "rentarkd --version: $out" test "$out" = "rentarkd $deb_version"
 hash=$(printf '1234\n1234\n' | /usr/bin/rentarkctl hash-pin 2>/dev/null)
 t_check "the installed rentarkctl runs (hash-pin makes a yescrypt hash)" grep -q '^\$y\$' <<<"$hash"
 t_check "the installed rentark-session runs (--help)" quiet /usr/bin/rentark-session --help
