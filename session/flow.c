@@ -230,6 +230,7 @@ static gboolean first_input_wait_cb(gpointer data)
     Flow *f = data;
     f->wait_id = 0;
     /* The daemon shows the notice again when nobody began within first_input_wait: ask. */
+    g_debug("no first input within first_input_wait: asking for the status");
     refresh_status(f);
     return G_SOURCE_REMOVE;
 }
