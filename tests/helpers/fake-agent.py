@@ -276,7 +276,7 @@ def main():
     p.add_argument("--last-wipe", type=int)
     p.add_argument("--unverified", action="store_true")
     p.add_argument("--seat-name", default="")
-    p.add_argument("--step-away-max", type=int, default=600, help="session.step_away_max (0: no lock)")
+    p.add_argument("--step-away-max", type=int, default=0, help="session.step_away_max (0, the default here: no lock)")
     p.add_argument("--closes-in", type=int, default=0, help="the library closes in S seconds (status closes_at)")
     p.add_argument("--opens-in", type=int, default=0, help="it opens again in S seconds (status opens_at)")
     p.add_argument("--closing-warn", type=int, default=0, help="the closing warning in force while ACTIVE")
