@@ -147,7 +147,9 @@ static GtkWidget *button(Ui *ui, Surface *s, const Button *b)
         atk_object_set_description(gtk_widget_get_accessible(w), "\u2713");
     add_part(s, w, b, NULL);
     const UiView *v = s->view;
-    const char *want = v->focus ? v->focus : s->keep_focus;
+    /* A code field takes the focus back when its screen is built again (a wrong code is
+     * typed again, not sent with a button). */
+    const char *want = v->focus ? v->focus : s->field ? NULL : s->keep_focus;
     if (want && strcmp(want, b->action) == 0)
         s->focus = w;
     else if (!want && !s->focus && b->style == UI_BTN_PRIMARY)
@@ -331,8 +333,13 @@ static GtkWidget *cover_content(Ui *ui, Surface *s, const Rect *m)
         atk_object_set_role(gtk_widget_get_accessible(t), ATK_ROLE_HEADING);
         gtk_box_pack_start(GTK_BOX(inner), t, FALSE, FALSE, 0);
     }
-    if (v->subtitle)
-        gtk_box_pack_start(GTK_BOX(inner), text_label(s, v->subtitle, "subtitle", "rk-subtitle"), FALSE, FALSE, 0);
+    if (v->subtitle) {
+        GtkWidget *l = text_label(s, v->subtitle, "subtitle", "rk-subtitle");
+        /* A countdown: its name changes once a minute, its text every second. */
+        if (v->subtitle_name)
+            set_name(l, v->subtitle_name);
+        gtk_box_pack_start(GTK_BOX(inner), l, FALSE, FALSE, 0);
+    }
     if (v->body)
         gtk_box_pack_start(GTK_BOX(inner), body(ui, s, v->body), FALSE, FALSE, 0);
     for (guint i = 0; i < v->list->len; i++)

@@ -120,6 +120,10 @@ static gboolean parse_status(const RkParsedReply *r, ClientStatus *ret, GError *
     ret->closing_warn = get_long(r, "closing_warn", 0, G_MAXINT32, 0);
     ret->session_time = get_long(r, "session_time", -1, G_MAXINT32, -1);
     ret->verified = get_long(r, "verified", 0, 1, 0) == 1;
+    ret->waiting_input = get_long(r, "waiting_input", 0, 1, 0) == 1;
+    ret->locked = get_long(r, "locked", 0, 1, 0) == 1;
+    ret->lock_left = get_long(r, "lock_left", -1, G_MAXINT32, -1);
+    ret->lock_tries_left = get_long(r, "lock_tries_left", 0, 100, 0);
     return TRUE;
 }
 
@@ -149,6 +153,10 @@ gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GErro
         .extend_by = get_long(r, "extend_by", 0, RK_CONFIG_MAX_EXTEND_BY, -1),
         .max_extends = get_long(r, "max_extends", 0, RK_CONFIG_MAX_EXTENDS, -1),
         .screen_reader = get_long(r, "screen_reader", 0, 1, 0) == 1,
+        /* Absent (an older daemon): no lock offered, the clock starts at the accept. */
+        .step_away_max = get_long(r, "step_away_max", 0, G_MAXINT32, 0),
+        .start_on_first_input = get_long(r, "start_on_first_input", 0, 1, 0) == 1,
+        .first_input_wait = get_long(r, "first_input_wait", 0, G_MAXINT32, 0),
         .warnings = get_warnings(r),
         .languages = get_languages(r),
     };

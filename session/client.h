@@ -30,6 +30,10 @@ typedef struct {
     long session_time;   /* seconds a session accepted now would get, -1 = no end in sight */
     long long last_wipe; /* unix time, 0 = unknown */
     bool verified;
+    bool waiting_input;  /* ACTIVE, but the patron's clock waits for their first input */
+    bool locked;         /* the patron's step-away lock is on */
+    long lock_left;      /* seconds until the lock ends the session, -1 when not locked */
+    long lock_tries_left; /* wrong codes the lock still takes before it ends the session */
     char *generation; /* of the daemon's settings: session-config again when it changes */
 } ClientStatus;
 
@@ -44,6 +48,9 @@ typedef struct {
     long extend_by;   /* seconds an extension adds, 0 = patrons cannot extend */
     long max_extends; /* extensions per session */
     bool screen_reader; /* start a screen reader at the notice */
+    long step_away_max; /* seconds the step-away lock may last, 0 = no lock offered */
+    bool start_on_first_input; /* the patron's time starts at their first input */
+    long first_input_wait; /* seconds an accepted notice waits for that input */
     GArray *warnings; /* int seconds before the time limit, possibly empty */
     char **languages; /* codes in order, the first is the default (NULL-terminated) */
     char *notice_dir; /* absolute path, NULL when the daemon could not fit it in its reply */

@@ -13,6 +13,17 @@
 #include <time.h>
 
 #define PIN_MAX_DIGITS 8
+/* The step-away lock's code, as rentarkd takes it (agent/steplock.h), and its wrong tries. */
+#define LOCK_MIN_DIGITS 4
+#define LOCK_MAX_DIGITS 8
+#define LOCK_MAX_WRONG 5
+/* While locked the daemon ends the session when this client falls silent for 10 s
+ * (SEAT_LOCK_SILENCE_S): the lock screen asks for the status this often, which also gives its
+ * countdown a fresh time every second. */
+#define LOCK_POLL_MS 1000
+/* The first input after the accept is reported at once, once the patron has been still this
+ * long: the daemon cannot tell input in the first 1.5 s from the accepting click. */
+#define FIRST_INPUT_QUIET_MS 2000
 
 typedef enum {
     SCR_NONE,
@@ -24,6 +35,8 @@ typedef enum {
     SCR_ENDING,
     SCR_OOO,     /* out of order */
     SCR_CLOSED,  /* outside the library's opening hours */
+    SCR_LOCK_CHOOSE, /* the patron chooses the code of the step-away lock (twice) */
+    SCR_LOCKED,  /* the step-away lock: only the patron's code opens the session again */
 } FlowScreen;
 
 struct Flow {
@@ -56,9 +69,15 @@ struct Flow {
     GPid reader_pid;       /* the screen reader this client started, or 0 */
     guint reader_watch;
     gboolean idle_now;
+    /* The step-away lock: the code typed first while it is typed again (wiped as soon as it
+     * was compared), which of the two is asked for, and whether a wrong code was typed. */
+    char lock_first[LOCK_MAX_DIGITS + 1];
+    int lock_step;
+    gboolean lock_wrong;
+    gint64 wait_seen_at; /* monotonic µs the patron's clock was first seen waiting, or 0 */
     /* The session limits in force, the daemon's (-1 and 0 before its first settings). */
     long idle_timeout, idle_warning, report_interval;
-    guint report_id, clock_id, retry_id, countdown_id;
+    guint report_id, clock_id, retry_id, countdown_id, lock_id, wait_id;
 };
 
 static void show_screen(Flow *f, FlowScreen s);
@@ -95,6 +114,9 @@ static long time_left_now(Flow *f)
 {
     if (f->st.time_left < 0)
         return -1;
+    /* The patron's clock has not started: the daemon holds the time still. */
+    if (f->st.waiting_input)
+        return f->st.time_left;
     return MAX(0, f->st.time_left - (long)((g_get_monotonic_time() - f->st_at) / G_USEC_PER_SEC));
 }
 
@@ -190,6 +212,50 @@ static gboolean report_cb(gpointer data)
     }
     refresh_status(f);
     return G_SOURCE_CONTINUE;
+}
+
+/* ---- the patron's clock (session.start_on_first_input) ---- */
+
+/* The first input after the accept: told to the daemon at once, so that the time left starts
+ * counting in the strip within a second of the patron's first click, not at the next report. */
+static void on_first_input(gpointer data)
+{
+    Flow *f = data;
+    g_debug("first input after the accept: reported at once");
+    report_cb(f);
+}
+
+static gboolean first_input_wait_cb(gpointer data)
+{
+    Flow *f = data;
+    f->wait_id = 0;
+    /* The daemon shows the notice again when nobody began within first_input_wait: ask. */
+    g_debug("no first input within first_input_wait: asking for the status");
+    refresh_status(f);
+    return G_SOURCE_REMOVE;
+}
+
+/* While the patron's clock waits: the first input is watched for, and the status is asked for
+ * when the daemon's wait for it runs out (the notice then shows again), without waiting for
+ * the next report. */
+static void watch_first_input(Flow *f)
+{
+    gboolean waiting = f->st.state == SEAT_ACTIVE && f->st.waiting_input && !f->st.locked;
+    if (!waiting) {
+        idle_unwatch_input(f->idle);
+        clear_source(&f->wait_id);
+        f->wait_seen_at = 0;
+        return;
+    }
+    idle_watch_input(f->idle, FIRST_INPUT_QUIET_MS, on_first_input, f);
+    gint64 now = g_get_monotonic_time();
+    if (!f->wait_seen_at)
+        f->wait_seen_at = now;
+    if (!f->wait_id && f->set.first_input_wait > 0) {
+        long passed = (long)((now - f->wait_seen_at) / G_USEC_PER_SEC);
+        long next = MAX(f->set.first_input_wait + 1 - passed, 2);
+        f->wait_id = g_timeout_add_seconds((guint)MIN(next, G_MAXINT32), first_input_wait_cb, f);
+    }
 }
 
 /* ---- screens ---- */
@@ -433,7 +499,12 @@ static void show_strip(Flow *f)
 {
     UiView *v = ui_view_new(UI_STRIP, "active");
     long left = time_left_now(f);
-    if (left >= 0) {
+    if (left >= 0 && f->st.waiting_input) {
+        /* session.start_on_first_input: nothing counts down before the patron begins. */
+        g_autofree char *t = notice_format_duration(left);
+        g_autofree char *line = notice_format(_("Your time starts when you begin: {time}"), "time", t, NULL);
+        ui_view_set_title(v, line);
+    } else if (left >= 0) {
         g_autofree char *t = notice_format_duration(left);
         g_autofree char *line = notice_format(_("Time left: {time}"), "time", t, NULL);
         ui_view_set_title(v, line);
@@ -467,8 +538,101 @@ static void show_strip(Flow *f)
         g_autofree char *more = notice_format(_("More time (+{time})"), "time", t, NULL);
         ui_view_add_button(v, "extend", more, UI_BTN_PRIMARY);
     }
+    if (f->set.step_away_max > 0)
+        ui_view_add_button(v, "lock", _("Lock the screen"), UI_BTN_NORMAL);
     ui_view_add_button(v, "end", _("End session and erase my data"), UI_BTN_DANGER);
     ui_show(f->ui, v);
+}
+
+/* ---- the step-away lock ---- */
+
+static gboolean lock_code_valid(const char *code)
+{
+    size_t n = strlen(code);
+    for (size_t i = 0; i < n; i++)
+        if (!g_ascii_isdigit(code[i]))
+            return FALSE;
+    return n >= LOCK_MIN_DIGITS && n <= LOCK_MAX_DIGITS;
+}
+
+static void lock_forget(Flow *f)
+{
+    explicit_bzero(f->lock_first, sizeof f->lock_first);
+    f->lock_step = 0;
+}
+
+/* Choosing the code: what the lock does, said before it is on (how long it may last, that
+ * wrong codes end the session, that nobody else can open it). */
+static UiView *lock_choose_view(Flow *f)
+{
+    UiView *v = cover_view(f, f->lock_step == 0 ? "lock-choose" : "lock-again");
+    ui_view_set_title(v, f->lock_step == 0 ? _("Choose a code") : _("Type the code again"));
+    g_autofree char *t = notice_format_duration(f->set.step_away_max);
+    g_autofree char *ends = notice_format(_("If nobody unlocks the screen within {time}, or after 5 wrong codes, the session ends and everything is erased."),
+                                          "time", t, NULL);
+    g_autofree char *body = g_strconcat(_("Lock the screen while you step away. Choose a code of 4 to 8 digits: only this code unlocks the screen."),
+                                        "\n\n", ends, "\n\n",
+                                        _("The staff cannot unlock it. Remember your code."), NULL);
+    ui_view_set_body(v, body);
+    ui_view_set_field(v, _("Code:"), LOCK_MAX_DIGITS);
+    if (f->message)
+        ui_view_set_note(v, f->message, TRUE);
+    ui_view_add_button(v, "lock_next", _("Next"), UI_BTN_PRIMARY);
+    ui_view_add_button(v, "lock_cancel", _("Cancel"), UI_BTN_NORMAL);
+    ui_view_set_escape(v, "lock_cancel");
+    return v;
+}
+
+static long lock_left_now(Flow *f)
+{
+    if (f->st.lock_left < 0)
+        return 0;
+    return MAX(0, f->st.lock_left - (long)((g_get_monotonic_time() - f->st_at) / G_USEC_PER_SEC));
+}
+
+/* The countdown of the lock: its text every second, its name for screen readers in whole
+ * minutes only, so that a screen reader is not made to speak it every second. */
+static void lock_countdown(Flow *f, char **ret_text, char **ret_spoken)
+{
+    const char *tmpl = _("The session ends and everything is erased in {time}");
+    long left = lock_left_now(f);
+    g_autofree char *t = notice_format_duration(left);
+    g_autofree char *m = notice_format_duration((left / 60 + (left % 60 != 0)) * 60);
+    *ret_text = notice_format(tmpl, "time", t, NULL);
+    *ret_spoken = notice_format(tmpl, "time", m, NULL);
+}
+
+/* The lock screen: nothing on it ends or opens the session but the patron's code. */
+static UiView *locked_view(Flow *f)
+{
+    UiView *v = cover_view(f, "locked");
+    ui_view_set_title(v, _("This PC is locked"));
+    g_autofree char *text = NULL, *spoken = NULL;
+    lock_countdown(f, &text, &spoken);
+    ui_view_set_countdown(v, text, spoken);
+    ui_view_set_body(v, _("The person using this PC has stepped away. Only their code unlocks the screen."));
+    ui_view_set_field(v, _("Code:"), LOCK_MAX_DIGITS);
+    if (f->message) {
+        ui_view_set_note(v, f->message, TRUE);
+    } else if (f->lock_wrong) {
+        g_autofree char *n = g_strdup_printf("%ld", f->st.lock_tries_left);
+        g_autofree char *w = notice_format(_("Wrong code. Tries left: {n}."), "n", n, NULL);
+        ui_view_set_note(v, w, TRUE);
+    }
+    ui_view_add_button(v, "unlock", _("Unlock"), UI_BTN_PRIMARY);
+    return v;
+}
+
+static gboolean lock_tick_cb(gpointer data)
+{
+    Flow *f = data;
+    f->lock_id = 0;
+    /* The keep-alive the daemon waits for, and the lock's time left; apply_status updates
+     * the countdown, or leaves the lock screen when the lock has ended. */
+    refresh_status(f);
+    if (f->screen == SCR_LOCKED && !f->lock_id)
+        f->lock_id = g_timeout_add(LOCK_POLL_MS, lock_tick_cb, f);
+    return G_SOURCE_REMOVE;
 }
 
 static gboolean clock_cb(gpointer data);
@@ -479,7 +643,7 @@ static void arm_clock(Flow *f)
 {
     clear_source(&f->clock_id);
     long left = time_left_now(f);
-    if (left < 0 || f->screen != SCR_ACTIVE)
+    if (left < 0 || f->screen != SCR_ACTIVE || f->st.waiting_input)
         return;
     long next = left > 60 ? (left % 60 ? left % 60 : 60) : left + 1;
     f->clock_id = g_timeout_add_seconds((guint)MAX(next, 1), clock_cb, f);
@@ -555,9 +719,19 @@ static void show_screen(Flow *f, FlowScreen s)
         stop_countdown(f);
         clear_source(&f->clock_id);
     }
-    /* The idle alarms only make sense in a running session; the daemon handles the rest. */
+    /* The idle alarms only make sense in a running session; the daemon handles the rest. While
+     * the screen is locked there is no idle warning: the lock has its own limit. */
     idle_set_enabled(f->idle, s == SCR_ACTIVE);
-    gboolean reporting = s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED || s == SCR_ACTIVE;
+    if (s != SCR_LOCK_CHOOSE)
+        lock_forget(f);
+    if (s != SCR_LOCKED) {
+        clear_source(&f->lock_id);
+        f->lock_wrong = FALSE;
+    } else if (!f->lock_id) {
+        f->lock_id = g_timeout_add(LOCK_POLL_MS, lock_tick_cb, f);
+    }
+    gboolean reporting = s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED || s == SCR_ACTIVE ||
+                         s == SCR_LOCK_CHOOSE;
     if (reporting && !f->report_id && f->report_interval > 0)
         f->report_id = g_timeout_add_seconds((guint)f->report_interval, report_cb, f);
     else if (!reporting)
@@ -583,6 +757,12 @@ static void show_screen(Flow *f, FlowScreen s)
         break;
     case SCR_OOO: ui_show(f->ui, ooo_view(f)); break;
     case SCR_CLOSED: ui_show(f->ui, closed_view(f)); break;
+    case SCR_LOCK_CHOOSE: ui_show(f->ui, lock_choose_view(f)); break;
+    case SCR_LOCKED:
+        if (old != SCR_LOCKED)
+            g_message("the screen is locked");
+        ui_show(f->ui, locked_view(f));
+        break;
     case SCR_ACTIVE:
         if (old != SCR_ACTIVE) {
             ui_hide(f->ui, UI_COVER);
@@ -717,6 +897,18 @@ static void apply_status(Flow *f)
             show_screen(f, SCR_NOTICE);
         else if (redraw)
             show_screen(f, f->screen);
+    } else if (state == SEAT_ACTIVE && f->st.locked) {
+        /* Locked, also when this client was started again: the lock screen at once. */
+        if (f->screen != SCR_LOCKED || f->seat_changed) {
+            show_screen(f, SCR_LOCKED);
+        } else {
+            g_autofree char *text = NULL, *spoken = NULL;
+            lock_countdown(f, &text, &spoken);
+            ui_set_countdown(f->ui, text, spoken);
+        }
+    } else if (state == SEAT_ACTIVE && f->screen == SCR_LOCK_CHOOSE) {
+        /* The patron is choosing a code: the strip comes back when they are done. */
+        f->shown_warn = f->st.warn;
     } else if (state == SEAT_ACTIVE) {
         /* The daemon's warning, 0 again once more time was given. */
         f->shown_warn = f->st.warn;
@@ -744,6 +936,7 @@ static void apply_status(Flow *f)
             f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
     }
     f->seat_changed = FALSE;
+    watch_first_input(f);
 }
 
 /* ---- the patron's and the helper's answers ---- */
@@ -903,6 +1096,104 @@ static void on_pin(Flow *f)
     set_message(f, NULL);
 }
 
+/* Next on the screens that choose the code: the first time it is kept (until the second),
+ * the second time both must match; then `lock CODE`. A code that is not 4 to 8 digits is
+ * refused here, before anything is sent. */
+static void on_lock_next(Flow *f)
+{
+    const char *code = ui_field_get(f->ui);
+    if (!*code)
+        return;
+    if (!lock_code_valid(code)) {
+        ui_field_clear(f->ui);
+        set_message(f, _("The code must have 4 to 8 digits."));
+        show_screen(f, SCR_LOCK_CHOOSE);
+        set_message(f, NULL);
+        return;
+    }
+    if (f->lock_step == 0) {
+        /* SECURITY: the one copy of the code outside GTK's entry, wiped after the second. */
+        g_strlcpy(f->lock_first, code, sizeof f->lock_first);
+        ui_field_clear(f->ui);
+        f->lock_step = 1;
+        show_screen(f, SCR_LOCK_CHOOSE);
+        return;
+    }
+    gboolean same = strcmp(code, f->lock_first) == 0;
+    explicit_bzero(f->lock_first, sizeof f->lock_first);
+    if (!same) {
+        ui_field_clear(f->ui);
+        f->lock_step = 0;
+        set_message(f, _("The two codes were not the same. Please choose a code again."));
+        show_screen(f, SCR_LOCK_CHOOSE);
+        set_message(f, NULL);
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    /* SECURITY: the call wipes its request line and the field is wiped below: no copy of the
+     * code stays in this process once it has gone to the socket. The code is never logged. */
+    g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "lock", code, NULL);
+    ui_field_clear(f->ui);
+    lock_forget(f);
+    if (!r) {
+        daemon_failed(f, "lock", error);
+        return;
+    }
+    if (r->ok) {
+        g_message("the patron locked the screen");
+    } else {
+        /* Refused (the lock was turned off, the session is over): back to what the daemon says. */
+        g_message("locking the screen was refused (%s)", r->code ? r->code : "?");
+        g_free(f->strip_note);
+        f->strip_note = g_strdup(_("The screen could not be locked."));
+        f->strip_note_at = g_get_monotonic_time();
+        show_screen(f, SCR_ACTIVE);
+    }
+    refresh_status(f);
+}
+
+static void on_unlock(Flow *f)
+{
+    const char *code = ui_field_get(f->ui);
+    if (!*code)
+        return;
+    if (!lock_code_valid(code)) {
+        /* Not a code the lock could have: it costs no try. */
+        ui_field_clear(f->ui);
+        set_message(f, _("The code must have 4 to 8 digits."));
+        show_screen(f, SCR_LOCKED);
+        set_message(f, NULL);
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    /* SECURITY: as on_lock_next: the request line and the field are wiped, nothing logged. */
+    g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "unlock", code, NULL);
+    ui_field_clear(f->ui);
+    if (!r) {
+        daemon_failed(f, "unlock", error);
+        return;
+    }
+    const char *why = r->ok ? "" : r->code ? r->code : "";
+    if (r->ok) {
+        g_message("the patron unlocked the screen");
+        refresh_status(f);
+    } else if (strcmp(why, "wrong-code") == 0) {
+        /* The daemon counts the tries; after the last one it has ended the session, and the
+         * status shows the ending screen. */
+        g_message("a wrong code was typed on the lock screen");
+        if (!refresh_status(f))
+            return;
+        if (f->screen == SCR_LOCKED) {
+            f->lock_wrong = TRUE;
+            show_screen(f, SCR_LOCKED);
+        }
+    } else if (strcmp(why, "state") == 0) {
+        refresh_status(f); /* no longer locked: the session ended meanwhile */
+    } else {
+        daemon_failed(f, "unlock", NULL);
+    }
+}
+
 static void on_helper(Flow *f)
 {
     g_autoptr(GError) error = NULL;
@@ -970,6 +1261,22 @@ static void on_action(const char *action, gpointer data)
         ui_hide(f->ui, UI_DIALOG);
         if (simple_call(f, "end", "button"))
             refresh_status(f);
+    } else if (strcmp(action, "lock") == 0) {
+        if (f->screen == SCR_ACTIVE && f->set.step_away_max > 0) {
+            ui_strip_release_keys(f->ui);
+            show_screen(f, SCR_LOCK_CHOOSE);
+        }
+    } else if (strcmp(action, "lock_next") == 0) {
+        if (f->screen == SCR_LOCK_CHOOSE)
+            on_lock_next(f);
+    } else if (strcmp(action, "lock_cancel") == 0) {
+        if (f->screen == SCR_LOCK_CHOOSE) {
+            ui_field_clear(f->ui);
+            show_screen(f, SCR_ACTIVE);
+        }
+    } else if (strcmp(action, "unlock") == 0) {
+        if (f->screen == SCR_LOCKED)
+            on_unlock(f);
     } else if (strcmp(action, "still_here") == 0) {
         /* The click itself was input: the idle alarm hides the dialog. */
     }
@@ -1049,7 +1356,10 @@ void flow_free(Flow *f)
     clear_source(&f->clock_id);
     clear_source(&f->retry_id);
     clear_source(&f->countdown_id);
+    clear_source(&f->lock_id);
+    clear_source(&f->wait_id);
     clear_source(&f->reader_watch);
+    explicit_bzero(f->lock_first, sizeof f->lock_first);
     idle_free(f->idle);
     ui_free(f->ui);
     notice_texts_free(f->texts);

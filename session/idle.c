@@ -12,6 +12,9 @@ struct Idle {
     XSyncCounter counter;
     XSyncAlarm fire;  /* idle >= threshold */
     XSyncAlarm reset; /* idle < threshold again: input happened */
+    XSyncAlarm input; /* idle_watch_input(): the first input after a quiet spell */
+    IdleInputCallback input_cb;
+    gpointer input_data;
     gint64 threshold_ms;
     gboolean enabled;
     gboolean is_idle;
@@ -89,6 +92,7 @@ void idle_free(Idle *idle)
         return;
     destroy_alarm(idle, &idle->fire);
     destroy_alarm(idle, &idle->reset);
+    destroy_alarm(idle, &idle->input);
     g_free(idle);
 }
 
@@ -107,11 +111,39 @@ void idle_set_enabled(Idle *idle, gboolean enabled)
     }
 }
 
+void idle_watch_input(Idle *idle, gint64 quiet_ms, IdleInputCallback cb, gpointer user_data)
+{
+    if (!idle || idle->input != None)
+        return;
+    idle->input_cb = cb;
+    idle->input_data = user_data;
+    /* A transition, not a comparison: the input that has just happened (the click that
+     * accepted the notice) must not count, only input after a quiet spell. */
+    set_alarm(idle, &idle->input, XSyncNegativeTransition, quiet_ms);
+}
+
+void idle_unwatch_input(Idle *idle)
+{
+    if (!idle)
+        return;
+    destroy_alarm(idle, &idle->input);
+    idle->input_cb = NULL;
+}
+
 gboolean idle_handle_event(Idle *idle, const XEvent *ev)
 {
     if (!idle || ev->type != idle->event_base + XSyncAlarmNotify)
         return FALSE;
     const XSyncAlarmNotifyEvent *a = (const XSyncAlarmNotifyEvent *)ev;
+    if (idle->input != None && a->alarm == idle->input && a->state != XSyncAlarmDestroyed) {
+        IdleInputCallback cb = idle->input_cb;
+        gpointer data = idle->input_data;
+        idle_unwatch_input(idle);
+        /* Last: cb may free idle (new settings make a new detector). */
+        if (cb)
+            cb(data);
+        return TRUE;
+    }
     if (!idle->enabled || a->state == XSyncAlarmDestroyed)
         return TRUE;
     if (a->alarm == idle->fire && !idle->is_idle) {

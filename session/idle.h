@@ -26,3 +26,12 @@ gint64 idle_query_ms(Idle *idle);
 
 /* Arm (TRUE) or disarm (FALSE) the alarms: they are armed only in an active session. */
 void idle_set_enabled(Idle *idle, gboolean enabled);
+
+typedef void (*IdleInputCallback)(gpointer user_data);
+
+/* cb once, at the first input after at least quiet_ms without any (a negative transition of
+ * the IDLETIME counter through quiet_ms: input sooner than that is not seen). Armed until it
+ * fires or idle_unwatch_input(); while armed, arming again changes nothing. Independent of
+ * idle_set_enabled(). cb may free idle. */
+void idle_watch_input(Idle *idle, gint64 quiet_ms, IdleInputCallback cb, gpointer user_data);
+void idle_unwatch_input(Idle *idle);

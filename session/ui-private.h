@@ -26,6 +26,7 @@ struct UiView {
     char *name, *title, *subtitle, *body, *note, *field_label, *other_monitor, *escape, *focus;
     char *top_label; /* the accessible name of the top row (e.g. "Language") */
     char *seat;      /* the line naming the PC, or NULL */
+    char *subtitle_name; /* the subtitle's name for screen readers (a countdown), or NULL */
     gboolean note_error, warning, grab, alert;
     int field_max;
     GPtrArray *top, *list, *buttons; /* Button* */

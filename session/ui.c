@@ -344,6 +344,27 @@ void ui_field_clear(Ui *ui)
         gtk_entry_set_text(GTK_ENTRY(s->field), "");
 }
 
+void ui_set_countdown(Ui *ui, const char *text, const char *spoken)
+{
+    Surface *s = &ui->s[UI_COVER];
+    if (!s->mapped || !s->view || !s->view->subtitle_name)
+        return;
+    if (g_strcmp0(text, s->view->subtitle) == 0 && g_strcmp0(spoken, s->view->subtitle_name) == 0)
+        return;
+    for (guint i = 0; i < s->parts->len; i++) {
+        const Part *p = &g_array_index(s->parts, Part, i);
+        if (!p->kind || strcmp(p->kind, "subtitle") != 0 || gtk_widget_in_destruction(p->w))
+            continue;
+        gtk_label_set_text(GTK_LABEL(p->w), text);
+        /* Only a new name is set: an unchanged one raises no event for a screen reader. */
+        if (g_strcmp0(spoken, s->view->subtitle_name) != 0)
+            atk_object_set_name(gtk_widget_get_accessible(p->w), spoken);
+    }
+    ui_set_str(&s->view->subtitle, text);
+    ui_set_str(&s->view->subtitle_name, spoken);
+    dump_soon(ui);
+}
+
 void ui_set_scale(Ui *ui, double scale)
 {
     ui->scale = CLAMP(scale, 1.0, 2.0);

@@ -34,6 +34,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(UiView, ui_view_free)
 /* Setters copy their strings. */
 void ui_view_set_title(UiView *v, const char *title);
 void ui_view_set_subtitle(UiView *v, const char *subtitle);
+/* The subtitle as a countdown: text is shown, spoken is its name for screen readers, which
+ * the caller changes less often than the text (a screen reader is not told every second). */
+void ui_view_set_countdown(UiView *v, const char *text, const char *spoken);
 /* Paragraphs separated by blank lines; a line starting with "• " or "- " is a bullet. */
 void ui_view_set_body(UiView *v, const char *body);
 void ui_view_set_note(UiView *v, const char *note, gboolean is_error);
@@ -83,6 +86,10 @@ void ui_set_scale(Ui *ui, double scale);
 double ui_get_scale(const Ui *ui);
 /* Right-to-left layout (Arabic): applies to the views shown from now on. */
 void ui_set_rtl(Ui *ui, gboolean rtl);
+
+/* A new text for the countdown of the cover on screen (ui_view_set_countdown), set in place:
+ * the screen is not built again, so the field keeps what was typed and the focus stays. */
+void ui_set_countdown(Ui *ui, const char *text, const char *spoken);
 
 /* The strip gives the keyboard back to the patron's program (after Ctrl+Alt+R). */
 void ui_strip_release_keys(Ui *ui);

@@ -32,7 +32,8 @@ void ui_view_free(UiView *v)
     if (!v)
         return;
     char **strs[] = { &v->name, &v->title, &v->subtitle, &v->body, &v->note, &v->field_label,
-                      &v->other_monitor, &v->escape, &v->focus, &v->top_label, &v->seat };
+                      &v->other_monitor, &v->escape, &v->focus, &v->top_label, &v->seat,
+                      &v->subtitle_name };
     for (gsize i = 0; i < G_N_ELEMENTS(strs); i++)
         g_free(*strs[i]);
     g_ptr_array_unref(v->top);
@@ -51,6 +52,12 @@ void ui_set_str(char **dst, const char *s)
 void ui_view_set_title(UiView *v, const char *s) { ui_set_str(&v->title, s); }
 void ui_view_set_subtitle(UiView *v, const char *s) { ui_set_str(&v->subtitle, s); }
 void ui_view_set_body(UiView *v, const char *s) { ui_set_str(&v->body, s); }
+
+void ui_view_set_countdown(UiView *v, const char *text, const char *spoken)
+{
+    ui_set_str(&v->subtitle, text);
+    ui_set_str(&v->subtitle_name, spoken);
+}
 void ui_view_set_other_monitor(UiView *v, const char *s) { ui_set_str(&v->other_monitor, s); }
 void ui_view_set_escape(UiView *v, const char *s) { ui_set_str(&v->escape, s); }
 void ui_view_set_focus(UiView *v, const char *s) { ui_set_str(&v->focus, s); }

@@ -96,6 +96,12 @@ class Agent:
         self.volunteer = ""
         self.started = None
         self.idle = 0
+        # The step-away lock: its code (held here in the clear: a test double), its deadline
+        # and the wrong codes typed.
+        self.step_away_max = args.step_away_max
+        self.lock = None
+        self.lock_until = 0
+        self.lock_wrong = 0
 
     def note(self, line):
         if self.log:
@@ -120,11 +126,19 @@ class Agent:
     def tick(self):
         if self.state == "ACTIVE" and self.time_limit and self.time_left() <= 0:
             self.set_state("ENDING", "time")
+        if self.state == "ACTIVE" and self.lock is not None and time.monotonic() >= self.lock_until:
+            self.lock = None
+            self.set_state("ENDING", "lock_timeout")
 
     def handle(self, line):
         words = line.split(" ")
         verb, args = words[0].lower(), [unescape(w) for w in words[1:]]
-        self.note("guided %s ****" % " ".join(args[:1]) if verb == "guided" else line)
+        if verb == "guided":
+            self.note("guided %s ****" % " ".join(args[:1]))
+        elif verb in ("lock", "unlock"):
+            self.note(verb + " ****")
+        else:
+            self.note(line)
         self.tick()
         if verb == "status":
             return self.status()
@@ -142,7 +156,10 @@ class Agent:
               ("closes_at", str(self.closes_at)), ("opens_at", str(self.opens_at)),
               ("session_time", str(self.time_limit if self.time_limit else -1)),
               ("closing_warn", str(self.closing_warn if self.state == "ACTIVE" else 0)),
-              ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("generation", "1")]
+              ("last_wipe", str(self.last_wipe)), ("verified", str(self.verified)), ("generation", "1"),
+              ("waiting_input", "0"), ("locked", "1" if self.lock is not None else "0"),
+              ("lock_left", str(max(0, int(self.lock_until - time.monotonic())) if self.lock is not None else -1)),
+              ("lock_tries_left", str(5 - self.lock_wrong if self.lock is not None else 0))]
         return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
 
     def handle_verb(self, verb, args):
@@ -151,7 +168,8 @@ class Agent:
             kv = [("generation", "1"), ("idle_timeout", str(self.idle_timeout)), ("idle_warning", str(self.idle_warning)),
                   ("idle_report_interval", str(self.interval)), ("lang", "nb"), ("guided_enabled", "1"),
                   ("extend_by", str(self.extend_by)), ("max_extends", str(self.max_extends)),
-                  ("screen_reader", str(self.screen_reader)),
+                  ("screen_reader", str(self.screen_reader)), ("step_away_max", str(self.step_away_max)),
+                  ("start_on_first_input", "0"), ("first_input_wait", "180"),
                   ("warnings", warnings), ("seat_name", self.seat_name), ("languages", "nb,nn,en"),
                   ("notice_dir", self.text_dir)]
             return "OK " + " ".join("%s=%s" % (k, escape(v)) for k, v in kv)
@@ -216,6 +234,33 @@ class Agent:
             if self.idle_timeout and self.idle >= self.idle_timeout and self.state in ("NOTICE", "ACTIVE"):
                 self.set_state("ENDING", "idle")
             return "OK"
+        if verb == "lock":  # answered with the status, as rentarkd does
+            if len(args) != 1:
+                return "ERR invalid usage:%20lock%20CODE"
+            if self.state != "ACTIVE" or self.lock is not None:
+                return "ERR state not%20running%20or%20locked"
+            if self.step_away_max == 0:
+                return "ERR denied the%20lock%20is%20off"
+            if not re.fullmatch(r"[0-9]{4,8}", args[0]):
+                return "ERR invalid 4%20to%208%20digits"
+            self.lock, self.lock_wrong = args[0], 0
+            self.lock_until = time.monotonic() + self.step_away_max
+            self.note("locked")
+            return self.status()
+        if verb == "unlock":
+            if len(args) != 1:
+                return "ERR invalid usage:%20unlock%20CODE"
+            if self.state != "ACTIVE" or self.lock is None:
+                return "ERR state not%20locked"
+            if args[0] == self.lock:
+                self.lock = None
+                self.note("unlocked")
+                return self.status()
+            self.lock_wrong += 1
+            if self.lock_wrong >= 5:
+                self.lock = None
+                self.set_state("ENDING", "lock_wrong_code")
+            return "ERR wrong-code wrong%20code"
         if verb == "fake-state":  # tests only: a staff end, a blocked seat
             self.set_state(args[0], "test")
             return "OK"
@@ -231,6 +276,7 @@ def main():
     p.add_argument("--last-wipe", type=int)
     p.add_argument("--unverified", action="store_true")
     p.add_argument("--seat-name", default="")
+    p.add_argument("--step-away-max", type=int, default=0, help="session.step_away_max (0, the default here: no lock)")
     p.add_argument("--closes-in", type=int, default=0, help="the library closes in S seconds (status closes_at)")
     p.add_argument("--opens-in", type=int, default=0, help="it opens again in S seconds (status opens_at)")
     p.add_argument("--closing-warn", type=int, default=0, help="the closing warning in force while ACTIVE")

@@ -103,7 +103,9 @@ t_check "keyboard: Enter on accept starts the session" s_wait_state ACTIVE 5
 t_check "keyboard: the strip appears" s_wait_screen active 5
 # The strip's key gives its buttons the keyboard; Esc gives it back.
 xdotool key ctrl+alt+r
-t_check "Ctrl+Alt+R: the strip takes the keyboard, its button has the focus" s_wait_dump '^button end .* \* ' 3
+t_check "Ctrl+Alt+R: the strip takes the keyboard, its first button (the lock) has the focus" s_wait_dump '^button lock .* \* ' 3
+xdotool key Tab
+t_check "... Tab reaches the end button" s_wait_dump '^button end .* \* ' 3
 t_check "... with a keyboard grab" grep -q '^grab yes$' "$S_DUMP"
 xdotool key Escape
 t_check "Esc gives the keyboard back (no trap)" s_wait_dump '^grab no$' 3
