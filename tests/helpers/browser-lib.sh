@@ -105,7 +105,8 @@ br_browser_log() { tail -n "${2:-15}" "$HOME_DIR/.browse-$1.log" 2>/dev/null | b
 # one: scripts/cups-private.sh applied to a cupsd.conf that keeps everything (history, files,
 # a page log with titles, debug log) and has the stock policies of /etc/cups/cupsd.conf and
 # the system groups of /etc/cups/cups-files.conf when there are (Debian: "root lpadmin").
-# 1 with the reason in BR_CUPS_WHY.
+# With BR_CUPS_TCP_PORT set, it also listens on 127.0.0.1:BR_CUPS_TCP_PORT (as a kiosk's
+# cupsd listens on localhost:631). 1 with the reason in BR_CUPS_WHY.
 br_cups_up() {
     local t c=$T_TMP/cups dev ppd=() kind=pdf kiosk=0 a sysgroup=root
     for a in "$@"; do
@@ -143,6 +144,7 @@ EOF
 LogLevel debug
 PageLogFormat %p %u %j %T %P %C %{job-billing} %{job-originating-host-name} %{job-name} %{media} %{sides}
 Listen $BR_CUPS_SOCK
+${BR_CUPS_TCP_PORT:+Listen 127.0.0.1:$BR_CUPS_TCP_PORT}
 Browsing No
 WebInterface No
 PreserveJobFiles Yes
