@@ -95,7 +95,8 @@ br_steps() { grep -vx holding "$T_TMP/browse-$1.out"; }
 # br_browser_log BROWSER [LINES]: the end of the browser's own log, the canary redacted.
 br_browser_log() { tail -n "${2:-15}" "$HOME_DIR/.browse-$1.log" 2>/dev/null | br_redact; }
 
-# br_cups_up [file] [kiosk]: a private cupsd: configuration, state and logs in $T_TMP/cups,
+# br_cups_up [file] [kiosk]: a private cupsd: configuration, state, logs and printcap (never
+# the real /run/cups/printcap, which the install test's listing holds) in $T_TMP/cups,
 # listening only on the unix socket BR_CUPS_SOCK ($T_TMP/cups/cups.sock, the daemon's
 # paths.cups_server in tests/wipe-env.sh), its spool (RequestRoot) the daemon's
 # paths.cups_spool ($FS/spool/cups) so that the wipe must find the guest's jobs there. The
@@ -134,6 +135,7 @@ StateDir $c/state
 AccessLog $c/log/access_log
 ErrorLog $c/log/error_log
 PageLog $c/log/page_log
+Printcap $c/printcap
 FileDevice Yes
 User lp
 Group lp
