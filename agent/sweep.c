@@ -139,11 +139,12 @@ static bool is_job_id(const char *s)
     return true;
 }
 
-/* The job id of a spool file: cNNNNN (control file: the job's IPP attributes) or dNNNNN-NNN
- * (a document); 0 for anything else. */
+/* The job id of a spool file: cNNNNN (control file: the job's IPP attributes), dNNNNN-NNN
+ * (a document) or aNNNNN (the credentials cupsd keeps for a job sent by an authenticated
+ * user: its name and uid); 0 for anything else. */
 static int spool_job_id(const char *name, bool *ret_control)
 {
-    const char *end = name[0] == 'c' ? name + strlen(name) : name[0] == 'd' ? strchr(name, '-') : NULL;
+    const char *end = name[0] == 'c' || name[0] == 'a' ? name + strlen(name) : name[0] == 'd' ? strchr(name, '-') : NULL;
     if (!end || end - name < 2 || end - name > 10)
         return 0;
     g_autofree char *digits = g_strndup(name + 1, (gsize)(end - name - 1));

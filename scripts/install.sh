@@ -11,7 +11,8 @@
 # exit), the guest account and its fresh home (`rentarkd --wipe-once`), the display manager's
 # autologin and hooks (LightDM drop-in, or GDM's daemon.conf and PreSession/PostSession scripts),
 # private printing in /etc/cups/cupsd.conf when CUPS is installed (scripts/cups-private.sh: no
-# job history, no kept files, no page log, titles private), the systemd unit (enabled; started
+# job history, no kept files, no page log, titles private, job submission authenticated) and in
+# CUPS-PDF's cups-pdf.conf (no log), the systemd unit (enabled; started
 # when systemd runs) and the XDG autostart entry of rentark-session. Idempotent: run it again
 # after an update.
 #
@@ -165,24 +166,38 @@ cups_restart() {
     fi
 }
 
-# cups_private: nothing of a patron's print job kept by CUPS (scripts/cups-private.sh says
-# what is set). Only when CUPS is installed; the original cupsd.conf is kept in the backup
-# once and restored by --uninstall; always applied to the current file, so that the settings
-# survive an edit and a second run changes nothing.
-cups_private() {
-    local f=/etc/cups/cupsd.conf
-    if [ ! -f "$f" ]; then
-        say "CUPS is not installed: no print server to configure"
-        return 0
-    fi
+# cups_backup FILE: the original FILE is kept in the backup once (restored by --uninstall).
+cups_backup() {
+    local f=$1
     if ! recorded replaced "$f" && ! recorded_path file "$f"; then
         record replaced "$f"
         make_dir "$BACKUP$(dirname "$f")" 0700
         cp -a "$f" "$BACKUP$f"
     fi
+}
+
+# cups_private: nothing of a patron's print job kept by CUPS, and every job owned by the user
+# who really sent it (scripts/cups-private.sh says what is set and why). Only when CUPS is
+# installed; the original cupsd.conf (and CUPS-PDF's cups-pdf.conf, where there is one) is
+# kept in the backup once and restored by --uninstall; always applied to the current file, so
+# that the settings survive an edit and a second run changes nothing.
+cups_private() {
+    local f=/etc/cups/cupsd.conf p=/etc/cups/cups-pdf.conf
+    if [ ! -f "$f" ]; then
+        say "CUPS is not installed: no print server to configure"
+        return 0
+    fi
+    cups_backup "$f"
     if [ "$("$SRC/scripts/cups-private.sh" "$f")" = changed ]; then
-        say "CUPS: no job history, no kept files, no page log, titles private ($f; original in $BACKUP$f)"
+        say "CUPS: no job history, no kept files, no page log, titles private, jobs only by authenticated users ($f; original in $BACKUP$f)"
         cups_restart
+    fi
+    # CUPS-PDF reads its file at every job: no restart.
+    if [ -f "$p" ]; then
+        cups_backup "$p"
+        if [ "$("$SRC/scripts/cups-private.sh" --cups-pdf "$p")" = changed ]; then
+            say "CUPS-PDF: no log of its own ($p; original in $BACKUP$p)"
+        fi
     fi
 }
 

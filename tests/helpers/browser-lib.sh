@@ -95,7 +95,8 @@ br_steps() { grep -vx holding "$T_TMP/browse-$1.out"; }
 # br_browser_log BROWSER [LINES]: the end of the browser's own log, the canary redacted.
 br_browser_log() { tail -n "${2:-15}" "$HOME_DIR/.browse-$1.log" 2>/dev/null | br_redact; }
 
-# br_cups_up [file] [kiosk]: a private cupsd: configuration, state and logs in $T_TMP/cups,
+# br_cups_up [file] [kiosk]: a private cupsd: configuration, state, logs and printcap (never
+# the real /run/cups/printcap, which the install test's listing holds) in $T_TMP/cups,
 # listening only on the unix socket BR_CUPS_SOCK ($T_TMP/cups/cups.sock, the daemon's
 # paths.cups_server in tests/wipe-env.sh), its spool (RequestRoot) the daemon's
 # paths.cups_spool ($FS/spool/cups) so that the wipe must find the guest's jobs there. The
@@ -105,7 +106,8 @@ br_browser_log() { tail -n "${2:-15}" "$HOME_DIR/.browse-$1.log" 2>/dev/null | b
 # one: scripts/cups-private.sh applied to a cupsd.conf that keeps everything (history, files,
 # a page log with titles, debug log) and has the stock policies of /etc/cups/cupsd.conf and
 # the system groups of /etc/cups/cups-files.conf when there are (Debian: "root lpadmin").
-# 1 with the reason in BR_CUPS_WHY.
+# With BR_CUPS_TCP_PORT set, it also listens on 127.0.0.1:BR_CUPS_TCP_PORT (as a kiosk's
+# cupsd listens on localhost:631). 1 with the reason in BR_CUPS_WHY.
 br_cups_up() {
     local t c=$T_TMP/cups dev ppd=() kind=pdf kiosk=0 a sysgroup=root
     for a in "$@"; do
@@ -133,6 +135,7 @@ StateDir $c/state
 AccessLog $c/log/access_log
 ErrorLog $c/log/error_log
 PageLog $c/log/page_log
+Printcap $c/printcap
 FileDevice Yes
 User lp
 Group lp
@@ -143,6 +146,7 @@ EOF
 LogLevel debug
 PageLogFormat %p %u %j %T %P %C %{job-billing} %{job-originating-host-name} %{job-name} %{media} %{sides}
 Listen $BR_CUPS_SOCK
+${BR_CUPS_TCP_PORT:+Listen 127.0.0.1:$BR_CUPS_TCP_PORT}
 Browsing No
 WebInterface No
 PreserveJobFiles Yes
