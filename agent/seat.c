@@ -72,7 +72,9 @@ static void log_transition(const Seat *seat, SeatState old, SeatState new_state,
         int64_t dur = (int64_t)time(NULL) - seat->rec.started;
         rk_log_fields_add_i64(&f, "RENTARK_DURATION_MS", MAX(dur, 0) * 1000);
     }
-    rk_log_event(ev, ev == RK_EVENT_SEAT_BLOCKED ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE, &f,
+    /* At the level the line always had: a blocked seat's warnings are the wipe's and the
+     * incident's own records. */
+    rk_log_event(ev, G_LOG_LEVEL_MESSAGE, &f,
                  "state %s -> %s%s%s%s", rk_seat_state_name(old), rk_seat_state_name(new_state),
                  reason ? " reason " : "", reason ? reason : "", recorded ? "" : " (not recorded)");
 }

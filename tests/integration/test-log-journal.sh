@@ -150,7 +150,7 @@ t_check "wipe-not-verified: the step, the error, what is left" \
     check wipe-not-verified "$SID2" 'RENTARK_WIPE_STEP=[a-z-]+' 'RENTARK_WIPE_ERROR=.+' 'RENTARK_COUNT_LEFT=[1-9][0-9]*' \
     PRIORITY=4 'MESSAGE=wipe NOT verified: step .*'
 t_check "seat-blocked: BLOCKED from WIPING, the end reason" \
-    check seat-blocked "$SID2" RENTARK_SEAT_STATE=BLOCKED RENTARK_PREVIOUS_STATE=WIPING RENTARK_END_REASON=staff PRIORITY=4
+    check seat-blocked "$SID2" RENTARK_SEAT_STATE=BLOCKED RENTARK_PREVIOUS_STATE=WIPING RENTARK_END_REASON=staff PRIORITY=5
 t_check "incident-opened: the id, the deadline (72 hours), the classes left" \
     check incident-opened "$SID2" "RENTARK_INCIDENT_ID=$INC" 'RENTARK_DEADLINE=[1-9][0-9]{9}' RENTARK_DEADLINE_HOURS=72 \
     'RENTARK_CLASSES=.*tmp=1.*' 'RENTARK_COUNT_LEFT=[1-9][0-9]*' RENTARK_COUNT_PATRONS=1 PRIORITY=4 "MESSAGE=INCIDENT $INC: .*"
