@@ -281,6 +281,8 @@ SBINDIR    := $(PREFIX)/sbin
 MANDIR     := $(PREFIX)/share/man
 DATADIR    := $(PREFIX)/share/rentark
 UNITDIR    ?= /lib/systemd/system
+# The journal's message catalogue (journalctl -x): where systemd reads it, whatever PREFIX.
+CATALOGDIR ?= /usr/lib/systemd/catalog
 
 install: $(PROGS) $(MO_FILES) $(MAN_PAGES)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/rentark \
@@ -303,6 +305,10 @@ install: $(PROGS) $(MO_FILES) $(MAN_PAGES)
 	sed -e 's|/usr/bin/rentark-session|$(BINDIR)/rentark-session|g' config/autostart/rentark-session.desktop \
 	    >$(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
+	# The catalogue explains the MESSAGE_IDs (journalctl -x). On the machine itself the database
+	# is rebuilt now; a package leaves that to systemd's dpkg trigger on the folder.
+	install -D -m 0644 config/journal/rentark.catalog $(DESTDIR)$(CATALOGDIR)/rentark.catalog
+	if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rentarkd $(DESTDIR)$(BINDIR)/rentarkctl $(DESTDIR)$(BINDIR)/rentark-session
@@ -310,6 +316,8 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/rentarkd*.service $(DESTDIR)$(UNITDIR)/rentark-mount.service $(DESTDIR)$(UNITDIR)/rentark-mount.socket
 	rm -f $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop
 	rm -f $(patsubst %,$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/rentark.mo,$(LINGUAS))
+	rm -f $(DESTDIR)$(CATALOGDIR)/rentark.catalog
+	if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
 clean:
 	rm -rf build

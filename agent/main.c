@@ -123,7 +123,9 @@ static gboolean shutdown_done(gpointer data)
 static gboolean on_term(gpointer data)
 {
     Daemon *d = data;
-    g_message("shutting down");
+    RkLogFields f = { 0 };
+    rk_log_fields_add(&f, "RENTARK_SEAT_STATE", rk_seat_state_name(seat_state(d->seat)));
+    rk_log_event(RK_EVENT_SHUTDOWN, G_LOG_LEVEL_MESSAGE, &f, "shutting down");
     notify("STOPPING=1");
     seat_shutdown(d->seat, shutdown_done, d);
     return G_SOURCE_CONTINUE;
@@ -148,7 +150,10 @@ static gboolean on_hup(gpointer data)
         metrics_set_config(d->metrics, cfg);
         rk_config_free(d->cfg);
         d->cfg = cfg;
-        g_message("reload: configuration \"%s\" loaded", d->config_path);
+        RkLogFields f = { 0 };
+        rk_log_fields_add(&f, "RENTARK_CONFIG_FILE", d->config_path);
+        rk_log_event(RK_EVENT_CONFIG_RELOADED, G_LOG_LEVEL_MESSAGE, &f, "reload: configuration \"%s\" loaded",
+                     d->config_path);
         if (cfg->text_problems)
             g_warning("the patron notice texts are missing; no session can begin until they are fixed: %s",
                       cfg->text_problems);
@@ -268,7 +273,11 @@ static int run_daemon(const char *config_path, RkConfig *cfg, char **argv)
     guint watchdog_id = watchdog_start();
     seat_start(d.seat);
     metrics_write(d.metrics);
-    g_message("rentarkd %s listening on \"%s\"", RK_VERSION, cfg->socket);
+    RkLogFields started = { 0 };
+    rk_log_fields_add(&started, "RENTARK_VERSION", RK_VERSION);
+    rk_log_fields_add(&started, "RENTARK_SEAT_STATE", rk_seat_state_name(seat_state(d.seat)));
+    rk_log_event(RK_EVENT_DAEMON_STARTED, G_LOG_LEVEL_MESSAGE, &started, "rentarkd %s listening on \"%s\"", RK_VERSION,
+                 cfg->socket);
     if (!d.ready_sent)
         on_seat_changed(d.seat, seat_state(d.seat), seat_state(d.seat), &d);
     g_main_loop_run(d.loop);

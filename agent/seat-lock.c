@@ -3,6 +3,8 @@
 #define G_LOG_DOMAIN "seat"
 #include "seat-private.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
@@ -101,7 +103,10 @@ static gboolean on_lock_timeout(gpointer data)
         seat->lock_id = g_timeout_add((guint)(left / 1000 + 1), on_lock_timeout, seat);
         return G_SOURCE_REMOVE;
     }
-    g_message("the step-away lock ran out after %d s: the session ends", seat->cfg->step_away_max);
+    RkLogFields f = { 0 };
+    rk_log_fields_add_i64(&f, "RENTARK_DURATION_MS", (gint64)seat->cfg->step_away_max * 1000);
+    rk_log_event(RK_EVENT_LOCK_RAN_OUT, G_LOG_LEVEL_MESSAGE, &f, "the step-away lock ran out after %d s: the session ends",
+                 seat->cfg->step_away_max);
     (void)seat_end(seat, END_LOCK_TIMEOUT, NULL);
     return G_SOURCE_REMOVE;
 }
@@ -157,7 +162,11 @@ gboolean seat_lock(Seat *seat, const char *code, GError **error)
     /* The idle timeout rests: the patron is away by design, the lock has its own limit. */
     g_clear_handle_id(&seat->idle_id, g_source_remove);
     seat->idle_deadline = 0;
-    g_message("the patron locked the screen for at most %d s", seat->cfg->step_away_max);
+    RkLogFields f = { 0 };
+    rk_log_fields_add_i64(&f, "RENTARK_LOCK_MAX_MS", (gint64)seat->cfg->step_away_max * 1000);
+    /* Never the code, at any level. */
+    rk_log_event(RK_EVENT_LOCK_ON, G_LOG_LEVEL_MESSAGE, &f, "the patron locked the screen for at most %d s",
+                 seat->cfg->step_away_max);
     return TRUE;
 }
 
@@ -168,13 +177,16 @@ gboolean seat_unlock(Seat *seat, const char *code, GError **error)
         return FALSE;
     }
     if (steplock_check(seat->lock, code)) {
-        int away = (int)((g_get_monotonic_time() - seat->locked_at) / G_USEC_PER_SEC);
+        gint64 away_us = g_get_monotonic_time() - seat->locked_at;
+        int away = (int)(away_us / G_USEC_PER_SEC);
         g_clear_handle_id(&seat->lock_id, g_source_remove);
         g_clear_handle_id(&seat->lock_watch_id, g_source_remove);
         g_clear_pointer(&seat->lock, steplock_free);
         seat->lock_deadline = seat->locked_at = 0;
         seat_arm_idle(seat, 0);
-        g_message("the patron unlocked the screen after %d s", away);
+        RkLogFields f = { 0 };
+        rk_log_fields_add_i64(&f, "RENTARK_DURATION_MS", away_us / 1000);
+        rk_log_event(RK_EVENT_LOCK_OFF, G_LOG_LEVEL_MESSAGE, &f, "the patron unlocked the screen after %d s", away);
         return TRUE;
     }
     int left = steplock_tries_left(seat->lock), wrong = steplock_wrong(seat->lock);

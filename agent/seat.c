@@ -12,6 +12,7 @@
 #include "wipe.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -27,6 +28,55 @@ static void clear_timers(Seat *seat)
     g_clear_handle_id(&seat->idle_id, g_source_remove);
     seat->limit_deadline = seat->idle_deadline = 0;
     seat_lock_clear(seat);
+}
+
+/* The event a transition is, if any: a session begins (the notice), is accepted, ends; the
+ * seat is blocked. The notice shown again (ACTIVE -> NOTICE) and a guided session's notice
+ * (NOTICE -> NOTICE) are the same session. The opening hours' CLOSED and READY are logged as
+ * events where their cause is known (settle, hours_apply). */
+static RkEvent transition_event(SeatState old, SeatState new_state)
+{
+    switch (new_state) {
+    case SEAT_NOTICE:
+        return old == SEAT_NOTICE || old == SEAT_ACTIVE ? RK_EVENT_N : RK_EVENT_SESSION_STARTED;
+    case SEAT_ACTIVE:
+        return old == SEAT_ACTIVE ? RK_EVENT_N : RK_EVENT_SESSION_ACCEPTED;
+    case SEAT_ENDING:
+        return RK_EVENT_SESSION_ENDED;
+    case SEAT_BLOCKED:
+        return old == SEAT_BLOCKED ? RK_EVENT_N : RK_EVENT_SEAT_BLOCKED;
+    default:
+        return RK_EVENT_N;
+    }
+}
+
+/* "state OLD -> NEW [reason R]": the line tests and staff know, as an event where it is one. */
+static void log_transition(const Seat *seat, SeatState old, SeatState new_state, gboolean recorded)
+{
+    const char *reason = seat->rec.end_reason[0] ? seat->rec.end_reason : NULL;
+    RkEvent ev = transition_event(old, new_state);
+    RkLogFields f = { 0 };
+
+    if (ev == RK_EVENT_N) {
+        g_message("state %s -> %s%s%s%s", rk_seat_state_name(old), rk_seat_state_name(new_state),
+                  reason ? " reason " : "", reason ? reason : "", recorded ? "" : " (not recorded)");
+        return;
+    }
+    rk_log_fields_add(&f, "RENTARK_SEAT_STATE", rk_seat_state_name(new_state));
+    rk_log_fields_add(&f, "RENTARK_PREVIOUS_STATE", rk_seat_state_name(old));
+    rk_log_fields_add(&f, "RENTARK_END_REASON", reason);
+    if (ev != RK_EVENT_SEAT_BLOCKED)
+        rk_log_fields_add(&f, "RENTARK_GUIDED", seat->rec.guided ? "1" : "0");
+    if (ev == RK_EVENT_SESSION_ENDED && seat->rec.started) {
+        /* The patron's time, whole seconds (the journal keeps only the start's second). */
+        int64_t dur = (int64_t)time(NULL) - seat->rec.started;
+        rk_log_fields_add_i64(&f, "RENTARK_DURATION_MS", MAX(dur, 0) * 1000);
+    }
+    /* At the level the line always had: a blocked seat's warnings are the wipe's and the
+     * incident's own records. */
+    rk_log_event(ev, G_LOG_LEVEL_MESSAGE, &f,
+                 "state %s -> %s%s%s%s", rk_seat_state_name(old), rk_seat_state_name(new_state),
+                 reason ? " reason " : "", reason ? reason : "", recorded ? "" : " (not recorded)");
 }
 
 /* Commit the record with new_state; only then does the transition count. Except for a state
@@ -51,8 +101,7 @@ static gboolean transition(Seat *seat, SeatState new_state, GError **error)
         next.state = new_state;
     }
     seat->rec = next;
-    g_message("state %s -> %s%s%s%s", rk_seat_state_name(old), rk_seat_state_name(new_state),
-              seat->rec.end_reason[0] ? " reason " : "", seat->rec.end_reason, r < 0 ? " (not recorded)" : "");
+    log_transition(seat, old, new_state, r == 0);
     /* By index and by copy: an observer may remove itself (or another) while called. */
     for (guint i = 0; seat->observers && i < seat->observers->len; i++) {
         SeatObserver o = g_array_index(seat->observers, SeatObserver, i);
@@ -180,6 +229,30 @@ static const char *hours_reason(const Seat *seat)
     return !over ? "opening hours" : strcmp(over, "open") == 0 ? "staff: open --until" : "staff: close";
 }
 
+/* The same as a category for the journal (RENTARK_HOURS_CAUSE). */
+static const char *hours_cause(const Seat *seat)
+{
+    const char *over = opening_override(seat->opening);
+    return !over ? "opening-hours" : strcmp(over, "open") == 0 ? "staff-open" : "staff-close";
+}
+
+/* The seat closes (CLOSED) or opens (READY) by the hours or staff: an event with the cause and
+ * the time of the next change (unix time, 0 for none in sight). */
+static void log_hours_event(const Seat *seat, RkEvent ev, gint64 until, const char *format, ...) G_GNUC_PRINTF(4, 5);
+static void log_hours_event(const Seat *seat, RkEvent ev, gint64 until, const char *format, ...)
+{
+    RkLogFields f = { 0 };
+    va_list ap;
+
+    va_start(ap, format);
+    g_autofree char *text = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    rk_log_fields_add(&f, "RENTARK_SEAT_STATE", ev == RK_EVENT_SEAT_CLOSED ? "CLOSED" : "READY");
+    rk_log_fields_add(&f, "RENTARK_HOURS_CAUSE", hours_cause(seat));
+    rk_log_fields_add_i64(&f, "RENTARK_UNTIL", until);
+    rk_log_event(ev, G_LOG_LEVEL_MESSAGE, &f, "%s", text);
+}
+
 /* A clean seat (after a wipe, or an incident resolved) settles: READY within the opening
  * hours, CLOSED outside them, said in the log with the cause. As transition(). */
 static gboolean settle(Seat *seat, GError **error)
@@ -188,8 +261,8 @@ static gboolean settle(Seat *seat, GError **error)
     opening_now(seat->opening, &seat->cfg->hours, &hs);
     if (!hs.open) {
         g_autofree char *when = opening_format(hs.opens_at);
-        g_message("closed (%s): no session can begin until %s", hours_reason(seat),
-                  hs.opens_at ? when : "staff open the seat");
+        log_hours_event(seat, RK_EVENT_SEAT_CLOSED, hs.opens_at, "closed (%s): no session can begin until %s",
+                        hours_reason(seat), hs.opens_at ? when : "staff open the seat");
     }
     return transition(seat, hs.open ? SEAT_READY : SEAT_CLOSED, error);
 }
@@ -287,8 +360,17 @@ static void open_incident(Seat *seat, const WipeResult *res)
     seat->incident_this_session = TRUE;
     if (seat->stats)
         stats_record_incident(seat->stats, STATS_INCIDENT_OPENED);
-    g_warning("INCIDENT %s: %s; the seat is out of order until resolved; report deadline in %d hours", inc.id, text,
-               seat->cfg->report_deadline_hours);
+    RkLogFields f = { 0 };
+    rk_log_fields_add(&f, "RENTARK_INCIDENT_ID", inc.id);
+    rk_log_fields_add_i64(&f, "RENTARK_DEADLINE", inc.deadline);
+    rk_log_fields_add_i64(&f, "RENTARK_DEADLINE_HOURS", seat->cfg->report_deadline_hours);
+    rk_log_fields_add(&f, "RENTARK_WIPE_STEP", draft.step);
+    rk_log_fields_add(&f, "RENTARK_CLASSES", cls); /* categories with counts, never a name */
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_LEFT", objects);
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_PATRONS", draft.patrons);
+    rk_log_event(RK_EVENT_INCIDENT_OPENED, G_LOG_LEVEL_WARNING, &f,
+                 "INCIDENT %s: %s; the seat is out of order until resolved; report deadline in %d hours", inc.id, text,
+                 seat->cfg->report_deadline_hours);
     if (!incident_run_command(seat->cfg->incident_command, &inc, &error))
         g_warning("incidents.command: %s", error->message);
 }
@@ -897,8 +979,13 @@ int seat_resolve_incident(Seat *seat, const char *id, const char *by, const char
     if (seat->stats)
         stats_record_incident(seat->stats, STATS_INCIDENT_RESOLVED);
     /* The staff member's name is no patron's data; the note stays in the record only. */
-    g_message("incident %s closed by %s%s", id, by ? by : "an admin", note ? " with a note" : "");
-    if (seat->rec.state == SEAT_BLOCKED && seat->clean && !seat->wiping && open_incidents(seat) == 0) {
+    guint still_open = open_incidents(seat);
+    RkLogFields f = { 0 };
+    rk_log_fields_add(&f, "RENTARK_INCIDENT_ID", id);
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_OPEN", still_open);
+    rk_log_event(RK_EVENT_INCIDENT_CLOSED, G_LOG_LEVEL_MESSAGE, &f, "incident %s closed by %s%s", id,
+                 by ? by : "an admin", note ? " with a note" : "");
+    if (seat->rec.state == SEAT_BLOCKED && seat->clean && !seat->wiping && still_open == 0) {
         seat->rec.session[0] = seat->rec.volunteer[0] = seat->rec.end_reason[0] = '\0';
         seat->rec.guided = false;
         seat->rec.started = seat->rec.accepted = 0;
@@ -1010,12 +1097,13 @@ static void hours_apply(Seat *seat)
     opening_now(seat->opening, &seat->cfg->hours, &hs);
     g_autofree char *when = opening_format(hs.open ? hs.closes_at : hs.opens_at);
     if (seat->rec.state == SEAT_READY && !hs.open) {
-        g_message("closing (%s): no session can begin until %s", hours_reason(seat),
-                  hs.opens_at ? when : "staff open the seat");
+        log_hours_event(seat, RK_EVENT_SEAT_CLOSED, hs.opens_at, "closing (%s): no session can begin until %s",
+                        hours_reason(seat), hs.opens_at ? when : "staff open the seat");
         if (!transition(seat, SEAT_CLOSED, &error))
             g_warning("%s", error->message); /* closed all the same */
     } else if (seat->rec.state == SEAT_CLOSED && hs.open) {
-        g_message("opening (%s): the seat is open until %s", hours_reason(seat), hs.closes_at ? when : "further notice");
+        log_hours_event(seat, RK_EVENT_SEAT_OPENED, hs.closes_at, "opening (%s): the seat is open until %s",
+                        hours_reason(seat), hs.closes_at ? when : "further notice");
         if (!transition(seat, SEAT_READY, &error))
             g_warning("%s (the seat stays closed; tried again in a minute)", error->message);
     } else if ((seat->rec.state == SEAT_NOTICE || seat->rec.state == SEAT_ACTIVE) && !hs.open) {

@@ -5,6 +5,7 @@
 #include "mountctl.h"
 
 #include "guest.h"
+#include "log.h"
 #include "paths.h"
 #include "util.h"
 
@@ -538,14 +539,37 @@ void wipe_log(const WipeResult *res, WipeFlags flags)
         g_warning("census: the first pass found what the sweep missed (%s); after one more pass (%" G_GUINT64_FORMAT
                   " files, %" G_GUINT64_FORMAT " dirs removed machine-wide): %s",
                   first, res->safety_net.files, res->safety_net.dirs, last[0] ? last : "nothing");
+    /* The event's fields: counts and category names, as the lines above. */
+    RkLogFields f = { 0 };
+    uint64_t swept = 0;
+    for (int k = RK_WIPE_SWEEP_FIRST; k <= RK_WIPE_SWEEP_LAST; k++)
+        swept += res->sweep.stats[k].files + res->sweep.stats[k].dirs;
+    rk_log_fields_add_i64(&f, "RENTARK_DURATION_MS", res->total_ns / 1000000);
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_PROCESSES", (uint64_t)MAX(res->processes_found, 0));
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_HOME_TRASHED", res->home.moved_to_trash);
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_SWEPT", swept);
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_WATCH_REMOVED", res->watch.removed.files + res->watch.removed.dirs);
+    rk_log_fields_add_u64(&f, "RENTARK_CENSUS_PASSES", res->census_passes);
     if (res->verified) {
-        g_message("wipe verified in %.1f ms (fresh home in place after %.1f ms)", ms(res->total_ns), ms(res->home_ready_ns));
+        rk_log_fields_add_i64(&f, "RENTARK_HOME_READY_MS", res->home_ready_ns / 1000000);
+        rk_log_event(RK_EVENT_WIPE_VERIFIED, G_LOG_LEVEL_MESSAGE, &f,
+                     "wipe verified in %.1f ms (fresh home in place after %.1f ms)", ms(res->total_ns),
+                     ms(res->home_ready_ns));
         return;
     }
-    g_warning("wipe NOT verified: step \"%s\" failed (%s); left: census %s; %" G_GUINT64_FORMAT
-              " home differences, %" G_GUINT64_FORMAT " trash entries",
-              res->failed_step ? res->failed_step : "?", wipe_error_text(res), last[0] ? last : "nothing",
-              res->home_differences, res->trash_left);
+    uint64_t sweep_left = 0;
+    for (int k = RK_WIPE_SWEEP_FIRST; k <= RK_WIPE_SWEEP_LAST; k++)
+        sweep_left += res->sweep_left[k];
+    rk_log_fields_add(&f, "RENTARK_WIPE_STEP", res->failed_step ? res->failed_step : "verify");
+    rk_log_fields_add(&f, "RENTARK_WIPE_ERROR", wipe_error_text(res));
+    rk_log_fields_add_u64(&f, "RENTARK_COUNT_LEFT",
+                          census_total(c) + res->home_differences + res->trash_left + sweep_left);
+    rk_log_fields_add(&f, "RENTARK_CENSUS_LEFT", last[0] ? last : NULL); /* class names and counts */
+    rk_log_event(RK_EVENT_WIPE_NOT_VERIFIED, G_LOG_LEVEL_WARNING, &f,
+                 "wipe NOT verified: step \"%s\" failed (%s); left: census %s; %" G_GUINT64_FORMAT
+                 " home differences, %" G_GUINT64_FORMAT " trash entries",
+                 res->failed_step ? res->failed_step : "?", wipe_error_text(res), last[0] ? last : "nothing",
+                 res->home_differences, res->trash_left);
     for (int k = RK_WIPE_SWEEP_FIRST; k <= RK_WIPE_SWEEP_LAST; k++)
         if (res->sweep_left[k])
             g_warning("wipe NOT verified: %" G_GUINT64_FORMAT " entries of the guest left in %s", res->sweep_left[k],

@@ -246,6 +246,8 @@ do_install() {
         put "$stage/$rel" "/$rel" "$mode" "$kind"
     done
     rm -rf "$stage"
+    # journalctl -x explains rentarkd's records from the catalogue installed just now.
+    if command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
     guest=$(conf_guest user rentark-guest)
     local home skel
@@ -430,6 +432,8 @@ do_uninstall() {
     if grep -qx $'replaced\t/etc/cups/cupsd.conf' <<<"$(printf '%s\n' "${lines[@]}")"; then
         cups_restart
     fi
+    # The catalogue is gone: the journal's database of them is rebuilt without it.
+    if command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
     rm -rf -- /run/rentark
     rm -rf -- "$STATE"
     if grep -qx $'dir\t/var/lib/rentark' <<<"$(printf '%s\n' "${lines[@]}")"; then

@@ -42,7 +42,7 @@ for f in /usr/sbin/rentarkd /usr/bin/rentarkctl /usr/bin/rentark-session /etc/re
     /etc/rentark/notice/nb/notice.txt /etc/rentark/notice/nn/guided.txt /etc/rentark/notice/se/notice.txt \
     /usr/share/locale/nb/LC_MESSAGES/rentark.mo /usr/share/locale/ar/LC_MESSAGES/rentark.mo \
     /lib/systemd/system/rentarkd.service /lib/systemd/system/rentark-mount.socket /lib/systemd/system/rentark-mount.service \
-    /etc/xdg/autostart/rentark-session.desktop \
+    /etc/xdg/autostart/rentark-session.desktop /usr/lib/systemd/catalog/rentark.catalog \
     /etc/lightdm/lightdm.conf.d/50-rentark.conf /etc/chromium/policies/managed/rentark.json \
     /etc/firefox-esr/policies/policies.json /usr/share/doc/rentark/copyright /usr/share/doc/rentark/README.md.gz; do
     t_check "the package holds $f" has "$f"

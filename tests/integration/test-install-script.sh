@@ -29,10 +29,11 @@ t_cleanup "'$INSTALL' --uninstall --purge >/dev/null 2>&1; rm -rf /etc/rentark /
 
 # snapshot: what the install may change, one line per entry (no directory times: creating and
 # removing a file changes its folder's time), plus the account databases. Users and groups of
-# other tests (rk-*) running at the same time are left out.
+# other tests (rk-*) running at the same time are left out, and so is the journal's catalogue
+# database, a cache journalctl --update-catalog rebuilds from the catalogue files.
 snapshot() {
     find /etc /usr/local /var/lib /home /lib/systemd/system /run -xdev \
-        \( -path /var/lib/dpkg -o -path /var/lib/apt -o -path /run/systemd -o -path /etc/ld.so.cache -o -path /run/user \
+        \( -path /var/lib/dpkg -o -path /var/lib/apt -o -path /var/lib/systemd/catalog -o -path /run/systemd -o -path /etc/ld.so.cache -o -path /run/user \
            -o -path '/run/*.pid' -o -path /run/lock -o -name '*.rentark-test-*' \
            -o -path /etc/passwd -o -path /etc/group -o -path /etc/shadow -o -path /etc/gshadow \
            -o -path /etc/passwd- -o -path /etc/group- -o -path /etc/shadow- -o -path /etc/gshadow- \

@@ -11,7 +11,7 @@ for f in usr/sbin/rentarkd usr/bin/rentarkctl usr/bin/rentark-session; do
 done
 for f in etc/rentark/rentark.conf etc/rentark/notice/nb/notice.txt etc/rentark/notice/nn/guided.txt \
     etc/rentark/notice/ar/notice.txt usr/share/locale/ar/LC_MESSAGES/rentark.mo usr/share/locale/se/LC_MESSAGES/rentark.mo lib/systemd/system/rentarkd.service lib/systemd/system/rentark-mount.socket \
-    lib/systemd/system/rentark-mount.service etc/xdg/autostart/rentark-session.desktop; do
+    lib/systemd/system/rentark-mount.service etc/xdg/autostart/rentark-session.desktop usr/lib/systemd/catalog/rentark.catalog; do
     t_check "installed: /$f" test -s "$root/$f"
 done
 sed "s|\"/etc/rentark/notice\"|\"$root/etc/rentark/notice\"|" "$root/etc/rentark/rentark.conf" >"$T_TMP/installed.conf"
@@ -24,4 +24,5 @@ make -C "$RK_SRC" --no-print-directory -s uninstall BUILD="$RK_BUILD" DESTDIR="$
 t_check "make uninstall removes the programs" test ! -e "$root/usr/sbin/rentarkd" -a ! -e "$root/usr/bin/rentarkctl"
 t_check "... and the units and autostart entry" test ! -e "$root/lib/systemd/system/rentarkd.service" -a ! -e "$root/etc/xdg/autostart/rentark-session.desktop" \
     -a ! -e "$root/lib/systemd/system/rentark-mount.socket" -a ! -e "$root/lib/systemd/system/rentark-mount.service"
+t_check "... and the journal's catalogue" test ! -e "$root/usr/lib/systemd/catalog/rentark.catalog"
 t_done

@@ -294,6 +294,36 @@ after_end "power cut"
 t_check "the census never found what the sweep missed" bash -c "! nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -u rentarkd -o cat | grep -q 'the first pass found'"
 t_check "no incident was opened" bash -c "! nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -u rentarkd -o cat | grep -q INCIDENT"
 
+# The journal's structured records (MESSAGE_ID, RENTARK_* fields) and the message catalogue the
+# package installs (config/journal/rentark.catalog; systemd's dpkg trigger builds its database).
+ENDED_ID=87cd534d56e640219cb5fc68a8d5f150 # session-ended, common/log.c
+journal_has() { # REGEX JOURNALCTL-ARG...: a line of the output matches
+    local re=$1; shift
+    sys_journal "$@" 2>/dev/null | grep -qE -- "$re"
+}
+t_check "journal: the session ends are records MESSAGE_ID=$ENDED_ID with RENTARK_END_REASON" \
+    journal_has '^ +RENTARK_END_REASON=(staff|logout|idle|time_limit)$' -u rentarkd -o verbose MESSAGE_ID=$ENDED_ID
+t_check "journal: ... with RENTARK_EVENT=session-ended and the session's SESSION_ID" bash -c "
+    nsenter -t $SYS_LEADER -m -u -i -n -p -r -w journalctl -q -u rentarkd -o verbose MESSAGE_ID=$ENDED_ID >'$SYS_DIR/logs/ended.txt'
+    grep -qE '^ +RENTARK_EVENT=session-ended\$' '$SYS_DIR/logs/ended.txt' && grep -qE '^ +SESSION_ID=[0-9a-f]{32}\$' '$SYS_DIR/logs/ended.txt'"
+t_check "journal: daemon-started carries RENTARK_VERSION" \
+    journal_has '^ +RENTARK_VERSION=[0-9]' -u rentarkd -o verbose RENTARK_EVENT=daemon-started
+t_check "journal: the wipes are wipe-verified records with RENTARK_DURATION_MS" \
+    journal_has '^ +RENTARK_DURATION_MS=[0-9]+$' -u rentarkd -o verbose RENTARK_EVENT=wipe-verified
+t_check "journal: the package's install updated the catalogue database (--list-catalog)" \
+    journal_has "^$ENDED_ID rentark: A guest session ended" --list-catalog
+t_check "journal: journalctl -x (LANG=C.UTF-8) explains a session end from the catalogue, with its reason" \
+    journal_has 'Subject: A guest session ended \((staff|logout|idle|time_limit)\); the wipe begins' -x -u rentarkd MESSAGE_ID=$ENDED_ID
+if sys locale -a 2>/dev/null | grep -qiE '^nb_NO\.utf-?8$'; then
+    t_check "journal: journalctl -x under nb_NO.UTF-8 explains it in bokmål" bash -c "
+        nsenter -t $SYS_LEADER -m -u -i -n -p -r -w env -i PATH=/usr/bin:/bin LANG=nb_NO.UTF-8 journalctl --no-pager -q -x -u rentarkd MESSAGE_ID=$ENDED_ID |
+            grep -qE 'Subject: En gjesteøkt er avsluttet \([a-z_]+\)'"
+else
+    t_diag "the kiosk has no nb_NO.UTF-8 locale: the bokmål entry is checked in the installed catalogue instead"
+    t_check "journal: the installed catalogue has the bokmål entry of the session end" \
+        grep -qx -- "-- $ENDED_ID nb" "/proc/$SYS_LEADER/root/usr/lib/systemd/catalog/rentark.catalog"
+fi
+
 # 10. apt purge, with a patron's session running: it is ended and wiped first, and nothing of
 #     rentark is left but what the README says.
 patron "purge" chromium
