@@ -54,6 +54,8 @@ SINCE=
 state() { sys rentarkctl status 2>/dev/null | awk '$1 == "state" { print $2 }'; }
 wait_state() { sys_wait "${2:-30}" "seat state $1" bash -c "[ \"\$(nsenter -t $SYS_LEADER -m -u -i -n -p -r -w rentarkctl status 2>/dev/null | awk '\$1 == \"state\" {print \$2}')\" = $1 ]"; }
 probe_log() { sys_journal -t rk-probe -o cat 2>/dev/null; }
+# status_is KEY VALUE: rentarkctl status inside the kiosk shows KEY = VALUE.
+status_is() { [ "$(nsenter -t "$SYS_LEADER" -m -u -i -n -p -r -w rentarkctl status 2>/dev/null | awk -v k="$1" '$1 == k {print $2}')" = "$2" ]; }
 dump_file() { echo "/proc/$SYS_LEADER/root/run/user/$GUID/rk-dump"; }
 screen_is() { grep -qE "^screen [a-z]+ $1\$" "$(dump_file)" 2>/dev/null; }
 button() { awk -v a="$1" '$1 == "button" && $2 == a { printf "%d %d\n", $3 + $5 / 2, $4 + $6 / 2; exit }' "$(dump_file)" 2>/dev/null; }
@@ -104,6 +106,12 @@ patron() {
     [ -f "$ART/notice.png" ] || shot notice
     t_check "$name: accept" click accept
     t_check "$name: the session runs" wait_state ACTIVE 15
+    # The time starts with the patron's first input after the accept
+    # (session.start_on_first_input), not with the accepting click.
+    t_check "$name: the time waits for the first input" status_is waiting_input 1
+    sleep 2
+    sys_x xdotool mousemove_relative -- 9 9
+    t_check "$name: the first input starts the time" sys_wait 10 "waiting_input 0" status_is waiting_input 0
     CANARY=rk$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
     SINCE=$(($(date +%s%N) - 2000000000))
     sys rm -f /run/rentark-test/port
