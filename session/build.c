@@ -50,6 +50,9 @@ static const char css_template[] =
     "window.rk scrollbar { background-color: #E6E6E6; }\n"
     "window.rk.rk-strip { background-color: #14305A; }\n"
     "window.rk.rk-strip label { color: #FFFFFF; }\n"
+    /* A plain button in the strip (Lock the screen) keeps dark text on its light grey. */
+    "window.rk.rk-strip button label { color: #111111; }\n"
+    "window.rk.rk-strip button.rk-primary label, window.rk.rk-strip button.rk-danger label { color: #FFFFFF; }\n"
     "window.rk.rk-strip .rk-title { font-size: %dpx; }\n"
     "window.rk.rk-strip.rk-warning { background-color: #FFD23F; }\n"
     "window.rk.rk-strip.rk-warning label { color: #111111; }\n"
