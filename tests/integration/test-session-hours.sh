@@ -63,6 +63,8 @@ contrast notice-closing
 s_click accept
 t_check "accepted: the strip shows the closing warning" s_wait_dump "^note The library closes at $closes\. Save what you want to keep now" 10
 t_check "... as a warning" s_wait_screen active 3
+note=$(awk '$1 == "note" { sub(/^note /, ""); print "⚠ " $0; exit }' "$S_DUMP")
+t_check "AT-SPI: the closing warning is a notification, for screen readers to speak" s_atspi wait 10 notification "$note"
 sleep 0.3
 fits "strip with the closing warning"
 contrast strip-closing
