@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,47 @@ static void serve_client(int fd)
     (void)rk_write_all(fd, reply, strlen(reply));
 }
 
+/* How often the helper looks whether its program was replaced (an upgrade). */
+#define HELPER_CHECK_MS 60000
+
+static int helper_check_ms(void)
+{
+#ifdef RK_TEST_HOOKS
+    /* Test builds only: a test sees the upgrade taken without waiting a minute. */
+    const char *v = g_getenv("RENTARK_MOUNT_HELPER_CHECK_MS");
+    guint64 ms = 0;
+    if (v && g_ascii_string_to_unsigned(v, 10, 50, 3600000, &ms, NULL))
+        return (int)ms;
+#endif
+    return HELPER_CHECK_MS;
+}
+
+/* The package was upgraded: dpkg renamed the new program over the old one, which this process
+ * still runs ("/usr/sbin/rentarkd (deleted)"). Between requests, never during one, the helper
+ * becomes the new program in place: the same process (systemd's LISTEN_PID stays true), the
+ * same listening socket (fd 3 is not close-on-exec). If the exec fails, the old program goes on
+ * serving. Without this, the helper would run the old program until the next boot: it is
+ * never restarted, so that the last wipe at shutdown finds it running. */
+static void helper_reexec_if_replaced(void)
+{
+    static const char deleted[] = " (deleted)";
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    if (n <= (ssize_t)strlen(deleted))
+        return;
+    exe[n] = '\0';
+    if (!g_str_has_suffix(exe, deleted))
+        return;
+    exe[n - (ssize_t)strlen(deleted)] = '\0';
+    if (access(exe, X_OK) != 0)
+        return;
+    g_message("mount helper: %s was replaced (an upgrade); the new program takes over", exe);
+    char *argv[] = { exe, (char *)"--mount-helper", NULL };
+    execv(exe, argv);
+    g_warning("mount helper: cannot run the new %s: %s; the old one goes on", exe, g_strerror(errno));
+}
+
 int mountctl_serve(void)
 {
     const char *pid = g_getenv("LISTEN_PID"), *fds = g_getenv("LISTEN_FDS");
@@ -190,19 +232,24 @@ int mountctl_serve(void)
         return 2;
     }
     const int listen_fd = 3; /* SD_LISTEN_FDS_START */
+    int check_ms = helper_check_ms();
     /* It runs as long as rentarkd does (rentarkd.service wants it and stops first): the last
      * wipe at shutdown or at the package's removal must find it running, not have to start it
-     * while systemd is stopping its socket. */
+     * while systemd is stopping its socket. An upgrade is taken between requests instead:
+     * helper_reexec_if_replaced(). */
     for (;;) {
         struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
-        int r = poll(&pfd, 1, -1);
+        int r = poll(&pfd, 1, check_ms);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             return 1;
         }
-        _cleanup_close_ int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-        if (fd >= 0)
-            serve_client(fd);
+        if (r > 0) {
+            _cleanup_close_ int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                serve_client(fd);
+        }
+        helper_reexec_if_replaced();
     }
 }

@@ -171,6 +171,7 @@ _s_client() {
         env DISPLAY="$DISPLAY" HOME="$HOME_DIR" USER="$GUEST" LOGNAME="$GUEST" RENTARK_LOCALEDIR="$RK_BUILD/locale" \
         ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0" ${S_CLIENT_ENV:-} "$RKSESSION" --socket "$sock" -c "$conf" --debug-dump "$S_DUMP" "$@" 2>>"$T_TMP/session.err" &
     S_SESSION_PID=$!
+    S_SESSION_A11Y=
     t_cleanup "kill $S_SESSION_PID"
 }
 
@@ -186,9 +187,10 @@ s_a11y_session_start() {
     setpriv --reuid="$GUID" --regid="$GGID" --clear-groups -- \
         env DISPLAY="$DISPLAY" HOME="$HOME_DIR" USER="$GUEST" LOGNAME="$GUEST" RENTARK_LOCALEDIR="$RK_BUILD/locale" \
         ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0" ${S_CLIENT_ENV:-} dbus-run-session -- sh -c 'echo "$DBUS_SESSION_BUS_ADDRESS" >"$1.new" && mv "$1.new" "$1"; shift; exec "$@"' \
-        sh "$S_DUMP_DIR/bus" "$RKSESSION" --socket "$S_SOCK" -c "$S_CONF" --debug-dump "$S_DUMP" "$@" \
+        sh "$S_DUMP_DIR/bus" "$RKSESSION" --socket "${S_A11Y_SOCK:-$S_SOCK}" -c "${S_A11Y_CONF:-$S_CONF}" --debug-dump "$S_DUMP" "$@" \
         2>>"$T_TMP/session.err" &
     S_SESSION_PID=$!
+    S_SESSION_A11Y=1
     t_cleanup "kill $S_SESSION_PID"
     local i
     for i in $(seq 50); do [ -s "$S_DUMP_DIR/bus" ] && return 0; sleep 0.1; done
@@ -222,7 +224,11 @@ _s_sanitizer_report() { grep -E -A12 'Sanitizer|runtime error' "$T_TMP/session.e
 # finding on its stderr.
 s_session_stop() {
     [ -n "$S_SESSION_PID" ] || return 0
-    kill -TERM "$S_SESSION_PID" 2>/dev/null
+    # In a D-Bus session of its own the client is dbus-run-session's child, which passes its
+    # exit status on: the client is the one told to stop.
+    if [ -z "${S_SESSION_A11Y:-}" ] || ! pkill -TERM -P "$S_SESSION_PID" -x rentark-session 2>/dev/null; then
+        kill -TERM "$S_SESSION_PID" 2>/dev/null
+    fi
     wait "$S_SESSION_PID"
     local rc=$?
     S_SESSION_PID=
@@ -323,6 +329,8 @@ s_fake_call() { /usr/bin/python3 "$RK_SRC/tests/helpers/rkcall.py" "$S_FAKE_SOCK
 s_fake_saw() { grep -qE "$1" "$T_TMP/fake.log" 2>/dev/null; }
 # s_fake_session_start [ARGS]: the client (as the guest) against the fake agent.
 s_fake_session_start() { _s_client "$S_FAKE_SOCK" "$S_FAKE_CONF" "$@"; }
+# The same in a D-Bus session with an accessibility bus (s_a11y_session_start).
+s_fake_a11y_session_start() { S_A11Y_SOCK=$S_FAKE_SOCK S_A11Y_CONF=$S_FAKE_CONF s_a11y_session_start "$@"; }
 s_wait_fake_saw() {
     local i
     for i in $(seq $((${2:-5} * 10))); do s_fake_saw "$1" && return 0; sleep 0.1; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rentarkd in a mount namespace of its own, as its systemd unit runs it (a slave of the
 # machine's), with rentark-mount (rentarkd --mount-helper, socket-activated as by its socket
-# unit) in the machine's namespace. First without the helper, to show what goes wrong: the tmpfs
+# unit) in the machine's namespace, upgraded in place as a package upgrade does it. First without the helper, to show what goes wrong: the tmpfs
 # home is mounted where no patron sees it. Then with it: the tmpfs home is mounted in the
 # machine's namespace, a mount on a folder of the guest's in /tmp is detached there, the tmpfs
 # is gone after the session and the wipe is verified. The helper answers root only.
@@ -33,12 +33,29 @@ stop_daemon
 # The helper, socket-activated as rentark-mount.socket does it. Never under the wrapper:
 # valgrind 3.19 knows neither openat2 nor open_tree, with which the helper tells the guest's
 # mounts apart (make check runs it with ASan and UBSan).
+# It runs from a copy of the program here, so that the test can upgrade it as dpkg does.
 MSOCK=$T_TMP/mount.sock
-systemd-socket-activate -l "$MSOCK" "$RKD" --mount-helper >>"$T_TMP/helper.log" 2>&1 &
+mkdir -p "$T_TMP/sbin"
+cp "$RKD" "$T_TMP/sbin/rentarkd"
+systemd-socket-activate -E RENTARK_MOUNT_HELPER_CHECK_MS=200 -l "$MSOCK" "$T_TMP/sbin/rentarkd" --mount-helper \
+    >>"$T_TMP/helper.log" 2>&1 &
 HPID=$!
 t_cleanup "kill $HPID 2>/dev/null"
 for _ in $(seq 100); do [ -S "$MSOCK" ] && break; sleep 0.05; done
 chmod 0666 "$MSOCK" # so that the refusal below is the helper's, not the socket's
+
+# An upgrade, as dpkg makes it: the new program renamed over the old one. The helper is never
+# restarted (the last wipe at shutdown must find it running): between requests it becomes the
+# new program in place, the same process on the same socket; everything below runs against it.
+# systemd-socket-activate runs the program at the first connection, as systemd does.
+/usr/bin/python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()' "$MSOCK"
+for _ in $(seq 100); do readlink "/proc/$HPID/exe" | grep -q "^$T_TMP/sbin/rentarkd\$" && break; sleep 0.05; done
+t_check "the helper runs (pid $HPID)" test "$(readlink "/proc/$HPID/exe")" = "$T_TMP/sbin/rentarkd"
+cp "$RKD" "$T_TMP/sbin/.rentarkd.new" && mv "$T_TMP/sbin/.rentarkd.new" "$T_TMP/sbin/rentarkd"
+taken() { kill -0 "$HPID" 2>/dev/null && test "$(readlink "/proc/$HPID/exe")" = "$T_TMP/sbin/rentarkd"; }
+for _ in $(seq 100); do taken && break; sleep 0.05; done
+t_check "upgrade: the helper runs the new program, the same process (pid $HPID)" taken
+t_check "... and said so" grep -q "was replaced (an upgrade); the new program takes over" "$T_TMP/helper.log"
 
 RK_DAEMON_WRAPPER="unshare --mount --propagation slave env RENTARK_MOUNT_HELPER=$MSOCK $WRAP"
 start_daemon && wait_state READY || { t_fail "daemon READY (own mount namespace, with rentark-mount)" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }

@@ -52,7 +52,9 @@ s_fake_stop
 
 # Open, closing in 40 minutes, a time limit of 2 hours: the notice says 40 minutes.
 s_fake_start --closes-in 2400 --closing-warn 900 || t_fail "the fake agent starts (open)"
-s_fake_session_start --lang en
+# The fake agent makes no home; the accessibility bus of the guest's D-Bus session needs one.
+install -d -m 0700 -o "$GUID" -g "$GGID" "$HOME_DIR"
+s_fake_a11y_session_start --lang en
 t_check "the notice appears" s_wait_screen notice 10
 closes=$(date -d "@$(s_fake_call status | tr ' ' '\n' | sed -n 's/^closes_at=//p')" +%H:%M)
 t_check "the notice says when the library closes ($closes) and how long the session lasts" \
