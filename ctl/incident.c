@@ -240,6 +240,17 @@ static void print_markdown(const Report *rep, Lang lang)
     printf("\n## %s\n\n%s\n", T(lang, t_contact), T(lang, t_contact_text));
 }
 
+/* The document built in b, indented (a file the data-protection officer keeps). */
+static void print_builder(JsonBuilder *b)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    g_autofree char *out = json_generator_to_data(gen, NULL);
+    printf("%s\n", out);
+}
+
 static void add_time(JsonBuilder *b, const char *key, int64_t t)
 {
     g_autofree char *iso = fmt_iso(t);
@@ -330,12 +341,7 @@ static void print_json(const Report *rep, Lang lang)
     json_builder_add_string_value(b, lang == LANG_NB ? "nb" : "en");
     json_builder_end_object(b);
 
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    g_autofree char *out = json_generator_to_data(gen, NULL);
-    printf("%s\n", out);
+    print_builder(b);
 }
 
 static int list(const char *socket_path, bool json, Lang lang)
@@ -393,12 +399,7 @@ static int list(const char *socket_path, bool json, Lang lang)
     } while (from < total);
     json_builder_end_array(b);
     if (json) {
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = json_builder_get_root(b);
-        json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, TRUE);
-        g_autofree char *out = json_generator_to_data(gen, NULL);
-        printf("%s\n", out);
+        print_builder(b);
     } else if (!shown) {
         printf("%s", T(lang, t_no_incidents));
     }

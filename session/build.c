@@ -435,7 +435,9 @@ static void build_strip(Ui *ui, Surface *s)
     } else if (!column) {
         gtk_box_pack_start(GTK_BOX(box), gtk_label_new(NULL), TRUE, TRUE, 0); /* buttons to the end */
     }
-    GtkWidget *g = button_rows(ui, s, v->buttons, column ? m->w - 2 * b : m->w / 2);
+    /* Without a warning the buttons may take two thirds of the row (the time left needs
+     * the rest): lock and end then stand side by side and the strip stays one line high. */
+    GtkWidget *g = button_rows(ui, s, v->buttons, column ? m->w - 2 * b : v->note ? m->w / 2 : m->w * 2 / 3);
     gtk_widget_set_valign(g, GTK_ALIGN_CENTER);
     if (column)
         gtk_box_pack_start(GTK_BOX(box), g, FALSE, FALSE, 0);

@@ -91,6 +91,14 @@ static void set_message(Flow *f, const char *m)
     f->message = g_strdup(m);
 }
 
+/* Show screen s with message m under its title, for this drawing only. */
+static void show_with_message(Flow *f, FlowScreen s, const char *m)
+{
+    set_message(f, m);
+    show_screen(f, s);
+    set_message(f, NULL);
+}
+
 /* The language of the patron's screens: the notice texts, the catalogue (gettext) and the
  * direction of the layout. */
 static void set_language(Flow *f, const char *lang)
@@ -1056,9 +1064,7 @@ static void on_pin(Flow *f)
     if (r->code && strcmp(r->code, "locked") == 0) {
         f->tries = 0;
         g_message("a helper was refused (locked)");
-        set_message(f, _("Too many tries. Please ask the staff for help."));
-        show_screen(f, SCR_NOTICE);
-        set_message(f, NULL);
+        show_with_message(f, SCR_NOTICE, _("Too many tries. Please ask the staff for help."));
         return;
     }
     /* A refusal: the reason in the patron's language and the daemon's own message. A bounded
@@ -1084,9 +1090,7 @@ static void on_pin(Flow *f)
     g_message("a helper was refused (%s), %d tries left", code, MAX(left, 0));
     if (left <= 0) {
         f->tries = 0;
-        set_message(f, _("Too many tries. Please ask the staff for help."));
-        show_screen(f, SCR_NOTICE);
-        set_message(f, NULL);
+        show_with_message(f, SCR_NOTICE, _("Too many tries. Please ask the staff for help."));
         return;
     }
     set_message(f, why);
@@ -1106,9 +1110,7 @@ static void on_lock_next(Flow *f)
         return;
     if (!lock_code_valid(code)) {
         ui_field_clear(f->ui);
-        set_message(f, _("The code must have 4 to 8 digits."));
-        show_screen(f, SCR_LOCK_CHOOSE);
-        set_message(f, NULL);
+        show_with_message(f, SCR_LOCK_CHOOSE, _("The code must have 4 to 8 digits."));
         return;
     }
     if (f->lock_step == 0) {
@@ -1124,9 +1126,7 @@ static void on_lock_next(Flow *f)
     if (!same) {
         ui_field_clear(f->ui);
         f->lock_step = 0;
-        set_message(f, _("The two codes were not the same. Please choose a code again."));
-        show_screen(f, SCR_LOCK_CHOOSE);
-        set_message(f, NULL);
+        show_with_message(f, SCR_LOCK_CHOOSE, _("The two codes were not the same. Please choose a code again."));
         return;
     }
     g_autoptr(GError) error = NULL;
@@ -1160,9 +1160,7 @@ static void on_unlock(Flow *f)
     if (!lock_code_valid(code)) {
         /* Not a code the lock could have: it costs no try. */
         ui_field_clear(f->ui);
-        set_message(f, _("The code must have 4 to 8 digits."));
-        show_screen(f, SCR_LOCKED);
-        set_message(f, NULL);
+        show_with_message(f, SCR_LOCKED, _("The code must have 4 to 8 digits."));
         return;
     }
     g_autoptr(GError) error = NULL;

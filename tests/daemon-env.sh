@@ -71,4 +71,18 @@ wait_state() { # STATE [seconds]: a real deadline, however long each status call
 }
 plant() { as_guest sh -c "mkdir -p '$HOME_DIR/Downloads' && echo patron-data > '$HOME_DIR/Downloads/x.pdf' && echo t > '$FS/tmp/guest-tmp'"; }
 guest_ctl() { as_guest "$RKCTL" -s "$SOCK" "$@"; }
+# field KEY: KEY's value in the "key value" lines on stdin (rentarkctl's output); st KEY: the
+# status's.
+field() { awk -v k="$1" '$1 == k { print $2 }'; }
+st() { ctl status | field "$1"; }
+# wait_log PATTERN SECONDS: until the daemon's log has a line matching PATTERN.
+wait_log() {
+    local end=$((SECONDS + $2 * ${RK_TIME_SCALE:-1}))
+    until grep -q "$1" "$T_TMP/daemon.log"; do
+        [ $SECONDS -lt $end ] || return 1
+        sleep 0.05
+    done
+}
+# in_range N LO HI
+in_range() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 

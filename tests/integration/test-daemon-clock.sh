@@ -14,17 +14,7 @@ cat >>"$CONF" <<'EOF2'
 session = { time_limit = 60; idle_timeout = 0; warnings = [ 30 ]; first_input_wait = 5; };
 EOF2
 
-field() { awk -v k="$1" '$1 == k { print $2 }'; }
-st() { ctl status | field "$1"; }
 idle() { guest_ctl idle "$1" >/dev/null; }
-wait_log() {
-    local end=$((SECONDS + $2 * ${RK_TIME_SCALE:-1}))
-    until grep -q "$1" "$T_TMP/daemon.log"; do
-        [ $SECONDS -lt $end ] || return 1
-        sleep 0.05
-    done
-}
-in_range() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # sleep_since T0 S: until S seconds after T0 (date +%s.%N).
 sleep_since() { sleep "$(echo "$1 + $2 - $(date +%s.%N)" | bc -l | sed 's/^-.*/0/')"; }
 

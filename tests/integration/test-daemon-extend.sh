@@ -17,9 +17,6 @@ cat >>"$CONF" <<'EOF2'
 session = { time_limit = 6; start_on_first_input = false; idle_timeout = 0; warnings = [ 3 ]; extend_by = 6; max_extends = 2; };
 EOF2
 
-# field KEY: KEY's value in the "key value" lines on stdin (rentarkctl's output).
-field() { awk -v k="$1" '$1 == k { print $2 }'; }
-st() { ctl status | field "$1"; }
 # wait_field KEY VALUE SECONDS: until the status shows KEY = VALUE.
 wait_field() {
     local end=$((SECONDS + $3 * ${RK_TIME_SCALE:-1}))
@@ -43,16 +40,6 @@ root_refused() {
     local rc=$?
     [ $rc -eq 1 ] && grep -q "(denied)\$" "$T_TMP/root.err"
 }
-# wait_log PATTERN SECONDS: until the daemon's log has a line matching PATTERN.
-wait_log() {
-    local end=$((SECONDS + $2 * ${RK_TIME_SCALE:-1}))
-    until grep -q "$1" "$T_TMP/daemon.log"; do
-        [ $SECONDS -lt $end ] || return 1
-        sleep 0.05
-    done
-}
-# in_range N LO HI
-in_range() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 hup() { kill -HUP "$DPID"; sleep 0.3; }
 
 start_daemon && wait_state READY || { t_fail "daemon READY" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }

@@ -18,20 +18,9 @@ t_require_root
 wipe_env_setup 256M
 . "$RK_SRC/tests/daemon-env.sh"
 
-# field KEY: KEY's value in the "key value" lines on stdin (rentarkctl's output).
-field() { awk -v k="$1" '$1 == k { print $2 }'; }
-st() { ctl status | field "$1"; }
 quiet() { "$@" >/dev/null; }
-in_range() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # wait_until UNIX: sleep until the wall clock has reached UNIX.
 wait_until() { while [ "$(date +%s)" -lt "$1" ]; do sleep 0.2; done; }
-wait_log() { # PATTERN SECONDS
-    local end=$((SECONDS + $2 * ${RK_TIME_SCALE:-1}))
-    until grep -q "$1" "$T_TMP/daemon.log"; do
-        [ $SECONDS -lt $end ] || return 1
-        sleep 0.1
-    done
-}
 # refused CODE CMD...: the command fails (exit 1) with the daemon's error code CODE.
 refused() {
     local code=$1 rc

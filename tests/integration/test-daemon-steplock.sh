@@ -14,8 +14,6 @@ session = { time_limit = 3600; start_on_first_input = false; idle_timeout = 600;
             warnings = [ 300 ]; step_away_max = 6; };
 EOF2
 
-field() { awk -v k="$1" '$1 == k { print $2 }'; }
-st() { ctl status | field "$1"; }
 # gcall VERB [ARG...]: one request as the guest, the reply line in $T_TMP/g.out.
 gcall() { as_guest /usr/bin/python3 "$RK_SRC/tests/helpers/rkcall.py" "$SOCK" "$@" >"$T_TMP/g.out" 2>&1; }
 # g_ok VERB [ARG...] / g_err CODE VERB [ARG...]: the guest's call answered OK / ERR CODE.
@@ -27,14 +25,6 @@ root_err() {
     /usr/bin/python3 "$RK_SRC/tests/helpers/rkcall.py" "$SOCK" "$@" | grep -q "^ERR $code "
 }
 gfield() { tr ' ' '\n' <"$T_TMP/g.out" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
-wait_log() {
-    local end=$((SECONDS + $2 * ${RK_TIME_SCALE:-1}))
-    until grep -q "$1" "$T_TMP/daemon.log"; do
-        [ $SECONDS -lt $end ] || return 1
-        sleep 0.05
-    done
-}
-in_range() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # session: a new session, accepted by the guest.
 session() {
     wait_state READY 30 || return 1

@@ -18,7 +18,6 @@ s_daemon_up || { t_fail "rentarkd starts and is READY" "$(tail -5 "$T_TMP/daemon
 # A client after a wiped session: the accessibility bus of the last one (killed by the wipe)
 # is still named on the root window, and AT-SPI would try it first; a real login sets it anew.
 client_start() { xprop -root -remove AT_SPI_BUS 2>/dev/null; s_session_start "$@"; }
-st() { ctl status | awk -v k="$1" '$1 == k { print $2 }'; }
 # ms_until KEY VALUE SECONDS: the milliseconds until the daemon's status KEY is VALUE, or
 # 99999 when it is not within SECONDS.
 ms_until() {

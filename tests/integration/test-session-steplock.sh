@@ -30,7 +30,6 @@ s_begin || { t_fail "the login hook opens the notice (NOTICE)" "state $(s_state)
 # A client after a wiped session: the accessibility bus of the last one (killed by the wipe)
 # is still named on the root window, and AT-SPI would try it first; a real login sets it anew.
 client_start() { xprop -root -remove AT_SPI_BUS 2>/dev/null; s_session_start "$@"; }
-st() { ctl status | awk -v k="$1" '$1 == k { print $2 }'; }
 # type_code DIGITS: the code typed into the field by keyboard, then Enter.
 type_code() { xdotool type --delay 30 "$1"; xdotool key Return; }
 buttons() { awk '$1 == "button" { printf "%s ", $2 }' "$S_DUMP"; }
