@@ -33,6 +33,9 @@ struct UiView {
     GArray *keys;                    /* Key */
 };
 
+/* Whether two views show the same thing (every text, button, key and flag). */
+gboolean ui_view_equal(const UiView *a, const UiView *b);
+
 typedef struct {
     int x, y, w, h;
 } Rect;

@@ -293,6 +293,14 @@ void ui_show(Ui *ui, UiView *view)
         ui_hide(ui, UI_STRIP);
         ui_hide(ui, UI_DIALOG);
     }
+    /* Nothing changed (a status report that moved nothing on screen): the widgets stay, so a
+     * click or a code being typed is never lost to a rebuild. It is raised all the same. */
+    if (s->mapped && s->view && ui_view_equal(s->view, view)) {
+        ui_view_free(view);
+        raise_all(ui);
+        update_grab(ui);
+        return;
+    }
     /* The same screen drawn again (another language, a new time): the focus stays on the
      * button that had it, if it is still there. */
     g_clear_pointer(&s->keep_focus, g_free);

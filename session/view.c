@@ -43,6 +43,42 @@ void ui_view_free(UiView *v)
     g_free(v);
 }
 
+static gboolean buttons_equal(const GPtrArray *a, const GPtrArray *b)
+{
+    if (a->len != b->len)
+        return FALSE;
+    for (guint i = 0; i < a->len; i++) {
+        const Button *x = g_ptr_array_index(a, i), *y = g_ptr_array_index(b, i);
+        if (x->style != y->style || g_strcmp0(x->action, y->action) != 0 || g_strcmp0(x->label, y->label) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean ui_view_equal(const UiView *a, const UiView *b)
+{
+    const char *const sa[] = { a->name, a->title, a->subtitle, a->body, a->note, a->field_label,
+                               a->other_monitor, a->escape, a->focus, a->top_label, a->seat,
+                               a->subtitle_name };
+    const char *const sb[] = { b->name, b->title, b->subtitle, b->body, b->note, b->field_label,
+                               b->other_monitor, b->escape, b->focus, b->top_label, b->seat,
+                               b->subtitle_name };
+    for (gsize i = 0; i < G_N_ELEMENTS(sa); i++)
+        if (g_strcmp0(sa[i], sb[i]) != 0)
+            return FALSE;
+    if (a->place != b->place || a->note_error != b->note_error || a->warning != b->warning ||
+        a->grab != b->grab || a->alert != b->alert || a->field_max != b->field_max ||
+        !buttons_equal(a->top, b->top) || !buttons_equal(a->list, b->list) ||
+        !buttons_equal(a->buttons, b->buttons) || a->keys->len != b->keys->len)
+        return FALSE;
+    for (guint i = 0; i < a->keys->len; i++) {
+        const Key *x = &g_array_index(a->keys, Key, i), *y = &g_array_index(b->keys, Key, i);
+        if (x->keyval != y->keyval || x->mods != y->mods || g_strcmp0(x->action, y->action) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 void ui_set_str(char **dst, const char *s)
 {
     g_free(*dst);
