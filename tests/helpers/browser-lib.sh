@@ -188,8 +188,15 @@ PreserveJobHistory Yes
 EOF
     fi
     br_cups_start || return 1
-    lpadmin -h "$BR_CUPS_SOCK" -p "$BR_PRINTER" -E -v "$dev" "${ppd[@]}" >>"$c/log/cupsd.out" 2>&1 ||
-        { BR_CUPS_WHY="lpadmin failed: $(tail -1 "$c/log/cupsd.out")"; return 1; }
+    # A cupsd that has just started may refuse the first administrative request (seen once in
+    # a clean-clone run: "Bad file descriptor"); a few tries, half a second apart.
+    local try
+    for try in 1 2 3 4 5; do
+        lpadmin -h "$BR_CUPS_SOCK" -p "$BR_PRINTER" -E -v "$dev" "${ppd[@]}" >>"$c/log/cupsd.out" 2>&1 && return 0
+        sleep 0.5
+    done
+    BR_CUPS_WHY="lpadmin failed 5 times: $(tail -1 "$c/log/cupsd.out")"
+    return 1
 }
 
 # br_cups_start: start the private cupsd of br_cups_up (again, after br_cups_stop) and wait
