@@ -7,7 +7,7 @@ common/proto.h on the unix socket paths.socket of the given config, with a small
 machine (NOTICE -> ACTIVE -> ENDING), three volunteers and idle/time-limit handling.
 
     fake-agent.py -c CONFIG [-f] [--log FILE] [--state STATE] [--last-wipe UNIX] [--unverified]
-                  [--closes-in S] [--opens-in S] [--closing-warn S]
+                  [--closes-in S] [--opens-in S | --opens-at T] [--closing-warn S]
                   [--seat-name NAME]
 
 The timings come from the config's session group (time_limit, idle_timeout, idle_warning,
@@ -89,7 +89,7 @@ class Agent:
         # CLOSED), and the closing warning in force.
         now = int(time.time())
         self.closes_at = now + args.closes_in if args.closes_in else 0
-        self.opens_at = now + args.opens_in if args.opens_in else 0
+        self.opens_at = args.opens_at or (now + args.opens_in if args.opens_in else 0)
         self.closing_warn = args.closing_warn
         self.guided = False
         self.consent = False
@@ -279,6 +279,8 @@ def main():
     p.add_argument("--step-away-max", type=int, default=0, help="session.step_away_max (0, the default here: no lock)")
     p.add_argument("--closes-in", type=int, default=0, help="the library closes in S seconds (status closes_at)")
     p.add_argument("--opens-in", type=int, default=0, help="it opens again in S seconds (status opens_at)")
+    p.add_argument("--opens-at", type=int, default=0,
+                   help="it opens again at unix time T (a test's expected text uses the same instant)")
     p.add_argument("--closing-warn", type=int, default=0, help="the closing warning in force while ACTIVE")
     a = Agent(p.parse_args())
     try:
