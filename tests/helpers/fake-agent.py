@@ -102,6 +102,9 @@ class Agent:
         self.lock = None
         self.lock_until = 0
         self.lock_wrong = 0
+        # Logins (hook session-setup) refused before the seat turns READY (a wipe that ends
+        # between a refusal and the next look).
+        self.setup_refusals = args.setup_refusals
 
     def note(self, line):
         if self.log:
@@ -261,6 +264,26 @@ class Agent:
                 self.lock = None
                 self.set_state("ENDING", "lock_wrong_code")
             return "ERR wrong-code wrong%20code"
+        if verb == "hook":  # a display manager's login (session-setup) and logout
+            if len(args) != 2 or args[0] not in ("session-setup", "session-cleanup"):
+                return "ERR invalid usage:%20hook%20session-setup|session-cleanup%20USER"
+            if args[0] == "session-cleanup":
+                if self.state in ("NOTICE", "ACTIVE"):
+                    self.set_state("READY", "logout")
+                return self.status()
+            if self.state in ("NOTICE", "ACTIVE"):
+                return self.status()
+            refused = "ERR state " + escape("the seat is %s: no session can begin" % self.state)
+            if self.setup_refusals > 0:
+                # The wipe ends right after this refusal: the next look finds the seat READY.
+                self.setup_refusals -= 1
+                if self.setup_refusals == 0 and self.state in ("ENDING", "WIPING"):
+                    self.set_state("READY", "wiped")
+                return refused
+            if self.state != "READY":
+                return refused
+            self.set_state("NOTICE", "login")
+            return self.status()
         if verb == "fake-state":  # tests only: a staff end, a blocked seat
             self.set_state(args[0], "test")
             return "OK"
@@ -282,6 +305,8 @@ def main():
     p.add_argument("--opens-at", type=int, default=0,
                    help="it opens again at unix time T (a test's expected text uses the same instant)")
     p.add_argument("--closing-warn", type=int, default=0, help="the closing warning in force while ACTIVE")
+    p.add_argument("--setup-refusals", type=int, default=0,
+                   help="refuse N logins (hook session-setup), then the seat is READY")
     a = Agent(p.parse_args())
     try:
         os.unlink(a.socket_path)
