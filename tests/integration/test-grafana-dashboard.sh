@@ -5,8 +5,7 @@
 # is shown to fail the same check); every query is valid PromQL (promtool); every rentark_*
 # metric it uses is one the real rentarkd writes (its textfile, after a session); the panels
 # the issue asks for are there (seat map per branch, sessions per hour, wipe and census
-# durations, incidents). No Grafana server is packaged for Debian 12 or on npm, so the
-# dashboard is not rendered here.
+# durations, incidents). test-grafana-render draws it against a real Prometheus.
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/wipe-env.sh"
 t_require_root
