@@ -1,84 +1,12 @@
 /* The session client's screens and the rules between them. */
-#include "flow.h"
-
-#include "client.h"
-#include "idle.h"
-#include "notice.h"
-#include "ui.h"
+#include "flow-private.h"
+#include "screens.h"
 
 #include <gdk/gdkx.h>
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
-
-#define PIN_MAX_DIGITS 8
-/* The step-away lock's code, as rentarkd takes it (agent/steplock.h), and its wrong tries. */
-#define LOCK_MIN_DIGITS 4
-#define LOCK_MAX_DIGITS 8
-#define LOCK_MAX_WRONG 5
-/* While locked the daemon ends the session when this client falls silent for 10 s
- * (SEAT_LOCK_SILENCE_S): the lock screen asks for the status this often, which also gives its
- * countdown a fresh time every second. */
-#define LOCK_POLL_MS 1000
-/* The first input after the accept is reported at once, once the patron has been still this
- * long: the daemon cannot tell input in the first 1.5 s from the accepting click. */
-#define FIRST_INPUT_QUIET_MS 2000
-
-typedef enum {
-    SCR_NONE,
-    SCR_NOTICE,
-    SCR_PICK,    /* the helper chooses their name */
-    SCR_PIN,     /* ... and types their PIN */
-    SCR_GUIDED,  /* the guided notice and the patron's consent */
-    SCR_ACTIVE,  /* the session runs: strip only */
-    SCR_ENDING,
-    SCR_OOO,     /* out of order */
-    SCR_CLOSED,  /* outside the library's opening hours */
-    SCR_LOCK_CHOOSE, /* the patron chooses the code of the step-away lock (twice) */
-    SCR_LOCKED,  /* the step-away lock: only the patron's code opens the session again */
-} FlowScreen;
-
-struct Flow {
-    Display *dpy;
-    FlowOptions opt;
-    Ui *ui;
-    Idle *idle;
-    NoticeTexts *texts;
-    /* Where the texts were asked for (the daemon's folder and languages; before its settings,
-     * or when its folder cannot be read, the client's own): read again only when these change. */
-    char *texts_dir;
-    char **texts_langs;
-    char *lang;
-    gboolean have_status; /* a status reply has arrived since the start */
-    gboolean notice_guided; /* the notice on screen offers "A helper is with me" */
-    gboolean seat_changed;  /* new settings renamed the PC: the cover screens are drawn again */
-    FlowScreen screen;
-    ClientStatus st;
-    gint64 st_at; /* monotonic µs when st arrived */
-    ClientSettings set; /* the daemon's settings, of the generation set.generation */
-    GPtrArray *volunteers; /* ClientVolunteer*, for the picker */
-    int vol;               /* index of the chosen volunteer */
-    char *helper;          /* display name of the accepted helper */
-    int tries;
-    char *message;         /* an error line for the next cover screen */
-    long shown_warn;
-    char *strip_note;      /* "Your time was extended ...", shown for half a minute */
-    gint64 strip_note_at;
-    gboolean reader_asked; /* notice.screen_reader was acted on in this session */
-    GPid reader_pid;       /* the screen reader this client started, or 0 */
-    guint reader_watch;
-    gboolean idle_now;
-    /* The step-away lock: the code typed first while it is typed again (wiped as soon as it
-     * was compared), which of the two is asked for, and whether a wrong code was typed. */
-    char lock_first[LOCK_MAX_DIGITS + 1];
-    int lock_step;
-    gboolean lock_wrong;
-    gint64 wait_seen_at; /* monotonic µs the patron's clock was first seen waiting, or 0 */
-    /* The session limits in force, the daemon's (-1 and 0 before its first settings). */
-    long idle_timeout, idle_warning, report_interval;
-    guint report_id, clock_id, retry_id, countdown_id, lock_id, wait_id;
-};
 
 static void show_screen(Flow *f, FlowScreen s);
 static void apply_status(Flow *f);
@@ -118,26 +46,11 @@ static void clear_source(guint *id)
     *id = 0;
 }
 
-static long time_left_now(Flow *f)
-{
-    if (f->st.time_left < 0)
-        return -1;
-    /* The patron's clock has not started: the daemon holds the time still. */
-    if (f->st.waiting_input)
-        return f->st.time_left;
-    return MAX(0, f->st.time_left - (long)((g_get_monotonic_time() - f->st_at) / G_USEC_PER_SEC));
-}
 
 /* ---- talking to the daemon ---- */
 
 static gboolean retry_cb(gpointer data);
 
-/* The PC's name: the daemon's seat.name once its settings have arrived (kept while it is
- * down), before that the one this client read from the file; NULL when it has none. */
-static const char *seat_name(Flow *f)
-{
-    return f->set.generation ? f->set.seat_name : f->opt.seat_name;
-}
 
 /* The daemon could not be reached or gave an answer we cannot handle: out of order, and ask
  * again later. The log line names what failed, never what the patron typed. */
@@ -158,7 +71,7 @@ static gboolean fetch_status(Flow *f, GError **error)
     f->st_at = g_get_monotonic_time();
     if (g_strcmp0(f->st.generation, f->set.generation) == 0)
         return TRUE;
-    g_autofree char *old_seat = g_strdup(seat_name(f));
+    g_autofree char *old_seat = g_strdup(flow_seat_name(f));
     if (!client_get_settings(f->opt.socket, &f->set, error))
         return FALSE;
     f->seat_changed |= g_strcmp0(old_seat, f->set.seat_name) != 0;
@@ -268,290 +181,6 @@ static void watch_first_input(Flow *f)
 
 /* ---- screens ---- */
 
-/* The line of trust: when the PC was last erased and verified. Shown only when the daemon
- * says the last wipe was verified; otherwise nothing is claimed. */
-static char *trust_line(Flow *f)
-{
-    if (!f->st.verified || f->st.last_wipe <= 0)
-        return NULL;
-    g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(f->st.last_wipe);
-    g_autoptr(GDateTime) now = g_date_time_new_now_local();
-    if (!t || !now)
-        return NULL;
-    g_autofree char *hm = g_date_time_format(t, "%H:%M");
-    g_autofree char *day = g_date_time_format(t, "%d.%m.%Y");
-    g_autofree char *today = g_date_time_format(now, "%d.%m.%Y");
-    /* The check mark says it without words too (and not by colour alone). */
-    g_autofree char *line = strcmp(day, today) == 0
-        ? notice_format(_("This PC was cleaned at {time}; nothing of the previous user remains."), "time", hm, NULL)
-        : notice_format(_("This PC was cleaned on {date} at {time}; nothing of the previous user remains."), "date", day,
-                        "time", hm, NULL);
-    return g_strconcat("\u2713 ", line, NULL);
-}
-
-/* Split a text file into its first line (the title) and the rest. */
-static void split_title(const char *text, char **title, char **body)
-{
-    const char *nl = text ? strchr(text, '\n') : NULL;
-    *title = nl ? g_strndup(text, (gsize)(nl - text)) : g_strdup(text ? text : "");
-    *body = g_strdup(nl ? nl + 1 : "");
-    g_strstrip(*title);
-}
-
-/* The small line that names the PC on the cover and in the strip, so that a patron can tell
- * the staff which PC they mean; none when the library has not named it. */
-static void add_seat(Flow *f, UiView *v)
-{
-    const char *name = seat_name(f);
-    if (!name)
-        return;
-    /* TRANSLATORS: {name} is what the library calls this PC, e.g. "PC 3 – 2nd floor". */
-    g_autofree char *line = notice_format(_("This PC: {name}"), "name", name, NULL);
-    ui_view_set_seat(v, line);
-}
-
-/* Keys of every cover screen: larger text, the screen reader; and the PC's name. */
-static UiView *cover_view(Flow *f, const char *name)
-{
-    UiView *v = ui_view_new(UI_COVER, name);
-    add_seat(f, v);
-    ui_view_set_other_monitor(v, _("Please use the main screen."));
-    ui_view_add_key(v, "<Control>plus", "text_size");
-    ui_view_add_key(v, "<Control>KP_Add", "text_size");
-    ui_view_add_key(v, "<Control>equal", "text_size");
-    ui_view_add_key(v, "<Control><Alt>s", "screen_reader");
-    return v;
-}
-
-/* The top row of the notice: one button per language (each named in its own words, with its
- * key: F1, F2, ... in the configured order), larger text, the screen reader. */
-static void add_top_buttons(Flow *f, UiView *v)
-{
-    const char *const *langs = notice_languages(f->texts);
-    ui_view_set_top_label(v, _("Language"));
-    for (int i = 0; langs[0] && langs[1] && langs[i]; i++) {
-        g_autofree char *action = g_strconcat("lang:", langs[i], NULL);
-        g_autofree char *label = NULL, *key = NULL;
-        if (i < 12) {
-            key = g_strdup_printf("F%d", i + 1);
-            label = g_strdup_printf("%s\u2002%s", key, notice_autonym(langs[i]));
-            ui_view_add_key(v, key, action);
-        }
-        ui_view_add_top_button(v, action, label ? label : notice_autonym(langs[i]),
-                               strcmp(langs[i], f->lang) == 0 ? UI_BTN_LANG_ON : UI_BTN_LANG);
-    }
-    gboolean large = ui_get_scale(f->ui) > 1.0;
-    ui_view_add_top_button(v, "text_size", large ? _("Normal text size") : _("Larger text"), UI_BTN_NORMAL);
-    ui_view_add_top_button(v, "screen_reader", _("Screen reader"),
-                           f->reader_pid ? UI_BTN_LANG_ON : UI_BTN_NORMAL);
-}
-
-static const char *keys_hint(void)
-{
-    return _("Keyboard: Tab moves between buttons and Enter chooses. Ctrl+Alt+S turns the screen reader on or off. "
-             "During the session, Ctrl+Alt+R moves to the session's buttons.");
-}
-
-/* The daemon decides whether guided sessions are on (it refuses a helper otherwise). */
-static gboolean guided_on(Flow *f)
-{
-    return f->set.guided_enabled;
-}
-
-static char *hm_of(long long t)
-{
-    g_autoptr(GDateTime) d = g_date_time_new_from_unix_local(t);
-    return d ? g_date_time_format(d, "%H:%M") : g_strdup("?");
-}
-
-/* Before the patron accepts: when the library closes and how long the session can last
- * ("The library closes at 16:00: you have 40 minutes"); NULL when it does not close today. */
-static char *closing_line(Flow *f)
-{
-    if (f->st.closes_at <= 0)
-        return NULL;
-    long until = (long)MAX(f->st.closes_at - (long long)(g_get_real_time() / G_USEC_PER_SEC), 0);
-    /* The daemon's session_time is the time limit or less when the library closes sooner. */
-    long have = f->st.session_time >= 0 ? MIN(until, f->st.session_time) : until;
-    g_autofree char *at = hm_of(f->st.closes_at);
-    g_autofree char *d = notice_format_duration(have);
-    return notice_format(_("The library closes at {time}: you have {duration}."), "time", at, "duration", d, NULL);
-}
-
-/* The closed screen: when the library opens again, in the patron's words for the day. */
-static UiView *closed_view(Flow *f)
-{
-    UiView *v = cover_view(f, "closed");
-    ui_view_set_title(v, _("The library is closed"));
-    g_autofree char *body = NULL;
-    if (f->st.opens_at > 0) {
-        g_autoptr(GDateTime) open = g_date_time_new_from_unix_local(f->st.opens_at);
-        g_autoptr(GDateTime) now = g_date_time_new_now_local();
-        g_autofree char *hm = g_date_time_format(open, "%H:%M");
-        g_autofree char *date = g_date_time_format(open, "%d.%m.%Y");
-        g_autoptr(GDateTime) tomorrow = g_date_time_add_days(now, 1);
-        g_autofree char *today_s = g_date_time_format(now, "%d.%m.%Y");
-        g_autofree char *tomorrow_s = g_date_time_format(tomorrow, "%d.%m.%Y");
-        if (strcmp(date, today_s) == 0)
-            body = notice_format(_("The library opens again today at {time}."), "time", hm, NULL);
-        else if (strcmp(date, tomorrow_s) == 0)
-            body = notice_format(_("The library opens again tomorrow at {time}."), "time", hm, NULL);
-        else
-            body = notice_format(_("The library opens again on {date} at {time}."), "date", date, "time", hm, NULL);
-    }
-    ui_view_set_body(v, body ? body : _("This PC cannot be used right now. Nothing you type here is kept."));
-    return v;
-}
-
-static UiView *notice_view(Flow *f)
-{
-    UiView *v = cover_view(f, "notice");
-    g_autofree char *title = NULL, *body = NULL;
-    split_title(notice_text(f->texts, f->lang), &title, &body);
-    g_autofree char *full = g_strconcat(body, "\n\n", keys_hint(), NULL);
-    ui_view_set_title(v, title);
-    ui_view_set_body(v, full);
-    add_top_buttons(f, v);
-    g_autofree char *closing = closing_line(f);
-    if (closing)
-        ui_view_set_subtitle(v, closing);
-    g_autofree char *trust = trust_line(f);
-    if (f->message)
-        ui_view_set_note(v, f->message, TRUE);
-    else if (trust)
-        ui_view_set_note(v, trust, FALSE);
-    ui_view_add_button(v, "accept", _("I understand — start"), UI_BTN_PRIMARY);
-    f->notice_guided = guided_on(f);
-    if (f->notice_guided)
-        ui_view_add_button(v, "helper", _("A helper is with me"), UI_BTN_NORMAL);
-    ui_view_add_button(v, "logout", _("Log out"), UI_BTN_NORMAL);
-    return v;
-}
-
-static UiView *pick_view(Flow *f)
-{
-    UiView *v = cover_view(f, "pick");
-    ui_view_set_title(v, _("Helper: choose your name"));
-    ui_view_set_body(v, f->volunteers && f->volunteers->len ? _("The helper chooses their name and types their PIN. The patron can look away.") : _("No helpers are registered on this PC. Please ask the staff."));
-    for (guint i = 0; f->volunteers && i < f->volunteers->len; i++) {
-        const ClientVolunteer *vol = g_ptr_array_index(f->volunteers, i);
-        g_autofree char *action = g_strdup_printf("vol:%u", i);
-        ui_view_add_list_button(v, action, vol->name);
-    }
-    if (f->message)
-        ui_view_set_note(v, f->message, TRUE);
-    ui_view_add_button(v, "back", _("Back"), UI_BTN_NORMAL);
-    ui_view_set_escape(v, "back");
-    return v;
-}
-
-static UiView *pin_view(Flow *f)
-{
-    UiView *v = cover_view(f, "pin");
-    const ClientVolunteer *vol = g_ptr_array_index(f->volunteers, f->vol);
-    g_autofree char *title = notice_format(_("Hello, {name}"), "name", vol->name, NULL);
-    ui_view_set_title(v, title);
-    ui_view_set_body(v, _("Type your PIN with the number keys, then press OK."));
-    ui_view_set_field(v, _("PIN:"), PIN_MAX_DIGITS);
-    if (f->message)
-        ui_view_set_note(v, f->message, TRUE);
-    ui_view_add_button(v, "pin_ok", _("OK"), UI_BTN_PRIMARY);
-    ui_view_add_button(v, "back", _("Back"), UI_BTN_NORMAL);
-    ui_view_set_escape(v, "back");
-    return v;
-}
-
-static UiView *guided_view(Flow *f)
-{
-    UiView *v = cover_view(f, "guided");
-    g_autofree char *title = NULL, *body = NULL;
-    split_title(notice_guided_text(f->texts, f->lang), &title, &body);
-    g_autofree char *who = notice_format(_("Your helper today: {name}"), "name", f->helper, NULL);
-    g_autofree char *ask = notice_format(_("May {name} look at the screen together with you?"), "name", f->helper, NULL);
-    ui_view_set_title(v, title);
-    ui_view_set_subtitle(v, who);
-    ui_view_set_body(v, body);
-    ui_view_set_note(v, ask, FALSE);
-    add_top_buttons(f, v);
-    ui_view_add_button(v, "consent_yes", _("Yes — start"), UI_BTN_PRIMARY);
-    ui_view_add_button(v, "consent_no", _("No — go back"), UI_BTN_NORMAL);
-    ui_view_set_escape(v, "consent_no");
-    return v;
-}
-
-static UiView *message_view(Flow *f, const char *name, const char *title, const char *body)
-{
-    UiView *v = cover_view(f, name);
-    ui_view_set_title(v, title);
-    ui_view_set_body(v, body);
-    return v;
-}
-
-static UiView *ooo_view(Flow *f)
-{
-    return message_view(f, "ooo", _("Out of order — please ask the staff"),
-                        _("This PC cannot be used right now. Nothing you type here is kept."));
-}
-
-/* More time may be asked for: the library allows it and this session has extensions left. */
-static gboolean can_extend(Flow *f)
-{
-    return f->set.extend_by > 0 && f->st.extends_left > 0 && f->st.time_left >= 0;
-}
-
-/* The strip: the time left, always; during a warning the warning (a notification that
- * screen readers speak, without taking the focus from the patron's program) and, where the
- * library allows it, "More time" first; "End session" last, which asks again before it ends
- * anything. */
-static void show_strip(Flow *f)
-{
-    UiView *v = ui_view_new(UI_STRIP, "active");
-    long left = time_left_now(f);
-    if (left >= 0 && f->st.waiting_input) {
-        /* session.start_on_first_input: nothing counts down before the patron begins. */
-        g_autofree char *t = notice_format_duration(left);
-        g_autofree char *line = notice_format(_("Your time starts when you begin: {time}"), "time", t, NULL);
-        ui_view_set_title(v, line);
-    } else if (left >= 0) {
-        g_autofree char *t = notice_format_duration(left);
-        g_autofree char *line = notice_format(_("Time left: {time}"), "time", t, NULL);
-        ui_view_set_title(v, line);
-    } else {
-        ui_view_set_title(v, _("Your session is running"));
-    }
-    add_seat(f, v);
-    if (f->st.closing_warn > 0 && f->st.closes_at > 0) {
-        /* The library's closing comes first: no more time can be had past it. */
-        g_autofree char *at = hm_of(f->st.closes_at);
-        g_autofree char *w = notice_format(_("The library closes at {time}. Save what you want to keep now, for example on your own USB stick or by email."), "time", at, NULL);
-        ui_view_set_note(v, w, FALSE);
-        ui_view_set_warning(v, TRUE);
-    } else if (f->shown_warn > 0) {
-        g_autofree char *t = notice_format_duration(left >= 0 ? left : f->shown_warn);
-        g_autofree char *w = notice_format(_("{time} left. Save what you want to keep now, for example on your own USB stick or by email."), "time", t, NULL);
-        if (can_extend(f)) {
-            g_autofree char *n = g_strdup_printf("%ld", f->st.extends_left);
-            g_autofree char *more = notice_format(_("Extensions left: {n}"), "n", n, NULL);
-            g_autofree char *both = g_strconcat(w, " ", more, NULL);
-            ui_view_set_note(v, both, FALSE);
-        } else {
-            ui_view_set_note(v, w, FALSE);
-        }
-        ui_view_set_warning(v, TRUE);
-    } else if (f->strip_note && g_get_monotonic_time() - f->strip_note_at < 30 * G_USEC_PER_SEC) {
-        ui_view_set_note(v, f->strip_note, FALSE);
-    }
-    if (f->shown_warn > 0 && can_extend(f)) {
-        g_autofree char *t = notice_format_duration(f->set.extend_by);
-        g_autofree char *more = notice_format(_("More time (+{time})"), "time", t, NULL);
-        ui_view_add_button(v, "extend", more, UI_BTN_PRIMARY);
-    }
-    if (f->set.step_away_max > 0)
-        ui_view_add_button(v, "lock", _("Lock the screen"), UI_BTN_NORMAL);
-    ui_view_add_button(v, "end", _("End session and erase my data"), UI_BTN_DANGER);
-    ui_show(f->ui, v);
-}
-
 /* ---- the step-away lock ---- */
 
 static gboolean lock_code_valid(const char *code)
@@ -567,68 +196,6 @@ static void lock_forget(Flow *f)
 {
     explicit_bzero(f->lock_first, sizeof f->lock_first);
     f->lock_step = 0;
-}
-
-/* Choosing the code: what the lock does, said before it is on (how long it may last, that
- * wrong codes end the session, that nobody else can open it). */
-static UiView *lock_choose_view(Flow *f)
-{
-    UiView *v = cover_view(f, f->lock_step == 0 ? "lock-choose" : "lock-again");
-    ui_view_set_title(v, f->lock_step == 0 ? _("Choose a code") : _("Type the code again"));
-    g_autofree char *t = notice_format_duration(f->set.step_away_max);
-    g_autofree char *ends = notice_format(_("If nobody unlocks the screen within {time}, or after 5 wrong codes, the session ends and everything is erased."),
-                                          "time", t, NULL);
-    g_autofree char *body = g_strconcat(_("Lock the screen while you step away. Choose a code of 4 to 8 digits: only this code unlocks the screen."),
-                                        "\n\n", ends, "\n\n",
-                                        _("The staff cannot unlock it. Remember your code."), NULL);
-    ui_view_set_body(v, body);
-    ui_view_set_field(v, _("Code:"), LOCK_MAX_DIGITS);
-    if (f->message)
-        ui_view_set_note(v, f->message, TRUE);
-    ui_view_add_button(v, "lock_next", _("Next"), UI_BTN_PRIMARY);
-    ui_view_add_button(v, "lock_cancel", _("Cancel"), UI_BTN_NORMAL);
-    ui_view_set_escape(v, "lock_cancel");
-    return v;
-}
-
-static long lock_left_now(Flow *f)
-{
-    if (f->st.lock_left < 0)
-        return 0;
-    return MAX(0, f->st.lock_left - (long)((g_get_monotonic_time() - f->st_at) / G_USEC_PER_SEC));
-}
-
-/* The countdown of the lock: its text every second, its name for screen readers in whole
- * minutes only, so that a screen reader is not made to speak it every second. */
-static void lock_countdown(Flow *f, char **ret_text, char **ret_spoken)
-{
-    const char *tmpl = _("The session ends and everything is erased in {time}");
-    long left = lock_left_now(f);
-    g_autofree char *t = notice_format_duration(left);
-    g_autofree char *m = notice_format_duration((left / 60 + (left % 60 != 0)) * 60);
-    *ret_text = notice_format(tmpl, "time", t, NULL);
-    *ret_spoken = notice_format(tmpl, "time", m, NULL);
-}
-
-/* The lock screen: nothing on it ends or opens the session but the patron's code. */
-static UiView *locked_view(Flow *f)
-{
-    UiView *v = cover_view(f, "locked");
-    ui_view_set_title(v, _("This PC is locked"));
-    g_autofree char *text = NULL, *spoken = NULL;
-    lock_countdown(f, &text, &spoken);
-    ui_view_set_countdown(v, text, spoken);
-    ui_view_set_body(v, _("The person using this PC has stepped away. Only their code unlocks the screen."));
-    ui_view_set_field(v, _("Code:"), LOCK_MAX_DIGITS);
-    if (f->message) {
-        ui_view_set_note(v, f->message, TRUE);
-    } else if (f->lock_wrong) {
-        g_autofree char *n = g_strdup_printf("%ld", f->st.lock_tries_left);
-        g_autofree char *w = notice_format(_("Wrong code. Tries left: {n}."), "n", n, NULL);
-        ui_view_set_note(v, w, TRUE);
-    }
-    ui_view_add_button(v, "unlock", _("Unlock"), UI_BTN_PRIMARY);
-    return v;
 }
 
 static gboolean lock_tick_cb(gpointer data)
@@ -650,7 +217,7 @@ static gboolean clock_cb(gpointer data);
 static void arm_clock(Flow *f)
 {
     clear_source(&f->clock_id);
-    long left = time_left_now(f);
+    long left = flow_time_left(f);
     if (left < 0 || f->screen != SCR_ACTIVE || f->st.waiting_input)
         return;
     long next = left > 60 ? (left % 60 ? left % 60 : 60) : left + 1;
@@ -661,7 +228,7 @@ static gboolean clock_cb(gpointer data)
 {
     Flow *f = data;
     f->clock_id = 0;
-    long left = time_left_now(f);
+    long left = flow_time_left(f);
     /* A warning threshold or the end was crossed since the last report: ask the daemon now
      * rather than at the next report. */
     gboolean ask = left <= 0;
@@ -674,7 +241,7 @@ static gboolean clock_cb(gpointer data)
     if (ask && !refresh_status(f))
         return G_SOURCE_REMOVE;
     if (f->screen == SCR_ACTIVE) {
-        show_strip(f);
+        ui_show(f->ui, screens_strip(f));
         arm_clock(f);
     }
     return G_SOURCE_REMOVE;
@@ -751,32 +318,32 @@ static void show_screen(Flow *f, FlowScreen s)
         /* Fail closed: without a notice text there is nothing the patron may agree to. */
         if (!notice_text(f->texts, f->lang)) {
             f->screen = SCR_OOO;
-            ui_show(f->ui, ooo_view(f));
+            ui_show(f->ui, screens_ooo(f));
             break;
         }
-        ui_show(f->ui, notice_view(f));
+        ui_show(f->ui, screens_notice(f));
         break;
-    case SCR_PICK: ui_show(f->ui, pick_view(f)); break;
-    case SCR_PIN: ui_show(f->ui, pin_view(f)); break;
-    case SCR_GUIDED: ui_show(f->ui, guided_view(f)); break;
+    case SCR_PICK: ui_show(f->ui, screens_pick(f)); break;
+    case SCR_PIN: ui_show(f->ui, screens_pin(f)); break;
+    case SCR_GUIDED: ui_show(f->ui, screens_guided(f)); break;
     case SCR_ENDING:
-        ui_show(f->ui, message_view(f, "ending", _("Ending your session and erasing your data…"),
+        ui_show(f->ui, screens_message(f, "ending", _("Ending your session and erasing your data…"),
                                     _("Please wait. The PC will be ready for the next person in a moment.")));
         break;
-    case SCR_OOO: ui_show(f->ui, ooo_view(f)); break;
-    case SCR_CLOSED: ui_show(f->ui, closed_view(f)); break;
-    case SCR_LOCK_CHOOSE: ui_show(f->ui, lock_choose_view(f)); break;
+    case SCR_OOO: ui_show(f->ui, screens_ooo(f)); break;
+    case SCR_CLOSED: ui_show(f->ui, screens_closed(f)); break;
+    case SCR_LOCK_CHOOSE: ui_show(f->ui, screens_lock_choose(f)); break;
     case SCR_LOCKED:
         if (old != SCR_LOCKED)
             g_message("the screen is locked");
-        ui_show(f->ui, locked_view(f));
+        ui_show(f->ui, screens_locked(f));
         break;
     case SCR_ACTIVE:
         if (old != SCR_ACTIVE) {
             ui_hide(f->ui, UI_COVER);
             g_message("session active%s", f->st.guided ? " (guided)" : "");
         }
-        show_strip(f);
+        ui_show(f->ui, screens_strip(f));
         arm_clock(f);
         break;
     case SCR_NONE: break;
@@ -898,7 +465,7 @@ static void apply_status(Flow *f)
         }
         /* A notice on screen follows a change of the daemon's configuration at once (SIGHUP):
          * new texts, or the helper button when guided sessions were turned on or off. */
-        gboolean redraw = (f->screen == SCR_NOTICE && (texts_changed || guided_on(f) != f->notice_guided)) ||
+        gboolean redraw = (f->screen == SCR_NOTICE && (texts_changed || flow_guided_on(f) != f->notice_guided)) ||
                           (f->screen == SCR_GUIDED && texts_changed) ||
                           (f->seat_changed && f->screen != SCR_PIN); /* not under typing fingers */
         if (!is_notice_screen(f->screen))
@@ -911,7 +478,7 @@ static void apply_status(Flow *f)
             show_screen(f, SCR_LOCKED);
         } else {
             g_autofree char *text = NULL, *spoken = NULL;
-            lock_countdown(f, &text, &spoken);
+            screens_lock_countdown(f, &text, &spoken);
             ui_set_countdown(f->ui, text, spoken);
         }
     } else if (state == SEAT_ACTIVE && f->screen == SCR_LOCK_CHOOSE) {
@@ -1341,7 +908,7 @@ Flow *flow_new(const FlowOptions *opt, GError **error)
     /* The first screen: the cover goes up before the daemon is asked anything, so the desktop
      * is never usable, not even while the daemon is slow to answer. */
     set_language(f, notice_pick_language(f->texts, opt->lang ? opt->lang : opt->languages[0]));
-    ui_show(f->ui, cover_view(f, "starting"));
+    ui_show(f->ui, screens_cover(f, "starting"));
     refresh_status(f);
     return f;
 }
