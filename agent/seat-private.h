@@ -1,5 +1,5 @@
-/* The seat's inside, shared by seat.c (the state machine) and seat-lock.c (the patron's clock
- * and step-away lock). Nothing else includes this. */
+/* The seat's inside, shared by seat.c (the state machine), seat-wipe.c (the wipes and their
+ * results) and seat-lock.c (the patron's clock and step-away lock). Nothing else includes this. */
 #pragma once
 
 #include "opening.h"
@@ -66,6 +66,23 @@ typedef struct {
 gboolean seat_transition(Seat *seat, SeatState new_state, GError **error);
 void seat_arm_idle(Seat *seat, int idle_seconds);
 void seat_arm_time_limit(Seat *seat, gint64 deadline);
+/* Clean: READY, or CLOSED outside the opening hours; FALSE when the journal cannot say so. */
+gboolean seat_settle(Seat *seat, GError **error);
+/* Stop the time limit and the idle timeout, and end the lock and the clock's waiting. */
+void seat_clear_timers(Seat *seat);
+/* Write the statistics (and the metrics) now. */
+void seat_save_stats(Seat *seat);
+
+/* seat-wipe.c */
+/* Wipe now, on a worker thread (nothing when a wipe runs); WIPING, or BLOCKED while retried. */
+void seat_start_wipe(Seat *seat);
+/* Delete the old homes in the root-only trash in the background, one deletion at a time. */
+void seat_start_trash_deletion(Seat *seat);
+/* The incident records not resolved yet (the store in the state directory). */
+guint seat_open_incidents(const Seat *seat);
+/* Call the shutdown's done function when the wipe and the trash deletion have ended (force:
+ * now; the next start completes them). */
+void seat_finish_shutdown(Seat *seat, gboolean force);
 
 /* seat-lock.c */
 /* The time limit starts now, or at the accept, as the configuration says (at the accept). */
