@@ -86,3 +86,16 @@ wait_log() {
 # in_range N LO HI
 in_range() { [ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
+# metrics_after_session: start the daemon, run one session (login, accept, the patron's files,
+# staff end) and wait for its wipe's metrics in $FS/state/rentark.prom: the series a scrape of
+# a kiosk gets. Fails when the daemon does not start or the metrics do not come.
+metrics_after_session() {
+    start_daemon && wait_state READY || return 1
+    ctl hook session-setup "$GUEST" >/dev/null; guest_ctl accept >/dev/null; plant; ctl end >/dev/null
+    wait_state READY 30
+    for _ in $(seq 1 50); do
+        grep -q rentark_census_duration_seconds "$FS/state/rentark.prom" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
