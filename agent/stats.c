@@ -33,16 +33,19 @@ static const uint64_t session_bounds[STATS_SESSION_BUCKETS] = {
 static const char *const session_les[STATS_SESSION_BUCKETS + 1] = {
     "300", "900", "1800", "3600", "7200", "+Inf",
 };
-static const uint64_t wipe_bounds[STATS_WIPE_BUCKETS] = { 50, 100, 500, 1000, 5000, 30000 };
+static const uint64_t wipe_bounds[STATS_WIPE_BUCKETS] = { 50, 100, 500, 1000, 2000, 3000, 5000, 30000 };
 static const char *const wipe_les[STATS_WIPE_BUCKETS + 1] = {
-    "0.05", "0.1", "0.5", "1", "5", "30", "+Inf",
+    "0.05", "0.1", "0.5", "1", "2", "3", "5", "30", "+Inf",
 };
+/* The wipe buckets added after the first release (2 and 3 s): see field_added. */
+#define WIPE_ADDED_FIRST 4
+#define WIPE_ADDED_LAST 5
 
 typedef struct {
     guint n;                   /* finite buckets */
     const uint64_t *bounds;    /* ms */
     const char *const *les;    /* n + 1 labels */
-    uint64_t cumulative[8];    /* count of observations <= bound; [n] is +Inf = count */
+    uint64_t cumulative[STATS_WIPE_BUCKETS + 1]; /* count of observations <= bound; [n] is +Inf = count */
     uint64_t sum_ms;
     uint64_t count;            /* = cumulative[n]; a number of its own in the file */
 } Histogram;
@@ -179,13 +182,22 @@ typedef struct {
     uint64_t *v;
 } StatsField;
 
-/* A field added to the file after its version 1 (the end reason "closing"): a file of an
- * earlier release lacks it, and it reads as 0. The format stays version 1; a downgrade sees
- * a key it does not know and moves the file aside, as for any file that is not its own. */
+/* A field added to the file after its version 1 (the end reason "closing", the wipe buckets
+ * of 2 and 3 s): a file of an earlier release lacks it. A reason reads as 0; a bucket as the
+ * one below it (stats_from_records), so that an old wipe between 1 and 5 s counts as longer
+ * than 3 s: never shorter than it was. The format stays version 1; a downgrade sees a key it
+ * does not know and moves the file aside, as for any file that is not its own. */
 static bool field_added(const StatsField *f)
 {
-    return f->path[1] && strcmp(f->path[0], "end_reasons") == 0 &&
-           strcmp(f->path[1], rk_end_reason_name(END_CLOSING)) == 0;
+    if (!f->path[1])
+        return false;
+    if (strcmp(f->path[0], "end_reasons") == 0)
+        return strcmp(f->path[1], rk_end_reason_name(END_CLOSING)) == 0;
+    if (strcmp(f->path[0], "wipe_duration") == 0 && f->path[2])
+        for (int i = WIPE_ADDED_FIRST; i <= WIPE_ADDED_LAST; i++)
+            if (strcmp(f->path[2], wipe_les[i]) == 0)
+                return true;
+    return false;
 }
 
 #define STATS_MAX_FIELDS 64
@@ -341,10 +353,14 @@ Stats *stats_from_records(const char *data, size_t len, GError **error)
     }
     g_autoptr(Stats) s = stats_new(NULL);
     guint n = stats_fields(s, f);
+    bool bucket_missing[STATS_WIPE_BUCKETS + 1] = { false };
     for (guint i = 0; i < n; i++) {
         g_autofree char *key = field_key(&f[i]);
-        if (field_added(&f[i]) && !record_has(&rec, key))
-            continue; /* stays 0 */
+        if (field_added(&f[i]) && !record_has(&rec, key)) {
+            if (strcmp(f[i].path[0], "wipe_duration") == 0)
+                bucket_missing[f[i].v - s->wipe_hist.cumulative] = true;
+            continue; /* stays 0: a reason; a bucket is set below */
+        }
         if (!record_take_u64(&rec, key, UINT64_MAX, f[i].v)) {
             g_set_error(error, STATS_ERROR, STATS_ERROR_CORRUPT, "“%s” is missing or not a number", key);
             return NULL;
@@ -354,6 +370,10 @@ Stats *stats_from_records(const char *data, size_t len, GError **error)
         g_set_error_literal(error, STATS_ERROR, STATS_ERROR_CORRUPT, "a key that is not a statistic");
         return NULL;
     }
+    /* A file without the buckets of 2 and 3 s: each holds what the one below it holds. */
+    for (int i = WIPE_ADDED_FIRST; i <= WIPE_ADDED_LAST; i++)
+        if (bucket_missing[i])
+            s->wipe_hist.cumulative[i] = s->wipe_hist.cumulative[i - 1];
     if (!stats_check(s, error))
         return NULL;
     return g_steal_pointer(&s);

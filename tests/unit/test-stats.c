@@ -139,6 +139,66 @@ static void test_round_trip(void)
     rm_dir(dir);
 }
 
+/* A file of a release before the wipe buckets of 2 and 3 s lacks them: it loads with each as
+ * the bucket below it (an old wipe between 1 and 5 s is counted as longer than 3 s, never
+ * shorter than it was), the histogram stays cumulative, and the next save writes them. */
+/* The file stats_save wrote in dir. */
+static char *saved_text(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "stats.state", NULL);
+    char *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    return text;
+}
+
+/* text, less the lines that match pattern, written as dir's file, loaded and saved again: what
+ * the next save writes. */
+static char *load_without(const char *dir, const char *text, const char *pattern)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GRegex) re = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
+    g_autofree char *old = g_regex_replace_literal(re, text, -1, 0, "", 0, NULL);
+    g_assert_cmpuint(strlen(old), <, strlen(text));
+    g_autofree char *path = g_build_filename(dir, "stats.state", NULL);
+    g_assert_true(g_file_set_contents(path, old, -1, NULL));
+    g_autoptr(Stats) back = stats_load(dir, &error);
+    g_assert_no_error(error);
+    g_assert_true(stats_save(back, &error));
+    return saved_text(dir);
+}
+
+static void test_added_buckets(void)
+{
+    g_autofree char *dir = tmp_dir();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(Stats) s = stats_new(dir);
+    const uint64_t ms[] = { 40, 700, 1500, 2500, 4000, 6000 };
+    for (size_t i = 0; i < G_N_ELEMENTS(ms); i++)
+        stats_record_wipe(s, ms[i], TRUE, NULL, 1000);
+    g_assert_true(stats_save(s, &error));
+    g_autofree char *text = saved_text(dir);
+    g_assert_nonnull(strstr(text, "wipe_duration.buckets.1=2\n"));
+    g_assert_nonnull(strstr(text, "wipe_duration.buckets.2=3\n"));
+    g_assert_nonnull(strstr(text, "wipe_duration.buckets.3=4\n"));
+    g_assert_nonnull(strstr(text, "wipe_duration.buckets.5=5\n"));
+    g_autofree char *both = load_without(dir, text, "^wipe_duration\\.buckets\\.[23]=[0-9]+\n");
+    g_assert_nonnull(strstr(both, "wipe_duration.buckets.1=2\n"));
+    g_assert_nonnull(strstr(both, "wipe_duration.buckets.2=2\n"));
+    g_assert_nonnull(strstr(both, "wipe_duration.buckets.3=2\n"));
+    g_assert_nonnull(strstr(both, "wipe_duration.buckets.5=5\n"));
+    /* Only the 3 s bucket missing: it is the 2 s bucket's. */
+    g_autofree char *one = load_without(dir, text, "^wipe_duration\\.buckets\\.3=[0-9]+\n");
+    g_assert_nonnull(strstr(one, "wipe_duration.buckets.2=3\n"));
+    g_assert_nonnull(strstr(one, "wipe_duration.buckets.3=3\n"));
+    /* An old bucket that is missing is still an error. */
+    g_autoptr(GRegex) re5 = g_regex_new("^wipe_duration\\.buckets\\.5=[0-9]+\n", G_REGEX_MULTILINE, 0, NULL);
+    g_autofree char *broken = g_regex_replace_literal(re5, text, -1, 0, "", 0, NULL);
+    g_autoptr(Stats) none = stats_from_records(broken, strlen(broken), &error);
+    g_assert_null(none);
+    g_assert_error(error, STATS_ERROR, STATS_ERROR_CORRUPT);
+    rm_dir(dir);
+}
+
 /* A file of the release before end reason "closing" existed lacks its key: it loads, the new
  * reason counts from 0, and the next save writes it. */
 static void test_added_reason(void)
@@ -446,6 +506,8 @@ static void test_histogram(void)
     assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"0.1\"}", "3");
     assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"0.5\"}", "3");
     assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"1\"}", "4");
+    assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"2\"}", "4");
+    assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"3\"}", "4");
     assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"5\"}", "4");
     assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"30\"}", "5");
     assert_series(text, "rentark_wipe_duration_seconds_bucket{le=\"+Inf\"}", "6");
@@ -738,6 +800,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stats/missing", test_missing);
     g_test_add_func("/stats/round-trip", test_round_trip);
     g_test_add_func("/stats/added-reason", test_added_reason);
+    g_test_add_func("/stats/added-buckets", test_added_buckets);
     g_test_add_func("/stats/corrupt", test_corrupt);
     g_test_add_func("/stats/corrupt-records", test_corrupt_records);
     g_test_add_func("/stats/migration", test_migration);
