@@ -101,3 +101,19 @@ static inline gboolean flow_guided_on(Flow *f)
 {
     return f->set.guided_enabled;
 }
+
+/* flow.c, for lock.c and reader.c */
+/* Show screen s (and start or stop what goes with it: reports, idle alarms, the lock's poll). */
+void flow_show(Flow *f, FlowScreen s);
+/* Show screen s with message m under its title, for this drawing only. */
+void flow_show_with_message(Flow *f, FlowScreen s, const char *m);
+/* The error line for the next cover screen (NULL: none). */
+void flow_set_message(Flow *f, const char *m);
+/* Ask the daemon for the status and show what it says; FALSE (out of order shown) on failure. */
+gboolean flow_refresh_status(Flow *f);
+/* The daemon failed: out of order, logged once (what failed, never what the patron typed). */
+void flow_daemon_failed(Flow *f, const char *what, const GError *error);
+/* The notice and the screens of a guided start. */
+gboolean flow_is_notice_screen(FlowScreen s);
+/* Remove a GLib source if set, and clear its id. */
+void flow_clear_source(guint *id);

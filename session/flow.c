@@ -1,30 +1,30 @@
-/* The session client's screens and the rules between them. */
+/* The session client's flow: which screen shows when, from the daemon's status and the patron's
+ * answers; the screens themselves are screens.c's, the lock's answers lock.c's, the screen reader
+ * reader.c's. */
 #include "flow-private.h"
+#include "lock.h"
+#include "reader.h"
 #include "screens.h"
 
 #include <gdk/gdkx.h>
 #include <gio/gio.h>
-#include <signal.h>
 #include <string.h>
-#include <time.h>
 
-static void show_screen(Flow *f, FlowScreen s);
 static void apply_status(Flow *f);
 static void on_idle(gboolean idle, gpointer data);
-static void start_screen_reader(Flow *f);
 
-static void set_message(Flow *f, const char *m)
+void flow_set_message(Flow *f, const char *m)
 {
     g_free(f->message);
     f->message = g_strdup(m);
 }
 
 /* Show screen s with message m under its title, for this drawing only. */
-static void show_with_message(Flow *f, FlowScreen s, const char *m)
+void flow_show_with_message(Flow *f, FlowScreen s, const char *m)
 {
-    set_message(f, m);
-    show_screen(f, s);
-    set_message(f, NULL);
+    flow_set_message(f, m);
+    flow_show(f, s);
+    flow_set_message(f, NULL);
 }
 
 /* The language of the patron's screens: the notice texts, the catalogue (gettext) and the
@@ -39,7 +39,7 @@ static void set_language(Flow *f, const char *lang)
         ui_set_rtl(f->ui, notice_is_rtl(l));
 }
 
-static void clear_source(guint *id)
+void flow_clear_source(guint *id)
 {
     if (*id)
         g_source_remove(*id);
@@ -54,10 +54,10 @@ static gboolean retry_cb(gpointer data);
 
 /* The daemon could not be reached or gave an answer we cannot handle: out of order, and ask
  * again later. The log line names what failed, never what the patron typed. */
-static void daemon_failed(Flow *f, const char *what, const GError *error)
+void flow_daemon_failed(Flow *f, const char *what, const GError *error)
 {
     g_warning("%s failed: %s; showing the out-of-order screen", what, error ? error->message : "unexpected answer");
-    show_screen(f, SCR_OOO);
+    flow_show(f, SCR_OOO);
     if (!f->retry_id)
         f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
 }
@@ -78,11 +78,11 @@ static gboolean fetch_status(Flow *f, GError **error)
     return TRUE;
 }
 
-static gboolean refresh_status(Flow *f)
+gboolean flow_refresh_status(Flow *f)
 {
     g_autoptr(GError) error = NULL;
     if (!fetch_status(f, &error)) {
-        daemon_failed(f, "status", error);
+        flow_daemon_failed(f, "status", error);
         return FALSE;
     }
     apply_status(f);
@@ -109,7 +109,7 @@ static gboolean simple_call(Flow *f, const char *verb, const char *arg)
     if (!r || !r->ok) {
         if (r)
             g_set_error(&error, G_IO_ERROR, G_IO_ERROR_FAILED, "ERR %s", r->code);
-        daemon_failed(f, verb, error);
+        flow_daemon_failed(f, verb, error);
         return FALSE;
     }
     return TRUE;
@@ -127,11 +127,11 @@ static gboolean report_cb(gpointer data)
         g_autoptr(GError) error = NULL;
         g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "idle", secs, NULL);
         if (!r) {
-            daemon_failed(f, "idle report", error);
+            flow_daemon_failed(f, "idle report", error);
             return G_SOURCE_CONTINUE;
         }
     }
-    refresh_status(f);
+    flow_refresh_status(f);
     return G_SOURCE_CONTINUE;
 }
 
@@ -152,7 +152,7 @@ static gboolean first_input_wait_cb(gpointer data)
     f->wait_id = 0;
     /* The daemon shows the notice again when nobody began within first_input_wait: ask. */
     g_debug("no first input within first_input_wait: asking for the status");
-    refresh_status(f);
+    flow_refresh_status(f);
     return G_SOURCE_REMOVE;
 }
 
@@ -164,7 +164,7 @@ static void watch_first_input(Flow *f)
     gboolean waiting = f->st.state == SEAT_ACTIVE && f->st.waiting_input && !f->st.locked;
     if (!waiting) {
         idle_unwatch_input(f->idle);
-        clear_source(&f->wait_id);
+        flow_clear_source(&f->wait_id);
         f->wait_seen_at = 0;
         return;
     }
@@ -179,44 +179,13 @@ static void watch_first_input(Flow *f)
     }
 }
 
-/* ---- screens ---- */
-
-/* ---- the step-away lock ---- */
-
-static gboolean lock_code_valid(const char *code)
-{
-    size_t n = strlen(code);
-    for (size_t i = 0; i < n; i++)
-        if (!g_ascii_isdigit(code[i]))
-            return FALSE;
-    return n >= LOCK_MIN_DIGITS && n <= LOCK_MAX_DIGITS;
-}
-
-static void lock_forget(Flow *f)
-{
-    explicit_bzero(f->lock_first, sizeof f->lock_first);
-    f->lock_step = 0;
-}
-
-static gboolean lock_tick_cb(gpointer data)
-{
-    Flow *f = data;
-    f->lock_id = 0;
-    /* The keep-alive the daemon waits for, and the lock's time left; apply_status updates
-     * the countdown, or leaves the lock screen when the lock has ended. */
-    refresh_status(f);
-    if (f->screen == SCR_LOCKED && !f->lock_id)
-        f->lock_id = g_timeout_add(LOCK_POLL_MS, lock_tick_cb, f);
-    return G_SOURCE_REMOVE;
-}
-
 static gboolean clock_cb(gpointer data);
 
 /* The clock in the strip shows whole minutes, so it needs one wake-up per minute, timed to
  * the moment the shown minute changes. */
 static void arm_clock(Flow *f)
 {
-    clear_source(&f->clock_id);
+    flow_clear_source(&f->clock_id);
     long left = flow_time_left(f);
     if (left < 0 || f->screen != SCR_ACTIVE || f->st.waiting_input)
         return;
@@ -238,7 +207,7 @@ static gboolean clock_cb(gpointer data)
         if (left <= w && (f->shown_warn == 0 || w < f->shown_warn))
             ask = TRUE;
     }
-    if (ask && !refresh_status(f))
+    if (ask && !flow_refresh_status(f))
         return G_SOURCE_REMOVE;
     if (f->screen == SCR_ACTIVE) {
         ui_show(f->ui, screens_strip(f));
@@ -280,19 +249,19 @@ static void show_confirm(Flow *f)
 
 static void stop_countdown(Flow *f)
 {
-    clear_source(&f->countdown_id);
+    flow_clear_source(&f->countdown_id);
     if (ui_is_shown(f->ui, UI_DIALOG) && f->idle_now)
         ui_hide(f->ui, UI_DIALOG);
     f->idle_now = FALSE;
 }
 
-static void show_screen(Flow *f, FlowScreen s)
+void flow_show(Flow *f, FlowScreen s)
 {
     FlowScreen old = f->screen;
     f->screen = s;
     if (s != SCR_ACTIVE) {
         stop_countdown(f);
-        clear_source(&f->clock_id);
+        flow_clear_source(&f->clock_id);
     }
     /* The idle alarms only make sense in a running session; the daemon handles the rest. While
      * the screen is locked there is no idle warning: the lock has its own limit. */
@@ -300,19 +269,19 @@ static void show_screen(Flow *f, FlowScreen s)
     if (s != SCR_LOCK_CHOOSE)
         lock_forget(f);
     if (s != SCR_LOCKED) {
-        clear_source(&f->lock_id);
+        flow_clear_source(&f->lock_id);
         f->lock_wrong = FALSE;
     } else if (!f->lock_id) {
-        f->lock_id = g_timeout_add(LOCK_POLL_MS, lock_tick_cb, f);
+        lock_poll(f);
     }
     gboolean reporting = s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED || s == SCR_ACTIVE ||
                          s == SCR_LOCK_CHOOSE;
     if (reporting && !f->report_id && f->report_interval > 0)
         f->report_id = g_timeout_add_seconds((guint)f->report_interval, report_cb, f);
     else if (!reporting)
-        clear_source(&f->report_id);
+        flow_clear_source(&f->report_id);
     if (s != SCR_OOO)
-        clear_source(&f->retry_id);
+        flow_clear_source(&f->retry_id);
     switch (s) {
     case SCR_NOTICE:
         /* Fail closed: without a notice text there is nothing the patron may agree to. */
@@ -350,7 +319,7 @@ static void show_screen(Flow *f, FlowScreen s)
     }
 }
 
-static gboolean is_notice_screen(FlowScreen s)
+gboolean flow_is_notice_screen(FlowScreen s)
 {
     return s == SCR_NOTICE || s == SCR_PICK || s == SCR_PIN || s == SCR_GUIDED;
 }
@@ -382,7 +351,7 @@ static void apply_limits(Flow *f)
     if (interval != f->report_interval) {
         f->report_interval = interval;
         if (f->report_id) {
-            clear_source(&f->report_id);
+            flow_clear_source(&f->report_id);
             f->report_id = g_timeout_add_seconds((guint)interval, report_cb, f);
         }
     }
@@ -461,21 +430,21 @@ static void apply_status(Flow *f)
         /* The library's setting: the screen reader speaks from the first screen on. */
         if (f->set.screen_reader && !f->reader_asked) {
             f->reader_asked = TRUE;
-            start_screen_reader(f);
+            reader_start(f);
         }
         /* A notice on screen follows a change of the daemon's configuration at once (SIGHUP):
          * new texts, or the helper button when guided sessions were turned on or off. */
         gboolean redraw = (f->screen == SCR_NOTICE && (texts_changed || flow_guided_on(f) != f->notice_guided)) ||
                           (f->screen == SCR_GUIDED && texts_changed) ||
                           (f->seat_changed && f->screen != SCR_PIN); /* not under typing fingers */
-        if (!is_notice_screen(f->screen))
-            show_screen(f, SCR_NOTICE);
+        if (!flow_is_notice_screen(f->screen))
+            flow_show(f, SCR_NOTICE);
         else if (redraw)
-            show_screen(f, f->screen);
+            flow_show(f, f->screen);
     } else if (state == SEAT_ACTIVE && f->st.locked) {
         /* Locked, also when this client was started again: the lock screen at once. */
         if (f->screen != SCR_LOCKED || f->seat_changed) {
-            show_screen(f, SCR_LOCKED);
+            flow_show(f, SCR_LOCKED);
         } else {
             g_autofree char *text = NULL, *spoken = NULL;
             screens_lock_countdown(f, &text, &spoken);
@@ -487,18 +456,18 @@ static void apply_status(Flow *f)
     } else if (state == SEAT_ACTIVE) {
         /* The daemon's warning, 0 again once more time was given. */
         f->shown_warn = f->st.warn;
-        show_screen(f, SCR_ACTIVE);
+        flow_show(f, SCR_ACTIVE);
     } else if (state == SEAT_ENDING || state == SEAT_WIPING) {
         if (f->screen != SCR_ENDING)
             g_message("the session is ending; waiting for it to be closed");
         if (f->screen != SCR_ENDING || f->seat_changed)
-            show_screen(f, SCR_ENDING);
+            flow_show(f, SCR_ENDING);
     } else if (state == SEAT_CLOSED) {
         /* Outside the opening hours: covered and grabbed like out of order, with the time the
          * library opens again; the daemon is asked again meanwhile. */
         if (f->screen != SCR_CLOSED)
             g_message("the library is closed");
-        show_screen(f, SCR_CLOSED);
+        flow_show(f, SCR_CLOSED);
         if (!f->retry_id)
             f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
     } else {
@@ -506,7 +475,7 @@ static void apply_status(Flow *f)
          * could not be verified): this PC must not be used. */
         if (f->screen != SCR_OOO)
             g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", rk_seat_state_name(state));
-        show_screen(f, SCR_OOO);
+        flow_show(f, SCR_OOO);
         if (!f->retry_id)
             f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
     }
@@ -523,7 +492,7 @@ static void on_extend(Flow *f)
     g_autoptr(GError) error = NULL;
     if (!client_extend(f->opt.socket, &f->st, &error)) {
         g_message("more time was refused: %s", error->message);
-        refresh_status(f);
+        flow_refresh_status(f);
         return;
     }
     f->st_at = g_get_monotonic_time();
@@ -537,70 +506,12 @@ static void on_extend(Flow *f)
     apply_status(f);
 }
 
-/* ---- the screen reader ---- */
-
-static void reader_exited(GPid pid, gint status, gpointer data)
-{
-    Flow *f = data;
-    g_spawn_close_pid(pid);
-    if (pid == f->reader_pid) {
-        f->reader_pid = 0;
-        f->reader_watch = 0;
-        g_message("the screen reader exited");
-    }
-}
-
-/* Orca (or RENTARK_SCREEN_READER, a command line) in the patron's language; it reads every
- * patron screen through AT-SPI. Started from the notice by its button or Ctrl+Alt+S, or at
- * once when the library sets notice.screen_reader; pressing again stops it. */
-static void start_screen_reader(Flow *f)
-{
-    if (f->reader_pid)
-        return;
-    const char *cmd = g_getenv("RENTARK_SCREEN_READER");
-    g_auto(GStrv) argv = NULL;
-    g_autoptr(GError) error = NULL;
-    /* Orca takes its voice's language from LANG (Python's default locale) and its own
-     * messages from LANGUAGE: both say the patron's language. */
-    g_autofree char *posix = notice_posix_locale(f->lang);
-    g_auto(GStrv) env = g_get_environ();
-    env = g_environ_setenv(env, "LANGUAGE", f->lang, TRUE);
-    env = g_environ_setenv(env, "LANG", posix, TRUE);
-    env = g_environ_unsetenv(env, "LC_ALL");
-    env = g_environ_unsetenv(env, "LC_CTYPE");
-    env = g_environ_unsetenv(env, "LC_MESSAGES");
-    if (!g_shell_parse_argv(cmd && *cmd ? cmd : "orca --replace", NULL, &argv, &error) ||
-        !g_spawn_async(NULL, argv, env, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                       &f->reader_pid, &error)) {
-        g_warning("cannot start the screen reader: %s", error->message);
-        f->reader_pid = 0;
-        set_message(f, _("The screen reader could not be started. Please ask the staff."));
-        return;
-    }
-    f->reader_watch = g_child_watch_add(f->reader_pid, reader_exited, f);
-    g_message("screen reader started");
-}
-
-static void toggle_screen_reader(Flow *f)
-{
-    if (f->reader_pid) {
-        kill(f->reader_pid, SIGTERM);
-        g_message("screen reader stopped by the patron");
-    } else {
-        start_screen_reader(f);
-    }
-    if (is_notice_screen(f->screen)) {
-        show_screen(f, f->screen);
-        set_message(f, NULL);
-    }
-}
-
 static void start_session(Flow *f)
 {
     if (!simple_call(f, "accept", NULL))
         return;
-    set_message(f, NULL);
-    refresh_status(f);
+    flow_set_message(f, NULL);
+    flow_refresh_status(f);
 }
 
 static void on_pin(Flow *f)
@@ -615,7 +526,7 @@ static void on_pin(Flow *f)
     g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "guided", vol->id, pin, NULL);
     ui_field_clear(f->ui);
     if (!r) {
-        daemon_failed(f, "guided", error);
+        flow_daemon_failed(f, "guided", error);
         return;
     }
     if (r->ok) {
@@ -623,15 +534,15 @@ static void on_pin(Flow *f)
         g_free(f->helper);
         f->helper = g_strdup(name && *name ? name : vol->name);
         f->tries = 0;
-        set_message(f, NULL);
-        show_screen(f, SCR_GUIDED);
+        flow_set_message(f, NULL);
+        flow_show(f, SCR_GUIDED);
         return;
     }
     /* The daemon's own bound on PIN tries for this session is reached: back to the notice. */
     if (r->code && strcmp(r->code, "locked") == 0) {
         f->tries = 0;
         g_message("a helper was refused (locked)");
-        show_with_message(f, SCR_NOTICE, _("Too many tries. Please ask the staff for help."));
+        flow_show_with_message(f, SCR_NOTICE, _("Too many tries. Please ask the staff for help."));
         return;
     }
     /* A refusal: the reason in the patron's language and the daemon's own message. A bounded
@@ -651,125 +562,36 @@ static void on_pin(Flow *f)
     } else if (strcmp(code, "denied") == 0 || strcmp(code, "invalid") == 0 || strcmp(code, "unknown") == 0) {
         why = g_strdup_printf("%s (%s)", _("The helper could not be checked."), r->message ? r->message : code);
     } else {
-        daemon_failed(f, "guided", NULL);
+        flow_daemon_failed(f, "guided", NULL);
         return;
     }
     g_message("a helper was refused (%s), %d tries left", code, MAX(left, 0));
     if (left <= 0) {
         f->tries = 0;
-        show_with_message(f, SCR_NOTICE, _("Too many tries. Please ask the staff for help."));
+        flow_show_with_message(f, SCR_NOTICE, _("Too many tries. Please ask the staff for help."));
         return;
     }
-    set_message(f, why);
+    flow_set_message(f, why);
     /* A wrong PIN may be typed again; a missing declaration or training will not change, so
      * another helper may be chosen. */
-    show_screen(f, strcmp(code, "pin") == 0 ? SCR_PIN : SCR_PICK);
-    set_message(f, NULL);
+    flow_show(f, strcmp(code, "pin") == 0 ? SCR_PIN : SCR_PICK);
+    flow_set_message(f, NULL);
 }
 
 /* Next on the screens that choose the code: the first time it is kept (until the second),
  * the second time both must match; then `lock CODE`. A code that is not 4 to 8 digits is
  * refused here, before anything is sent. */
-static void on_lock_next(Flow *f)
-{
-    const char *code = ui_field_get(f->ui);
-    if (!*code)
-        return;
-    if (!lock_code_valid(code)) {
-        ui_field_clear(f->ui);
-        show_with_message(f, SCR_LOCK_CHOOSE, _("The code must have 4 to 8 digits."));
-        return;
-    }
-    if (f->lock_step == 0) {
-        /* SECURITY: the one copy of the code outside GTK's entry, wiped after the second. */
-        g_strlcpy(f->lock_first, code, sizeof f->lock_first);
-        ui_field_clear(f->ui);
-        f->lock_step = 1;
-        show_screen(f, SCR_LOCK_CHOOSE);
-        return;
-    }
-    gboolean same = strcmp(code, f->lock_first) == 0;
-    explicit_bzero(f->lock_first, sizeof f->lock_first);
-    if (!same) {
-        ui_field_clear(f->ui);
-        f->lock_step = 0;
-        show_with_message(f, SCR_LOCK_CHOOSE, _("The two codes were not the same. Please choose a code again."));
-        return;
-    }
-    g_autoptr(GError) error = NULL;
-    /* SECURITY: the call wipes its request line and the field is wiped below: no copy of the
-     * code stays in this process once it has gone to the socket. The code is never logged. */
-    g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "lock", code, NULL);
-    ui_field_clear(f->ui);
-    lock_forget(f);
-    if (!r) {
-        daemon_failed(f, "lock", error);
-        return;
-    }
-    if (r->ok) {
-        g_message("the patron locked the screen");
-    } else {
-        /* Refused (the lock was turned off, the session is over): back to what the daemon says. */
-        g_message("locking the screen was refused (%s)", r->code ? r->code : "?");
-        g_free(f->strip_note);
-        f->strip_note = g_strdup(_("The screen could not be locked."));
-        f->strip_note_at = g_get_monotonic_time();
-        show_screen(f, SCR_ACTIVE);
-    }
-    refresh_status(f);
-}
-
-static void on_unlock(Flow *f)
-{
-    const char *code = ui_field_get(f->ui);
-    if (!*code)
-        return;
-    if (!lock_code_valid(code)) {
-        /* Not a code the lock could have: it costs no try. */
-        ui_field_clear(f->ui);
-        show_with_message(f, SCR_LOCKED, _("The code must have 4 to 8 digits."));
-        return;
-    }
-    g_autoptr(GError) error = NULL;
-    /* SECURITY: as on_lock_next: the request line and the field are wiped, nothing logged. */
-    g_autoptr(RkParsedReply) r = rk_call(f->opt.socket, CLIENT_TIMEOUT_MS, &error, "unlock", code, NULL);
-    ui_field_clear(f->ui);
-    if (!r) {
-        daemon_failed(f, "unlock", error);
-        return;
-    }
-    const char *why = r->ok ? "" : r->code ? r->code : "";
-    if (r->ok) {
-        g_message("the patron unlocked the screen");
-        refresh_status(f);
-    } else if (strcmp(why, "wrong-code") == 0) {
-        /* The daemon counts the tries; after the last one it has ended the session, and the
-         * status shows the ending screen. */
-        g_message("a wrong code was typed on the lock screen");
-        if (!refresh_status(f))
-            return;
-        if (f->screen == SCR_LOCKED) {
-            f->lock_wrong = TRUE;
-            show_screen(f, SCR_LOCKED);
-        }
-    } else if (strcmp(why, "state") == 0) {
-        refresh_status(f); /* no longer locked: the session ended meanwhile */
-    } else {
-        daemon_failed(f, "unlock", NULL);
-    }
-}
-
 static void on_helper(Flow *f)
 {
     g_autoptr(GError) error = NULL;
     GPtrArray *list = client_get_volunteers(f->opt.socket, &error);
     if (!list) {
-        daemon_failed(f, "volunteers", error);
+        flow_daemon_failed(f, "volunteers", error);
         return;
     }
     g_clear_pointer(&f->volunteers, g_ptr_array_unref);
     f->volunteers = list;
-    show_screen(f, SCR_PICK);
+    flow_show(f, SCR_PICK);
 }
 
 static void on_action(const char *action, gpointer data)
@@ -778,13 +600,13 @@ static void on_action(const char *action, gpointer data)
     if (g_str_has_prefix(action, "lang:")) {
         /* The patron's choice, for this session only. */
         set_language(f, notice_pick_language(f->texts, action + 5));
-        show_screen(f, f->screen);
+        flow_show(f, f->screen);
     } else if (strcmp(action, "text_size") == 0) {
         ui_set_scale(f->ui, ui_get_scale(f->ui) > 1.0 ? 1.0 : 2.0);
-        if (is_notice_screen(f->screen))
-            show_screen(f, f->screen); /* the button's own label changes */
+        if (flow_is_notice_screen(f->screen))
+            flow_show(f, f->screen); /* the button's own label changes */
     } else if (strcmp(action, "screen_reader") == 0) {
-        toggle_screen_reader(f);
+        reader_toggle(f);
     } else if (strcmp(action, "extend") == 0) {
         on_extend(f);
     } else if (strcmp(action, "accept") == 0) {
@@ -792,13 +614,13 @@ static void on_action(const char *action, gpointer data)
         if (f->st.guided || f->helper) {
             if (!f->helper)
                 f->helper = g_strdup(f->st.volunteer ? f->st.volunteer : "?");
-            show_screen(f, SCR_GUIDED);
+            flow_show(f, SCR_GUIDED);
         }
         else
             start_session(f);
     } else if (strcmp(action, "logout") == 0) {
         if (simple_call(f, "decline", NULL))
-            refresh_status(f);
+            flow_refresh_status(f);
     } else if (strcmp(action, "helper") == 0) {
         f->tries = 0;
         on_helper(f);
@@ -806,18 +628,18 @@ static void on_action(const char *action, gpointer data)
         guint64 i = g_ascii_strtoull(action + 4, NULL, 10);
         if (f->volunteers && i < f->volunteers->len) {
             f->vol = (int)i;
-            show_screen(f, SCR_PIN);
+            flow_show(f, SCR_PIN);
         }
     } else if (strcmp(action, "pin_ok") == 0) {
         on_pin(f);
     } else if (strcmp(action, "back") == 0) {
-        show_screen(f, f->screen == SCR_PIN ? SCR_PICK : SCR_NOTICE);
+        flow_show(f, f->screen == SCR_PIN ? SCR_PICK : SCR_NOTICE);
     } else if (strcmp(action, "consent_yes") == 0) {
         /* The patron agreed on screen that the helper may look with them. */
         if (simple_call(f, "consent", NULL))
             start_session(f);
     } else if (strcmp(action, "consent_no") == 0) {
-        show_screen(f, SCR_NOTICE);
+        flow_show(f, SCR_NOTICE);
     } else if (strcmp(action, "end") == 0) {
         show_confirm(f);
     } else if (strcmp(action, "confirm_no") == 0) {
@@ -825,23 +647,23 @@ static void on_action(const char *action, gpointer data)
     } else if (strcmp(action, "confirm_yes") == 0) {
         ui_hide(f->ui, UI_DIALOG);
         if (simple_call(f, "end", "button"))
-            refresh_status(f);
+            flow_refresh_status(f);
     } else if (strcmp(action, "lock") == 0) {
         if (f->screen == SCR_ACTIVE && f->set.step_away_max > 0) {
             ui_strip_release_keys(f->ui);
-            show_screen(f, SCR_LOCK_CHOOSE);
+            flow_show(f, SCR_LOCK_CHOOSE);
         }
     } else if (strcmp(action, "lock_next") == 0) {
         if (f->screen == SCR_LOCK_CHOOSE)
-            on_lock_next(f);
+            lock_next(f);
     } else if (strcmp(action, "lock_cancel") == 0) {
         if (f->screen == SCR_LOCK_CHOOSE) {
             ui_field_clear(f->ui);
-            show_screen(f, SCR_ACTIVE);
+            flow_show(f, SCR_ACTIVE);
         }
     } else if (strcmp(action, "unlock") == 0) {
         if (f->screen == SCR_LOCKED)
-            on_unlock(f);
+            lock_unlock(f);
     } else if (strcmp(action, "still_here") == 0) {
         /* The click itself was input: the idle alarm hides the dialog. */
     }
@@ -875,7 +697,7 @@ static void on_idle(gboolean idle, gpointer data)
             ui_hide(f->ui, UI_DIALOG); /* an unanswered confirmation gives way to the countdown */
         show_idle_dialog(f);
         /* The countdown ticks once a second while it is shown, and only then. */
-        clear_source(&f->countdown_id);
+        flow_clear_source(&f->countdown_id);
         f->countdown_id = g_timeout_add_seconds(1, countdown_cb, f);
     } else {
         stop_countdown(f);
@@ -909,7 +731,7 @@ Flow *flow_new(const FlowOptions *opt, GError **error)
      * is never usable, not even while the daemon is slow to answer. */
     set_language(f, notice_pick_language(f->texts, opt->lang ? opt->lang : opt->languages[0]));
     ui_show(f->ui, screens_cover(f, "starting"));
-    refresh_status(f);
+    flow_refresh_status(f);
     return f;
 }
 
@@ -917,13 +739,13 @@ void flow_free(Flow *f)
 {
     if (!f)
         return;
-    clear_source(&f->report_id);
-    clear_source(&f->clock_id);
-    clear_source(&f->retry_id);
-    clear_source(&f->countdown_id);
-    clear_source(&f->lock_id);
-    clear_source(&f->wait_id);
-    clear_source(&f->reader_watch);
+    flow_clear_source(&f->report_id);
+    flow_clear_source(&f->clock_id);
+    flow_clear_source(&f->retry_id);
+    flow_clear_source(&f->countdown_id);
+    flow_clear_source(&f->lock_id);
+    flow_clear_source(&f->wait_id);
+    flow_clear_source(&f->reader_watch);
     explicit_bzero(f->lock_first, sizeof f->lock_first);
     idle_free(f->idle);
     ui_free(f->ui);
