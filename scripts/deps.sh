@@ -52,8 +52,9 @@ missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-# Node.js and npm check the Grafana dashboard against Grafana's own schema types (the test
-# fetches typescript and @grafana/schema from the npm registry). Debian's packages only where
+# Node.js and npm check the Grafana dashboard against Grafana's own schema types and draw it
+# with Grafana's components (tests/dashboard/npm-ci.sh fetches the packages of its lock file
+# from the npm registry). Debian's packages only where
 # the machine has no npm yet: a Node.js from elsewhere bundles npm and conflicts with them.
 if [ -z "${1:-}" ] && ! command -v npm >/dev/null; then
     missing+=(nodejs npm)

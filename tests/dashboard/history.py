@@ -41,7 +41,8 @@ SAMPLE = re.compile(r'^([a-z_:][a-z0-9_:]*)(\{[^}]*\})? (\S+)$')
 
 
 def real_series(path):
-    """Every sample line of the daemon's file: (name, label text without braces)."""
+    """Every sample line of the daemon's file, in its order (a family's lines together):
+    (name, label text without braces, value)."""
     out = []
     for line in open(path, encoding="utf-8"):
         line = line.rstrip("\n")
@@ -52,7 +53,7 @@ def real_series(path):
             sys.exit(f"{path}: not a sample line: {line!r}")
         # The seat label (the daemon's seat.name) is the simulated seat's.
         labels = re.sub(r'(^|,)seat="(?:[^"\\]|\\.)*"', "", (m.group(2) or "{}")[1:-1]).lstrip(",")
-        out.append((m.group(1), labels))
+        out.append((m.group(1), labels, m.group(3)))
     return out
 
 
@@ -148,7 +149,7 @@ class Seat:
         return s
 
 
-def value(name, labels, s, t, les):
+def value(name, labels, s, t):
     """The value the daemon would have written for one series."""
     lab = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', labels))
     if name == "rentark_seat_state":
@@ -188,35 +189,29 @@ def main():
         sys.exit(__doc__)
     real, out_path, now = sys.argv[1], sys.argv[2], int(sys.argv[3])
     series = real_series(real)
-    real_values = {}
-    for (name, labels), line in zip(series, (l for l in open(real, encoding="utf-8") if SAMPLE.match(l.rstrip("\n")) and not l.startswith("#"))):
-        real_values[(name, labels)] = SAMPLE.match(line.rstrip("\n")).group(3)
     rng = random.Random(17)
     seats = [Seat(rng, now, b, n, o, c) for b, names, o, c in BRANCHES for n in names]
     times = list(range(now - DAY - (now - DAY) % STEP, now, STEP)) + [now]
-    # Each seat's state at each scrape, once.
-    states = {id(st): [st.state_at(t) for t in times] for st in seats}
+    # Each seat's file at each scrape, once: its state and the time the daemon wrote it. A silent
+    # daemon's file is still served, as it wrote it last.
+    def scraped(st, t):
+        written = min(t, st.silent_from) if st.silent_from else t
+        return written, st.state_at(written)
+    files = {id(st): [scraped(st, t) for t in times] for st in seats}
     with open(out_path, "w", encoding="utf-8") as out:
-        for name in dict.fromkeys(n for n, _ in series):
-            out.write(f"# TYPE {name} unknown\n")
-            for sname, labels in series:
-                if sname != name:
-                    continue
-                for st in seats:
-                    extra = (f'branch="{st.branch}",instance="{st.branch.lower().replace(" ", "-")}-'
-                             f'{st.name.split(" –")[0].replace(" ", "").lower()}:9100",job="rentark",'
-                             f'seat="{st.name}"')
-                    lab = "{" + extra + ("," + labels if labels else "") + "}"
-                    for t, s in zip(times, states[id(st)]):
-                        shown_t = t
-                        if st.silent_from and t >= st.silent_from:
-                            # The textfile is still served, but the daemon wrote it last then.
-                            s = st.state_at(st.silent_from)
-                            shown_t = st.silent_from
-                        v = value(name, labels, s, shown_t, None)
-                        if v is None:
-                            v = real_values[(name, labels)]
-                        out.write(f"{name}{lab} {v} {t}\n")
+        family = None
+        for name, labels, real_value in series:
+            if name != family:
+                family = name
+                out.write(f"# TYPE {name} unknown\n")
+            for st in seats:
+                extra = (f'branch="{st.branch}",instance="{st.branch.lower().replace(" ", "-")}-'
+                         f'{st.name.split(" –")[0].replace(" ", "").lower()}:9100",job="rentark",'
+                         f'seat="{st.name}"')
+                lab = "{" + extra + ("," + labels if labels else "") + "}"
+                for t, (written, s) in zip(times, files[id(st)]):
+                    v = value(name, labels, s, written)
+                    out.write(f"{name}{lab} {real_value if v is None else v} {t}\n")
         out.write("# EOF\n")
     if len(sys.argv) == 6 and sys.argv[4] == "--expect":
         code = {"READY": 1, "ACTIVE": 2, "BLOCKED": 3, "CLOSED": 4}

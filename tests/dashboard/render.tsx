@@ -154,8 +154,7 @@ function fieldValues(panel: any, data: DataFrame[]): FieldDisplay[] {
   });
 }
 
-function StatPanel({ panel, data, width, height }: { panel: any; data: DataFrame[]; width: number; height: number }) {
-  const values = fieldValues(panel, data);
+function StatPanel({ panel, values, width, height }: { panel: any; values: FieldDisplay[]; width: number; height: number }) {
   const n = Math.max(values.length, 1);
   const w = (width - (n - 1) * 8) / n; // Grafana's "auto" orientation: side by side when wide
   return (
@@ -177,18 +176,18 @@ function StatPanel({ panel, data, width, height }: { panel: any; data: DataFrame
   );
 }
 
-function BarGaugePanel({ panel, data, width, height }: { panel: any; data: DataFrame[]; width: number; height: number }) {
-  const values = fieldValues(panel, data).sort((a, b) => (b.display.numeric ?? 0) - (a.display.numeric ?? 0));
+function BarGaugePanel({ panel, values, width, height }: { panel: any; values: FieldDisplay[]; width: number; height: number }) {
+  const sorted = [...values].sort((a, b) => (b.display.numeric ?? 0) - (a.display.numeric ?? 0));
   const h = Math.min(height / Math.max(values.length, 1) - 6, 40);
   return (
     <div style={{ display: 'flex', flexDirection: 'column', gap: 6 }}>
-      {values.map((v, i) => (
+      {sorted.map((v, i) => (
         <BarGauge
           key={i}
           theme={theme}
           value={v.display}
           field={v.field}
-          display={v.display ? (x: any) => getDisplayProcessor({ field: { config: v.field, type: FieldType.number } as any, theme })(x) : undefined}
+          display={v.view && v.colIndex !== undefined ? v.view.getFieldDisplayProcessor(v.colIndex) : undefined}
           width={width}
           height={h}
           orientation={VizOrientation.Horizontal}
@@ -201,7 +200,11 @@ function BarGaugePanel({ panel, data, width, height }: { panel: any; data: DataF
   );
 }
 
-function Panel({ panel, data, range }: { panel: any; data: DataFrame[]; range: TimeRange }) {
+// One panel and what it shows: its data frames, and for stat and bar gauge panels the values
+// reduced from them (getFieldDisplayValues, once: the test's summary reads the same ones).
+type Drawn = { panel: any; data: DataFrame[]; values: FieldDisplay[] };
+
+function Panel({ panel, data, values, range }: Drawn & { range: TimeRange }) {
   const g = panel.gridPos;
   const style: React.CSSProperties = {
     position: 'absolute',
@@ -225,9 +228,9 @@ function Panel({ panel, data, range }: { panel: any; data: DataFrame[]; range: T
           if (!data.length || data.every((f) => f.length === 0)) return <div className="no-data">No data</div>;
           switch (panel.type) {
             case 'stat':
-              return <StatPanel panel={panel} data={data} width={w} height={h} />;
+              return <StatPanel panel={panel} values={values} width={w} height={h} />;
             case 'bargauge':
-              return <BarGaugePanel panel={panel} data={data} width={w} height={h} />;
+              return <BarGaugePanel panel={panel} values={values} width={w} height={h} />;
             case 'timeseries':
               return (
                 <TimeSeries
@@ -264,19 +267,20 @@ async function main() {
     to: dateTime(RK_DATA.now * 1000),
     raw: { from: dash.time.from, to: dash.time.to },
   };
-  const panels: { panel: any; data: DataFrame[] }[] = [];
+  const panels: Drawn[] = [];
   for (const panel of dash.panels) {
     const answers = RK_DATA.panels[String(panel.id)] ?? [];
     let data = frames(panel, answers);
     data = await transform(panel, data);
     data = configure(panel, data, panel.type === 'timeseries' ? { custom: graphDefaults } : {});
-    panels.push({ panel, data });
+    const reduced = panel.type === 'stat' || panel.type === 'bargauge';
+    panels.push({ panel, data, values: reduced ? fieldValues(panel, data) : [] });
   }
   // What each panel shows, for the test to compare with the simulated day.
   const summary: Record<string, unknown> = {};
-  for (const { panel, data } of panels) {
+  for (const { panel, data, values } of panels) {
     if (panel.type === 'stat' || panel.type === 'bargauge') {
-      summary[panel.id] = fieldValues(panel, data).map((v) => ({ title: v.display.title, text: v.display.text }));
+      summary[panel.id] = values.map((v) => ({ title: v.display.title, text: v.display.text }));
     } else if (panel.type === 'timeseries') {
       summary[panel.id] = data.map((f) => ({ name: f.name, points: f.fields[1].values.filter((x) => x !== null).length }));
     } else if (panel.type === 'table') {
@@ -297,8 +301,8 @@ async function main() {
           <span style={{ color: theme.colors.text.secondary }}>Last 24 hours · refresh {dash.refresh}</span>
         </div>
         <div style={{ position: 'relative', height }}>
-          {panels.map(({ panel, data }) => (
-            <Panel key={panel.id} panel={panel} data={data} range={range} />
+          {panels.map((p) => (
+            <Panel key={p.panel.id} {...p} range={range} />
           ))}
         </div>
         <div style={{ color: theme.colors.text.secondary, fontSize: 12, marginTop: 8 }}>

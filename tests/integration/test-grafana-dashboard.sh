@@ -47,19 +47,13 @@ for p in d["panels"]:
 EOF
 
 # --- Grafana's schema: the types of @grafana/schema, checked by the TypeScript compiler.
-NPM_DIR=$RK_BUILD/npm-grafana
-mkdir -p "$NPM_DIR"
-# Node.js trusts its own list of CAs; a machine whose HTTPS goes through a CA of its own (a
-# proxy that inspects TLS) has it in the system's store, which node then needs to be told of.
-if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-fi
-if [ ! -x "$NPM_DIR/node_modules/.bin/tsc" ] || [ ! -d "$NPM_DIR/node_modules/@grafana/schema" ]; then
-    (cd "$NPM_DIR" && timeout 600 npm install --no-audit --no-fund --fetch-retries=3 \
-        typescript@5.6.3 @grafana/schema@13.2.3) >"$T_TMP/npm.log" 2>&1
-fi
-t_check "typescript and @grafana/schema are installed (npm registry)" test -x "$NPM_DIR/node_modules/.bin/tsc"
+NPM_DIR=$RK_BUILD/npm-dashboard # shared with test-grafana-render; the checks in a folder of their own
+"$RK_SRC/tests/dashboard/npm-ci.sh" "$NPM_DIR" >"$T_TMP/npm.log" 2>&1
+t_check "typescript and @grafana/schema are installed (npm registry)" \
+    test -x "$NPM_DIR/node_modules/.bin/tsc" -a -f "$NPM_DIR/node_modules/@grafana/schema/package.json"
 [ -x "$NPM_DIR/node_modules/.bin/tsc" ] || tail -5 "$T_TMP/npm.log" | sed 's/^/# npm: /'
+CHECK_DIR=$NPM_DIR/schema-check
+mkdir -p "$CHECK_DIR"
 # check.ts: the dashboard (without the import-only __inputs/__requires) as a Dashboard.
 mkcheck() { # DASHBOARD.json OUT.ts [SED]
     $PY - "$1" "$2" <<'EOF'
@@ -72,17 +66,17 @@ type Lit<T> = T extends string ? `${T}` : T extends (infer U)[] ? Lit<U>[] : T e
 export const dashboard: Lit<Dashboard> = """ + json.dumps(d, indent=1) + ";\n")
 EOF
 }
-tsc() { (cd "$NPM_DIR" && node_modules/.bin/tsc --noEmit --strict --skipLibCheck --moduleResolution bundler \
+tsc() { (cd "$CHECK_DIR" && ../node_modules/.bin/tsc --noEmit --strict --skipLibCheck --moduleResolution bundler \
     --module esnext --target es2020 "$1") >"$T_TMP/tsc.out" 2>&1; }
-mkcheck "$DASH" "$NPM_DIR/check.ts"
+mkcheck "$DASH" "$CHECK_DIR/check.ts"
 t_check "the dashboard matches Grafana's dashboard schema (@grafana/schema 13.2.3)" tsc check.ts
 [ -s "$T_TMP/tsc.out" ] && head -5 "$T_TMP/tsc.out" | sed 's/^/# /'
 # The same check must fail on a misspelt key and on a value of the wrong type.
 sed 's/"gridPos"/"gridpos"/' "$DASH" >"$T_TMP/typo.json"
-mkcheck "$T_TMP/typo.json" "$NPM_DIR/typo.ts"
+mkcheck "$T_TMP/typo.json" "$CHECK_DIR/typo.ts"
 t_expect_fail "... and it finds a misspelt key (gridpos)" tsc typo.ts
 sed 's/"mode": "absolute"/"mode": "absolut"/' "$DASH" >"$T_TMP/bad.json"
-mkcheck "$T_TMP/bad.json" "$NPM_DIR/bad.ts"
+mkcheck "$T_TMP/bad.json" "$CHECK_DIR/bad.ts"
 t_expect_fail "... and a value that is not in the schema (thresholds mode absolut)" tsc bad.ts
 
 # --- PromQL: every query, as a recording rule, through promtool.

@@ -25,14 +25,7 @@ done
 
 # --- the renderer: Grafana's packages at the versions of the lock file
 NPM_DIR=$RK_BUILD/npm-dashboard
-mkdir -p "$NPM_DIR"
-if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt # a proxy that inspects TLS
-fi
-if ! cmp -s "$D/package-lock.json" "$NPM_DIR/package-lock.json" || [ ! -d "$NPM_DIR/node_modules/@grafana/ui" ]; then
-    cp "$D/package.json" "$D/package-lock.json" "$D/.npmrc" "$NPM_DIR/"
-    (cd "$NPM_DIR" && timeout 900 npm ci --no-audit --no-fund --fetch-retries=3) >"$T_TMP/npm.log" 2>&1
-fi
+"$D/npm-ci.sh" "$NPM_DIR" >"$T_TMP/npm.log" 2>&1
 t_check "@grafana/ui, @grafana/data, react, esbuild and typescript are installed (npm ci)" \
     test -f "$NPM_DIR/node_modules/@grafana/ui/package.json" -a -f "$NPM_DIR/node_modules/esbuild/package.json"
 [ -f "$NPM_DIR/node_modules/@grafana/ui/package.json" ] || { tail -5 "$T_TMP/npm.log" | sed 's/^/# npm: /'; t_done; exit 1; }
