@@ -278,6 +278,7 @@ fuzz: $(FUZZ_TARGETS) $(if $(filter 1,$(FUZZ_COVERAGE)),$(FUZZ_COV_TARGETS))
 
 BINDIR     := $(PREFIX)/bin
 SBINDIR    := $(PREFIX)/sbin
+LIBEXECDIR := $(PREFIX)/libexec
 MANDIR     := $(PREFIX)/share/man
 DATADIR    := $(PREFIX)/share/rentark
 UNITDIR    ?= /lib/systemd/system
@@ -290,6 +291,10 @@ install: $(PROGS) $(MO_FILES) $(MAN_PAGES)
 	install -m 0755 $(BUILD)/rentarkd $(DESTDIR)$(SBINDIR)/rentarkd
 	install -m 0755 $(BUILD)/rentarkctl $(DESTDIR)$(BINDIR)/rentarkctl
 	install -m 0755 $(BUILD)/rentark-session $(DESTDIR)$(BINDIR)/rentark-session
+	# LightDM's greeter-wrapper (config/lightdm/50-rentark.conf.in names it).
+	install -d $(DESTDIR)$(LIBEXECDIR)/rentark
+	sed -e 's|@BINDIR@|$(BINDIR)|g' config/lightdm/greeter-wrapper.in >$(DESTDIR)$(LIBEXECDIR)/rentark/greeter-wrapper
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/rentark/greeter-wrapper
 	test -e $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf || \
 	    install -m 0600 config/rentark.conf $(DESTDIR)$(SYSCONFDIR)/rentark/rentark.conf
 	cp -R config/notice $(DESTDIR)$(SYSCONFDIR)/rentark/
@@ -312,6 +317,8 @@ install: $(PROGS) $(MO_FILES) $(MAN_PAGES)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rentarkd $(DESTDIR)$(BINDIR)/rentarkctl $(DESTDIR)$(BINDIR)/rentark-session
+	rm -f $(DESTDIR)$(LIBEXECDIR)/rentark/greeter-wrapper
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/rentark 2>/dev/null
 	rm -f $(DESTDIR)$(MANDIR)/man1/rentark* $(DESTDIR)$(MANDIR)/man5/rentark* $(DESTDIR)$(MANDIR)/man8/rentark*
 	rm -f $(DESTDIR)$(UNITDIR)/rentarkd*.service $(DESTDIR)$(UNITDIR)/rentark-mount.service $(DESTDIR)$(UNITDIR)/rentark-mount.socket
 	rm -f $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/rentark-session.desktop

@@ -302,7 +302,8 @@ do_install() {
             say "LightDM: autologin of $guest, session hooks (/etc/lightdm/lightdm.conf.d/50-rentark.conf)"
             local t
             t=$(mktemp)
-            sed -e "s|@GUEST@|$guest|g" -e "s|@BINDIR@|$prefix/bin|g" "$SRC/config/lightdm/50-rentark.conf.in" >"$t"
+            sed -e "s|@GUEST@|$guest|g" -e "s|@BINDIR@|$prefix/bin|g" -e "s|@LIBEXECDIR@|$prefix/libexec|g" \
+                "$SRC/config/lightdm/50-rentark.conf.in" >"$t"
             put "$t" /etc/lightdm/lightdm.conf.d/50-rentark.conf 0644
             rm -f "$t"
             ;;

@@ -124,6 +124,8 @@ static gboolean parse_status(const RkParsedReply *r, ClientStatus *ret, GError *
     ret->locked = get_long(r, "locked", 0, 1, 0) == 1;
     ret->lock_left = get_long(r, "lock_left", -1, G_MAXINT32, -1);
     ret->lock_tries_left = get_long(r, "lock_tries_left", 0, 100, 0);
+    const char *closed = rk_reply_get(r, "closed");
+    ret->texts_missing = closed && strcmp(closed, "-") != 0;
     return TRUE;
 }
 
@@ -139,9 +141,9 @@ gboolean client_extend(const char *socket_path, ClientStatus *ret, GError **erro
     return r && parse_status(r, ret, error);
 }
 
-gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GError **error)
+static gboolean get_settings(const char *socket_path, const char *verb, ClientSettings *ret, GError **error)
 {
-    g_autoptr(RkParsedReply) r = call_ok(socket_path, "session-config", error);
+    g_autoptr(RkParsedReply) r = call_ok(socket_path, verb, error);
     if (!r)
         return FALSE;
     ClientSettings s = {
@@ -171,12 +173,22 @@ gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GErro
         get_long(r, "guided_enabled", 0, 1, -1) < 0 || s.extend_by < 0 || s.max_extends < 0 ||
         get_long(r, "screen_reader", 0, 1, -1) < 0 || !s.warnings || !s.languages) {
         client_settings_clear(&s);
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "malformed session-config reply");
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "malformed %s reply", verb);
         return FALSE;
     }
     client_settings_clear(ret);
     *ret = s;
     return TRUE;
+}
+
+gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GError **error)
+{
+    return get_settings(socket_path, "session-config", ret, error);
+}
+
+gboolean client_get_settings_from_status(const char *socket_path, ClientSettings *ret, GError **error)
+{
+    return get_settings(socket_path, "status", ret, error);
 }
 
 static void volunteer_free(gpointer p)

@@ -32,6 +32,7 @@ typedef struct {
     bool verified;
     bool waiting_input;  /* ACTIVE, but the patron's clock waits for their first input */
     bool locked;         /* the patron's step-away lock is on */
+    bool texts_missing;  /* READY, but no session can begin: the notice texts are missing */
     long lock_left;      /* seconds until the lock ends the session, -1 when not locked */
     long lock_tries_left; /* wrong codes the lock still takes before it ends the session */
     char *generation; /* of the daemon's settings: session-config again when it changes */
@@ -68,6 +69,10 @@ gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **
 /* `session-config` into ret. FALSE with error as client_get_status, and when any setting is
  * missing or out of the configuration's bounds. */
 gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GError **error);
+
+/* The same settings from `status`, which carries them for anyone: for the seat's screen
+ * before the display manager's greeter (--until-ready), whose user is not the guest. */
+gboolean client_get_settings_from_status(const char *socket_path, ClientSettings *ret, GError **error);
 
 /* `extend`: the patron asks for session.extend_by more seconds. On success ret holds the
  * status after the extension (the new time_left, extends_left and warn). FALSE with error as

@@ -48,6 +48,7 @@ struct Flow {
     char **texts_langs;
     char *lang;
     gboolean have_status; /* a status reply has arrived since the start */
+    gboolean finished;    /* --until-ready: done() was called */
     gboolean notice_guided; /* the notice on screen offers "A helper is with me" */
     gboolean seat_changed;  /* new settings renamed the PC: the cover screens are drawn again */
     FlowScreen screen;

@@ -72,7 +72,7 @@ static gboolean fetch_status(Flow *f, GError **error)
     if (g_strcmp0(f->st.generation, f->set.generation) == 0)
         return TRUE;
     g_autofree char *old_seat = g_strdup(flow_seat_name(f));
-    if (!client_get_settings(f->opt.socket, &f->set, error))
+    if (!(f->opt.until_ready ? client_get_settings_from_status : client_get_settings)(f->opt.socket, &f->set, error))
         return FALSE;
     f->seat_changed |= g_strcmp0(old_seat, f->set.seat_name) != 0;
     return TRUE;
@@ -93,8 +93,13 @@ static gboolean retry_cb(gpointer data)
 {
     Flow *f = data;
     g_autoptr(GError) error = NULL;
-    if (!fetch_status(f, &error))
-        return G_SOURCE_CONTINUE; /* quietly: one warning was logged when it failed */
+    if (!fetch_status(f, &error)) {
+        /* A closed or ending screen that waits for the daemon turns out of order once it is
+         * gone; out of order already, quietly: one warning was logged when it failed. */
+        if (f->screen != SCR_OOO)
+            flow_daemon_failed(f, "status", error);
+        return G_SOURCE_CONTINUE;
+    }
     f->retry_id = 0;
     g_message("rentarkd answers again");
     apply_status(f);
@@ -419,6 +424,32 @@ static gboolean apply_texts(Flow *f)
     return !first;
 }
 
+/* --until-ready, before the greeter: done once the display manager's login would be taken
+ * (READY with its notice texts; NOTICE or ACTIVE, a session the hook takes up again), so that
+ * the greeter starts and logs the guest in. Until then the seat's cover, asked again every
+ * FLOW_RETRY_SECONDS: closed with the next opening, the last patron's wipe, or out of order
+ * (BLOCKED, the texts missing). Nothing here can start or answer a session. */
+static void apply_until_ready(Flow *f, SeatState state)
+{
+    if ((state == SEAT_READY && !f->st.texts_missing) || state == SEAT_NOTICE || state == SEAT_ACTIVE) {
+        if (!f->finished) {
+            f->finished = TRUE;
+            g_message("the seat is %s: the greeter may start", rk_seat_state_name(state));
+            f->opt.done(f->opt.done_data);
+        }
+        return;
+    }
+    FlowScreen want = state == SEAT_CLOSED                              ? SCR_CLOSED
+                  : state == SEAT_ENDING || state == SEAT_WIPING ? SCR_ENDING
+                                                                  : SCR_OOO;
+    if (f->screen != want && want == SCR_OOO)
+        g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", rk_seat_state_name(state));
+    flow_show(f, want); /* unchanged: not rebuilt; a new opening time or name: redrawn */
+    if (!f->retry_id)
+        f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
+    f->seat_changed = FALSE;
+}
+
 /* Follow the daemon's state. Only the daemon decides that a session is active or ending; the
  * client follows, so a restarted client shows the right screen. */
 static void apply_status(Flow *f)
@@ -426,6 +457,10 @@ static void apply_status(Flow *f)
     SeatState state = f->st.state;
     gboolean texts_changed = apply_texts(f);
     apply_limits(f);
+    if (f->opt.until_ready) {
+        apply_until_ready(f, state);
+        return;
+    }
     if (state == SEAT_NOTICE) {
         /* The library's setting: the screen reader speaks from the first screen on. */
         if (f->set.screen_reader && !f->reader_asked) {

@@ -28,6 +28,12 @@ typedef struct {
     const char *lang;       /* language asked for on the command line, or NULL */
     const char *dump_path;  /* --debug-dump, or NULL */
     int ready_fd;           /* --ready-fd, or -1 */
+    /* --until-ready: the seat's own screen before the display manager's greeter, run by its
+     * wrapper as the greeter's user. The flow shows only the seat's covers (closed, the wipe
+     * in progress, out of order) and calls done(done_data) once a login would be accepted. */
+    gboolean until_ready;
+    void (*done)(void *data);
+    void *done_data;
 } FlowOptions;
 
 typedef struct Flow Flow;

@@ -64,6 +64,29 @@ static gboolean on_signal(gpointer loop)
     return G_SOURCE_REMOVE;
 }
 
+/* --until-ready: a login would be accepted; the greeter's wrapper goes on to the greeter.
+ * Possibly called from flow_new(), before the loop runs. */
+static gboolean x_ready;
+static void on_ready(void *loop)
+{
+    x_ready = TRUE;
+    g_main_loop_quit(loop);
+}
+
+/* --until-ready: whether the display manager's login would be taken now (the seat READY with
+ * its notice texts, or a session the hook takes up again), asked before anything is drawn so
+ * that a ready seat goes straight on to the greeter. */
+static gboolean login_would_be_taken(const char *socket)
+{
+    g_autoptr(RkParsedReply) r = rk_call(socket, 2000, NULL, "status", NULL);
+    const char *state = r && r->ok ? rk_reply_get(r, "state") : NULL;
+    const char *closed = r && r->ok ? rk_reply_get(r, "closed") : NULL;
+    if (!state)
+        return FALSE;
+    return (strcmp(state, "READY") == 0 && closed && strcmp(closed, "-") == 0) || strcmp(state, "NOTICE") == 0 ||
+           strcmp(state, "ACTIVE") == 0;
+}
+
 /* The four settings this client reads itself (the daemon holds the rest), or their defaults
  * when the file cannot be read by the guest. */
 static RkConfig *load_config(const char *path, gboolean explicit_path)
@@ -95,7 +118,7 @@ static gboolean guest_session(const char *socket, const RkConfig *config)
 
 /* Steps 2 to 5: the display, the flow on it, the main loop until the end. Returns the exit
  * code. */
-static int run_display(const FlowOptions *opt)
+static int run_display(FlowOptions *opt)
 {
     g_autoptr(GError) error = NULL;
 
@@ -114,6 +137,9 @@ static int run_display(const FlowOptions *opt)
     XSetIOErrorHandler(on_x_io_error);
     XSetErrorHandler(on_x_error);
 
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    opt->done = on_ready;
+    opt->done_data = loop;
     gdk_window_add_filter(NULL, x_filter, NULL);
     x_flow = flow_new(opt, &error);
     if (!x_flow) {
@@ -121,10 +147,10 @@ static int run_display(const FlowOptions *opt)
         return 1;
     }
 
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     g_unix_signal_add(SIGTERM, on_signal, loop);
     g_unix_signal_add(SIGINT, on_signal, loop);
-    g_main_loop_run(loop);
+    if (!x_ready)
+        g_main_loop_run(loop);
 
     gdk_window_remove_filter(NULL, x_filter, NULL);
     flow_free(x_flow);
@@ -137,7 +163,7 @@ int main(int argc, char **argv)
 {
     g_autofree char *config_path = NULL, *socket_path = NULL, *lang = NULL, *dump = NULL;
     g_autofree char *localedir = NULL;
-    gboolean version = FALSE, debug = FALSE;
+    gboolean version = FALSE, debug = FALSE, until_ready = FALSE;
     int ready_fd = -1;
     GOptionEntry entries[] = {
         { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file", "FILE" },
@@ -145,6 +171,8 @@ int main(int argc, char **argv)
         { "lang", 'l', 0, G_OPTION_ARG_STRING, &lang, "Language of the notice (nb, nn, en, se, uk, ar, pl, so, ...)", "XX" },
         { "debug-dump", 0, 0, G_OPTION_ARG_FILENAME, &dump, "Write the text of the screen to FILE after every draw (tests)", "FILE" },
         { "ready-fd", 0, 0, G_OPTION_ARG_INT, &ready_fd, "Write \"ready\" to FD after the first complete draw", "FD" },
+        { "until-ready", 0, 0, G_OPTION_ARG_NONE, &until_ready,
+          "Before the display manager's greeter (as its user): show the seat's closed, wipe or out-of-order screen until a login would be accepted, then exit 0", NULL },
         { "localedir", 0, 0, G_OPTION_ARG_FILENAME, &localedir, "Where the catalogues are (default: " RK_LOCALEDIR ")", "DIR" },
         { "debug", 'd', 0, G_OPTION_ARG_NONE, &debug, "Debug messages", NULL },
         { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
@@ -178,7 +206,11 @@ int main(int argc, char **argv)
     }
 
     const char *socket = socket_path ? socket_path : config->socket;
-    if (!guest_session(socket, config)) {
+    if (until_ready && login_would_be_taken(socket)) {
+        g_info("the seat takes a login: nothing to show before the greeter");
+        return 0;
+    }
+    if (!until_ready && !guest_session(socket, config)) {
         g_info("not the guest's session: nothing to do");
         return 0;
     }
@@ -191,6 +223,7 @@ int main(int argc, char **argv)
         .lang = lang,
         .dump_path = dump,
         .ready_fd = ready_fd,
+        .until_ready = until_ready,
     };
     return run_display(&opt);
 }

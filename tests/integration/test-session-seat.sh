@@ -4,9 +4,10 @@
 # (in the patron's language, also at 200 % text), in the strip, on the out-of-order screen (the
 # daemon killed: a client started afresh reads the name from the file; the daemon up without a
 # session: the daemon's name, with a client that cannot read the file) and on the ending screen
-# (held still by the protocol double). Every line fits, has its glyphs and has a contrast of at
-# least 4.5:1. Screenshots: seat-notice, seat-strip, seat-ooo, seat-ending. Against the real
-# rentarkd.
+# (held still by the protocol double), and on the closed, blocked and lock screens (the double
+# again). Every line fits, has its glyphs and has a contrast of at least 4.5:1. Screenshots:
+# seat-notice, seat-strip, seat-ooo, seat-ending, seat-closed, seat-blocked, seat-locked.
+# Against the real rentarkd, but for the states the double holds.
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/helpers/session-lib.sh"
 s_require
@@ -114,5 +115,40 @@ sleep 0.3
 seat_fits "ending"
 seat_contrast seat-ending
 s_session_stop "ending"
+s_fake_stop
+
+# ---- closed, blocked and locked (the protocol double holds each still) ----
+s_fake_start --state CLOSED --opens-in 72000 --seat-name "$SEAT" || t_fail "the fake agent starts (CLOSED)" "$(cat "$T_TMP/fake.out")"
+s_fake_session_start --lang en
+t_check "the closed screen" s_wait_screen closed 10
+t_check "closed: the name" s_wait_dump "^seat This PC: $SEAT\$" 3
+sleep 0.3
+seat_fits "closed"
+seat_contrast seat-closed
+s_session_stop "closed"
+s_fake_stop
+
+# BLOCKED: a wipe that was not verified keeps the PC out of service.
+s_fake_start --state BLOCKED --unverified --seat-name "$SEAT" || t_fail "the fake agent starts (BLOCKED)" "$(cat "$T_TMP/fake.out")"
+s_fake_session_start --lang en
+t_check "blocked: the out-of-order screen" s_wait_screen ooo 10
+t_check "blocked: the name" s_wait_dump "^seat This PC: $SEAT\$" 3
+sleep 0.3
+seat_fits "blocked"
+seat_contrast seat-blocked
+s_session_stop "blocked"
+s_fake_stop
+
+# Locked by the step-away lock before the client starts: the lock screen at once.
+s_fake_start --state ACTIVE --step-away-max 600 --seat-name "$SEAT" || t_fail "the fake agent starts (ACTIVE)" "$(cat "$T_TMP/fake.out")"
+reply=$(s_fake_call lock 4821)
+t_check "the double is locked (${reply%% *})" test "${reply%% *}" = OK
+s_fake_session_start --lang en
+t_check "the lock screen" s_wait_screen locked 10
+t_check "locked: the name" s_wait_dump "^seat This PC: $SEAT\$" 3
+sleep 0.3
+seat_fits "locked"
+seat_contrast seat-locked
+s_session_stop "locked"
 s_fake_stop
 t_done
