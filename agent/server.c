@@ -148,6 +148,10 @@ static gboolean client_read(gint fd, GIOCondition cond, gpointer data)
         Server *s = c->server;
         server_client_ref(c);
         char *reply = s->handler(c, &c->peer, c->buf, (size_t)(nl - c->buf), s->data);
+        /* SECURITY: the line may hold a helper's PIN or a step-away code; the handler has
+         * taken what it needs, and nothing of it stays in this buffer. */
+        explicit_bzero(c->buf, c->len);
+        c->len = 0;
         if (reply)
             server_client_reply(c, reply);
         server_client_unref(c);

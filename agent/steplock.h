@@ -2,8 +2,9 @@
  * process's memory, and the count of wrong codes.
  *
  * The code is 4 to 8 ASCII digits. It is never stored, logged or sent anywhere: the lock
- * keeps HMAC-SHA256(key, code) with a key of 32 random bytes made for this lock, and wipes
- * the key and the hash when it is freed. Said honestly: whoever can read rentarkd's memory
+ * keeps HMAC-SHA256(key, code XOR mask) with a key of 32 and a mask of 8 random bytes made
+ * for this lock (the hash library never sees the code itself, so none of its freed buffers
+ * holds it), and wipes key, mask and hash when it is freed. Said honestly: whoever can read rentarkd's memory
  * (root) can try all 10^8 codes against key and hash in seconds; the hash only keeps the code
  * itself out of a core file or a swap page. The lock's strength is the count of wrong codes
  * (STEPLOCK_MAX_WRONG, then the session ends) and the time limit, both kept by the caller. */

@@ -580,8 +580,9 @@ static void on_pin(Flow *f)
         flow_show_with_message(f, SCR_NOTICE, _("Too many tries. Please ask the staff for help."));
         return;
     }
-    /* A refusal: the reason in the patron's language and the daemon's own message. A bounded
-     * number of tries, then back to the notice, so a PIN cannot be guessed at leisure. */
+    /* A refusal: the reason in the patron's language (the daemon's own message is English,
+     * for staff, and names the helper: it is not shown). A bounded number of tries, then back
+     * to the notice, so a PIN cannot be guessed at leisure. */
     f->tries++;
     int left = FLOW_MAX_TRIES - f->tries;
     const char *code = r->code ? r->code : "";
@@ -590,12 +591,11 @@ static void on_pin(Flow *f)
         g_autofree char *n = g_strdup_printf("%d", left);
         why = notice_format(_("The PIN is not right. Tries left: {n}."), "n", n, NULL);
     } else if (strcmp(code, "declaration") == 0 || strcmp(code, "training") == 0) {
-        const char *text = strcmp(code, "declaration") == 0
-                               ? _("This helper has no valid declaration of confidentiality on file, so a guided session cannot start.")
-                               : _("This helper has not completed the privacy training that guided sessions require.");
-        why = r->message && *r->message ? g_strdup_printf("%s (%s)", text, r->message) : g_strdup(text);
+        why = g_strdup(strcmp(code, "declaration") == 0
+                           ? _("This helper has no valid declaration of confidentiality on file, so a guided session cannot start.")
+                           : _("This helper has not completed the privacy training that guided sessions require."));
     } else if (strcmp(code, "denied") == 0 || strcmp(code, "invalid") == 0 || strcmp(code, "unknown") == 0) {
-        why = g_strdup_printf("%s (%s)", _("The helper could not be checked."), r->message ? r->message : code);
+        why = g_strdup(_("The helper could not be checked."));
     } else {
         flow_daemon_failed(f, "guided", NULL);
         return;

@@ -246,6 +246,33 @@ sys rentarkctl end >/dev/null
 after_end "tmpfs home"
 t_check "tmpfs: the next patron's home is a fresh tmpfs too ($PROBE_START)" grep -q 'home_fstype=tmpfs home_mount=yes' <<<"$PROBE_START"
 
+# 6b. Closing time: staff close the seat while the next session waits at the notice. It ends
+#     (reason closing) and is wiped. LightDM then starts its greeter through rentark's
+#     greeter-wrapper, which shows rentark's closed screen as the lightdm user instead of a
+#     greeter whose automatic login would be refused again and again: no greeter runs and no
+#     guest session starts until staff open the seat again.
+if [ "$(date +%H%M)" -ge 2356 ]; then # `open --until 23:59` below must lie ahead
+    t_diag "waiting for midnight to pass"
+    while [ "$(date +%H%M)" != 0000 ]; do sleep 5; done
+fi
+PATRON_T0=$(date +%s%N)
+t_check "closing: rentarkctl close" sys rentarkctl close
+t_check "closing: the session ends (reason closing)" sys_wait 30 "ended by closing" ended_by closing
+t_check "closing: it is wiped and the seat is CLOSED" wait_state CLOSED 60
+t_check "closing: the greeter's wrapper shows the closed screen (rentark-session --until-ready, as lightdm)" \
+    sys_wait 60 "the wrapper's screen" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w pgrep -u lightdm -f -- --until-ready"
+sleep 4
+shot closed
+mean=$(convert "$ART/closed.png" -colorspace Gray -format '%[fx:mean]' info: 2>/dev/null)
+t_check "closing: the screen is rentark's light cover, not the greeter (mean brightness ${mean:-?})" \
+    awk -v m="${mean:-0}" 'BEGIN { exit !(m > 0.9) }'
+t_check "closing: no greeter runs" bash -c "! nsenter -t $SYS_LEADER -m -u -i -n -p -r -w pgrep -x lightdm-gtk-gre"
+t_expect_fail "closing: no guest session starts while closed" new_session 10
+t_check "closing: staff open the seat (rentarkctl open --until 23:59)" sys rentarkctl open --until 23:59
+t_check "closing: the wrapper lets the greeter go, which logs the guest in: a new session" new_session 60
+t_check "closing: the notice is on screen" sys_wait 30 "the notice" screen_is notice
+t_check "closing: the wrapper's client has exited" bash -c "! nsenter -t $SYS_LEADER -m -u -i -n -p -r -w pgrep -u lightdm -f -- --until-ready"
+
 # 7. The daemon restarted, killed, or hung mid-session: the session is kept safely or ended and
 #    wiped, never left unwiped.
 mainpid() { sys systemctl show -P MainPID rentarkd; }

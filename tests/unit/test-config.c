@@ -48,6 +48,9 @@ static void test_defaults(void)
     g_assert_cmpint(c->extend_by, ==, 600);
     g_assert_cmpint(c->max_extends, ==, 10);
     g_assert_false(c->screen_reader);
+    g_assert_true(c->start_on_first_input); /* issue 16: the time starts with the patron */
+    g_assert_cmpint(c->first_input_wait, ==, 180);
+    g_assert_cmpint(c->step_away_max, ==, 600); /* the step-away lock: 10 minutes */
     g_assert_cmpstr(c->default_language, ==, "nb");
     g_assert_cmpuint(g_strv_length(c->languages), ==, 3);
     g_assert_cmpint(c->strategy, ==, RK_WIPE_DISK);
