@@ -223,22 +223,39 @@ static void on_entry_activate(GtkEntry *e, gpointer data)
     }
 }
 
+/* The surface's one code entry, made once and kept while the client runs. Its label is its
+ * mnemonic label, so the accessibles of the two hold each other (labelled-by, label-for);
+ * a destroyed label whose accessible stays held is asked for its state by a screen reader,
+ * and GTK 3 answers with nothing, which the AT-SPI bridge reports as a critical (found by
+ * test-session-a11y on the PIN and lock screens). build_clear() unties the two and takes
+ * the entry out before the old widgets go. */
+static GtkWidget *entry(Ui *ui, Surface *s)
+{
+    if (!s->entry) {
+        s->entry = g_object_ref_sink(gtk_entry_new());
+        /* SECURITY: the PIN is never shown; GTK's entry buffer overwrites its memory when it
+         * frees or shrinks it, and ui_field_clear() empties it after every use. */
+        gtk_entry_set_visibility(GTK_ENTRY(s->entry), FALSE);
+        gtk_entry_set_input_purpose(GTK_ENTRY(s->entry), GTK_INPUT_PURPOSE_PIN);
+        g_signal_connect(s->entry, "insert-text", G_CALLBACK(digits_only), NULL);
+        g_signal_connect(s->entry, "activate", G_CALLBACK(on_entry_activate), ui);
+    }
+    /* Every screen with a field starts it empty, as a new entry would. */
+    gtk_entry_set_text(GTK_ENTRY(s->entry), "");
+    return s->entry;
+}
+
 static GtkWidget *field(Ui *ui, Surface *s)
 {
     const UiView *v = s->view;
     GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, scaled(ui, ui->base) / 2);
     GtkWidget *l = text_label(s, v->field_label, "field", NULL);
     gtk_widget_set_hexpand(l, FALSE);
-    GtkWidget *e = gtk_entry_new();
-    /* SECURITY: the PIN is never shown; GTK's entry buffer overwrites its memory when it
-     * frees or shrinks it, and ui_field_clear() empties it after every use. */
-    gtk_entry_set_visibility(GTK_ENTRY(e), FALSE);
+    GtkWidget *e = entry(ui, s);
     gtk_entry_set_max_length(GTK_ENTRY(e), v->field_max);
     gtk_entry_set_width_chars(GTK_ENTRY(e), v->field_max + 1);
-    gtk_entry_set_input_purpose(GTK_ENTRY(e), GTK_INPUT_PURPOSE_PIN);
-    g_signal_connect(e, "insert-text", G_CALLBACK(digits_only), NULL);
-    g_signal_connect(e, "activate", G_CALLBACK(on_entry_activate), ui);
     gtk_label_set_mnemonic_widget(GTK_LABEL(l), e);
+    s->entry_label = l;
     set_name(e, v->field_label);
     gtk_box_pack_start(GTK_BOX(box), l, FALSE, FALSE, 0);
     gtk_box_pack_start(GTK_BOX(box), e, FALSE, FALSE, 0);
@@ -433,7 +450,9 @@ static void build_strip(Ui *ui, Surface *s)
         atk_object_set_role(gtk_widget_get_accessible(l), ATK_ROLE_NOTIFICATION);
         gtk_box_pack_start(GTK_BOX(box), l, TRUE, TRUE, 0);
     } else if (!column) {
-        gtk_box_pack_start(GTK_BOX(box), gtk_label_new(NULL), TRUE, TRUE, 0); /* buttons to the end */
+        /* The buttons to the end; a box, not an empty label, which a screen reader would
+         * announce as a nameless text. */
+        gtk_box_pack_start(GTK_BOX(box), gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0), TRUE, TRUE, 0);
     }
     /* Without a warning the buttons may take two thirds of the row (the time left needs
      * the rest): lock and end then stand side by side and the strip stays one line high. */
@@ -485,6 +504,20 @@ void build_clear(Surface *s)
     /* The focus leaves the old widgets before they go: GTK's accessibility code keeps the
      * last focused widget and would otherwise touch it after it was freed. */
     gtk_window_set_focus(GTK_WINDOW(s->win), NULL);
+    /* The kept entry leaves the old widgets (its reference keeps it) before they go, and
+     * lets go of its label's accessible. */
+    if (s->entry_label) {
+        gtk_label_set_mnemonic_widget(GTK_LABEL(s->entry_label), NULL);
+        AtkRelationSet *rs = atk_object_ref_relation_set(gtk_widget_get_accessible(s->entry));
+        AtkRelation *r;
+        while (rs && (r = atk_relation_set_get_relation_by_type(rs, ATK_RELATION_LABELLED_BY)))
+            atk_relation_set_remove(rs, r);
+        g_clear_object(&rs);
+        s->entry_label = NULL;
+    }
+    GtkWidget *parent = s->entry ? gtk_widget_get_parent(s->entry) : NULL;
+    if (parent)
+        gtk_container_remove(GTK_CONTAINER(parent), s->entry);
     GtkWidget *old = gtk_bin_get_child(GTK_BIN(s->win));
     if (old)
         gtk_widget_destroy(old);

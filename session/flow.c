@@ -445,8 +445,10 @@ static void apply_until_ready(Flow *f, SeatState state)
     if (f->screen != want && want == SCR_OOO)
         g_warning("rentarkd reports state \"%s\"; showing the out-of-order screen", rk_seat_state_name(state));
     flow_show(f, want); /* unchanged: not rebuilt; a new opening time or name: redrawn */
+    /* Asked every second (the status is a local call open to anyone): the greeter, and the
+     * next patron, wait at most a second once the seat is ready. */
     if (!f->retry_id)
-        f->retry_id = g_timeout_add_seconds(FLOW_RETRY_SECONDS, retry_cb, f);
+        f->retry_id = g_timeout_add_seconds(1, retry_cb, f);
     f->seat_changed = FALSE;
 }
 

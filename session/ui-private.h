@@ -53,7 +53,9 @@ typedef struct {
     gboolean mapped;
     GArray *parts;         /* Part, in build order */
     GtkWidget *scroller;   /* the body's scrolled window, or NULL */
-    GtkWidget *field;      /* the PIN entry, or NULL */
+    GtkWidget *field;      /* the PIN entry while the view has one, or NULL */
+    GtkWidget *entry;      /* that entry, made once and kept (see build_clear), or NULL */
+    GtkWidget *entry_label; /* the label that names it on this view, or NULL */
     GtkWidget *focus;      /* the widget to focus when shown */
     Rect geo;              /* root coordinates */
     gboolean drawn;        /* drawn since it was built (its layout is done) */

@@ -261,7 +261,7 @@ t_check "closing: the session ends (reason closing)" sys_wait 30 "ended by closi
 t_check "closing: it is wiped and the seat is CLOSED" wait_state CLOSED 60
 t_check "closing: the greeter's wrapper shows the closed screen (rentark-session --until-ready, as lightdm)" \
     sys_wait 60 "the wrapper's screen" bash -c "nsenter -t $SYS_LEADER -m -u -i -n -p -r -w pgrep -u lightdm -f -- --until-ready"
-sleep 4
+sleep 3 # the wrapper's screen asks every second: CLOSED, after the wipe's screen
 shot closed
 mean=$(convert "$ART/closed.png" -colorspace Gray -format '%[fx:mean]' info: 2>/dev/null)
 t_check "closing: the screen is rentark's light cover, not the greeter (mean brightness ${mean:-?})" \
