@@ -227,6 +227,20 @@ char *notice_posix_locale(const char *code)
     return l ? g_strconcat(l[2], ".UTF-8", NULL) : g_strdup("C.UTF-8");
 }
 
+void notice_reader_locale(const char *code, char **voice_locale, char **language_list)
+{
+    /* espeak-ng 1.51 (Debian 12) speaks nb (also for "no"), en, uk, ar, pl, but not se, nn or so. */
+    static const char *const via_bokmal[] = { "se", "nn" };
+    for (gsize i = 0; i < G_N_ELEMENTS(via_bokmal); i++)
+        if (strcmp(code, via_bokmal[i]) == 0) {
+            *voice_locale = notice_posix_locale("nb");
+            *language_list = g_strconcat(code, ":nb", NULL);
+            return;
+        }
+    *voice_locale = notice_posix_locale(code);
+    *language_list = g_strdup(code);
+}
+
 gboolean notice_is_rtl(const char *code)
 {
     static const char *const rtl[] = { "ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv", "ug" };

@@ -52,5 +52,11 @@ const char *notice_autonym(const char *code);
 /* "nb_NO.UTF-8": the locale a screen reader speaking lang is started with ("C.UTF-8" for
  * a language not in the table). New string. */
 char *notice_posix_locale(const char *code);
+/* The screen reader's voice and messages for lang: *voice_locale the LANG its voice is chosen
+ * by ("nb_NO.UTF-8"), *language_list its LANGUAGE ("se:nb"). A language that espeak-ng has no
+ * voice for but whose readers read Norwegian (Northern Sámi, nynorsk) gets the bokmål voice
+ * and bokmål messages after its own, rather than speech-dispatcher's default (English).
+ * New strings. */
+void notice_reader_locale(const char *code, char **voice_locale, char **language_list);
 /* TRUE for a language written right to left. */
 gboolean notice_is_rtl(const char *code);

@@ -25,11 +25,13 @@ void reader_start(Flow *f)
     const char *cmd = g_getenv("RENTARK_SCREEN_READER");
     g_auto(GStrv) argv = NULL;
     g_autoptr(GError) error = NULL;
-    /* Orca takes its voice's language from LANG (Python's default locale) and its own
-     * messages from LANGUAGE: both say the patron's language. */
-    g_autofree char *posix = notice_posix_locale(f->lang);
+    /* Orca takes its voice's language from LANG (Python's default locale, read from the
+     * variable: the locale need not be installed) and its own messages from LANGUAGE: both
+     * say the patron's language, or Norwegian where espeak-ng has no voice for it. */
+    g_autofree char *posix = NULL, *languages = NULL;
+    notice_reader_locale(f->lang, &posix, &languages);
     g_auto(GStrv) env = g_get_environ();
-    env = g_environ_setenv(env, "LANGUAGE", f->lang, TRUE);
+    env = g_environ_setenv(env, "LANGUAGE", languages, TRUE);
     env = g_environ_setenv(env, "LANG", posix, TRUE);
     env = g_environ_unsetenv(env, "LC_ALL");
     env = g_environ_unsetenv(env, "LC_CTYPE");

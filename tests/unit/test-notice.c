@@ -75,6 +75,23 @@ static void test_languages(void)
     g_assert_false(notice_is_rtl("uk"));
 }
 
+/* The screen reader's voice: the patron's language where espeak-ng has a voice, bokmål for
+ * Northern Sámi and nynorsk (with their own messages first). */
+static void test_reader_locale(void)
+{
+    static const char *const cases[][3] = {
+        { "nb", "nb_NO.UTF-8", "nb" }, { "en", "en_GB.UTF-8", "en" }, { "uk", "uk_UA.UTF-8", "uk" },
+        { "ar", "ar_EG.UTF-8", "ar" }, { "pl", "pl_PL.UTF-8", "pl" }, { "se", "nb_NO.UTF-8", "se:nb" },
+        { "nn", "nb_NO.UTF-8", "nn:nb" }, { "so", "so_SO.UTF-8", "so" }, { "xx", "C.UTF-8", "xx" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *voice = NULL, *langs = NULL;
+        notice_reader_locale(cases[i][0], &voice, &langs);
+        g_assert_cmpstr(voice, ==, cases[i][1]);
+        g_assert_cmpstr(langs, ==, cases[i][2]);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -82,5 +99,6 @@ int main(int argc, char **argv)
     g_test_add_func("/notice/catalogue", test_catalogue);
     g_test_add_func("/notice/format", test_format);
     g_test_add_func("/notice/languages", test_languages);
+    g_test_add_func("/notice/reader-locale", test_reader_locale);
     return g_test_run();
 }
