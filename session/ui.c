@@ -123,12 +123,18 @@ static void dump_surface(Ui *ui, GString *d, int p)
                                    a.width, a.height, gtk_widget_has_focus(pt->w) ? "*" : "-", pt->b->label);
             GtkWidget *l = gtk_bin_get_child(GTK_BIN(pt->w));
             int lx = 0, ly = 0;
+            /* What the button says on screen (the current language's check mark). */
+            if (GTK_IS_LABEL(l))
+                g_string_append_printf(d, "drawn button %s %s\n", pt->b->action, gtk_label_get_text(GTK_LABEL(l)));
             if (GTK_IS_LABEL(l) && gtk_widget_translate_coordinates(l, s->win, 0, 0, &lx, &ly)) {
                 g_string_append(d, "layout button ");
                 dump_text(d, s, l, lx, ly);
                 g_string_append_printf(d, " %s\n", pt->b->action);
             }
         } else if (GTK_IS_LABEL(pt->w)) {
+            /* What a note says on screen (its ⚠: a warning is not told by colour alone). */
+            if (strcmp(pt->kind, "note") == 0)
+                g_string_append_printf(d, "drawn note %s\n", gtk_label_get_text(GTK_LABEL(pt->w)));
             g_string_append_printf(d, "layout %s ", pt->kind);
             dump_text(d, s, pt->w, x, y);
             g_string_append_c(d, '\n');

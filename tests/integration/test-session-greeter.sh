@@ -98,6 +98,13 @@ t_check "... and names the PC (from the daemon's status)" grep -q "^seat This PC
 sleep 0.3
 t_check "... every text fits and has its glyphs" test -z "$(s_layout_bad)"
 contrast greeter-closed
+xdotool key ctrl+plus
+t_check "the closed screen at 200 %" s_wait_dump '^scale 2$' 5
+sleep 0.3
+t_check "... every text fits" test -z "$(s_layout_bad)"
+contrast greeter-closed-200
+xdotool key ctrl+plus
+s_wait_dump '^scale 1$' 5
 before=$(date +%s)
 xdotool key Escape Return alt+F4 ctrl+alt+BackSpace
 sleep 1

@@ -74,6 +74,10 @@ xdotool key F1
 s_wait_dump '^direction ltr$' 3
 sleep 0.3
 contrast notice-nb
+# Not by colour alone: the current language carries a check mark; the others do not.
+t_check "the current language is marked with a sign (✓), not its colour alone" \
+    grep -qE '^drawn button lang:nb ✓ F1.Norsk bokmål$' "$S_DUMP"
+t_check "... and only the current one" test "$(grep -c '^drawn button lang:[a-z]* ✓ ' "$S_DUMP")" = 1
 
 # ---- 200 % ----
 xdotool key ctrl+plus
@@ -110,7 +114,8 @@ s_click vol:0
 s_wait_screen pin 5
 xdotool type 9999
 xdotool key Return
-t_check "a wrong PIN: the error is shown" s_wait_dump '^note ⚠|^note .*[0-9]' 5
+t_check "a wrong PIN: the error is shown" s_wait_dump '^note .*[0-9]' 5
+t_check "... with a sign (⚠), not its colour alone" s_wait_dump '^drawn note ⚠ ' 3
 sleep 0.3
 fits "PIN with an error at 200 %"
 contrast pin-error-200
@@ -131,6 +136,7 @@ contrast strip-200
 # The warning 390 s before the end is due 10 s after the start.
 for _ in $(seq 40); do xdotool mousemove_relative 1 0; grep -q '^button extend ' "$S_DUMP" && break; sleep 0.5; done
 t_check "the time warning appears in the strip, with more time" grep -q '^button extend ' "$S_DUMP"
+t_check "... with a sign (⚠), not its colour alone" s_wait_dump '^drawn note ⚠ ' 3
 sleep 0.3
 fits "strip with the warning at 200 %"
 contrast strip-warning-200
@@ -157,6 +163,11 @@ t_check "daemon gone: out of order" s_wait_screen ooo 15
 sleep 0.3
 fits "out of order"
 contrast ooo
+xdotool key ctrl+plus
+t_check "out of order: larger text (200 %)" s_wait_dump '^scale 2$' 5
+sleep 0.3
+fits "out of order at 200 %"
+contrast ooo-200
 s_session_stop "out of order"
 
 # ---- ending (the protocol double holds it still) ----
@@ -166,11 +177,16 @@ t_check "the ending screen" s_wait_screen ending 10
 sleep 0.3
 fits "ending"
 contrast ending
+xdotool key ctrl+plus
+t_check "ending: larger text (200 %)" s_wait_dump '^scale 2$' 5
+sleep 0.3
+fits "ending at 200 %"
+contrast ending-200
 s_session_stop "ending"
 s_fake_stop
 
 lowest=$(sort -n "$MIN_FILE" | head -1)
 t_diag "lowest contrast of any text on any screen: $lowest"
 cp "$MIN_FILE" "$S_SHOTS/contrast-min.txt"
-t_check "every screen was measured ($(wc -l <"$MIN_FILE") screens)" test "$(wc -l <"$MIN_FILE")" -ge 11
+t_check "every screen was measured ($(wc -l <"$MIN_FILE") screens)" test "$(wc -l <"$MIN_FILE")" -ge 13
 t_done

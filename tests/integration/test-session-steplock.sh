@@ -78,6 +78,13 @@ type_code 4821
 t_check "a valid code: type it again" s_wait_screen lock-again 3
 t_check "... titled so" grep -q '^title Type the code again$' "$S_DUMP"
 contrast lock-choose
+xdotool key ctrl+plus
+t_check "choosing the code at 200 %" s_wait_dump '^scale 2$' 5
+sleep 0.3
+t_check "... nothing clipped" test -z "$(s_layout_bad)"
+contrast lock-again-200
+xdotool key ctrl+plus
+s_wait_dump '^scale 1$' 5
 type_code 4822
 t_check "two codes that differ: said so, and the choice starts over" \
     s_wait_dump '^note .*The two codes were not the same\. Please choose a code again\.$' 3
