@@ -50,7 +50,15 @@ PY
 for l in en "${langs[@]}"; do
     d=$RK_SRC/config/notice/$l
     t_check "$l: notice.txt and guided.txt are there" test -s "$d/notice.txt" -a -s "$d/guided.txt"
-    t_check "$l: TRANSLATORS says who translated it and its review status" grep -qE "^$l " "$RK_SRC/config/notice/TRANSLATORS"
+    t_check "$l: TRANSLATORS says who translated it and its review status" \
+        grep -qE "^$l .*(source|review)" "$RK_SRC/config/notice/TRANSLATORS"
+    # Complete: a title and as many points as the English text, in both files.
+    for f in notice guided; do
+        want=$(grep -c '^• ' "$RK_SRC/config/notice/en/$f.txt")
+        got=$(grep -c '^• ' "$d/$f.txt")
+        t_check "$l: $f.txt has a title and every point of the English one ($got of $want)" \
+            test "$got" = "$want" -a -n "$(head -1 "$d/$f.txt" | tr -d '[:space:]')"
+    done
     [ "$l" = en ] && continue
     po=$RK_SRC/po/$l.po
     t_check "$l: msgfmt --check passes" msgfmt --check -o /dev/null "$po"

@@ -140,6 +140,52 @@ static void test_dropped(void)
     g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
+/* The status key of the closing warning in force, with warnings WARN (descending, as the
+ * configuration keeps them), when the seat is open until the minute at least AHEAD seconds
+ * away; -1 when that minute is past midnight (no such time today). */
+static long closing_warn_at(const char *dir, int ahead, const int *warn, int n_warn)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autoptr(GDateTime) later = g_date_time_add_seconds(now, ahead + 60 - g_date_time_get_second(now));
+    if (g_date_time_get_day_of_year(later) != g_date_time_get_day_of_year(now))
+        return -1;
+    g_autofree char *hm = g_date_time_format(later, "%H:%M");
+    HoursSchedule off;
+    hours_schedule_init(&off);
+    Opening *o = opening_new(dir, never, NULL);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(opening_open_until(o, hm, &error));
+    g_autoptr(GArray) warnings = g_array_new(FALSE, FALSE, sizeof(int));
+    g_array_append_vals(warnings, warn, (guint)n_warn);
+    RkReply r;
+    rk_reply_init_ok(&r);
+    opening_status(o, &off, warnings, &r);
+    g_autofree char *line = rk_reply_finish(&r);
+    g_autoptr(RkParsedReply) p = rk_proto_parse_reply(line, strlen(line));
+    opening_close(o);
+    opening_free(o);
+    const char *v = rk_reply_get(p, "closing_warn");
+    g_assert_nonnull(v);
+    return strtol(v, NULL, 10);
+}
+
+/* The default closing warnings, 15 and 5 minutes: none an hour before, the 15 minutes' from
+ * 15 to 5 minutes before, then the 5 minutes'. */
+static void test_closing_warnings(void)
+{
+    static const int warn[] = { 900, 300 };
+    g_autofree char *dir = tmp_dir();
+    long at60 = closing_warn_at(dir, 3600, warn, 2), at7 = closing_warn_at(dir, 420, warn, 2),
+         at2 = closing_warn_at(dir, 60, warn, 2);
+    if (at60 < 0 || at7 < 0 || at2 < 0) {
+        g_test_skip("too close to midnight for a closing today");
+        return;
+    }
+    g_assert_cmpint(at60, ==, 0);
+    g_assert_cmpint(at7, ==, 900);
+    g_assert_cmpint(at2, ==, 300);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -147,5 +193,6 @@ int main(int argc, char **argv)
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     g_test_add_func("/opening/persist", test_persist);
     g_test_add_func("/opening/dropped", test_dropped);
+    g_test_add_func("/opening/closing-warnings", test_closing_warnings);
     return g_test_run();
 }
