@@ -9,7 +9,8 @@
 #     confirmation, closed, out of order, ending): named by its title, everything named, every
 #     button a push button with its label;
 #   - keyboard only: Tab reaches every control of the notice and comes back to the first (no
-#     trap), the focus is visible, Enter accepts;
+#     trap), the focus is visible, Enter accepts; the helper's path (list, PIN, guided notice)
+#     and the end with its confirmation (No keeps the session, Yes ends it) by Tab and Enter;
 #   - the screen reader: Ctrl+Alt+S starts it in the patron's language and stops it again, the
 #     library's notice.screen_reader starts it with the notice; with Orca installed, the real
 #     Orca is started and joins the accessibility bus.
@@ -167,6 +168,53 @@ t_check "Esc gives the keyboard back (no trap)" s_wait_dump '^grab no$' 3
 t_check "Esc in the strip does not end the session" test "$(s_state)" = ACTIVE
 ctl end >/dev/null
 s_session_wiped "keyboard run"
+
+# ---- 2b. Keyboard alone, the helper's path and the end ----
+# tab_to ACTION: Tab until the button ACTION has the focus (at most 30 presses).
+tab_to() {
+    local i
+    for i in $(seq 30); do
+        [ "$(s_focused)" = "$1" ] && return 0
+        xdotool key Tab
+        sleep 0.2
+    done
+    [ "$(s_focused)" = "$1" ]
+}
+s_begin || t_fail "the login hook opens the notice (keyboard, helper)" "state $(s_state)"
+s_session_start --lang en
+t_check "keyboard, helper: the notice appears" s_wait_screen notice 15
+t_check "keyboard: Tab reaches the helper button" tab_to helper
+xdotool key Return
+t_check "keyboard: Enter opens the helper's list" s_wait_screen pick 5
+t_check "keyboard: Tab reaches the first helper" tab_to vol:0
+xdotool key Return
+t_check "keyboard: Enter asks for the helper's PIN, the field has the focus" s_wait_screen pin 5
+xdotool type --delay 30 1234
+t_check "keyboard: the PIN is typed into the field" s_wait_dump '^field 4$' 3
+xdotool key Return
+t_check "keyboard: Enter sends it: the guided notice" s_wait_screen guided 5
+t_check "keyboard: the guided notice's first focus is Yes" test "$(s_focused)" = consent_yes
+xdotool key Return
+t_check "keyboard: Enter starts the guided session" s_wait_state ACTIVE 5
+s_wait_screen active 5
+xdotool key ctrl+alt+r
+s_wait_dump '^button lock .* \* ' 3
+t_check "keyboard: Tab reaches the strip's end button" tab_to end
+xdotool key Return
+t_check "keyboard: Enter asks for confirmation" s_wait_screen confirm 5
+t_check "keyboard: the safe answer (continue) has the focus" test "$(s_focused)" = confirm_no
+xdotool key Return
+t_check "keyboard: Enter on it keeps the session" s_wait_screen active 5
+t_check "... ACTIVE" test "$(s_state)" = ACTIVE
+xdotool key ctrl+alt+r
+s_wait_dump '^button lock .* \* ' 3
+tab_to end
+xdotool key Return
+s_wait_screen confirm 5
+t_check "keyboard: Tab reaches \"Yes, end and erase\"" tab_to confirm_yes
+xdotool key Return
+t_check "keyboard: Enter on it ends the session (the patron's confirmed choice)" s_wait_daemon_saw 'ACTIVE -> ENDING reason button' 5
+s_session_wiped "keyboard, helper"
 
 # ---- 3. notice.screen_reader: the library turns it on for every patron ----
 sed -i 's/^notice = {/notice = { screen_reader = true;/' "$CONF"
