@@ -28,6 +28,7 @@ G_DEFINE_QUARK(rk-guest-error-quark, guest_error)
 /* Debian policy: uids below 1000 belong to the system (daemons, static accounts), and 65534
  * is "nobody", shared by NFS and by daemons that drop to it. */
 #define GUEST_UID_MIN 1000
+#define GUEST_UID_MAX 60000 /* login.defs' default UID_MAX: the normal accounts' range */
 #define GUEST_UID_NOBODY 65534
 
 /* Longest tool message quoted in an error: enough for useradd's one-line complaints. */
@@ -264,6 +265,51 @@ static gboolean guest_drop_subids(const char *user, uid_t uid, GError **error)
     return TRUE;
 }
 
+/* The uids the kernel holds keys for (/proc/key-users), sorted; empty when it cannot be read. */
+static GArray *uids_with_keys(void)
+{
+    GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents("/proc/key-users", &text, NULL, NULL))
+        return uids;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char *end = NULL;
+        guint64 u = g_ascii_strtoull(g_strchug(*l), &end, 10);
+        if (end && end != *l && *end == ':' && u <= G_MAXUINT) {
+            guint v = (guint)u;
+            g_array_append_val(uids, v);
+        }
+    }
+    return uids;
+}
+
+/* A uid for a new guest: the first of the normal range that no account or group uses and
+ * that the kernel holds no keys for. A user's keyrings outlive the account until reboot, and
+ * an earlier account on the uid may have locked them (keyctl setperm @u 0): a new guest there
+ * would start with keys nobody can remove, and its first wipe could never be verified. 0 when
+ * none is found (useradd then picks). */
+static uid_t guest_pick_uid(void)
+{
+    g_autoptr(GArray) keyed = uids_with_keys();
+    for (uid_t u = GUEST_UID_MIN; u < GUEST_UID_MAX; u++) {
+        gboolean has_keys = FALSE;
+        for (guint i = 0; i < keyed->len && !has_keys; i++)
+            has_keys = g_array_index(keyed, guint, i) == u;
+        if (has_keys)
+            continue;
+        struct passwd pw, *pres = NULL;
+        struct group gr, *gres = NULL;
+        char buf[4096];
+        if (getpwuid_r(u, &pw, buf, sizeof buf, &pres) != 0 || pres)
+            continue;
+        if (getgrgid_r((gid_t)u, &gr, buf, sizeof buf, &gres) != 0 || gres)
+            continue;
+        return u;
+    }
+    return 0;
+}
+
 /* Create the account as guest.h describes. *ret_created is FALSE when useradd failed because
  * the account appeared meanwhile (another rentarkd, an admin): it is then checked like any
  * existing account, and nothing is changed on it. */
@@ -279,10 +325,23 @@ static gboolean guest_create(const RkConfig *cfg, gboolean *ret_created, GError 
      *     guest_drop_subids for why; any range that appears anyway is removed below).
      * "--": the name can never be read as an option (the config loader also forbids a
      *     leading '-'). */
-    const char *add[] = { GUEST_USERADD, "-M", "-U", "-s", cfg->guest_shell, "-d", cfg->guest_home,
-                          "-c", "rentark guest", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0",
-                          "--", cfg->guest_user, NULL };
-    if (!guest_run(add, GUEST_ERROR_CREATE, &local)) {
+    const char *base[] = { GUEST_USERADD, "-M", "-U", "-s", cfg->guest_shell, "-d", cfg->guest_home,
+                           "-c", "rentark guest", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0" };
+    g_autoptr(GPtrArray) add = g_ptr_array_new();
+    for (gsize i = 0; i < G_N_ELEMENTS(base); i++)
+        g_ptr_array_add(add, (gpointer)base[i]);
+    /* -u: a uid the kernel holds no keys for (guest_pick_uid), when one was found. */
+    uid_t uid = guest_pick_uid();
+    char uid_s[16];
+    g_snprintf(uid_s, sizeof uid_s, "%u", (unsigned)uid);
+    if (uid) {
+        g_ptr_array_add(add, "-u");
+        g_ptr_array_add(add, uid_s);
+    }
+    g_ptr_array_add(add, "--");
+    g_ptr_array_add(add, (gpointer)cfg->guest_user);
+    g_ptr_array_add(add, NULL);
+    if (!guest_run((const char *const *)add->pdata, GUEST_ERROR_CREATE, &local)) {
         if (guest_account_lookup(cfg->guest_user, 0, &acct) == 0)
             return TRUE;
         g_propagate_error(error, g_steal_pointer(&local));

@@ -217,6 +217,14 @@ s_contrast() {
     return $rc
 }
 
+# s_check_contrast NAME: a check that every text of the screen (screenshot NAME) reaches
+# 4.5:1 against its background.
+s_check_contrast() {
+    local m
+    m=$(s_contrast "$1")
+    t_check "contrast, $1: every text at least 4.5:1 (lowest ${m:-none})" test $? -eq 0
+}
+
 _s_sanitizer_clean() { ! grep -qE 'Sanitizer|runtime error' "$T_TMP/session.err"; }
 _s_sanitizer_report() { grep -E -A12 'Sanitizer|runtime error' "$T_TMP/session.err" | head -40; }
 

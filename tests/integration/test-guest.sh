@@ -130,12 +130,26 @@ refused "missing guest, create = false: exit 1 with a clear message" "$C0" \
     "guest account \"$G1\" does not exist \(set guest.create = true or create it\)"
 t_expect_fail "... and no user was created" sh -c "getent passwd '$G1' >/dev/null"
 
+# The uid useradd would hand out next (the highest normal uid + 1) gets a kernel key, as an
+# earlier account on it would have left it (keys outlive the account until reboot; a locked
+# keyring could never be removed): the new guest must not get that uid.
+NEXT=$(getent passwd | awk -F: '$3 >= 1000 && $3 < 60000 && $3 > m { m = $3 } END { print (m ? m : 999) + 1 }')
+if ! getent passwd "$NEXT" >/dev/null && setpriv --reuid="$NEXT" --regid="$NEXT" --clear-groups \
+        keyctl add user rk-stale x @u >/dev/null 2>&1; then
+    t_cleanup "setpriv --reuid=$NEXT --regid=$NEXT --clear-groups keyctl clear @u >/dev/null 2>&1"
+    t_check "the kernel holds a key for uid $NEXT (useradd's next)" grep -q "^ *$NEXT:" /proc/key-users
+else
+    NEXT=
+    t_skip "a stale key on useradd's next uid" "keyctl cannot add a key for that uid here"
+fi
+
 LOG1=$T_TMP/create.log
 t_check "missing guest, create = true: the daemon starts" start_daemon "$C1" "$LOG1"
 t_check "... and the seat becomes READY" wait_ready
 t_check "the user exists" sh -c "getent passwd '$G1' >/dev/null"
 IFS=: read -r _ _ uid gid gecos home shell < <(getent passwd "$G1")
 t_check "an ordinary uid ($uid)" test "${uid:-0}" -ge 1000
+[ -n "$NEXT" ] && t_check "not the uid with the stale key ($NEXT): $uid" test "${uid:-0}" != "$NEXT"
 t_check "its own group, named like it" test "$(getent group "$gid" | cut -d: -f1)" = "$G1"
 t_check "... with no other members" test -z "$(getent group "$G1" | cut -d: -f4)"
 t_check "no supplementary groups" test "$(id -G "$G1")" = "$gid"

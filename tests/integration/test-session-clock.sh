@@ -4,7 +4,7 @@
 # report can be fast:
 #   - after the notice is accepted with a click, the strip says that the time waits for the
 #     patron (the whole limit, not counting) and the daemon says waiting_input 1;
-#   - the first input 2+ s later (a mouse move, or a key) is reported at once: the daemon's
+#   - the first input 2+ s later (a mouse move, a key, or a click) is reported at once: the daemon's
 #     waiting_input is 0 within 1.5 s and the strip counts the time left;
 #   - with no input for first_input_wait (6 s) the daemon shows the notice again, and so does
 #     the client, without waiting for its next report.
@@ -82,6 +82,11 @@ t_check "... the strip is gone" s_no_screen active
 s_shot clock-notice-again
 s_click accept
 t_check "the notice accepted again: ACTIVE, waiting again" s_wait_dump '^title Your time starts when you begin: ' 5
+# ---- a click alone (the pointer does not move) counts too ----
+sleep 2.5
+xdotool click 1
+ms=$(ms_until waiting_input 0 3)
+t_check "a click 2.5 s later, the pointer still: the daemon's clock starts within 1.5 s ($ms ms)" test "$ms" -le 1500
 ctl end >/dev/null
 s_session_wiped "notice again"
 t_done

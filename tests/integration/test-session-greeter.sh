@@ -80,11 +80,6 @@ greeter_wait_ran() {
 }
 greeter_clean() { ! grep -qE 'Sanitizer|runtime error' "$G/greeter.err"; }
 refused() { ! ctl hook session-setup "$GUEST" >/dev/null 2>&1 && test "$(state)" = CLOSED; }
-contrast() {
-    local m
-    m=$(s_contrast "$1")
-    t_check "contrast, $1: every text at least 4.5:1 (lowest ${m:-none})" test $? -eq 0
-}
 guest_dump=$S_DUMP
 S_DUMP=$G/out/dump
 
@@ -97,12 +92,12 @@ t_check "... says when the library opens (tomorrow at 09:00)" \
 t_check "... and names the PC (from the daemon's status)" grep -q "^seat This PC: $SEAT\$" "$S_DUMP"
 sleep 0.3
 t_check "... every text fits and has its glyphs" test -z "$(s_layout_bad)"
-contrast greeter-closed
+s_check_contrast greeter-closed
 xdotool key ctrl+plus
 t_check "the closed screen at 200 %" s_wait_dump '^scale 2$' 5
 sleep 0.3
 t_check "... every text fits" test -z "$(s_layout_bad)"
-contrast greeter-closed-200
+s_check_contrast greeter-closed-200
 xdotool key ctrl+plus
 s_wait_dump '^scale 1$' 5
 before=$(date +%s)

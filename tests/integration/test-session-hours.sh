@@ -18,11 +18,6 @@ fits() {
     bad=$(s_layout_bad)
     t_check "$1: every text fits and has its glyphs${bad:+ ($bad)}" test -z "$bad"
 }
-contrast() {
-    local m
-    m=$(s_contrast "$1")
-    t_check "contrast, $1: every text at least 4.5:1 (lowest ${m:-none})" test $? -eq 0
-}
 
 # Closed until tomorrow (in 20 h: tomorrow for any time of day... unless it is before 04:00;
 # then it is "today"): the client says which.
@@ -40,7 +35,7 @@ t_check "CLOSED: it says when the library opens again ($when at $at)" \
     grep -q "^text The library opens again $when at $at\.$" "$S_DUMP"
 sleep 0.3
 fits "closed"
-contrast closed
+s_check_contrast closed
 s_session_stop "closed screen"
 s_fake_stop
 
@@ -65,7 +60,7 @@ t_check "the notice says when the library closes ($closes) and how long the sess
     grep -qE "^subtitle The library closes at $closes: you have (40|39) minutes\.$" "$S_DUMP"
 sleep 0.3
 fits "notice with the closing time"
-contrast notice-closing
+s_check_contrast notice-closing
 s_click accept
 t_check "accepted: the strip shows the closing warning" s_wait_dump "^note The library closes at $closes\. Save what you want to keep now" 10
 t_check "... as a warning" s_wait_screen active 3
@@ -73,7 +68,7 @@ note=$(awk '$1 == "note" { sub(/^note /, ""); print "⚠ " $0; exit }' "$S_DUMP"
 t_check "AT-SPI: the closing warning is a notification, for screen readers to speak" s_atspi wait 10 notification "$note"
 sleep 0.3
 fits "strip with the closing warning"
-contrast strip-closing
+s_check_contrast strip-closing
 xdotool key ctrl+alt+r
 sleep 0.3
 xdotool key Escape

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two monitors (RandR 1.5 monitors on one Xvfb screen): the notice is on the primary one and
-# the other is covered with a pointer to it. rentarkd down: the out-of-order screen covers
+# the other is covered with a pointer to it; so is the step-away lock's screen. rentarkd down: the out-of-order screen covers
 # everything with the grab held, and the client picks up the notice when the daemon is back
 # and the login hook has opened the seat. A seat without a session (READY) and a BLOCKED seat
 # (a wipe that could not be verified) stay out of order. Against the real rentarkd.
@@ -59,6 +59,33 @@ t_check "the second monitor is covered and carries a note ($n colours)" test "$n
 t_check "the note on the second monitor" grep -q '^other Please use the main screen\.$' "$S_DUMP"
 px=$(convert "$png" -crop "1x1+2500+20" -format '%[hex:p{0,0}]' info:)
 t_check "the second monitor is covered (corner pixel $px is the cover's white)" test "${px:0:6}" = FFFFFF
+
+# The step-away lock covers both monitors too.
+s_click accept
+t_check "accept: the session runs" s_wait_state ACTIVE 5
+s_wait_screen active 5
+s_click lock
+s_wait_screen lock-choose 5
+xdotool type --delay 30 2468
+xdotool key Return
+s_wait_screen lock-again 3
+xdotool type --delay 30 2468
+xdotool key Return
+t_check "locked, on two monitors" s_wait_screen locked 5
+sleep 0.5
+s_shot two-monitors-locked
+png=$S_SHOTS/two-monitors-locked.png
+read -r ux _ <<<"$(s_button unlock)"
+t_check "the lock screen is on the primary monitor (Unlock at x=$ux)" test "$ux" -lt 1280
+t_check "... the second monitor is covered, with its note" grep -q '^other Please use the main screen\.$' "$S_DUMP"
+px=$(convert "$png" -crop "1x1+2500+20" -format '%[hex:p{0,0}]' info:)
+t_check "... (corner pixel $px is the cover's white)" test "${px:0:6}" = FFFFFF
+t_check "... and the grab is held" grep -q '^grab yes$' "$S_DUMP"
+ctl end >/dev/null
+s_session_wiped "locked on two monitors"
+s_begin || t_fail "the login hook opens the notice again" "state $(s_state)"
+s_session_start --lang en
+t_check "the notice again" s_wait_screen notice 10
 
 # The daemon dies in the middle of the notice: fail closed.
 s_daemon_kill

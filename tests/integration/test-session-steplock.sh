@@ -34,12 +34,6 @@ client_start() { xprop -root -remove AT_SPI_BUS 2>/dev/null; s_session_start "$@
 type_code() { xdotool type --delay 30 "$1"; xdotool key Return; }
 buttons() { awk '$1 == "button" { printf "%s ", $2 }' "$S_DUMP"; }
 subtitle() { awk '$1 == "subtitle" { sub(/^subtitle /, ""); print; exit }' "$S_DUMP"; }
-# contrast NAME: screenshot NAME; every text on it reaches 4.5:1 against its background.
-contrast() {
-    local m
-    m=$(s_contrast "$1")
-    t_check "contrast, $1: every text at least 4.5:1 (lowest ${m:-none})" test $? -eq 0
-}
 
 # The patron's program has the keyboard focus.
 "$T_TMP/xprobe" probe "$T_TMP/probe.count" >"$T_TMP/probe.out" &
@@ -77,12 +71,12 @@ t_check "... and nothing was sent (not locked)" test "$(st locked)" = 0
 type_code 4821
 t_check "a valid code: type it again" s_wait_screen lock-again 3
 t_check "... titled so" grep -q '^title Type the code again$' "$S_DUMP"
-contrast lock-choose
+s_check_contrast lock-choose
 xdotool key ctrl+plus
 t_check "choosing the code at 200 %" s_wait_dump '^scale 2$' 5
 sleep 0.3
 t_check "... nothing clipped" test -z "$(s_layout_bad)"
-contrast lock-again-200
+s_check_contrast lock-again-200
 xdotool key ctrl+plus
 s_wait_dump '^scale 1$' 5
 type_code 4822
@@ -101,13 +95,13 @@ t_check "... and holds the grab" grep -q '^grab yes$' "$S_DUMP"
 t_check "... its only button is Unlock (nothing ends or bypasses the lock)" test "$(buttons)" = "unlock "
 t_expect_fail "the code is in no dump" grep -q 4821 "$S_DUMP"
 t_check "the lock screen: nothing clipped" test -z "$(s_layout_bad)"
-contrast lock-screen
+s_check_contrast lock-screen
 # Larger text (a key of every cover) on the lock screen: 200 %, nothing clipped, still 4.5:1.
 xdotool key ctrl+plus
 t_check "larger text on the lock screen: 200 %" s_wait_dump '^scale 2$' 5
 sleep 0.3
 t_check "the lock screen at 200 %: nothing clipped" test -z "$(s_layout_bad)"
-contrast lock-screen-200
+s_check_contrast lock-screen-200
 t_check "... still locked, the code field empty" test "$(st locked) $(grep -c '^field 0$' "$S_DUMP")" = "1 1"
 xdotool key ctrl+plus
 s_wait_dump '^scale 1$' 5
@@ -142,7 +136,7 @@ type_code 1111
 t_check "a wrong code: tries left shown" s_wait_dump '^note Wrong code\. Tries left: 4\.$' 5
 t_check "... the daemon counted it" test "$(st lock_tries_left)" = 4
 t_check "... the field is empty, the focus back in it" bash -c "grep -q '^field 0\$' '$S_DUMP' && xdotool type 12 && sleep 0.4 && grep -q '^field 2\$' '$S_DUMP'"
-contrast lock-wrong
+s_check_contrast lock-wrong
 xdotool key Return
 t_check "a code too short on the lock screen is refused without a try" s_wait_dump '^note .*The code must have 4 to 8 digits' 3
 t_check "... the daemon's tries are still 4" test "$(st lock_tries_left)" = 4
