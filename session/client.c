@@ -135,6 +135,11 @@ gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **
     return r && parse_status(r, ret, error);
 }
 
+gboolean client_status_takes_login(const ClientStatus *st)
+{
+    return (st->state == SEAT_READY && !st->texts_missing) || st->state == SEAT_NOTICE || st->state == SEAT_ACTIVE;
+}
+
 gboolean client_extend(const char *socket_path, ClientStatus *ret, GError **error)
 {
     g_autoptr(RkParsedReply) r = call_ok(socket_path, "extend", error);

@@ -66,6 +66,10 @@ void client_settings_clear(ClientSettings *s);
  * error or a malformed status. */
 gboolean client_get_status(const char *socket_path, ClientStatus *ret, GError **error);
 
+/* Whether the display manager's login would be taken now: the seat READY with its notice
+ * texts, or NOTICE or ACTIVE (a session the login hook takes up again). */
+gboolean client_status_takes_login(const ClientStatus *st);
+
 /* `session-config` into ret. FALSE with error as client_get_status, and when any setting is
  * missing or out of the configuration's bounds. */
 gboolean client_get_settings(const char *socket_path, ClientSettings *ret, GError **error);

@@ -431,7 +431,7 @@ static gboolean apply_texts(Flow *f)
  * (BLOCKED, the texts missing). Nothing here can start or answer a session. */
 static void apply_until_ready(Flow *f, SeatState state)
 {
-    if ((state == SEAT_READY && !f->st.texts_missing) || state == SEAT_NOTICE || state == SEAT_ACTIVE) {
+    if (client_status_takes_login(&f->st)) {
         if (!f->finished) {
             f->finished = TRUE;
             g_message("the seat is %s: the greeter may start", rk_seat_state_name(state));

@@ -15,6 +15,7 @@
  * This client runs as the guest and holds no secret: a helper's PIN passes through it to the
  * socket and is wiped at once. */
 #include "call.h"
+#include "client.h"
 #include "config.h"
 #include "flow.h"
 #include "log.h"
@@ -78,13 +79,10 @@ static void on_ready(void *loop)
  * that a ready seat goes straight on to the greeter. */
 static gboolean login_would_be_taken(const char *socket)
 {
-    g_autoptr(RkParsedReply) r = rk_call(socket, 2000, NULL, "status", NULL);
-    const char *state = r && r->ok ? rk_reply_get(r, "state") : NULL;
-    const char *closed = r && r->ok ? rk_reply_get(r, "closed") : NULL;
-    if (!state)
-        return FALSE;
-    return (strcmp(state, "READY") == 0 && closed && strcmp(closed, "-") == 0) || strcmp(state, "NOTICE") == 0 ||
-           strcmp(state, "ACTIVE") == 0;
+    ClientStatus st = { 0 };
+    gboolean yes = client_get_status(socket, &st, NULL) && client_status_takes_login(&st);
+    client_status_clear(&st);
+    return yes;
 }
 
 /* The four settings this client reads itself (the daemon holds the rest), or their defaults

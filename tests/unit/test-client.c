@@ -132,6 +132,29 @@ static void test_status_extends_left(void)
     }
 }
 
+/* Whether a login would be taken, from the status as the daemon sends it (--until-ready):
+ * READY with its notice texts, NOTICE and ACTIVE; not READY without texts, CLOSED, ENDING,
+ * WIPING or BLOCKED. */
+static void test_status_takes_login(void)
+{
+    static const struct {
+        const char *state, *closed;
+        gboolean want;
+    } cases[] = { { "READY", "-", TRUE },       { "READY", "notice-texts", FALSE }, { "NOTICE", "-", TRUE },
+                  { "ACTIVE", "-", TRUE },      { "CLOSED", "-", FALSE },           { "ENDING", "-", FALSE },
+                  { "WIPING", "-", FALSE },     { "BLOCKED", "-", FALSE } };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *reply = g_strdup_printf("OK state=%s closed=%s time_left=-1 generation=1", cases[i].state, cases[i].closed);
+        Stub *s = stub_start(reply);
+        ClientStatus st = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_assert_true(client_get_status(s->path, &st, &error));
+        g_free(stub_finish(s));
+        g_assert_cmpint(client_status_takes_login(&st), ==, cases[i].want);
+        client_status_clear(&st);
+    }
+}
+
 #define SETTINGS "OK generation=7 idle_timeout=900 idle_warning=60 idle_report_interval=30 lang=nb " \
                  "guided_enabled=1 warnings=600,300,60 languages=nb,nn,en notice_dir=/etc/rentark/notice"
 
@@ -214,6 +237,7 @@ int main(int argc, char **argv)
     g_test_add_func("/client/extend", test_extend);
     g_test_add_func("/client/extend-refused", test_extend_refused);
     g_test_add_func("/client/status-extends-left", test_status_extends_left);
+    g_test_add_func("/client/status-takes-login", test_status_takes_login);
     g_test_add_func("/client/settings", test_settings);
     g_test_add_func("/client/settings-seat-name", test_settings_seat_name);
     return g_test_run();
