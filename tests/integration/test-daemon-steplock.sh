@@ -109,7 +109,7 @@ session || t_fail "session 5 ACTIVE"
 t_check "step_away_max = 0: lock refused (denied)" g_err denied lock 4821
 ctl end staff >/dev/null
 
-t_check "no code is in the log" sh -c "! grep -qE '4821|1111|5555555|00000000|2468|1357|9753' '$T_TMP/daemon.log'"
+t_check "no code is in the log" sh -c "! grep -qwE '4821|1111|5555555|00000000|2468|1357|9753' '$T_TMP/daemon.log'"
 t_check "the lock's events are logged by count, under the session id" \
     grep -qE '\[session [0-9a-f]{32}\] .*wrong code for the step-away lock \(1 of 5\)' "$T_TMP/daemon.log"
 t_done
