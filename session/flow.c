@@ -427,10 +427,11 @@ static gboolean apply_texts(Flow *f)
 /* --until-ready, before the greeter: done once the display manager's login would be taken
  * (READY with its notice texts; NOTICE or ACTIVE, a session the hook takes up again), so that
  * the greeter starts and logs the guest in. Until then the seat's cover, asked again every
- * FLOW_RETRY_SECONDS: closed with the next opening, the last patron's wipe, or out of order
- * (BLOCKED, the texts missing). Nothing here can start or answer a session. */
-static void apply_until_ready(Flow *f, SeatState state)
+ * second: closed with the next opening, the last patron's wipe, or out of order (BLOCKED, the
+ * texts missing). Nothing here can start or answer a session. */
+static void apply_until_ready(Flow *f)
 {
+    SeatState state = f->st.state;
     if (client_status_takes_login(&f->st)) {
         if (!f->finished) {
             f->finished = TRUE;
@@ -460,7 +461,7 @@ static void apply_status(Flow *f)
     gboolean texts_changed = apply_texts(f);
     apply_limits(f);
     if (f->opt.until_ready) {
-        apply_until_ready(f, state);
+        apply_until_ready(f);
         return;
     }
     if (state == SEAT_NOTICE) {
