@@ -24,17 +24,20 @@ t_ok()   { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1"; }
 t_fail() { _t_n=$((_t_n + 1)); _t_failed=$((_t_failed + 1)); echo "not ok $_t_n - $1${2:+: $2}"; }
 t_skip() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1 # SKIP $2"; }
 t_diag() { echo "# $*"; }
+# t_diag_file FILE [LINES]: the last LINES (default 30) lines of FILE as diagnostics.
+t_diag_file() { t_diag "--- last lines of ${1#"$T_TMP"/}:"; tail -n "${2:-30}" "$1" 2>&1 | sed 's/^/#   /'; }
 
-# t_check DESC CMD...: ok when CMD succeeds.
+# t_check DESC CMD...: ok when CMD succeeds. Returns 1 on a failure, so that a test can add what
+# it knows: t_check ... || t_diag_file FILE.
 t_check() {
     local d=$1; shift
-    if "$@"; then t_ok "$d"; else t_fail "$d" "command failed: $*"; fi
+    if "$@"; then t_ok "$d"; else t_fail "$d" "command failed: $*"; return 1; fi
 }
 
 # t_expect_fail DESC CMD...: ok when CMD fails.
 t_expect_fail() {
     local d=$1; shift
-    if "$@"; then t_fail "$d" "command unexpectedly succeeded: $*"; else t_ok "$d"; fi
+    if "$@"; then t_fail "$d" "command unexpectedly succeeded: $*"; return 1; else t_ok "$d"; fi
 }
 
 t_cleanup() { _t_cleanups+=("$*"); }

@@ -46,6 +46,8 @@ run_one() { # name, command...
             "Bail out!"*) f=$((f + 1)); failures+=("$name: $line"); echo "  FAIL $name: $line" ;;
         esac
     done < <(grep -E '^((not )?ok |Bail out!)' "$log")
+    # What a failing check said about itself (its "# " lines), so that a CI log alone explains it.
+    [ $f -gt 0 ] && awk '/^not ok / { on = 1; next } /^(ok |not ok |Bail out!)/ { on = 0 } on && /^#/ && n++ < 80 { print "    " $0 }' "$log"
     if [ $rc -ne 0 ] && [ $f -eq 0 ]; then
         f=1; failures+=("$name: exited with status $rc without reporting a failure")
         echo "  FAIL $name: exited with status $rc (see $log)"

@@ -289,6 +289,17 @@ s_click() {
 s_focused() { awk '$1 == "button" && $7 == "*" { print $2; exit }' "$S_DUMP"; }
 
 # s_shot NAME: screenshot of the whole root window to $RK_BUILD/screens/NAME.png.
+# s_diag: what the client, the daemon and the guest's processes were doing, as diagnostics of
+# a failed check (no patron data here: the test's own files).
+s_diag() {
+    t_diag "seat state: $(s_state 2>&1)"
+    t_diag "client: ${S_SESSION_PID:-none} $( [ -n "${S_SESSION_PID:-}" ] && kill -0 "$S_SESSION_PID" 2>/dev/null && echo running || echo gone)"
+    t_diag "screens in the dump: $(grep -E '^screen ' "$S_DUMP" 2>/dev/null | tr '\n' ';')"
+    t_diag "the guest's processes: $(ps -o pid=,etimes=,stat=,args= -u "$GUID" 2>/dev/null | cut -c1-120 | tr '\n' ';')"
+    t_diag_file "$T_TMP/session.err" 25
+    t_diag_file "$T_TMP/daemon.log" 15
+}
+
 s_shot() {
     xwd -root -silent | convert xwd:- "png:$S_SHOTS/$1.png"
 }

@@ -46,7 +46,7 @@ s_session_wiped "idle"
 if /usr/bin/python3 -c 'import pyatspi' 2>/dev/null && s_xprobe; then
     s_begin || t_fail "the login hook opens the notice again" "state $(s_state)"
     s_a11y_session_start --lang en || t_fail "the guest's D-Bus session starts"
-    t_check "a11y: the notice appears" s_wait_screen notice 15
+    t_check "a11y: the notice appears" s_wait_screen notice 15 || s_diag
     s_click accept
     s_wait_state ACTIVE 5
     # The patron's program: a window with the keyboard focus.
@@ -54,7 +54,7 @@ if /usr/bin/python3 -c 'import pyatspi' 2>/dev/null && s_xprobe; then
     t_cleanup "kill $!"
     for _ in $(seq 30); do grep -q mapped "$T_TMP/probe.out" && break; sleep 0.1; done
     xdotool mousemove 300 300 click 1
-    t_check "a11y: the countdown appears" s_wait_screen idle 10
+    t_check "a11y: the countdown appears" s_wait_screen idle 10 || s_diag
     title=$(awk '$1 == "screen" { on = ($3 == "idle") } on && $1 == "title" { sub(/^title /, ""); print; exit }' "$S_DUMP")
     t_check "AT-SPI: the countdown is an alert named \"$title\", which Orca speaks at once" s_atspi wait 10 alert "$title"
     t_check "... it takes no grab" grep -q '^grab no$' "$S_DUMP"
