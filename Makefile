@@ -39,7 +39,7 @@ Q := @
 endif
 
 CORE_PKGS   := glib-2.0 gio-2.0 gio-unix-2.0 libconfig
-SESSION_PKGS := gtk+-3.0 x11 xext
+SESSION_PKGS := gtk+-3.0 atk-bridge-2.0 x11 xext
 # rentarkctl --json: JSON built and written by json-glib, never by hand.
 CTL_PKGS     := json-glib-1.0
 

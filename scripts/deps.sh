@@ -13,7 +13,7 @@ runtime_pkgs=(
 )
 build_pkgs=(
     build-essential pkg-config clang libglib2.0-dev libjson-glib-dev libconfig-dev libinotifytools0-dev
-    libx11-dev libxext-dev libgtk-3-dev libcrypt-dev libcups2-dev gettext
+    libx11-dev libxext-dev libgtk-3-dev libatk-bridge2.0-dev libcrypt-dev libcups2-dev gettext
     libclang-rt-14-dev
 )
 # uidmap is in the test set on purpose: with it, /etc/subuid exists and useradd hands out

@@ -65,6 +65,7 @@ struct Flow {
     gint64 strip_note_at;
     gboolean reader_asked; /* notice.screen_reader was acted on in this session */
     GPid reader_pid;       /* the screen reader this client started, or 0 */
+    gboolean reader_pending; /* asked for before the accessibility bridge was up */
     guint reader_watch;
     gboolean idle_now;
     /* The step-away lock: the code typed first while it is typed again (wiped as soon as it

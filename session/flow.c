@@ -2,6 +2,7 @@
  * answers; the screens themselves are screens.c's, the lock's answers lock.c's, the screen reader
  * reader.c's. */
 #include "flow-private.h"
+#include "a11y.h"
 #include "lock.h"
 #include "reader.h"
 #include "screens.h"
@@ -744,6 +745,12 @@ static void on_idle(gboolean idle, gpointer data)
 
 /* ---- life cycle ---- */
 
+static void on_a11y(A11yState state, gpointer data)
+{
+    (void)state;
+    reader_a11y_settled(data);
+}
+
 Flow *flow_new(const FlowOptions *opt, GError **error)
 {
     Flow *f = g_new0(Flow, 1);
@@ -769,6 +776,7 @@ Flow *flow_new(const FlowOptions *opt, GError **error)
      * is never usable, not even while the daemon is slow to answer. */
     set_language(f, notice_pick_language(f->texts, opt->lang ? opt->lang : opt->languages[0]));
     ui_show(f->ui, screens_cover(f, "starting"));
+    a11y_start(on_a11y, f);
     flow_refresh_status(f);
     return f;
 }
@@ -784,6 +792,7 @@ void flow_free(Flow *f)
     flow_clear_source(&f->lock_id);
     flow_clear_source(&f->wait_id);
     flow_clear_source(&f->reader_watch);
+    a11y_stop();
     explicit_bzero(f->lock_first, sizeof f->lock_first);
     idle_free(f->idle);
     ui_free(f->ui);

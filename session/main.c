@@ -14,6 +14,7 @@
  *   5. sleep in the GLib main loop until X, a timer or a signal wakes us.
  * This client runs as the guest and holds no secret: a helper's PIN passes through it to the
  * socket and is wiped at once. */
+#include "a11y.h"
 #include "call.h"
 #include "client.h"
 #include "config.h"
@@ -120,8 +121,13 @@ static int run_display(FlowOptions *opt)
 {
     g_autoptr(GError) error = NULL;
 
-    /* No accessibility bus is no reason to fail: the screens work without a screen reader. */
-    if (!gtk_init_check(NULL, NULL)) {
+    /* GTK would start the accessibility bridge here and wait on a slow bus with nothing on
+     * screen; the flow starts it once the cover is up (a11y.c). No accessibility bus is no
+     * reason to fail: the screens work without a screen reader. */
+    a11y_hold();
+    gboolean up = gtk_init_check(NULL, NULL);
+    a11y_release();
+    if (!up) {
         g_critical("cannot open the X display \"%s\"", g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
         return 1;
     }

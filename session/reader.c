@@ -2,6 +2,8 @@
  * Orca, in the patron's language, started and stopped by this client. */
 #include "reader.h"
 
+#include "a11y.h"
+
 #include <signal.h>
 
 static void reader_exited(GPid pid, gint status, gpointer data)
@@ -22,6 +24,13 @@ void reader_start(Flow *f)
 {
     if (f->reader_pid)
         return;
+    /* A screen reader started before this client is on the accessibility bus would find no
+     * window to read: it starts once the bridge is up (or has failed: then it says so itself). */
+    if (a11y_state() == A11Y_PENDING) {
+        f->reader_pending = TRUE;
+        return;
+    }
+    f->reader_pending = FALSE;
     const char *cmd = g_getenv("RENTARK_SCREEN_READER");
     g_auto(GStrv) argv = NULL;
     g_autoptr(GError) error = NULL;
@@ -48,9 +57,22 @@ void reader_start(Flow *f)
     g_message("screen reader started");
 }
 
+gboolean reader_on(const Flow *f)
+{
+    return f->reader_pid || f->reader_pending;
+}
+
+void reader_a11y_settled(Flow *f)
+{
+    if (f->reader_pending)
+        reader_start(f);
+}
+
 void reader_toggle(Flow *f)
 {
-    if (f->reader_pid) {
+    if (f->reader_pending) {
+        f->reader_pending = FALSE;
+    } else if (f->reader_pid) {
         kill(f->reader_pid, SIGTERM);
         g_message("screen reader stopped by the patron");
     } else {

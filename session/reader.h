@@ -7,3 +7,7 @@
 void reader_start(Flow *f);
 /* Stop it when it runs, else start it; a cover screen is drawn again to show which. */
 void reader_toggle(Flow *f);
+/* It runs, or starts as soon as the accessibility bridge is up. */
+gboolean reader_on(const Flow *f);
+/* The accessibility bridge has settled (a11y.c): a screen reader asked for meanwhile starts. */
+void reader_a11y_settled(Flow *f);

@@ -2,6 +2,7 @@
  * state (the daemon's status and settings, the patron's language, a message). Nothing here
  * changes that state or talks to the daemon; flow.c decides which screen is shown. */
 #include "screens.h"
+#include "reader.h"
 
 #include <string.h>
 
@@ -80,7 +81,7 @@ static void add_top_buttons(Flow *f, UiView *v)
     gboolean large = ui_get_scale(f->ui) > 1.0;
     ui_view_add_top_button(v, "text_size", large ? _("Normal text size") : _("Larger text"), UI_BTN_NORMAL);
     ui_view_add_top_button(v, "screen_reader", _("Screen reader"),
-                           f->reader_pid ? UI_BTN_LANG_ON : UI_BTN_NORMAL);
+                           reader_on(f) ? UI_BTN_LANG_ON : UI_BTN_NORMAL);
 }
 
 static const char *keys_hint(void)

@@ -177,7 +177,8 @@ _s_client() {
 
 # s_a11y_session_start [ARGS]: the client as the guest in a D-Bus session of its own, where
 # the accessibility bus (at-spi2-core) starts by D-Bus activation as in a desktop session;
-# s_atspi then asks that bus what a screen reader sees (tests/helpers/atspi.py).
+# s_atspi then asks that bus what a screen reader sees (tests/helpers/atspi.py). S_A11Y_PRE, a
+# shell command, runs in that session before the client starts (a stand-in service on the bus).
 s_a11y_session_start() {
     rm -f "$S_DUMP" "$S_DUMP_DIR/bus"
     # The accessibility bus of an earlier session (gone with its wipe) is still named on the
@@ -186,7 +187,8 @@ s_a11y_session_start() {
     xprop -root -remove AT_SPI_BUS 2>/dev/null
     setpriv --reuid="$GUID" --regid="$GGID" --clear-groups -- \
         env DISPLAY="$DISPLAY" HOME="$HOME_DIR" USER="$GUEST" LOGNAME="$GUEST" RENTARK_LOCALEDIR="$RK_BUILD/locale" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0" ${S_CLIENT_ENV:-} dbus-run-session -- sh -c 'echo "$DBUS_SESSION_BUS_ADDRESS" >"$1.new" && mv "$1.new" "$1"; shift; exec "$@"' \
+        ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0" S_A11Y_PRE="${S_A11Y_PRE:-}" ${S_CLIENT_ENV:-} \
+        dbus-run-session -- sh -c 'echo "$DBUS_SESSION_BUS_ADDRESS" >"$1.new" && mv "$1.new" "$1"; shift; [ -z "$S_A11Y_PRE" ] || eval "$S_A11Y_PRE"; exec "$@"' \
         sh "$S_DUMP_DIR/bus" "$RKSESSION" --socket "${S_A11Y_SOCK:-$S_SOCK}" -c "${S_A11Y_CONF:-$S_CONF}" --debug-dump "$S_DUMP" "$@" \
         2>>"$T_TMP/session.err" &
     S_SESSION_PID=$!
