@@ -291,6 +291,21 @@ s_click() {
 s_focused() { awk '$1 == "button" && $7 == "*" { print $2; exit }' "$S_DUMP"; }
 
 # s_shot NAME: screenshot of the whole root window to $RK_BUILD/screens/NAME.png.
+# s_reader_stub: a stand-in screen reader, $S_READER (for RENTARK_SCREEN_READER), that writes
+# to $S_READER_LOG how it was started (its language) and when it is stopped, and runs until then.
+S_READER=$T_TMP/reader.sh
+S_READER_LOG=$S_DUMP_DIR/reader.log
+s_reader_stub() {
+    cat >"$S_READER" <<EOF
+#!/bin/sh
+echo "started LANGUAGE=\$LANGUAGE LANG=\$LANG" >>"$S_READER_LOG"
+trap 'echo stopped >>"$S_READER_LOG"; exit 0' TERM
+while :; do sleep 0.2; done
+EOF
+    chmod 0755 "$S_READER"
+    chmod o+x "$T_TMP"
+}
+
 # s_diag: what the client, the daemon and the guest's processes were doing, as diagnostics of
 # a failed check (no patron data here: the test's own files).
 s_diag() {

@@ -26,15 +26,8 @@ s_xvfb || { t_fail "Xvfb starts"; t_done; exit 1; }
 s_config
 sed -i 's/^notice = {/notice = { screen_reader = true;/' "$CONF"
 grep -q 'screen_reader = true' "$CONF" || printf 'notice = { screen_reader = true; };\n' >>"$CONF"
-reader_log=$S_DUMP_DIR/reader.log
-cat >"$T_TMP/reader.sh" <<EOF
-#!/bin/sh
-echo "started" >>"$reader_log"
-trap 'exit 0' TERM
-while :; do sleep 0.2; done
-EOF
-chmod 0755 "$T_TMP/reader.sh"
-chmod o+x "$T_TMP"
+reader_log=$S_READER_LOG
+s_reader_stub
 s_daemon_up || { t_fail "rentarkd starts and is READY" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
 s_begin || { t_fail "the login hook opens the notice (NOTICE)" "state $(s_state)"; t_done; exit 1; }
 

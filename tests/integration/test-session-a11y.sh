@@ -25,15 +25,8 @@ s_xvfb || { t_fail "Xvfb starts"; t_done; exit 1; }
 s_config
 # The stand-in screen reader records how it was started (its language) and runs until it is
 # stopped; the real Orca is tried at the end.
-reader_log=$S_DUMP_DIR/reader.log
-cat >"$T_TMP/reader.sh" <<EOF
-#!/bin/sh
-echo "started LANGUAGE=\$LANGUAGE LANG=\$LANG" >>"$reader_log"
-trap 'echo stopped >>"$reader_log"; exit 0' TERM
-while :; do sleep 0.2; done
-EOF
-chmod 0755 "$T_TMP/reader.sh"
-chmod o+x "$T_TMP"
+reader_log=$S_READER_LOG
+s_reader_stub
 s_daemon_up || { t_fail "rentarkd starts and is READY" "$(tail -5 "$T_TMP/daemon.log")"; t_done; exit 1; }
 
 # ---- 1. AT-SPI: what Orca reads, and accept through it ----
