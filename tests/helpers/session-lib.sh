@@ -26,6 +26,17 @@ mkdir -p "$S_SHOTS"
 
 # s_require: skip the whole file when a tool is missing or we are not root (the real daemon
 # needs a real guest user and a scratch file system).
+# s_require_a11y [FILE...]: s_require, and what an accessibility bus takes (D-Bus, at-spi2-core,
+# pyatspi, and the FILEs or commands given); the whole test is skipped, with the reason, without.
+s_require_a11y() {
+    s_require
+    local t
+    for t in dbus-run-session /usr/libexec/at-spi-bus-launcher "$@"; do
+        command -v "$t" >/dev/null || [ -e "$t" ] || { t_skip "all tests in $(basename "$0")" "$t is not installed (at-spi2-core, dbus)"; t_done; exit 0; }
+    done
+    /usr/bin/python3 -c 'import pyatspi' 2>/dev/null || { t_skip "all tests in $(basename "$0")" "python3-pyatspi is not installed"; t_done; exit 0; }
+}
+
 s_require() {
     local t
     for t in Xvfb xdotool xwd convert xdpyinfo cc setpriv /usr/bin/python3; do

@@ -16,11 +16,7 @@
 #     Orca is started and joins the accessibility bus.
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/helpers/session-lib.sh"
-s_require
-for t in dbus-run-session /usr/libexec/at-spi-bus-launcher; do
-    command -v "$t" >/dev/null || [ -x "$t" ] || { t_skip "all tests in $(basename "$0")" "$t is not installed (at-spi2-core, dbus)"; t_done; exit 0; }
-done
-/usr/bin/python3 -c 'import pyatspi' 2>/dev/null || { t_skip "all tests in $(basename "$0")" "python3-pyatspi is not installed"; t_done; exit 0; }
+s_require_a11y
 s_xvfb || { t_fail "Xvfb starts"; t_done; exit 1; }
 s_config
 # The stand-in screen reader records how it was started (its language) and runs until it is

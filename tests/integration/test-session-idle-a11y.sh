@@ -6,11 +6,7 @@
 # reaching the patron's program and cancel it; the session goes on.
 . "$(dirname "$0")/../lib.sh"
 . "$RK_SRC/tests/helpers/session-lib.sh"
-s_require
-for t in dbus-run-session /usr/libexec/at-spi-bus-launcher; do
-    command -v "$t" >/dev/null || [ -x "$t" ] || { t_skip "all tests in $(basename "$0")" "$t is not installed (at-spi2-core, dbus)"; t_done; exit 0; }
-done
-/usr/bin/python3 -c 'import pyatspi' 2>/dev/null || { t_skip "all tests in $(basename "$0")" "python3-pyatspi is not installed"; t_done; exit 0; }
+s_require_a11y
 s_xvfb || { t_fail "Xvfb starts"; t_done; exit 1; }
 s_xprobe || { t_skip "all tests in $(basename "$0")" "the X probe cannot be built (libX11/libXrandr headers)"; t_done; exit 0; }
 s_config idle_timeout=24 idle_warning=20 interval=2
