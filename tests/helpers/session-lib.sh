@@ -26,17 +26,6 @@ mkdir -p "$S_SHOTS"
 
 # s_require: skip the whole file when a tool is missing or we are not root (the real daemon
 # needs a real guest user and a scratch file system).
-# s_require_a11y [FILE...]: s_require, and what an accessibility bus takes (D-Bus, at-spi2-core,
-# pyatspi, and the FILEs or commands given); the whole test is skipped, with the reason, without.
-s_require_a11y() {
-    s_require
-    local t
-    for t in dbus-run-session /usr/libexec/at-spi-bus-launcher "$@"; do
-        command -v "$t" >/dev/null || [ -e "$t" ] || { t_skip "all tests in $(basename "$0")" "$t is not installed (at-spi2-core, dbus)"; t_done; exit 0; }
-    done
-    /usr/bin/python3 -c 'import pyatspi' 2>/dev/null || { t_skip "all tests in $(basename "$0")" "python3-pyatspi is not installed"; t_done; exit 0; }
-}
-
 s_require() {
     local t
     for t in Xvfb xdotool xwd convert xdpyinfo cc setpriv /usr/bin/python3; do
@@ -50,6 +39,17 @@ s_require() {
         t_done; exit 0
     fi
     t_require_root "all tests in $(basename "$0") (a real rentarkd, a real guest user, a scratch file system)"
+}
+
+# s_require_a11y [FILE...]: s_require, and what an accessibility bus takes (D-Bus, at-spi2-core,
+# pyatspi, and the FILEs or commands given); the whole test is skipped, with the reason, without.
+s_require_a11y() {
+    s_require
+    local t
+    for t in dbus-run-session /usr/libexec/at-spi-bus-launcher "$@"; do
+        command -v "$t" >/dev/null || [ -e "$t" ] || { t_skip "all tests in $(basename "$0")" "$t is not installed (at-spi2-core, dbus)"; t_done; exit 0; }
+    done
+    /usr/bin/python3 -c 'import pyatspi' 2>/dev/null || { t_skip "all tests in $(basename "$0")" "python3-pyatspi is not installed"; t_done; exit 0; }
 }
 
 # s_xvfb [XVFB ARGS]: start Xvfb on a free display (1280x800 by default) and export DISPLAY.
@@ -301,7 +301,6 @@ s_click() {
 
 s_focused() { awk '$1 == "button" && $7 == "*" { print $2; exit }' "$S_DUMP"; }
 
-# s_shot NAME: screenshot of the whole root window to $RK_BUILD/screens/NAME.png.
 # s_reader_stub: a stand-in screen reader, $S_READER (for RENTARK_SCREEN_READER), that writes
 # to $S_READER_LOG how it was started (its language) and when it is stopped, and runs until then.
 S_READER=$T_TMP/reader.sh
@@ -328,6 +327,7 @@ s_diag() {
     t_diag_file "$T_TMP/daemon.log" 15
 }
 
+# s_shot NAME: screenshot of the whole root window to $RK_BUILD/screens/NAME.png.
 s_shot() {
     xwd -root -silent | convert xwd:- "png:$S_SHOTS/$1.png"
 }
